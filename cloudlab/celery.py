@@ -1,0 +1,13 @@
+"""The Celery app: it paces multi-step work (scheduling, lifecycle steps) over time."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cloudlab.settings")
+
+app = Celery("cloudlab")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

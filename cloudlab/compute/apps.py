@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ComputeConfig(AppConfig):
+    name = "cloudlab.compute"
+    label = "compute"
+    verbose_name = _("Compute")

