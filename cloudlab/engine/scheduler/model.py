@@ -1,0 +1,540 @@
+"""The plain data the scheduler reads: flavors, images, aggregates, hosts, requests, its config.
+
+Everything is a frozen dataclass built from plain values, so the Django layer can build a
+``HostState`` straight from its rows (no scenario needed) and the scenario loader can build the
+same objects from a file. ``to_dict()`` gives JSON-ready data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import Any
+
+from ..resources import ERA_DEFAULT_RATIOS, Era, FlavorSize, HostResources
+
+# -- names of the things a scheduler config can name --------------------------------------------
+
+FILTER_NAMES: tuple[str, ...] = (
+    "AllHostsFilter",
+    "AvailabilityZoneFilter",
+    "ComputeFilter",
+    "ComputeCapabilitiesFilter",
+    "ImagePropertiesFilter",
+    "IsolatedHostsFilter",
+    "RamFilter",
+    "CoreFilter",
+    "DiskFilter",
+    "RetryFilter",
+    "SimpleCIDRAffinityFilter",
+    "DifferentHostFilter",
+    "SameHostFilter",
+    "NumInstancesFilter",
+    "IoOpsFilter",
+    "ServerGroupAffinityFilter",
+    "ServerGroupAntiAffinityFilter",
+    "AggregateInstanceExtraSpecsFilter",
+)
+
+#: Filters today's Nova no longer has: RamFilter/CoreFilter/DiskFilter removed in Train (20),
+#: RetryFilter in Victoria (22). A placement-era cloud cannot enable them.
+CLASSIC_ONLY_FILTERS: frozenset[str] = frozenset({"RamFilter", "CoreFilter", "DiskFilter", "RetryFilter"})
+
+WEIGHER_NAMES: tuple[str, ...] = (
+    "RAMWeigher",
+    "CPUWeigher",
+    "DiskWeigher",
+    "IoOpsWeigher",
+    "NumInstancesWeigher",
+    "BuildFailureWeigher",
+    "HypervisorVersionWeigher",
+    "ServerGroupSoftAffinityWeigher",
+    "ServerGroupSoftAntiAffinityWeigher",
+)
+
+#: Default ``enabled_filters`` per era. Classic: the course's list (Grizzly to Newton defaults with
+#: RetryFilter and RamFilter). Placement: Nova's default since Xena (24).
+ERA_DEFAULT_FILTERS: dict[Era, tuple[str, ...]] = {
+    "classic": (
+        "RetryFilter",
+        "AvailabilityZoneFilter",
+        "RamFilter",
+        "ComputeFilter",
+        "ImagePropertiesFilter",
+        "ServerGroupAntiAffinityFilter",
+        "ServerGroupAffinityFilter",
+    ),
+    "placement": (
+        "ComputeFilter",
+        "ComputeCapabilitiesFilter",
+        "ImagePropertiesFilter",
+        "ServerGroupAntiAffinityFilter",
+        "ServerGroupAffinityFilter",
+    ),
+}
+
+#: Default ``weight_classes`` per era (Nova's default is "all weighers"; these are all the ones
+#: CloudLab models that existed in the era, plus CPUWeigher, which the course teaches with RAM).
+ERA_DEFAULT_WEIGHERS: dict[Era, tuple[str, ...]] = {
+    "classic": (
+        "RAMWeigher",
+        "CPUWeigher",
+        "DiskWeigher",
+        "IoOpsWeigher",
+        "ServerGroupSoftAffinityWeigher",
+        "ServerGroupSoftAntiAffinityWeigher",
+    ),
+    "placement": (
+        "RAMWeigher",
+        "CPUWeigher",
+        "DiskWeigher",
+        "IoOpsWeigher",
+        "NumInstancesWeigher",
+        "BuildFailureWeigher",
+        "HypervisorVersionWeigher",
+        "ServerGroupSoftAffinityWeigher",
+        "ServerGroupSoftAntiAffinityWeigher",
+    ),
+}
+
+DRIVERS: tuple[str, ...] = ("filter_scheduler", "chance_scheduler", "simple_scheduler")
+SERVER_GROUP_POLICIES: tuple[str, ...] = (
+    "affinity",
+    "anti-affinity",
+    "soft-affinity",
+    "soft-anti-affinity",
+)
+ARCHITECTURE_CLASSES: tuple[str, ...] = ("bare-metal", "hosted", "container")
+
+
+# -- flavors, images, aggregates, instances, server groups ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Flavor:
+    id: str
+    name: str
+    vcpus: int
+    memory_mb: int
+    root_gb: int
+    ephemeral_gb: int = 0
+    swap: int = 0
+    extra_specs: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def size(self) -> FlavorSize:
+        return FlavorSize(self.vcpus, self.memory_mb, self.root_gb, self.ephemeral_gb, self.swap)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "vcpus": self.vcpus,
+            "memory_mb": self.memory_mb,
+            "root_gb": self.root_gb,
+            "ephemeral_gb": self.ephemeral_gb,
+            "swap": self.swap,
+            "extra_specs": dict(self.extra_specs),
+        }
+
+
+@dataclass(frozen=True)
+class Image:
+    id: str
+    name: str
+    disk_format: str = "qcow2"
+    size_mb: int = 0
+    min_ram: int = 0
+    min_disk: int = 0
+    properties: Mapping[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "disk_format": self.disk_format,
+            "size_mb": self.size_mb,
+            "min_ram": self.min_ram,
+            "min_disk": self.min_disk,
+            "properties": dict(self.properties),
+        }
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    name: str
+    availability_zone: str | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "availability_zone": self.availability_zone,
+            "metadata": dict(self.metadata),
+        }
+
+
+@dataclass(frozen=True)
+class Instance:
+    """An instance already on a host (scenario input; the Django layer has its own rows)."""
+
+    uuid: str
+    name: str
+    flavor: Flavor
+    host: str
+    image: Image | None = None
+    vm_state: str = "active"
+    task_state: str | None = None
+    project: str = "demo"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "uuid": self.uuid,
+            "name": self.name,
+            "flavor": self.flavor.name,
+            "host": self.host,
+            "image": self.image.name if self.image else None,
+            "vm_state": self.vm_state,
+            "task_state": self.task_state,
+            "project": self.project,
+        }
+
+
+@dataclass(frozen=True)
+class ServerGroup:
+    name: str
+    policy: str
+    members: tuple[str, ...] = ()
+    rules: Mapping[str, int] = field(default_factory=dict)
+    uuid: str = ""
+
+    @property
+    def max_server_per_host(self) -> int:
+        return int(self.rules.get("max_server_per_host", 1))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "uuid": self.uuid,
+            "policy": self.policy,
+            "rules": dict(self.rules),
+            "members": list(self.members),
+        }
+
+
+# -- the host as the scheduler sees it -----------------------------------------------------------
+
+#: Nova's canonical hv_type for each hypervisor_type a compute node reports.
+HV_TYPES: dict[str, str] = {
+    "QEMU": "qemu",
+    "KVM": "kvm",
+    "Xen": "xen",
+    "VMware": "vmware",
+    "Hyper-V": "hyperv",
+    "VirtualBox": "vbox",
+    "LXC": "lxc",
+    "docker": "docker",
+    "Ironic": "ironic",
+}
+
+CPU_ARCHES: tuple[str, ...] = (
+    "x86_64",
+    "i686",
+    "aarch64",
+    "armv7l",
+    "ppc64",
+    "ppc64le",
+    "s390x",
+    "riscv64",
+)
+
+
+def default_supported_instances(cpu_arch: str, hypervisor_type: str) -> tuple[tuple[str, str, str], ...]:
+    """The (arch, hv_type, vm_mode) triples a compute node of this kind reports.
+
+    libvirt on KVM offers both ``kvm`` and plain ``qemu`` guests; Xen offers paravirtual
+    (``xen``) and ``hvm``; container hosts run ``exe`` guests; the rest run ``hvm``.
+    """
+    hv = HV_TYPES.get(hypervisor_type, hypervisor_type.lower())
+    if hv == "kvm":
+        return ((cpu_arch, "kvm", "hvm"), (cpu_arch, "qemu", "hvm"))
+    if hv == "xen":
+        return ((cpu_arch, "xen", "xen"), (cpu_arch, "xen", "hvm"))
+    if hv in ("lxc", "docker"):
+        return ((cpu_arch, hv, "exe"),)
+    if hv == "ironic":
+        return ((cpu_arch, "baremetal", "baremetal"),)
+    return ((cpu_arch, hv, "hvm"),)
+
+
+def default_architecture(hypervisor_type: str) -> str:
+    if hypervisor_type in ("LXC", "docker"):
+        return "container"
+    if hypervisor_type == "VirtualBox":
+        return "hosted"
+    return "bare-metal"
+
+
+@dataclass(frozen=True)
+class HostState:
+    """One compute node as the scheduler sees it (Nova's ``HostState``), plain data.
+
+    ``aggregates`` carries the availability zone and metadata of every aggregate the host is in.
+    ``instance_uuids`` are the instances on the host (server-group filters and weighers, the
+    same/different-host hints). ``supported_instances`` empty means "derive from cpu_arch and
+    hypervisor_type".
+    """
+
+    name: str
+    resources: HostResources
+    aggregates: tuple[Aggregate, ...] = ()
+    host_ip: str | None = None
+    hypervisor_type: str = "QEMU"
+    hypervisor_version: int = 6002000
+    architecture: str = "bare-metal"
+    cpu_arch: str = "x86_64"
+    supported_instances: tuple[tuple[str, str, str], ...] = ()
+    enabled: bool = True
+    up: bool = True
+    num_instances: int = 0
+    num_io_ops: int = 0
+    failed_builds: int = 0
+    instance_uuids: frozenset[str] = frozenset()
+    stats: Mapping[str, str] = field(default_factory=dict)
+    cpu_info: Mapping[str, Any] = field(default_factory=dict)
+
+    # -- Nova HostState attribute names (also what `capabilities:` extra specs name) -----------
+    @property
+    def host(self) -> str:
+        return self.name
+
+    @property
+    def hypervisor_hostname(self) -> str:
+        return self.name
+
+    @property
+    def free_ram_mb(self) -> int:
+        return self.resources.free_ram_mb
+
+    @property
+    def free_disk_mb(self) -> int:
+        return self.resources.free_disk_mb
+
+    @property
+    def total_usable_ram_mb(self) -> int:
+        return self.resources.memory_mb
+
+    @property
+    def total_usable_disk_gb(self) -> int:
+        return self.resources.local_gb
+
+    @property
+    def vcpus_total(self) -> int:
+        return self.resources.vcpus
+
+    @property
+    def vcpus_used(self) -> int:
+        return self.resources.vcpus_used
+
+    @cached_property
+    def instance_triples(self) -> tuple[tuple[str, str, str], ...]:
+        if self.supported_instances:
+            return self.supported_instances
+        return default_supported_instances(self.cpu_arch, self.hypervisor_type)
+
+    @cached_property
+    def availability_zones(self) -> frozenset[str]:
+        return frozenset(a.availability_zone for a in self.aggregates if a.availability_zone)
+
+    @cached_property
+    def aggregate_metadata(self) -> Mapping[str, frozenset[str]]:
+        """Values per key across the host's aggregates, as Nova collects them (a set per key).
+
+        The availability zone is aggregate metadata in Nova too (key ``availability_zone``).
+        """
+        values: dict[str, set[str]] = {}
+        for agg in self.aggregates:
+            for key, value in agg.metadata.items():
+                values.setdefault(key, set()).add(value)
+            if agg.availability_zone:
+                values.setdefault("availability_zone", set()).add(agg.availability_zone)
+        return {k: frozenset(v) for k, v in values.items()}
+
+    def consume(self, flavor: Flavor, instance_uuid: str | None = None) -> HostState:
+        """The host after one more instance of ``flavor`` was placed on it.
+
+        Nova's ``HostState.consume_from_request`` and ``_consume_selected_host``: usage grows by
+        the flavor, ``num_instances`` and ``num_io_ops`` by one, and the new instance counts as
+        on the host for the server-group filters of the next instance of the same request.
+        """
+        uuids = self.instance_uuids | {instance_uuid} if instance_uuid else self.instance_uuids
+        return replace(
+            self,
+            resources=self.resources.consume(flavor.size),
+            num_instances=self.num_instances + 1,
+            num_io_ops=self.num_io_ops + 1,
+            instance_uuids=uuids,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        r = self.resources
+        return {
+            "name": self.name,
+            "aggregates": [a.name for a in self.aggregates],
+            "availability_zones": sorted(self.availability_zones),
+            "host_ip": self.host_ip,
+            "hypervisor_type": self.hypervisor_type,
+            "hypervisor_version": self.hypervisor_version,
+            "architecture": self.architecture,
+            "cpu_arch": self.cpu_arch,
+            "supported_instances": [list(t) for t in self.instance_triples],
+            "enabled": self.enabled,
+            "up": self.up,
+            "vcpus": r.vcpus,
+            "memory_mb": r.memory_mb,
+            "local_gb": r.local_gb,
+            "cpu_allocation_ratio": r.cpu_allocation_ratio,
+            "ram_allocation_ratio": r.ram_allocation_ratio,
+            "disk_allocation_ratio": r.disk_allocation_ratio,
+            "reserved_host_memory_mb": r.reserved_host_memory_mb,
+            "reserved_host_disk_mb": r.reserved_host_disk_mb,
+            "reserved_host_cpus": r.reserved_host_cpus,
+            "usage": {
+                "vcpus_used": r.vcpus_used,
+                "memory_mb_used": r.memory_mb_used,
+                "local_gb_used": r.local_gb_used,
+                "num_instances": self.num_instances,
+                "num_io_ops": self.num_io_ops,
+                "failed_builds": self.failed_builds,
+            },
+            "instance_uuids": sorted(self.instance_uuids),
+        }
+
+
+def host_resources(
+    era: Era,
+    *,
+    vcpus: int,
+    memory_mb: int,
+    local_gb: int,
+    cpu_allocation_ratio: float | None = None,
+    ram_allocation_ratio: float | None = None,
+    disk_allocation_ratio: float | None = None,
+    **usage_and_reserved: int,
+) -> HostResources:
+    """``HostResources`` with the era's default ratio wherever a ratio is None (not set)."""
+    defaults = ERA_DEFAULT_RATIOS[era]
+    return HostResources(
+        vcpus=vcpus,
+        memory_mb=memory_mb,
+        local_gb=local_gb,
+        cpu_allocation_ratio=defaults.cpu if cpu_allocation_ratio is None else cpu_allocation_ratio,
+        ram_allocation_ratio=defaults.ram if ram_allocation_ratio is None else ram_allocation_ratio,
+        disk_allocation_ratio=defaults.disk if disk_allocation_ratio is None else disk_allocation_ratio,
+        **usage_and_reserved,
+    )
+
+
+# -- a request and the scheduler's configuration -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchedulerHints:
+    same_host: tuple[str, ...] = ()
+    different_host: tuple[str, ...] = ()
+    build_near_host_ip: str | None = None
+    cidr: str = "/24"
+    group: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "same_host": list(self.same_host),
+            "different_host": list(self.different_host),
+            "build_near_host_ip": self.build_near_host_ip,
+            "cidr": self.cidr,
+            "group": self.group,
+        }
+
+
+@dataclass(frozen=True)
+class ScheduleRequest:
+    """Nova's RequestSpec, reduced to what the filters and weighers read.
+
+    ``instance_uuids`` names the instances being built (one per ``num_instances``); when the
+    request joins ``server_group`` they count as its members, as the API adds them before
+    scheduling. ``image`` None means boot from volume (no image properties, root disk not
+    counted by Placement).
+    """
+
+    flavor: Flavor
+    image: Image | None = None
+    num_instances: int = 1
+    availability_zone: str | None = None
+    scheduler_hints: SchedulerHints = SchedulerHints()
+    server_group: ServerGroup | None = None
+    instance_uuids: tuple[str, ...] = ()
+    project: str = "demo"
+
+    def uuid_of(self, index: int) -> str:
+        if index < len(self.instance_uuids):
+            return self.instance_uuids[index]
+        return f"request-instance-{index}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "flavor": self.flavor.to_dict(),
+            "image": self.image.to_dict() if self.image else None,
+            "num_instances": self.num_instances,
+            "availability_zone": self.availability_zone,
+            "scheduler_hints": self.scheduler_hints.to_dict(),
+            "server_group": self.server_group.to_dict() if self.server_group else None,
+            "instance_uuids": list(self.instance_uuids),
+            "project": self.project,
+        }
+
+
+@dataclass(frozen=True)
+class SchedulerConfig:
+    """``nova.conf`` [scheduler] / [filter_scheduler] for one cloud (see scenario-format.md).
+
+    Build it with ``SchedulerConfig.for_era(era, **overrides)`` to get the era's defaults.
+    """
+
+    era: Era = "classic"
+    driver: str = "filter_scheduler"
+    enabled_filters: tuple[str, ...] = ERA_DEFAULT_FILTERS["classic"]
+    weight_classes: tuple[str, ...] = ERA_DEFAULT_WEIGHERS["classic"]
+    ram_weight_multiplier: float = 1.0
+    cpu_weight_multiplier: float = 1.0
+    disk_weight_multiplier: float = 1.0
+    io_ops_weight_multiplier: float = -1.0
+    num_instances_weight_multiplier: float = 0.0
+    build_failure_weight_multiplier: float = 1000000.0
+    hypervisor_version_weight_multiplier: float = 1.0
+    soft_affinity_weight_multiplier: float = 1.0
+    soft_anti_affinity_weight_multiplier: float = 1.0
+    host_subset_size: int = 1
+    max_attempts: int = 3
+    max_instances_per_host: int = 50
+    max_io_ops_per_host: int = 8
+    isolated_hosts: tuple[str, ...] = ()
+    isolated_images: tuple[str, ...] = ()
+    restrict_isolated_hosts_to_isolated_images: bool = True
+    default_availability_zone: str = "nova"
+    image_properties_default_architecture: str | None = None
+    max_cores: int = 16
+    seed: int = 0
+
+    @classmethod
+    def for_era(cls, era: Era = "classic", **overrides: Any) -> SchedulerConfig:
+        overrides.setdefault("enabled_filters", ERA_DEFAULT_FILTERS[era])
+        overrides.setdefault("weight_classes", ERA_DEFAULT_WEIGHERS[era])
+        return cls(era=era, **overrides)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            out[name] = list(value) if isinstance(value, tuple) else value
+        return out
