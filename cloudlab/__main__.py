@@ -1,0 +1,139 @@
+"""``python -m cloudlab run`` and ``python -m cloudlab test``: the README's two commands.
+
+run:  migrate, load the demo cloud, start Redis (embedded unless REDIS_URL is set), a Celery
+      worker and Daphne together; print the URL and the demo logins; Ctrl-C stops all of it.
+test: start an embedded Redis unless REDIS_URL is set, then run pytest with the given arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _data_dir() -> Path:
+    return Path(os.environ.get("CLOUDLAB_DATA_DIR", BASE_DIR / "data")).resolve()
+
+
+def _manage(*args: str) -> None:
+    subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], check=True, cwd=BASE_DIR)
+
+
+def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def run(args: argparse.Namespace) -> int:
+    from cloudlab.embedded import EmbeddedRedis, EmbeddedRedisError
+
+    data_dir = _data_dir()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["CLOUDLAB_DATA_DIR"] = str(data_dir)
+    with ExitStack() as stack:
+        if not os.environ.get("REDIS_URL"):
+            try:
+                embedded = stack.enter_context(EmbeddedRedis(data_dir))
+            except EmbeddedRedisError as error:
+                print(f"cloudlab: {error}", file=sys.stderr)
+                return 1
+            print(f"cloudlab: embedded Redis on {embedded.socket}")
+        try:
+            _manage("migrate", "--no-input", "-v", "0")
+            _manage("load_demo")
+            _manage("collectstatic", "--no-input", "-v", "0")
+        except subprocess.CalledProcessError as error:
+            print(f"cloudlab: set-up failed ({error})", file=sys.stderr)
+            return 1
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "cloudlab", "worker", "--pool", "threads",
+             "--concurrency", str(args.workers), "--loglevel", "warning", "--without-gossip", "--without-mingle"],
+            cwd=BASE_DIR, start_new_session=True,
+        )
+        server = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", args.host, "-p", str(args.port), "cloudlab.asgi:application"],
+            cwd=BASE_DIR, start_new_session=True,
+        )
+        processes = [server, worker]
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        print(
+            f"\nCloudLab is running at http://{host}:{args.port}/\n"
+            "  demo logins (password cloudlab-demo): alice and bob (students), ivy (instructor)\n"
+            "  Ctrl-C stops CloudLab, its worker and its Redis.\n",
+            flush=True,
+        )
+        stopping = False
+
+        def request_stop(signum: int, frame: object) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, request_stop)
+        signal.signal(signal.SIGTERM, request_stop)
+        try:
+            while not stopping:
+                for process in processes:
+                    if process.poll() is not None:
+                        print(f"cloudlab: {process.args[2]} exited with status {process.returncode}; stopping", file=sys.stderr)
+                        stopping = True
+                time.sleep(0.2)
+        finally:
+            print("\ncloudlab: stopping…", flush=True)
+            _stop(processes)
+        failed = any(p.returncode not in (0, -signal.SIGTERM) for p in processes)
+        print("cloudlab: stopped.")
+        return 1 if failed and not stopping else 0
+
+
+def test(pytest_args: list[str]) -> int:
+    from cloudlab.embedded import EmbeddedRedis, EmbeddedRedisError
+
+    with ExitStack() as stack:
+        if not os.environ.get("REDIS_URL"):
+            # /tmp keeps the unix socket path short wherever the checkout lives.
+            data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cloudlab-test-", dir="/tmp")))
+            try:
+                embedded = stack.enter_context(EmbeddedRedis(data_dir))
+            except EmbeddedRedisError as error:
+                print(f"cloudlab: {error}", file=sys.stderr)
+                return 1
+            os.environ["REDIS_URL"] = embedded.url
+            print(f"cloudlab: tests use an embedded Redis on {embedded.socket}", flush=True)
+        return subprocess.run([sys.executable, "-m", "pytest", *pytest_args], cwd=BASE_DIR).returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m cloudlab", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_parser = commands.add_parser("run", help="run CloudLab (web server, worker, Redis)")
+    run_parser.add_argument("--host", default=os.environ.get("CLOUDLAB_HOST", "127.0.0.1"))
+    run_parser.add_argument("--port", type=int, default=int(os.environ.get("CLOUDLAB_PORT", "8000")))
+    run_parser.add_argument("--workers", type=int, default=8, help="worker threads (default 8)")
+    commands.add_parser("test", help="run the tests (arguments after `--` go to pytest)")
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "run":
+        if rest:
+            parser.error(f"unknown arguments: {' '.join(rest)}")
+        return run(args)
+    return test([a for a in rest if a != "--"])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

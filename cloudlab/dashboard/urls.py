@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("project/instances/", views.instances, name="instances"),
+    path("project/instances/rows/", views.instances_rows, name="instances-rows"),
+    path("project/instances/launch/", views.launch, name="launch"),
+    path("project/instances/launch/choices/", views.launch_choices, name="launch-choices"),
+    path("project/instances/<uuid:instance_id>/", views.instance_detail, name="instance"),
+    path("project/instances/<uuid:instance_id>/detail.json", views.instance_json, name="instance-json"),
+    path("project/switch/", views.switch_project, name="switch-project"),
+    path("admin/instances/", views.admin_instances, name="admin-instances"),
+    path("admin/instances/rows/", views.admin_instances_rows, name="admin-instances-rows"),
+]

@@ -1,0 +1,71 @@
+/* An instance's page: overview, states and action log, refreshed when its row changes. */
+(function () {
+  "use strict";
+  var page = CloudLab.pageData();
+  var esc = CloudLab.escapeHtml;
+  var labels = page.labels;
+
+  function dl(pairs) {
+    return pairs.filter(function (p) { return p !== null; }).map(function (p) {
+      return '<dt class="col-5">' + esc(p[0]) + '</dt><dd class="col-7" data-field="' + esc(p[2] || "") + '">' + p[1] + "</dd>";
+    }).join("");
+  }
+
+  function render(detail) {
+    var row = detail.row;
+    var display = labels.status[row.status] || labels.status.UNKNOWN;
+    document.getElementById("detail-status").innerHTML = '<span class="badge cl-badge-' + display.kind + '" data-status="' + esc(row.status) + '">' +
+      (display.kind === "transitional" ? '<span class="spinner-border spinner-border-sm me-1"></span>' : "") + esc(display.label) + "</span>";
+    document.getElementById("detail-overview").innerHTML = dl([
+      [gettext("Name"), esc(row.name)],
+      [gettext("ID"), "<code>" + esc(row.id) + "</code>"],
+      [gettext("Project"), esc(detail.project)],
+      [gettext("Status"), esc(display.label), "status"],
+      [gettext("Locked"), row.locked ? esc(gettext("True")) : esc(gettext("False"))],
+      [gettext("Availability Zone"), esc(detail.availability_zone || "–")],
+      page.show_host ? [gettext("Host"), esc(row.host || "–"), "host"] : null,
+      [gettext("Created"), esc(CloudLab.localTime(row.created_at))],
+      [gettext("Launched"), esc(CloudLab.localTime(detail.launched_at))],
+      [gettext("Age"), esc(CloudLab.age(row.created_at))],
+    ]);
+    document.getElementById("detail-specs").innerHTML = dl([
+      [gettext("Flavor Name"), esc(detail.flavor.name)],
+      [gettext("Flavor ID"), esc(detail.flavor.id)],
+      [gettext("RAM"), esc(interpolate(gettext("%s MB"), [detail.flavor.ram]))],
+      [gettext("VCPUs"), esc(detail.flavor.vcpus)],
+      [gettext("Disk"), esc(interpolate(gettext("%s GB"), [detail.flavor.disk]))],
+      [gettext("Image Name"), esc(detail.image.name)],
+    ]);
+    document.getElementById("detail-states").innerHTML = dl([
+      ["vm_state", "<code>" + esc(row.vm_state) + "</code>", "vm_state"],
+      ["task_state", "<code>" + esc(row.task_state === null ? "None" : row.task_state) + "</code> " + esc(labels.task[row.task_state || ""] || ""), "task_state"],
+      ["power_state", "<code>" + esc(row.power_state) + "</code> " + esc(labels.power[String(row.power_state)] || ""), "power_state"],
+    ]);
+    var addresses = Object.keys(detail.addresses).map(function (net) { return [net, esc(detail.addresses[net].join(", "))]; });
+    document.getElementById("detail-addresses").innerHTML = addresses.length ? dl(addresses) : '<dd class="text-muted">–</dd>';
+    document.getElementById("detail-fault").innerHTML = detail.fault ?
+      '<div class="alert alert-danger small" id="fault-box"><strong>' + esc(gettext("Fault")) + "</strong><br>" +
+      esc(gettext("Code")) + ": " + esc(detail.fault.code) + "<br>" + esc(gettext("Message")) + ": " + esc(detail.fault.message) + "</div>" : "";
+    document.querySelector("#action-log tbody").innerHTML = detail.actions.map(function (a) {
+      var events = a.events.map(function (e) {
+        return "<tr class=\"small text-muted\"><td></td><td colspan=\"2\"><i class=\"bi bi-arrow-return-right\"></i> <code>" + esc(e.event) + "</code>" +
+          (e.host ? " @ " + esc(e.host) : "") + "</td><td>" + esc(CloudLab.localTime(e.start_time)) + " → " + esc(e.finish_time ? CloudLab.localTime(e.finish_time) : "…") +
+          "</td><td>" + esc(e.result || gettext("In progress")) + (e.details ? " – " + esc(e.details) : "") + "</td></tr>";
+      }).join("");
+      return "<tr><td><code class=\"small\">" + esc(a.request_id) + "</code></td><td>" + esc(a.action) + "</td><td>" +
+        esc(CloudLab.localTime(a.start_time)) + "</td><td>" + esc(a.user || "") + "</td><td>" + esc(a.message || "") + "</td></tr>" + events;
+    }).join("");
+  }
+
+  render(page.snapshot.detail);
+  var live = new CloudLab.LiveStream({
+    streams: page.streams,
+    seqs: page.snapshot.streams,
+    snapshotUrl: page.detail_url,
+    onSnapshot: function (snapshot) { render(snapshot.detail); },
+    onEvent: function (event, data) {
+      if (data.id === page.instance_id) live.refetch();  // our row moved: fetch the detail and log
+    },
+  });
+  live.start();
+})();

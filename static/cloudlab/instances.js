@@ -1,0 +1,90 @@
+/* The Instances table (Project and Admin): rows rendered from the snapshot, then kept current by
+   live events. State labels and which states are transitional come from the page data, which the
+   server renders from the engine's lifecycle tables. */
+(function () {
+  "use strict";
+  var page = CloudLab.pageData();
+  var esc = CloudLab.escapeHtml;
+  var labels = page.labels;
+  var rows = new Map();
+  var tbody = document.querySelector("#instances-table tbody");
+
+  function statusCell(row) {
+    var display = labels.status[row.status] || labels.status.UNKNOWN;
+    var html = '<span class="cl-status cl-status-' + display.kind + '" data-status="' + esc(row.status) + '">';
+    if (display.kind === "transitional") html += '<span class="spinner-border spinner-border-sm me-1" aria-hidden="true"></span>';
+    if (display.kind === "error") html += '<i class="bi bi-exclamation-triangle-fill me-1" aria-hidden="true"></i>';
+    html += esc(display.label) + "</span>";
+    if (row.fault) html += '<div class="small text-danger cl-fault">' + esc(row.fault) + "</div>";
+    return html;
+  }
+
+  function rowHtml(row) {
+    var link = page.detail_url.replace("00000000-0000-0000-0000-000000000000", row.id);
+    var cells = [];
+    if (page.show_project) cells.push('<td>' + esc(row.project) + "</td>");
+    cells.push('<td class="cl-name"><a href="' + esc(link) + '">' + esc(row.name) + "</a>" +
+               (row.locked ? ' <i class="bi bi-lock-fill" title="' + esc(gettext("Locked")) + '"></i>' : "") + "</td>");
+    cells.push('<td class="cl-image">' + esc(row.image) + "</td>");
+    cells.push('<td class="cl-ip">' + (row.ip ? esc(row.ip) : "") + "</td>");
+    cells.push('<td class="cl-flavor">' + esc(row.flavor) + "</td>");
+    if (page.show_host) cells.push('<td class="cl-host">' + esc(row.host || "") + "</td>");
+    cells.push('<td class="cl-status-cell">' + statusCell(row) + "</td>");
+    cells.push('<td class="cl-task">' + esc(labels.task[row.task_state || ""] || row.task_state) + "</td>");
+    cells.push('<td class="cl-power">' + esc(labels.power[String(row.power_state)] || row.power_state) + "</td>");
+    cells.push('<td class="cl-age" data-created="' + esc(row.created_at) + '">' + esc(CloudLab.age(row.created_at)) + "</td>");
+    return cells.join("");
+  }
+
+  function upsert(row) {
+    var tr = rows.get(row.id);
+    if (row.vm_state === "deleted") {
+      if (tr) { tr.remove(); rows.delete(row.id); }
+      return;
+    }
+    if (!tr) {
+      tr = document.createElement("tr");
+      tr.dataset.id = row.id;
+      rows.set(row.id, tr);
+      tbody.prepend(tr);
+    }
+    tr.dataset.status = row.status;
+    tr.innerHTML = rowHtml(row);
+  }
+
+  function renderAll(list) {
+    tbody.innerHTML = "";
+    rows.clear();
+    list.slice().reverse().forEach(upsert);  // newest first, as the snapshot orders them
+    updateFooter();
+  }
+
+  function updateFooter() {
+    var count = rows.size;
+    document.getElementById("instances-empty").classList.toggle("d-none", count > 0);
+    document.getElementById("instances-count").textContent =
+      interpolate(ngettext("Displaying %s item", "Displaying %s items", count), [count]);
+  }
+
+  renderAll(page.snapshot.rows);
+  var live = new CloudLab.LiveStream({
+    streams: page.streams,
+    seqs: page.snapshot.streams,
+    snapshotUrl: page.snapshot_url,
+    onSnapshot: function (snapshot) { renderAll(snapshot.rows); },
+    onEvent: function (event, data) {
+      if (event === "instance.created" || event === "instance.updated" || event === "instance.deleted") {
+        upsert(data);
+        updateFooter();
+      }
+    },
+  });
+  live.start();
+
+  // The Age column is computed in the browser; refresh its text once a minute (no server call).
+  setInterval(function () {
+    document.querySelectorAll("td.cl-age").forEach(function (td) { td.textContent = CloudLab.age(td.dataset.created); });
+  }, 60000);
+
+  window.CloudLab.instancesTable = { upsert: function (row) { upsert(row); updateFooter(); } };
+})();

@@ -1,0 +1,88 @@
+/* One WebSocket per page. Events carry a per-stream sequence number; a gap, or a reconnect,
+   means something was missed, so the page refetches its snapshot over HTTP. No polling. */
+(function () {
+  "use strict";
+
+  var FINAL_CLOSE = { 4400: gettext("The page asked for a stream that does not exist."),
+                      4401: gettext("Your session has ended: log in again to see live updates."),
+                      4403: gettext("You may not follow these updates.") };
+
+  function LiveStream(options) {
+    this.streams = options.streams;
+    this.seqs = Object.assign({}, options.seqs || {});
+    this.snapshotUrl = options.snapshotUrl;
+    this.onSnapshot = options.onSnapshot;
+    this.onEvent = options.onEvent;
+    this.indicator = document.getElementById("live-indicator");
+    this.connectedOnce = false;
+    this.refetching = null;
+    this.queue = [];
+    this.backoff = 1000;
+  }
+
+  LiveStream.prototype.setState = function (state, text) {
+    if (!this.indicator) return;
+    this.indicator.dataset.state = state;
+    this.indicator.querySelector(".cl-live-text").textContent = text;
+  };
+
+  LiveStream.prototype.start = function () {
+    var self = this;
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    var url = scheme + location.host + "/ws/live/?streams=" + encodeURIComponent(this.streams.join(","));
+    var socket = new WebSocket(url);
+    this.socket = socket;
+    socket.onmessage = function (message) { self.receive(JSON.parse(message.data)); };
+    socket.onclose = function (event) {
+      if (FINAL_CLOSE[event.code]) { self.setState("closed", FINAL_CLOSE[event.code]); return; }
+      self.setState("offline", gettext("Reconnecting…"));
+      setTimeout(function () { self.start(); }, self.backoff);
+      self.backoff = Math.min(self.backoff * 2, 15000);
+    };
+  };
+
+  LiveStream.prototype.receive = function (message) {
+    if (message.type === "hello") {
+      this.backoff = 1000;
+      this.setState("live", gettext("Live"));
+      if (this.connectedOnce) this.refetch();  // we may have missed events while away
+      this.connectedOnce = true;
+      return;
+    }
+    if (message.type !== "event") return;
+    if (this.refetching) { this.queue.push(message); return; }
+    this.apply(message);
+  };
+
+  LiveStream.prototype.apply = function (message) {
+    var last = this.seqs[message.stream] || 0;
+    if (message.seq <= last) return;            // already in the snapshot
+    if (message.seq > last + 1) { this.refetch(); return; }  // a gap: we missed something
+    this.seqs[message.stream] = message.seq;
+    this.onEvent(message.event, message.data, message.stream);
+  };
+
+  LiveStream.prototype.refetch = function () {
+    var self = this;
+    if (this.refetching) return this.refetching;
+    this.refetching = fetch(this.snapshotUrl, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.json();
+      })
+      .then(function (snapshot) {
+        self.seqs = Object.assign({}, snapshot.streams);
+        self.onSnapshot(snapshot);
+        var queued = self.queue; self.queue = []; self.refetching = null;
+        queued.forEach(function (m) { self.apply(m); });
+      })
+      .catch(function () {
+        self.refetching = null;
+        self.setState("offline", gettext("Could not refresh; retrying…"));
+        setTimeout(function () { self.refetch(); }, self.backoff);
+      });
+    return this.refetching;
+  };
+
+  window.CloudLab.LiveStream = LiveStream;
+})();
