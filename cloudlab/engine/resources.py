@@ -141,6 +141,11 @@ class HostResources:
         return self.memory_mb_used - self.reserved_host_memory_mb
 
     @property
+    def instance_vcpus(self) -> int:
+        """vCPUs of the instances on the host (SimpleScheduler's "instance cores"), no reservation."""
+        return self.vcpus_used - self.reserved_host_cpus
+
+    @property
     def placement_vcpus_used(self) -> int:
         return self.vcpus_used - self.reserved_host_cpus
 
@@ -189,6 +194,53 @@ def usage_of(
         memory_mb_used=reserved_host_memory_mb + sum(f.memory_mb for f in flavors),
         local_gb_used=reserved_host_disk_mb // 1024 + sum(f.disk_gb for f in flavors),
     )
+
+
+@dataclass(frozen=True)
+class PlacementInventory:
+    """One resource class of a host as Placement sees it (its inventory and usage)."""
+
+    resource_class: Literal["MEMORY_MB", "VCPU", "DISK_GB"]
+    total: int
+    reserved: int
+    allocation_ratio: float
+    used: int
+    capacity: float  # (total − reserved) × allocation_ratio, from HostResources
+
+    @property
+    def max_unit(self) -> int:
+        """Nova reports ``max_unit = total``: one instance never exceeds the physical amount."""
+        return self.total
+
+
+def placement_inventories(host: HostResources) -> dict[str, PlacementInventory]:
+    """MEMORY_MB, VCPU and DISK_GB of ``host`` as nova-compute reports them to Placement."""
+    return {
+        "MEMORY_MB": PlacementInventory(
+            "MEMORY_MB",
+            host.memory_mb,
+            host.reserved_host_memory_mb,
+            host.ram_allocation_ratio,
+            host.placement_memory_used,
+            host.placement_memory_capacity,
+        ),
+        "VCPU": PlacementInventory(
+            "VCPU",
+            host.vcpus,
+            host.reserved_host_cpus,
+            host.cpu_allocation_ratio,
+            host.placement_vcpus_used,
+            host.placement_vcpu_capacity,
+        ),
+        "DISK_GB": PlacementInventory(
+            "DISK_GB",
+            host.local_gb,
+            host.reserved_host_disk_mb // 1024,
+            host.disk_allocation_ratio,
+            host.placement_disk_used,
+            host.placement_disk_capacity,
+        ),
+    }
 
 
 #: vm_states whose instances no longer hold resources on their host (ResourceTracker step 3).
@@ -264,6 +316,8 @@ def claim_shortfalls(host: HostResources, flavor: FlavorSize, era: Era) -> list[
             ("disk", flavor.disk_gb, host.placement_disk_capacity, host.placement_disk_used, host.local_gb),
         ]
     for resource, requested, limit, used, total in checks:
+        if era == "placement" and requested == 0:
+            continue  # Placement is never asked for a zero amount (e.g. DISK_GB of a 0 GB flavor)
         free = limit - used
         if requested > free or requested > total:
             short.append(Shortfall(resource, requested, free, limit, used))  # type: ignore[arg-type]

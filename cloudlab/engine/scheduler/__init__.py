@@ -4,6 +4,8 @@ The Django layer calls ``schedule()`` with ``HostState`` objects built from its 
 line (``python -m cloudlab.engine.scheduler FILE``) and the tests load scenarios.
 """
 
+from .drivers import NO_VALID_HOST, NOT_ENOUGH_HOSTS, schedule
+from .filters import FILTERS, FilterContext, HostFilter, Verdict
 from .model import (
     Aggregate,
     Flavor,
@@ -16,6 +18,8 @@ from .model import (
     ServerGroup,
     host_resources,
 )
+from .placement import placement_size
+from .runner import run_scenario
 from .scenario import (
     DEFAULT_FLAVORS,
     DEFAULT_IMAGES,
@@ -25,12 +29,19 @@ from .scenario import (
     parse_scenario,
     parse_scheduler_config,
 )
+from .weighers import WEIGHERS
 
 __all__ = [
     "DEFAULT_FLAVORS",
     "DEFAULT_IMAGES",
+    "FILTERS",
+    "NOT_ENOUGH_HOSTS",
+    "NO_VALID_HOST",
+    "WEIGHERS",
     "Aggregate",
+    "FilterContext",
     "Flavor",
+    "HostFilter",
     "HostState",
     "Image",
     "Instance",
@@ -40,8 +51,12 @@ __all__ = [
     "SchedulerConfig",
     "SchedulerHints",
     "ServerGroup",
+    "Verdict",
     "host_resources",
     "load_scenario_file",
     "parse_scenario",
     "parse_scheduler_config",
+    "placement_size",
+    "run_scenario",
+    "schedule",
 ]

@@ -256,9 +256,7 @@ class _Checker:
     def string(self, path: str, value: Any, *, allow_empty: bool = False) -> str | None:
         if isinstance(value, str) and (allow_empty or value.strip()):
             return value
-        self.add(
-            path, "must be a non-empty string" + ("" if isinstance(value, str) else f", not {_show(value)}")
-        )
+        self.add(path, "must be a non-empty string" + ("" if isinstance(value, str) else f", not {_show(value)}"))
         return None
 
     def boolean(self, path: str, value: Any) -> bool | None:
@@ -404,8 +402,7 @@ def _scheduler_section(
             if not isinstance(name, str) or name not in known:
                 c.add(
                     item_path,
-                    f"unknown {what} {_show(name)}"
-                    + (_did_you_mean(name, known) if isinstance(name, str) else ""),
+                    f"unknown {what} {_show(name)}" + (_did_you_mean(name, known) if isinstance(name, str) else ""),
                 )
             elif name in seen:
                 c.add(item_path, f"{name} is listed twice")
@@ -437,9 +434,7 @@ def _scheduler_section(
         "build_failure_weight_multiplier",
         "hypervisor_version_weight_multiplier",
     ):
-        values[key] = _or(
-            c.number(p(key), m[key]) if _get(m, key, None) is not None else None, getattr(defaults, key)
-        )
+        values[key] = _or(c.number(p(key), m[key]) if _get(m, key, None) is not None else None, getattr(defaults, key))
     for key in ("soft_affinity_weight_multiplier", "soft_anti_affinity_weight_multiplier"):
         # Nova declares these with min=0.0.
         if _get(m, key, None) is not None:
@@ -553,9 +548,7 @@ def _image(c: _Checker, path: str, data: Any) -> Image | None:
     return Image(image_id, name, fmt, size, min_ram, min_disk, props)
 
 
-def _unique(
-    c: _Checker, path: str, items: list[tuple[str, T | None]], key: Callable[[T], str], what: str
-) -> None:
+def _unique(c: _Checker, path: str, items: list[tuple[str, T | None]], key: Callable[[T], str], what: str) -> None:
     seen: dict[str, str] = {}
     for item_path, item in items:
         if item is None:
@@ -648,12 +641,8 @@ def parse_scenario(data: Any) -> Scenario:
 
     # host names first: the scheduler section's isolated_hosts may name them
     raw_hosts = c.items("hosts", _get(top, "hosts", []))
-    host_names = [
-        h["name"] for _, h in raw_hosts if isinstance(h, Mapping) and isinstance(h.get("name"), str)
-    ]
-    config = _scheduler_section(
-        c, _get(top, "scheduler", {}), "scheduler", host_names, [i.id for i in images]
-    )
+    host_names = [h["name"] for _, h in raw_hosts if isinstance(h, Mapping) and isinstance(h.get("name"), str)]
+    config = _scheduler_section(c, _get(top, "scheduler", {}), "scheduler", host_names, [i.id for i in images])
     era: Era = config.era if config else "classic"
 
     # aggregates
@@ -878,11 +867,7 @@ def _host(
     if usage_override:
         resources = replace(
             resources,
-            **{
-                k: v
-                for k, v in usage_override.items()
-                if k in ("vcpus_used", "memory_mb_used", "local_gb_used")
-            },
+            **{k: v for k, v in usage_override.items() if k in ("vcpus_used", "memory_mb_used", "local_gb_used")},
         )
     else:
         # every instance must have fitted when it was claimed, one after the other
@@ -900,9 +885,7 @@ def _host(
                 break
             fill = fill.consume(inst.flavor.size)
     num_instances = usage_override.get("num_instances", len(counted))
-    num_io_ops = usage_override.get(
-        "num_io_ops", sum(1 for i in counted if is_io_workload(i.vm_state, i.task_state))
-    )
+    num_io_ops = usage_override.get("num_io_ops", sum(1 for i in counted if is_io_workload(i.vm_state, i.task_state)))
     instances_out.extend(host_instances)
     return HostState(
         name=name,
@@ -940,11 +923,7 @@ def _instance(c: _Checker, path: str, raw: Any, host: str, index: int, refs: _Re
         return None
     before = len(c.problems)
     raw_uuid = _get(m, "uuid", None)
-    uuid = (
-        c.uuid(_join(path, "uuid"), raw_uuid)
-        if raw_uuid is not None
-        else _derived_uuid("instance", host, index)
-    )
+    uuid = c.uuid(_join(path, "uuid"), raw_uuid) if raw_uuid is not None else _derived_uuid("instance", host, index)
     name = c.string(_join(path, "name"), _get(m, "name", f"{host}-vm{index + 1}"))
     if "flavor" not in m:
         c.add(_join(path, "flavor"), "is required")
@@ -1110,9 +1089,7 @@ def load_scenario_file(path: str | Path) -> Scenario:
     try:
         data = json.loads(text) if p.suffix.lower() == ".json" else yaml.safe_load(text)
     except json.JSONDecodeError as exc:
-        raise ScenarioError(
-            [f"{p}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"]
-        ) from exc
+        raise ScenarioError([f"{p}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"]) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

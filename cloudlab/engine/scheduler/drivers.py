@@ -1,0 +1,474 @@
+"""The scheduler drivers and the trace they return (scenario-format.md, "The trace").
+
+``schedule()`` is the entry point: it runs the cloud's configured driver (only one driver runs at
+a time, as with Nova's ``scheduler_driver``) on plain ``HostState`` objects and returns the
+whole decision as plain, JSON-ready data.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ..i18n import N_, Translate, fmt_number, identity
+from ..resources import Era
+from .filters import FilterContext, HostFilter, Verdict, make_filters
+from .model import HostState, SchedulerConfig, ScheduleRequest
+from .placement import STAGE_NAME, placement_size, placement_verdicts
+from .weighers import HostWeigher, make_weighers, normalize
+
+#: nova/exception.py NoValidHost: "No valid host was found. %(reason)s".
+NO_VALID_HOST = "No valid host was found."
+NOT_ENOUGH_HOSTS = "There are not enough hosts available."
+
+
+class Renderer:
+    """Renders verdict sentences in one language, translating each template once per call."""
+
+    def __init__(self, translate: Translate = identity) -> None:
+        self.translate = translate
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, template: str, numbers: dict[str, Any]) -> str:
+        translated = self._cache.get(template)
+        if translated is None:
+            translated = self._cache[template] = self.translate(template)
+        if not numbers:
+            return translated
+        return translated.format_map({k: fmt_number(v) for k, v in numbers.items()})
+
+    def verdict(self, v: Verdict) -> dict[str, Any]:
+        return {
+            "passed": v.passed,
+            "reason": self(v.message, v.numbers),
+            "message": v.message,
+            "numbers": v.numbers,
+        }
+
+
+def schedule(
+    hosts: Sequence[HostState],
+    request: ScheduleRequest,
+    config: SchedulerConfig,
+    *,
+    translate: Translate = identity,
+    retry_hosts: Iterable[str] = (),
+    rng: random.Random | None = None,
+) -> dict[str, Any]:
+    """Schedule ``request`` on ``hosts`` with ``config``'s driver and return the trace.
+
+    ``retry_hosts`` are the hosts already tried for this request (classic RetryFilter).
+    ``rng`` makes random choices (``host_subset_size`` > 1, chance_scheduler); by default a
+    ``random.Random(config.seed)``, so the same inputs give the same answer.
+    """
+    render = Renderer(translate)
+    rng = rng if rng is not None else random.Random(config.seed)  # noqa: S311 - not cryptographic
+    tried = tuple(retry_hosts)
+    trace: dict[str, Any] = {
+        "era": config.era,
+        "driver": config.driver,
+        "request": request.to_dict(),
+        "retry": {"num_attempts": len(tried) + 1, "hosts": list(tried), "max_attempts": config.max_attempts},
+        "instances": [],
+        "selected_hosts": [],
+        "error": None,
+    }
+    if config.driver == "chance_scheduler":
+        _chance_scheduler(trace, hosts, request, render, rng)
+    elif config.driver == "simple_scheduler":
+        _simple_scheduler(trace, hosts, request, config, render)
+    else:
+        _filter_scheduler(trace, hosts, request, config, render, tried, rng)
+    if trace["error"] is None:
+        trace["selected_hosts"] = [i["selected"] for i in trace["instances"]]
+    return trace
+
+
+def _no_valid_host(reason: str, instance_index: int, **extra: Any) -> dict[str, Any]:
+    message = f"{NO_VALID_HOST} {reason}".strip()
+    return {
+        "type": "NoValidHost",
+        "message": message,
+        "reason": reason,
+        "instance_index": instance_index,
+        **extra,
+    }
+
+
+# -- filter_scheduler ---------------------------------------------------------------------------
+
+
+def _filter_scheduler(
+    trace: dict[str, Any],
+    hosts: Sequence[HostState],
+    request: ScheduleRequest,
+    config: SchedulerConfig,
+    render: Renderer,
+    retry_hosts: tuple[str, ...],
+    rng: random.Random,
+) -> None:
+    """Nova's FilterScheduler, one instance at a time.
+
+    1. (placement era) the Placement stage keeps the allocation candidates, once per request;
+    2. the enabled filters in order (run-once filters only for the first instance), stopping
+       when no host is left;
+    3. the weighers, unless only one host is left; a stable sort, highest weight first;
+    4. a random pick among the first ``host_subset_size`` hosts, moved to the front;
+    5. classic: that host is selected and gets the filters' limits for its claim; placement:
+       walk the list and select the first host whose Placement claim fits;
+    6. the selected host consumes the instance, so the next instance sees it fuller; the next
+       instance starts from this instance's hosts (classic: in filtered order, as in Newton;
+       placement: in weighed order, as today).
+    """
+    era: Era = config.era
+    filters = make_filters(config.enabled_filters)
+    weighers = make_weighers(config.weight_classes)
+    group = request.server_group
+    ctx = FilterContext(request, config, retry_hosts=retry_hosts)
+    members = ctx.group_members
+    if group is not None:
+        ctx.group_hosts = [h.name for h in hosts if h.instance_uuids & members]
+
+    candidates = list(hosts)
+    placement_entry: dict[str, Any] | None = None
+    if era == "placement":
+        verdicts = placement_verdicts(candidates, request)
+        candidates = [h for h, v in verdicts if v.passed]
+        placement_entry = _stage_entry(STAGE_NAME, len(verdicts), candidates, verdicts, render)
+
+    for index in range(request.num_instances):
+        ctx.index = index
+        ctx.instance_uuid = request.uuid_of(index)
+        entry: dict[str, Any] = {"index": index, "instance_uuid": ctx.instance_uuid, "filters": []}
+        trace["instances"].append(entry)
+        removed_by: list[dict[str, Any]] = []
+        survivors = candidates
+        if placement_entry is not None and index == 0:
+            entry["filters"].append(placement_entry)
+            _note_removed(removed_by, placement_entry)
+        limits: dict[str, dict[str, float]] = {}
+        for f in filters:
+            if not survivors:
+                entry["filters"].append(_not_run(f.name, "no host left"))
+                continue
+            if f.run_filter_once_per_request and index > 0:
+                entry["filters"].append(_not_run(f.name, "runs once per request", len(survivors)))
+                continue
+            survivors = _run_filter(f, survivors, ctx, render, entry, limits)
+            _note_removed(removed_by, entry["filters"][-1])
+        if not survivors:
+            trace["error"] = _no_valid_host(
+                NOT_ENOUGH_HOSTS,
+                index,
+                removed_by=removed_by,
+                last_filter=removed_by[-1]["filter"] if removed_by else None,
+                explanation=_explain(removed_by, render),
+            )
+            entry["selected"] = None
+            return
+
+        ordered = _weigh(survivors, weighers, request, config, members, entry)
+        ordered = _pick_from_subset(ordered, config.host_subset_size, rng, entry)
+
+        if era == "placement":
+            chosen = _claim_walk(ordered, request, render, entry)
+            if chosen is None:
+                trace["error"] = _no_valid_host(
+                    NOT_ENOUGH_HOSTS,
+                    index,
+                    removed_by=removed_by,
+                    last_filter="Placement claim",
+                    explanation=render(N_("no host left whose Placement claim fits"), {}),
+                )
+                entry["selected"] = None
+                return
+        else:
+            chosen = ordered[0]
+            entry["limits"] = limits.get(chosen.name, {})
+        entry["selected"] = chosen.name
+
+        consumed = chosen.consume(request.flavor, ctx.instance_uuid)
+        next_order = ordered if era == "placement" else survivors
+        candidates = [consumed if h is chosen else h for h in next_order]
+        if group is not None:
+            ctx.group_hosts.append(chosen.name)
+
+
+def _run_filter(
+    f: HostFilter,
+    hosts: list[HostState],
+    ctx: FilterContext,
+    render: Renderer,
+    entry: dict[str, Any],
+    limits: dict[str, dict[str, float]],
+) -> list[HostState]:
+    out: list[HostState] = []
+    verdicts: dict[str, Any] = {}
+    rv = render.verdict
+    check = f.host_passes
+    for h in hosts:
+        v = check(h, ctx)
+        verdicts[h.name] = rv(v)
+        if v.passed:
+            out.append(h)
+            if v.limits:
+                limits.setdefault(h.name, {}).update(v.limits)
+    entry["filters"].append(
+        {
+            "name": f.name,
+            "ran": True,
+            "hosts_in": len(hosts),
+            "hosts_out": len(out),
+            "run_filter_once_per_request": f.run_filter_once_per_request,
+            "verdicts": verdicts,
+        }
+    )
+    return out
+
+
+def _stage_entry(
+    name: str,
+    hosts_in: int,
+    survivors: list[HostState],
+    verdicts: list[tuple[HostState, Verdict]],
+    render: Renderer,
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "ran": True,
+        "hosts_in": hosts_in,
+        "hosts_out": len(survivors),
+        "verdicts": {h.name: render.verdict(v) for h, v in verdicts},
+    }
+
+
+def _not_run(name: str, why: str, hosts: int = 0) -> dict[str, Any]:
+    return {"name": name, "ran": False, "why_not": why, "hosts_in": hosts, "hosts_out": hosts, "verdicts": {}}
+
+
+def _note_removed(removed_by: list[dict[str, Any]], stage: dict[str, Any]) -> None:
+    gone = [h for h, v in stage["verdicts"].items() if not v["passed"]]
+    if gone:
+        removed_by.append({"filter": stage["name"], "hosts": gone})
+
+
+def _explain(removed_by: list[dict[str, Any]], render: Renderer) -> str:
+    if not removed_by:
+        return render(N_("there are no hosts to choose from"), {})
+    last = removed_by[-1]
+    return render(
+        N_("{filter} removed the last hosts: {hosts}"),
+        {"filter": last["filter"], "hosts": ", ".join(last["hosts"])},
+    )
+
+
+def _weigh(
+    hosts: list[HostState],
+    weighers: list[HostWeigher],
+    request: ScheduleRequest,
+    config: SchedulerConfig,
+    members: frozenset[str],
+    entry: dict[str, Any],
+) -> list[HostState]:
+    """Nova's weighing: normalise each weigher, add multiplier × value, sort highest first."""
+    entry["weighers"] = []
+    if len(hosts) == 1:
+        entry["weighers_skipped"] = "only one host left"
+        entry["ranking"] = [{"host": hosts[0].name, "weight": 0.0}]
+        return list(hosts)
+    totals = [0.0] * len(hosts)
+    for w in weighers:
+        raws = [w.raw(h, request, members) for h in hosts]
+        norms = normalize(raws, w.minval)
+        configured: float = getattr(config, w.multiplier_option)
+        values: dict[str, dict[str, float]] = {}
+        for i, h in enumerate(hosts):
+            m = w.multiplier(h, config) if h.aggregates else (-configured if w.negate_multiplier else configured)
+            weighted = m * norms[i]
+            totals[i] += weighted
+            values[h.name] = {"raw": raws[i], "normalized": norms[i], "multiplier": m, "weighted": weighted}
+        entry["weighers"].append(
+            {
+                "name": w.name,
+                "multiplier": -configured if w.negate_multiplier else configured,
+                "minval": w.minval,
+                "values": values,
+            }
+        )
+    order = sorted(range(len(hosts)), key=lambda i: totals[i], reverse=True)  # stable
+    entry["ranking"] = [{"host": hosts[i].name, "weight": totals[i]} for i in order]
+    return [hosts[i] for i in order]
+
+
+def _pick_from_subset(
+    ordered: list[HostState], subset_size: int, rng: random.Random, entry: dict[str, Any]
+) -> list[HostState]:
+    """``_get_sorted_hosts``: choose at random among the best ``host_subset_size``, move it first."""
+    subset = ordered[:subset_size] if subset_size < len(ordered) else ordered
+    chosen = rng.choice(subset)
+    entry["subset"] = {
+        "host_subset_size": subset_size,
+        "candidates": [h.name for h in subset],
+        "chosen": chosen.name,
+    }
+    rest = [h for h in ordered if h is not chosen]
+    return [chosen, *rest]
+
+
+def _claim_walk(
+    ordered: list[HostState], request: ScheduleRequest, render: Renderer, entry: dict[str, Any]
+) -> HostState | None:
+    """Placement era: claim on each host in order; the first claim that fits wins."""
+    from .placement import capacity_verdict
+
+    size = placement_size(request)
+    claims: list[dict[str, Any]] = []
+    entry["claims"] = claims
+    for h in ordered:
+        v = capacity_verdict(h, size)
+        claims.append({"host": h.name, **render.verdict(v)})
+        if v.passed:
+            return h
+    return None
+
+
+# -- chance_scheduler ---------------------------------------------------------------------------
+
+
+def _chance_scheduler(
+    trace: dict[str, Any],
+    hosts: Sequence[HostState],
+    request: ScheduleRequest,
+    render: Renderer,
+    rng: random.Random,
+) -> None:
+    """ChanceScheduler: every host whose nova-compute is up (disabled is not checked), at random.
+
+    Distinct hosts for a multi-instance request when there are enough, else repeats. No
+    filters, weighers or claims, which is why it could place an instance on a full host.
+    """
+    verdicts = []
+    for h in hosts:
+        if h.up:
+            verdicts.append((h, Verdict(True, N_("nova-compute is up"), {})))
+        else:
+            verdicts.append((h, Verdict(False, N_("nova-compute is down (no heartbeat within 60 s)"), {})))
+    up = [h for h, v in verdicts if v.passed]
+    stage = _stage_entry("hosts_up", len(hosts), up, verdicts, render)
+    count = request.num_instances
+    if not up:
+        trace["instances"].append({"index": 0, "filters": [stage], "selected": None})
+        trace["error"] = _no_valid_host("Is the appropriate service running?", 0)
+        return
+    chosen = rng.sample(up, count) if len(up) >= count else [rng.choice(up) for _ in range(count)]
+    for index, h in enumerate(chosen):
+        trace["instances"].append(
+            {
+                "index": index,
+                "instance_uuid": request.uuid_of(index),
+                "filters": [stage] if index == 0 else [],
+                "weighers": [],
+                "ranking": [{"host": x.name, "weight": 0.0} for x in up],
+                "selected": h.name,
+            }
+        )
+
+
+# -- simple_scheduler (Essex) --------------------------------------------------------------------
+
+
+def _simple_scheduler(
+    trace: dict[str, Any],
+    hosts: Sequence[HostState],
+    request: ScheduleRequest,
+    config: SchedulerConfig,
+    render: Renderer,
+) -> None:
+    """SimpleScheduler ("least loaded"), nova-semantics.md section i.
+
+    1. sort the hosts by the vCPUs of their instances, ascending (stable);
+    2. keep the requested availability zone, if any;
+    3. walk them: skip hosts on the wrong side of image isolation; at the first remaining host,
+       fail the whole request if its instance cores + the request's vCPUs exceed ``max_cores``;
+       choose the first host that is up and enabled.
+    No RAM or disk check at all. Each instance of a multi-instance request sees the previous
+    ones placed.
+    """
+    current = list(hosts)
+    vcpus = request.flavor.vcpus
+    image_isolated = request.image is not None and request.image.id in config.isolated_images
+    zone = request.availability_zone
+    for index in range(request.num_instances):
+        entry: dict[str, Any] = {"index": index, "instance_uuid": request.uuid_of(index), "filters": []}
+        trace["instances"].append(entry)
+        ranked = sorted(current, key=lambda h: h.resources.instance_vcpus)
+        entry["ranking"] = [{"host": h.name, "weight": h.resources.instance_vcpus} for h in ranked]
+        entry["weighers"] = []
+        if zone:
+            verdicts = []
+            for h in ranked:
+                h_zones = h.availability_zones or frozenset({config.default_availability_zone})
+                zone_numbers = {"requested_zone": zone, "host_zones": ", ".join(sorted(h_zones))}
+                if zone in h_zones:
+                    verdicts.append((h, Verdict(True, N_("host is in zone {host_zones}, as requested"), zone_numbers)))
+                else:
+                    verdicts.append(
+                        (h, Verdict(False, N_("host is in zone {host_zones}, not {requested_zone}"), zone_numbers))
+                    )
+            ranked = [h for h, v in verdicts if v.passed]
+            entry["filters"].append(_stage_entry("availability_zone", len(verdicts), ranked, verdicts, render))
+        walk: list[tuple[HostState, Verdict]] = []
+        chosen: HostState | None = None
+        error: str | None = None
+        for h in ranked:
+            host_isolated = h.name in config.isolated_hosts
+            if image_isolated and not host_isolated:
+                walk.append((h, Verdict(False, N_("isolated image, and this host is not isolated"), {})))
+                continue
+            if host_isolated and not image_isolated:
+                walk.append((h, Verdict(False, N_("isolated host, and the image is not isolated"), {})))
+                continue
+            numbers: dict[str, Any] = {
+                "instance_cores": h.resources.instance_vcpus,
+                "requested_vcpus": vcpus,
+                "max_cores": config.max_cores,
+            }
+            # Essex skipped the core check for isolated images (skip_isolated_core_check = True).
+            if not image_isolated and h.resources.instance_vcpus + vcpus > config.max_cores:
+                walk.append(
+                    (
+                        h,
+                        Verdict(
+                            False,
+                            N_("{instance_cores} cores in use + {requested_vcpus} requested > max_cores {max_cores}"),
+                            numbers,
+                        ),
+                    )
+                )
+                error = "Not enough allocatable CPU cores remaining"
+                break
+            if h.up and h.enabled:
+                walk.append(
+                    (
+                        h,
+                        Verdict(
+                            True,
+                            N_("least loaded host that is up and enabled ({instance_cores} cores in use)"),
+                            numbers,
+                        ),
+                    )
+                )
+                chosen = h
+                break
+            walk.append((h, Verdict(False, N_("nova-compute is down or disabled"), numbers)))
+        entry["filters"].append(
+            _stage_entry("least_loaded_walk", len(ranked), [chosen] if chosen else [], walk, render)
+        )
+        if chosen is None:
+            entry["selected"] = None
+            trace["error"] = _no_valid_host(error or "Is the appropriate service running?", index)
+            return
+        entry["selected"] = chosen.name
+        consumed = chosen.consume(request.flavor, request.uuid_of(index))
+        current = [consumed if h is chosen else h for h in current]

@@ -1,0 +1,648 @@
+"""Nova's host filters (nova-semantics.md section b), each explaining its verdict.
+
+Every filter returns a ``Verdict``: passed or not, the English template of the sentence a
+student reads (marked with ``N_`` for translation) and the numbers that fill it. The rules follow
+Nova's ``host_passes`` methods; capacity arithmetic comes from ``cloudlab.engine.resources``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, ClassVar
+
+from ..i18n import N_
+from .extra_specs import match
+from .model import HostState, SchedulerConfig, ScheduleRequest
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    passed: bool
+    message: str
+    numbers: dict[str, Any]
+    #: Limits a passing capacity filter hands to the compute claim (``limits.memory_mb`` …).
+    limits: dict[str, float] | None = None
+
+
+@dataclass
+class FilterContext:
+    """What the filters read besides the host: the request and the state of this pass.
+
+    ``group_hosts`` are the hosts the request's server group already has instances on (Nova's
+    ``instance_group.hosts``), grown as a multi-instance request places its instances.
+    """
+
+    request: ScheduleRequest
+    config: SchedulerConfig
+    index: int = 0
+    instance_uuid: str = ""
+    retry_hosts: tuple[str, ...] = ()
+    group_hosts: list[str] = field(default_factory=list)
+
+    @cached_property
+    def group_members(self) -> frozenset[str]:
+        group = self.request.server_group
+        if group is None:
+            return frozenset()
+        return frozenset(group.members) | frozenset(self.request.instance_uuids)
+
+    @cached_property
+    def retry_set(self) -> frozenset[str]:
+        return frozenset(self.retry_hosts)
+
+    @cached_property
+    def image_props(self) -> tuple[str | None, str | None, str | None]:
+        """(architecture, hv_type, vm_mode) the image asks for, canonicalised as Nova does."""
+        props = self.request.image.properties if self.request.image else {}
+        arch = props.get("hw_architecture") or self.config.image_properties_default_architecture
+        hv = props.get("img_hv_type")
+        mode = props.get("hw_vm_mode")
+        return (
+            canonical_arch(arch) if arch else None,
+            canonical_hv_type(hv) if hv else None,
+            canonical_vm_mode(mode) if mode else None,
+        )
+
+    @cached_property
+    def cidr_network(self) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+        hints = self.request.scheduler_hints
+        if not hints.build_near_host_ip:
+            return None
+        return ipaddress.ip_network(f"{hints.build_near_host_ip}{hints.cidr or '/24'}", strict=False)
+
+
+class HostFilter:
+    """A filter: ``host_passes`` gives the verdict for one host."""
+
+    name: ClassVar[str]
+    #: Nova's flag: the answer cannot change between the instances of one request, so the
+    #: filter runs for the first instance only.
+    run_filter_once_per_request: ClassVar[bool] = False
+
+    def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
+        raise NotImplementedError
+
+
+FILTERS: dict[str, type[HostFilter]] = {}
+
+
+def _register(cls: type[HostFilter]) -> type[HostFilter]:
+    cls.name = cls.__name__
+    FILTERS[cls.__name__] = cls
+    return cls
+
+
+# -- canonical names for ImagePropertiesFilter (nova/objects/fields.py) --------------------------
+
+_ARCH_ALIASES = {
+    "amd64": "x86_64",
+    "x64": "x86_64",
+    "i386": "i686",
+    "i486": "i686",
+    "i586": "i686",
+    "x86_32": "i686",
+    "ia32": "i686",
+    "arm64": "aarch64",
+    "ppc64el": "ppc64le",
+}
+
+
+def canonical_arch(value: str) -> str:
+    v = value.lower()
+    return _ARCH_ALIASES.get(v, v)
+
+
+def canonical_hv_type(value: str) -> str:
+    v = value.lower()
+    return "xen" if v == "xapi" else v
+
+
+def canonical_vm_mode(value: str) -> str:
+    v = value.lower()
+    return {"pv": "xen", "hv": "hvm", "baremetal": "hvm"}.get(v, v)
+
+
+def _version_str(version: int) -> str:
+    """Nova stores 6.2.0 as 6002000 (major × 1 000 000 + minor × 1000 + micro)."""
+    return f"{version // 1000000}.{version // 1000 % 1000}.{version % 1000}"
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in text.strip().split("."))
+
+
+def version_satisfies(version: int, predicate: str) -> bool:
+    """``img_hv_requested_version`` such as ``">=6.0,<6.2"`` against a hypervisor version."""
+    have = _version_tuple(_version_str(version))
+    ops = {">=": tuple.__ge__, "<=": tuple.__le__, "==": tuple.__eq__, "!=": tuple.__ne__}
+    for part in predicate.split(","):
+        part = part.strip()
+        for op in (">=", "<=", "==", "!=", ">", "<"):
+            if part.startswith(op):
+                want = _version_tuple(part[len(op) :])
+                size = max(len(have), len(want))
+                h = have + (0,) * (size - len(have))
+                w = want + (0,) * (size - len(want))
+                ok = {">": h > w, "<": h < w}.get(op) if op in (">", "<") else ops[op](h, w)
+                if not ok:
+                    return False
+                break
+    return True
+
+
+# -- the filters --------------------------------------------------------------------------------
+
+
+@_register
+class AllHostsFilter(HostFilter):
+    run_filter_once_per_request = True
+
+    def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
+        return Verdict(True, N_("every host passes"), {})
+
+
+@_register
+class RetryFilter(HostFilter):
+    """Classic rescheduling: a host already tried for this request fails."""
+
+    def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
+        if not ctx.retry_hosts:
+            return Verdict(True, N_("first attempt: no host tried yet"), {})
+        numbers = {"tried": ", ".join(ctx.retry_hosts), "attempt": len(ctx.retry_hosts) + 1}
+        if host.name in ctx.retry_set:
+            return Verdict(False, N_("already tried for this request (tried: {tried})"), numbers)
+        return Verdict(True, N_("not tried yet (tried: {tried})"), numbers)
+
+
+@_register
+class AvailabilityZoneFilter(HostFilter):
+    run_filter_once_per_request = True
+
+    def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
+        wanted = ctx.request.availability_zone
+        if not wanted:
+            return Verdict(True, N_("no availability zone requested"), {})
+        zones = host.availability_zones
+        if zones:
+            numbers = {"requested_zone": wanted, "host_zones": ", ".join(sorted(zones))}
+            if wanted in zones:
+                return Verdict(True, N_("host is in zone {host_zones}, as requested"), numbers)
+            return Verdict(False, N_("host is in zone {host_zones}, not {requested_zone}"), numbers)
+        default = ctx.config.default_availability_zone
+        numbers = {"requested_zone": wanted, "default_zone": default}
+        if wanted == default:
+            return Verdict(True, N_("host is in the default zone {default_zone}, as requested"), numbers)
+        return Verdict(False, N_("host is in the default zone {default_zone}, not {requested_zone}"), numbers)
+
+
+@_register
+class ComputeFilter(HostFilter):
+    run_filter_once_per_request = True
+
+    def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
+        if not host.enabled:
+            return Verdict(False, N_("the nova-compute service is disabled"), {})
+        if not host.up:
+            return Verdict(False, N_("nova-compute is down (no heartbeat within 60 s)"), {})
+        return Verdict(True, N_("nova-compute is enabled and up"), {})
+
+
+@_register
+class RamFilter(HostFilter):
+    """Classic: ``memory_mb × ram_allocation_ratio − used ≥ requested`` (reserved counts as used)."""
+
+    def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
+        r = host.resources
+        requested = ctx.request.flavor.memory_mb
+        numbers: dict[str, Any] = {"memory_mb": r.memory_mb, "requested_ram_mb": requested}
+        if requested > r.memory_mb:
+            return Verdict(
+                False,
+                N_(
+                    "{requested_ram_mb} MB requested > {memory_mb} MB of physical RAM "
+                    "(an instance cannot overcommit against itself)"
+                ),
+                numbers,
+            )
+        numbers.update(
+            ram_allocation_ratio=r.ram_allocation_ratio,
+            used_ram_mb=r.memory_mb_used,
+            usable_ram_mb=r.usable_ram_mb,
+            memory_mb_limit=r.memory_mb_limit,
+        )
+        if r.usable_ram_mb >= requested:
+            return Verdict(
+                True,
+                N_(
+                    "usable RAM = {memory_mb} × {ram_allocation_ratio} − {used_ram_mb} "
+                    "= {usable_ram_mb} MB ≥ {requested_ram_mb} MB requested"
+                ),
+                numbers,
+                {"memory_mb": r.memory_mb_limit},
+            )
+        return Verdict(
+            False,
+            N_(
+                "usable RAM = {memory_mb} × {ram_allocation_ratio} − {used_ram_mb} "
+                "= {usable_ram_mb} MB < {requested_ram_mb} MB requested"
+            ),
+            numbers,
+        )
+
+
+@_register
+class CoreFilter(HostFilter):
+    """Classic: ``vcpus × cpu_allocation_ratio − vcpus_used ≥ requested``."""
+
+    def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
+        r = host.resources
+        requested = ctx.request.flavor.vcpus
+        if not r.vcpus:
+            return Verdict(True, N_("the host reports no vCPU count, so it passes (fail-safe)"), {})
+        numbers: dict[str, Any] = {
+            "vcpus": r.vcpus,
+            "cpu_allocation_ratio": r.cpu_allocation_ratio,
+            "vcpus_used": r.vcpus_used,
+            "free_vcpus": r.free_vcpus,
+            "requested_vcpus": requested,
+            "vcpus_limit": r.vcpus_limit,
+        }
+        if requested > r.vcpus:
+            return Verdict(
+                False,
+                N_(
+                    "{requested_vcpus} vCPUs requested > {vcpus} physical vCPUs "
+                    "(an instance cannot overcommit against itself)"
+                ),
+                numbers,
+            )
+        if r.free_vcpus >= requested:
+            return Verdict(
+                True,
+                N_(
+                    "free vCPUs = {vcpus} × {cpu_allocation_ratio} − {vcpus_used} "
+                    "= {free_vcpus} ≥ {requested_vcpus} requested"
+                ),
+                numbers,
+                {"vcpu": r.vcpus_limit},
+            )
+        return Verdict(
+            False,
+            N_(
+                "free vCPUs = {vcpus} × {cpu_allocation_ratio} − {vcpus_used} "
+                "= {free_vcpus} < {requested_vcpus} requested"
+            ),
+            numbers,
+        )
+
+
+@_register
+class DiskFilter(HostFilter):
+    """Classic: ``local_gb × 1024 × disk_allocation_ratio − used ≥ requested`` in MB.
+
+    Like Nova's, it counts the root disk even for a boot from volume.
+    """
+
+    def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
+        r = host.resources
+        requested = ctx.request.flavor.size.disk_mb
+        total = r.local_gb * 1024
+        numbers: dict[str, Any] = {"total_disk_mb": total, "requested_disk_mb": requested}
+        if requested > total:
+            return Verdict(
+                False,
+                N_(
+                    "{requested_disk_mb} MB requested > {total_disk_mb} MB of local disk "
+                    "(an instance cannot overcommit against itself)"
+                ),
+                numbers,
+            )
+        numbers.update(
+            disk_allocation_ratio=r.disk_allocation_ratio,
+            used_disk_mb=r.used_disk_mb,
+            usable_disk_mb=r.usable_disk_mb,
+            disk_gb_limit=r.disk_mb_limit / 1024,
+        )
+        if r.usable_disk_mb >= requested:
+            return Verdict(
+                True,
+                N_(
+                    "usable disk = {total_disk_mb} × {disk_allocation_ratio} − {used_disk_mb} "
+                    "= {usable_disk_mb} MB ≥ {requested_disk_mb} MB requested"
+                ),
+                numbers,
+                {"disk_gb": r.disk_mb_limit / 1024},
+            )
+        return Verdict(
+            False,
+            N_(
+                "usable disk = {total_disk_mb} × {disk_allocation_ratio} − {used_disk_mb} "
+                "= {usable_disk_mb} MB < {requested_disk_mb} MB requested"
+            ),
+            numbers,
+        )
+
+
+@_register
+class ImagePropertiesFilter(HostFilter):
+    """The host must offer a (architecture, hv_type, vm_mode) triple with every value the image sets."""
+
+    run_filter_once_per_request = True
+
+    def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
+        wanted = ctx.image_props
+        if not any(wanted):
+            return Verdict(True, N_("the image sets no architecture, hypervisor type or VM mode"), {})
+        needed = "/".join(w or "*" for w in wanted)
+        triples = host.instance_triples
+        numbers: dict[str, Any] = {
+            "needed": needed,
+            "supported": ", ".join("/".join(t) for t in triples),
+        }
+        if not triples:
+            return Verdict(False, N_("the image needs {needed}, the host advertises no supported instances"), numbers)
+        props = ctx.request.image.properties if ctx.request.image else {}
+        required_version = props.get("img_hv_requested_version")
+        version_failed = False
+        for triple in triples:
+            if all(w is None or w in triple for w in wanted):
+                if (
+                    required_version
+                    and host.hypervisor_version
+                    and not version_satisfies(host.hypervisor_version, required_version)
+                ):
+                    version_failed = True
+                    continue
+                numbers["match"] = "/".join(triple)
+                return Verdict(True, N_("the image needs {needed}, the host supports {match}"), numbers)
+        if version_failed:
+            numbers.update(required_version=required_version, host_version=_version_str(host.hypervisor_version))
+            return Verdict(
+                False,
+                N_("the image needs hypervisor version {required_version}, the host runs {host_version}"),
+                numbers,
+            )
+        return Verdict(False, N_("the image needs {needed}, the host supports only {supported}"), numbers)
+
+
+@_register
+class IsolatedHostsFilter(HostFilter):
+    run_filter_once_per_request = True
+
+    def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
+        cfg = ctx.config
+        host_isolated = host.name in cfg.isolated_hosts
+        restrict = cfg.restrict_isolated_hosts_to_isolated_images
+        if not cfg.isolated_images:
+            if restrict and host_isolated:
+                return Verdict(False, N_("an isolated host, and no image is isolated"), {})
+            return Verdict(True, N_("no image is isolated and the host may take any image"), {})
+        image = ctx.request.image
+        image_isolated = image is not None and image.id in cfg.isolated_images
+        if restrict:
+            passed = image_isolated == host_isolated
+        else:
+            passed = (not image_isolated) or host_isolated
+        message = {
+            (True, True): N_("isolated image on an isolated host"),
+            (True, False): N_("isolated image on a host that is not isolated"),
+            (False, True): N_("image that is not isolated on an isolated host"),
+            (False, False): N_("image that is not isolated on a host that is not isolated"),
+        }[(image_isolated, host_isolated)]
+        return Verdict(passed, message, {})
+
+
+@_register
+class SimpleCIDRAffinityFilter(HostFilter):
+    run_filter_once_per_request = True
+
+    def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
+        network = ctx.cidr_network
+        if network is None:
+            return Verdict(True, N_("no build_near_host_ip hint"), {})
+        numbers = {"host_ip": host.host_ip or "-", "network": str(network)}
+        inside = host.host_ip is not None and ipaddress.ip_address(host.host_ip) in network
+        if inside:
+            return Verdict(True, N_("{host_ip} is in {network}"), numbers)
+        return Verdict(False, N_("{host_ip} is not in {network}"), numbers)
+
+
+@_register
+class DifferentHostFilter(HostFilter):
+    run_filter_once_per_request = True
+
+    def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
+        listed = ctx.request.scheduler_hints.different_host
+        if not listed:
+            return Verdict(True, N_("no different_host hint"), {})
+        overlap = [u for u in listed if u in host.instance_uuids]
+        if overlap:
+            return Verdict(False, N_("instance {instance} is on this host"), {"instance": overlap[0]})
+        return Verdict(True, N_("none of the {count} listed instances is on this host"), {"count": len(listed)})
+
+
+@_register
+class SameHostFilter(HostFilter):
+    run_filter_once_per_request = True
+
+    def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
+        listed = ctx.request.scheduler_hints.same_host
+        if not listed:
+            return Verdict(True, N_("no same_host hint"), {})
+        overlap = [u for u in listed if u in host.instance_uuids]
+        if overlap:
+            return Verdict(True, N_("instance {instance} is on this host"), {"instance": overlap[0]})
+        return Verdict(False, N_("none of the {count} listed instances is on this host"), {"count": len(listed)})
+
+
+@_register
+class NumInstancesFilter(HostFilter):
+    def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
+        limit = ctx.config.max_instances_per_host
+        numbers = {"num_instances": host.num_instances, "max_instances_per_host": limit}
+        if host.num_instances < limit:
+            return Verdict(
+                True,
+                N_("{num_instances} instances < max_instances_per_host {max_instances_per_host}"),
+                numbers,
+            )
+        return Verdict(
+            False, N_("{num_instances} instances ≥ max_instances_per_host {max_instances_per_host}"), numbers
+        )
+
+
+@_register
+class IoOpsFilter(HostFilter):
+    def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
+        limit = ctx.config.max_io_ops_per_host
+        numbers = {"num_io_ops": host.num_io_ops, "max_io_ops_per_host": limit}
+        if host.num_io_ops < limit:
+            return Verdict(True, N_("{num_io_ops} I/O operations < max_io_ops_per_host {max_io_ops_per_host}"), numbers)
+        return Verdict(False, N_("{num_io_ops} I/O operations ≥ max_io_ops_per_host {max_io_ops_per_host}"), numbers)
+
+
+@_register
+class ServerGroupAntiAffinityFilter(HostFilter):
+    def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
+        group = ctx.request.server_group
+        if group is None or group.policy != "anti-affinity":
+            return Verdict(True, N_("the request is in no anti-affinity group"), {})
+        if ctx.instance_uuid and ctx.instance_uuid in host.instance_uuids:
+            return Verdict(True, N_("the instance is already on this host"), {})
+        on_host = len(host.instance_uuids & ctx.group_members)
+        numbers = {
+            "group": group.name,
+            "members_on_host": on_host,
+            "max_server_per_host": group.max_server_per_host,
+        }
+        if on_host < group.max_server_per_host:
+            return Verdict(
+                True,
+                N_("{members_on_host} members of {group} here < max_server_per_host {max_server_per_host}"),
+                numbers,
+            )
+        return Verdict(
+            False,
+            N_("{members_on_host} members of {group} here ≥ max_server_per_host {max_server_per_host}"),
+            numbers,
+        )
+
+
+@_register
+class ServerGroupAffinityFilter(HostFilter):
+    def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
+        group = ctx.request.server_group
+        if group is None or group.policy != "affinity":
+            return Verdict(True, N_("the request is in no affinity group"), {})
+        if not ctx.group_hosts:
+            return Verdict(True, N_("group {group} has no host yet"), {"group": group.name})
+        numbers = {"group": group.name, "group_hosts": ", ".join(dict.fromkeys(ctx.group_hosts))}
+        if host.name in ctx.group_hosts:
+            return Verdict(True, N_("group {group} is on this host"), numbers)
+        return Verdict(False, N_("group {group} is on {group_hosts}, not here"), numbers)
+
+
+_AGG_SCOPE = "aggregate_instance_extra_specs"
+
+
+@_register
+class AggregateInstanceExtraSpecsFilter(HostFilter):
+    """Unscoped and ``aggregate_instance_extra_specs:`` keys must match the host's aggregates."""
+
+    run_filter_once_per_request = True
+
+    def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
+        specs = ctx.request.flavor.extra_specs
+        if not specs:
+            return Verdict(True, N_("the flavor has no extra specs"), {})
+        metadata = host.aggregate_metadata
+        checked = 0
+        for full_key, requirement in specs.items():
+            scope = full_key.split(":", 1)
+            if len(scope) > 1:
+                if scope[0] != _AGG_SCOPE:
+                    continue
+                scope = scope[1:]
+            key = scope[0]
+            values = metadata.get(key)
+            numbers: dict[str, Any] = {"key": key, "requirement": requirement}
+            if not values:
+                return Verdict(False, N_("extra spec {key}: no aggregate of this host sets {key}"), numbers)
+            if not any(match(v, requirement) for v in values):
+                numbers["values"] = ", ".join(sorted(values))
+                return Verdict(
+                    False,
+                    N_("extra spec {key} = {requirement}: the host's aggregates have {values}"),
+                    numbers,
+                )
+            checked += 1
+        if not checked:
+            return Verdict(True, N_("no extra spec is about aggregates"), {})
+        return Verdict(True, N_("the host's aggregates match all {count} extra specs"), {"count": checked})
+
+
+#: HostState attributes a ``capabilities:`` extra spec can name, as Nova calls them.
+HOST_CAPABILITIES: dict[str, Callable[[HostState], Any]] = {
+    "host": lambda h: h.name,
+    "hypervisor_hostname": lambda h: h.name,
+    "host_ip": lambda h: h.host_ip,
+    "vcpus_total": lambda h: h.vcpus_total,
+    "vcpus_used": lambda h: h.vcpus_used,
+    "free_ram_mb": lambda h: h.free_ram_mb,
+    "free_disk_mb": lambda h: h.free_disk_mb,
+    "total_usable_ram_mb": lambda h: h.total_usable_ram_mb,
+    "total_usable_disk_gb": lambda h: h.total_usable_disk_gb,
+    "num_instances": lambda h: h.num_instances,
+    "num_io_ops": lambda h: h.num_io_ops,
+    "failed_builds": lambda h: h.failed_builds,
+    "hypervisor_type": lambda h: h.hypervisor_type,
+    "hypervisor_version": lambda h: h.hypervisor_version,
+    "cpu_info": lambda h: dict(h.cpu_info) if h.cpu_info else None,
+    "cpu_allocation_ratio": lambda h: h.resources.cpu_allocation_ratio,
+    "ram_allocation_ratio": lambda h: h.resources.ram_allocation_ratio,
+    "disk_allocation_ratio": lambda h: h.resources.disk_allocation_ratio,
+}
+
+
+def host_capability(host: HostState, scope: list[str]) -> Any:
+    """Walk ``scope`` through the host's attributes, then dicts (or JSON strings), as Nova does."""
+    cap: Any = host
+    for index, part in enumerate(scope):
+        if isinstance(cap, str):
+            try:
+                cap = json.loads(cap)
+            except ValueError:
+                return None
+        if index == 0:
+            getter = HOST_CAPABILITIES.get(part)
+            cap = getter(host) if getter else None
+            if cap is None:
+                cap = host.stats.get(part)
+        elif isinstance(cap, Mapping):
+            cap = cap.get(part)
+        else:
+            return None
+        if cap is None:
+            return None
+    return cap
+
+
+@_register
+class ComputeCapabilitiesFilter(HostFilter):
+    """``capabilities:`` keys (and unscoped keys naming a host attribute or stat) must match."""
+
+    run_filter_once_per_request = True
+
+    def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
+        specs = ctx.request.flavor.extra_specs
+        if not specs:
+            return Verdict(True, N_("the flavor has no extra specs"), {})
+        checked = 0
+        for key, requirement in specs.items():
+            scope = key.split(":")
+            if len(scope) == 1:
+                if key not in HOST_CAPABILITIES and key not in host.stats:
+                    continue
+            elif scope[0] != "capabilities":
+                continue
+            else:
+                scope = scope[1:]
+            value = host_capability(host, scope)
+            numbers: dict[str, Any] = {"key": ":".join(scope), "requirement": requirement}
+            if value is None:
+                return Verdict(False, N_("capability {key} is unknown on this host"), numbers)
+            numbers["value"] = str(value)
+            if not match(str(value), requirement):
+                return Verdict(False, N_("capability {key} is {value}, the flavor requires {requirement}"), numbers)
+            checked += 1
+        if not checked:
+            return Verdict(True, N_("no extra spec names a host capability"), {})
+        return Verdict(True, N_("the host matches all {count} capability extra specs"), {"count": checked})
+
+
+def make_filters(names: tuple[str, ...]) -> list[HostFilter]:
+    return [FILTERS[n]() for n in names]

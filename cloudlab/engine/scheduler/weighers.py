@@ -1,0 +1,154 @@
+"""Nova's host weighers (nova-semantics.md section c) and its normalisation (nova/weights.py).
+
+Each weigher gives a raw value per host. Nova normalises the list to [0, 1] with
+``(x − lo) / (hi − lo)``: ``hi`` is the largest raw value; ``lo`` is the smallest, except for the
+weighers that declare ``minval = 0`` (RAM, CPU, Disk, IoOps), where ``lo`` starts at 0, so free
+RAM 512 / 1024 / 3072 / 8192 normalises to 0.0625 / 0.125 / 0.375 / 1.0 rather than 0 … 1. (Nova
+lowers that ``lo`` to a raw value below it, so an over-committed host with negative free RAM
+scores 0 and the others are measured from it.) If ``lo == hi`` every host gets 0. A host's score
+is the sum of ``multiplier × normalised`` over the weighers, where the multiplier comes from the
+config, overridden by the host's aggregate metadata under the option's name (the minimum across
+aggregates; any unparsable value means the config value).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from .model import HostState, SchedulerConfig, ScheduleRequest
+
+
+class HostWeigher:
+    name: ClassVar[str]
+    #: The nova.conf option (and aggregate metadata key) holding the multiplier.
+    multiplier_option: ClassVar[str]
+    minval: ClassVar[float | None] = None
+    #: BuildFailureWeigher applies its multiplier negated.
+    negate_multiplier: ClassVar[bool] = False
+
+    def raw(self, host: HostState, request: ScheduleRequest, members: frozenset[str]) -> float:
+        raise NotImplementedError
+
+    def multiplier(self, host: HostState, config: SchedulerConfig) -> float:
+        configured: float = getattr(config, self.multiplier_option)
+        value = aggregate_multiplier(host, self.multiplier_option, configured)
+        return -value if self.negate_multiplier else value
+
+
+WEIGHERS: dict[str, type[HostWeigher]] = {}
+
+
+def _register(cls: type[HostWeigher]) -> type[HostWeigher]:
+    cls.name = cls.__name__
+    WEIGHERS[cls.__name__] = cls
+    return cls
+
+
+def aggregate_multiplier(host: HostState, option: str, configured: float) -> float:
+    """Nova's ``get_weight_multiplier``: the minimum aggregate value, else the config value."""
+    values = host.aggregate_metadata.get(option)
+    if not values:
+        return configured
+    try:
+        return min(float(v) for v in values)
+    except ValueError:
+        return configured
+
+
+def normalize(raws: Sequence[float], minval: float | None) -> list[float]:
+    """Nova's ``normalize`` with the weigher's declared ``minval`` (lowered by smaller raws)."""
+    hi = max(raws)
+    lo = min(raws)
+    if minval is not None and minval < lo:
+        lo = minval
+    if lo == hi:
+        return [0.0] * len(raws)
+    span = hi - lo
+    return [(x - lo) / span for x in raws]
+
+
+@_register
+class RAMWeigher(HostWeigher):
+    multiplier_option = "ram_weight_multiplier"
+    minval = 0
+
+    def raw(self, host: HostState, request: ScheduleRequest, members: frozenset[str]) -> float:
+        return host.free_ram_mb
+
+
+@_register
+class CPUWeigher(HostWeigher):
+    multiplier_option = "cpu_weight_multiplier"
+    minval = 0
+
+    def raw(self, host: HostState, request: ScheduleRequest, members: frozenset[str]) -> float:
+        return host.resources.free_vcpus
+
+
+@_register
+class DiskWeigher(HostWeigher):
+    multiplier_option = "disk_weight_multiplier"
+    minval = 0
+
+    def raw(self, host: HostState, request: ScheduleRequest, members: frozenset[str]) -> float:
+        return host.free_disk_mb
+
+
+@_register
+class IoOpsWeigher(HostWeigher):
+    multiplier_option = "io_ops_weight_multiplier"
+    minval = 0
+
+    def raw(self, host: HostState, request: ScheduleRequest, members: frozenset[str]) -> float:
+        return host.num_io_ops
+
+
+@_register
+class NumInstancesWeigher(HostWeigher):
+    multiplier_option = "num_instances_weight_multiplier"
+
+    def raw(self, host: HostState, request: ScheduleRequest, members: frozenset[str]) -> float:
+        return host.num_instances
+
+
+@_register
+class BuildFailureWeigher(HostWeigher):
+    multiplier_option = "build_failure_weight_multiplier"
+    negate_multiplier = True
+
+    def raw(self, host: HostState, request: ScheduleRequest, members: frozenset[str]) -> float:
+        return host.failed_builds
+
+
+@_register
+class HypervisorVersionWeigher(HostWeigher):
+    multiplier_option = "hypervisor_version_weight_multiplier"
+
+    def raw(self, host: HostState, request: ScheduleRequest, members: frozenset[str]) -> float:
+        return host.hypervisor_version or 0
+
+
+@_register
+class ServerGroupSoftAffinityWeigher(HostWeigher):
+    multiplier_option = "soft_affinity_weight_multiplier"
+    policy = "soft-affinity"
+
+    def raw(self, host: HostState, request: ScheduleRequest, members: frozenset[str]) -> float:
+        group = request.server_group
+        if group is None or group.policy != self.policy:
+            return 0
+        return len(host.instance_uuids & members)
+
+
+@_register
+class ServerGroupSoftAntiAffinityWeigher(ServerGroupSoftAffinityWeigher):
+    multiplier_option = "soft_anti_affinity_weight_multiplier"
+    policy = "soft-anti-affinity"
+
+    def raw(self, host: HostState, request: ScheduleRequest, members: frozenset[str]) -> float:
+        return -super().raw(host, request, members)
+
+
+def make_weighers(names: Sequence[str]) -> list[HostWeigher]:
+    return [WEIGHERS[n]() for n in names]
