@@ -29,7 +29,7 @@ def with_db(url: str, db: int) -> str:
     if parts.scheme == "unix":
         query = parse_qs(parts.query)
         query["db"] = [str(db)]
-        return urlunsplit((parts.scheme, "", parts.path, urlencode(query, doseq=True), ""))
+        return f"unix://{parts.path}?{urlencode(query, doseq=True)}"
     return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, ""))
 
 

@@ -54,6 +54,7 @@ from .model import (
     SchedulerHints,
     ServerGroup,
     default_architecture,
+    default_supported_instances,
     host_resources,
 )
 
@@ -896,7 +897,7 @@ def _host(
         hypervisor_version=hv_version,
         architecture=arch_class,
         cpu_arch=cpu_arch,
-        supported_instances=tuple(triples),
+        supported_instances=tuple(triples) or default_supported_instances(cpu_arch, hv_type),
         enabled=enabled,
         up=up,
         num_instances=num_instances,

@@ -1,0 +1,135 @@
+"""Shared fixtures: the demo cloud, named personas, a real Celery worker and a real Daphne.
+
+Personas: ``alice`` and ``bob`` are students with a project each; ``ivy`` is the instructor.
+Tests touch the real database, the real Redis (channel layer and broker) and real workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+DEMO = Path(settings.BASE_DIR) / "fixtures" / "demo"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Hashing demo passwords at full strength would dominate the suite's time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def demo_cloud(db: None) -> Any:
+    """The demo cloud of fixtures/demo with pace 0 (every step instant) and its classroom."""
+    from cloudlab.compute.scenarios import create_cloud, enrol, load_yaml, parse_classroom
+    from cloudlab.engine.scheduler import load_scenario_file
+
+    cloud = create_cloud(load_scenario_file(DEMO / "cloud.yaml"), pace=0)
+    enrol(cloud, parse_classroom(load_yaml(DEMO / "classroom.yaml")))
+    return cloud
+
+
+def _user(name: str) -> Any:
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username=name)
+
+
+@pytest.fixture
+def alice(demo_cloud: Any) -> Any:
+    return _user("alice")
+
+
+@pytest.fixture
+def bob(demo_cloud: Any) -> Any:
+    return _user("bob")
+
+
+@pytest.fixture
+def ivy(demo_cloud: Any) -> Any:
+    return _user("ivy")
+
+
+@pytest.fixture
+def project_of() -> Callable[[Any], Any]:
+    from cloudlab.identity.models import Project
+
+    return lambda user: Project.objects.for_user(user).get()
+
+
+@pytest.fixture
+def launch(project_of: Callable[[Any], Any]) -> Callable[..., list[Any]]:
+    """Launch through the same action the page calls: ``launch(alice, name="web")``."""
+    from cloudlab.compute import actions
+
+    def do(user: Any, *, name: str = "test", count: int = 1, image: str = "cirros", flavor: str = "m1.tiny") -> list[Any]:
+        from cloudlab.compute.models import Flavor, Image
+
+        project = project_of(user)
+        image_obj = Image.objects.get(cloud=project.cloud, name=image)
+        flavor_obj = Flavor.objects.get(cloud=project.cloud, name=flavor)
+        request = actions.check_launch(
+            user, project, name=name, count=count, image_id=str(image_obj.uuid), flavor_id=flavor_obj.flavorid
+        )
+        return actions.do_launch(user, request)
+
+    return do
+
+
+@pytest.fixture
+def celery_worker(transactional_db: None) -> Iterator[Any]:
+    """A real Celery worker (threads) consuming from the real broker, in this process."""
+    from celery.contrib.testing.worker import start_worker
+
+    from cloudlab.celery import app
+
+    with start_worker(app, pool="threads", concurrency=4, perform_ping_check=False, shutdown_timeout=10) as worker:
+        yield worker
+
+
+@pytest.fixture(scope="session")
+def live_server_url(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
+    """Daphne (HTTP and WebSockets) in a child process, on a free loopback port, serving the
+    test database."""
+    from channels.testing.live import make_application, set_database_connection
+    from daphne.testing import DaphneProcess
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+    with django_db_blocker.unblock():
+        process = DaphneProcess(
+            "127.0.0.1",
+            partial(make_application, static_wrapper=ASGIStaticFilesHandler),
+            setup=set_database_connection,
+        )
+        process.start()
+        while not process.ready.wait(timeout=1):
+            if not process.is_alive():
+                raise RuntimeError("Daphne did not start")
+        try:
+            yield f"http://127.0.0.1:{process.port.value}"
+        finally:
+            process.terminate()
+            process.join()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (``playwright install`` cannot run here)."""
+    playwright_sync = pytest.importorskip("playwright.sync_api")
+    executable = "/usr/bin/chromium"
+    if not Path(executable).exists():
+        pytest.fail("Chromium is not installed: apt-get install -y chromium (.ci/run does it)")
+    with playwright_sync.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=executable,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        yield browser
+        browser.close()

@@ -1,0 +1,66 @@
+"""Launch → a real Celery worker steps the instance to active, publishing every step in order."""
+
+import pytest
+
+from cloudlab.compute.models import Host, Instance
+from cloudlab.engine.lifecycle import PowerState, VmState
+from cloudlab.live.events import project_stream
+
+from tests.helpers import EventRecorder, wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_launch_reaches_active_through_novas_build_steps(celery_worker, alice, launch, project_of):
+    with EventRecorder(project_stream(project_of(alice).pk)) as recorder:
+        [instance] = launch(alice, name="test")
+        wait_for(lambda: Instance.objects.get(pk=instance.pk).vm_state == VmState.ACTIVE)
+        wait_for(lambda: any(m["data"]["status"] == "ACTIVE" for m in recorder.messages))
+
+    instance.refresh_from_db()
+    assert instance.task_state is None
+    assert instance.power_state == PowerState.RUNNING
+    assert instance.launched_at is not None
+    assert instance.addresses == {"private": ["10.0.0.3"]}
+
+    steps = [(m["event"], m["data"]["vm_state"], m["data"]["task_state"]) for m in recorder.messages]
+    assert steps == [
+        ("instance.created", "building", "scheduling"),
+        ("instance.updated", "building", "networking"),
+        ("instance.updated", "building", "block_device_mapping"),
+        ("instance.updated", "building", "spawning"),
+        ("instance.updated", "active", None),
+    ]
+    seqs = [m["seq"] for m in recorder.messages]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))  # consecutive: no gap for the page
+
+    action = instance.actions.get()
+    assert action.action == "create" and action.finish_time is not None and action.message == ""
+    events = list(action.events.values_list("event", "result"))
+    assert events == [
+        ("schedule_instances", "Success"),
+        ("compute_allocate_network", "Success"),
+        ("compute_prep_block_device", "Success"),
+        ("compute_spawn", "Success"),
+    ]
+
+
+def test_no_valid_host_ends_in_error_with_the_fault(celery_worker, alice, launch):
+    Host.objects.update(up=False)
+    [instance] = launch(alice)
+    wait_for(lambda: Instance.objects.get(pk=instance.pk).vm_state == VmState.ERROR)
+    instance.refresh_from_db()
+    assert instance.fault["message"].startswith("No valid host was found.")
+    assert instance.host is None and instance.fixed_ip is None
+
+
+def test_paced_steps_wait_without_blocking_the_worker(celery_worker, alice, launch, demo_cloud):
+    """With a pace, the next step is scheduled with a countdown: the worker stays free, so a
+    second launch made meanwhile is scheduled at once."""
+    demo_cloud.pace = 0.4
+    demo_cloud.save()
+    [first] = launch(alice, name="first")
+    wait_for(lambda: Instance.objects.get(pk=first.pk).task_state == "networking")
+    [second] = launch(alice, name="second")
+    wait_for(lambda: Instance.objects.get(pk=second.pk).host_id is not None, timeout=5)
+    wait_for(lambda: Instance.objects.get(pk=first.pk).vm_state == VmState.ACTIVE, timeout=20)

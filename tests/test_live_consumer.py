@@ -1,0 +1,150 @@
+"""The WebSocket: authenticated, origin-checked, joined only to streams the user may see."""
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from cloudlab.asgi import application
+from cloudlab.live.events import cloud_stream, project_stream, send_now
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _cookie(user):
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+def _communicator(path, user=None, origin=b"http://localhost"):
+    """Built outside the event loop: the session cookie comes from the database."""
+    headers = [(b"origin", origin), (b"host", b"localhost")]
+    if user is not None:
+        headers.append((b"cookie", _cookie(user)))
+    return lambda: WebsocketCommunicator(application, path, headers=headers)
+
+
+async def _connect(communicator):
+    connected, code = await communicator.connect(timeout=5)
+    return connected, code
+
+
+def run(coro):
+    import asyncio
+
+    return asyncio.run(coro)
+
+
+def test_a_student_receives_her_projects_events_and_not_others(alice, bob, project_of):
+    alice_stream = project_stream(project_of(alice).pk)
+    bob_stream = project_stream(project_of(bob).pk)
+
+    make = _communicator(f"/ws/live/?streams={alice_stream}", alice)
+
+    async def scenario():
+        communicator = make()
+        connected, _ = await _connect(communicator)
+        assert connected
+        hello = await communicator.receive_json_from(timeout=5)
+        assert hello == {"type": "hello", "streams": [alice_stream]}
+        from asgiref.sync import sync_to_async
+
+        await sync_to_async(send_now)(bob_stream, "instance.updated", {"id": "bobs"})
+        seq = await sync_to_async(send_now)(alice_stream, "instance.updated", {"id": "alices"})
+        message = await communicator.receive_json_from(timeout=5)
+        assert message == {"type": "event", "stream": alice_stream, "seq": seq, "event": "instance.updated",
+                           "data": {"id": "alices"}}
+        assert await communicator.receive_nothing(timeout=0.3)
+        await communicator.disconnect()
+
+    run(scenario())
+
+
+def test_a_student_cannot_join_another_projects_stream(alice, bob, project_of):
+    make = _communicator(f"/ws/live/?streams={project_stream(project_of(bob).pk)}", alice)
+
+    async def scenario():
+        communicator = make()
+        connected, code = await _connect(communicator)
+        assert not connected and code == 4403
+
+    run(scenario())
+
+
+def test_a_student_cannot_join_the_instructors_stream(alice, demo_cloud):
+    make = _communicator(f"/ws/live/?streams={cloud_stream(demo_cloud.pk)}", alice)
+
+    async def scenario():
+        communicator = make()
+        connected, code = await _connect(communicator)
+        assert not connected and code == 4403
+
+    run(scenario())
+
+
+def test_the_instructor_joins_the_cloud_stream(ivy, demo_cloud):
+    make = _communicator(f"/ws/live/?streams={cloud_stream(demo_cloud.pk)}", ivy)
+
+    async def scenario():
+        communicator = make()
+        connected, _ = await _connect(communicator)
+        assert connected
+        await communicator.disconnect()
+
+    run(scenario())
+
+
+def test_a_socket_without_a_session_is_closed(demo_cloud, alice, project_of):
+    make = _communicator(f"/ws/live/?streams={project_stream(project_of(alice).pk)}")
+
+    async def scenario():
+        communicator = make()
+        connected, code = await _connect(communicator)
+        assert not connected and code == 4401
+
+    run(scenario())
+
+
+def test_a_socket_from_another_origin_is_refused(alice, project_of):
+    make = _communicator(
+
+        f"/ws/live/?streams={project_stream(project_of(alice).pk)}", alice, origin=b"http://evil.example"
+    )
+
+    async def scenario():
+        communicator = make()
+        connected, _ = await _connect(communicator)
+        assert not connected
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("streams", ["", "project-abc", "host-1", ",".join(f"project-{i}" for i in range(1, 10))])
+def test_a_malformed_stream_request_is_refused(alice, streams):
+    make = _communicator(f"/ws/live/?streams={streams}", alice)
+
+    async def scenario():
+        communicator = make()
+        connected, code = await _connect(communicator)
+        assert not connected and code == 4400
+
+    run(scenario())
+
+
+def test_a_message_the_socket_does_not_understand_gets_an_error(alice, project_of):
+    make = _communicator(f"/ws/live/?streams={project_stream(project_of(alice).pk)}", alice)
+
+    async def scenario():
+        communicator = make()
+        assert (await _connect(communicator))[0]
+        await communicator.receive_json_from(timeout=5)  # hello
+        await communicator.send_to(text_data="not json")
+        assert (await communicator.receive_json_from(timeout=5))["type"] == "error"
+        await communicator.send_json_to({"type": "launch"})
+        error = await communicator.receive_json_from(timeout=5)
+        assert error["type"] == "error" and "ping" in error["message"]
+        await communicator.send_json_to({"type": "ping"})
+        assert await communicator.receive_json_from(timeout=5) == {"type": "pong"}
+        await communicator.disconnect()
+
+    run(scenario())
