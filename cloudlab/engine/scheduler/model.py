@@ -282,8 +282,9 @@ class HostState:
 
     ``aggregates`` carries the availability zone and metadata of every aggregate the host is in.
     ``instance_uuids`` are the instances on the host (server-group filters and weighers, the
-    same/different-host hints). ``supported_instances`` empty means "derive from cpu_arch and
-    hypervisor_type".
+    same/different-host hints). ``supported_instances`` None means "what a host of this
+    hypervisor_type and cpu_arch reports" (``instance_triples``); an empty tuple means the host
+    advertises nothing.
     """
 
     name: str
@@ -294,7 +295,7 @@ class HostState:
     hypervisor_version: int = 6002000
     architecture: str = "bare-metal"
     cpu_arch: str = "x86_64"
-    supported_instances: tuple[tuple[str, str, str], ...] = ()
+    supported_instances: tuple[tuple[str, str, str], ...] | None = None
     enabled: bool = True
     up: bool = True
     num_instances: int = 0
@@ -339,7 +340,7 @@ class HostState:
 
     @cached_property
     def instance_triples(self) -> tuple[tuple[str, str, str], ...]:
-        if self.supported_instances:
+        if self.supported_instances is not None:
             return self.supported_instances
         return default_supported_instances(self.cpu_arch, self.hypervisor_type)
 

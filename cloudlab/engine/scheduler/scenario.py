@@ -897,7 +897,11 @@ def _host(
         hypervisor_version=hv_version,
         architecture=arch_class,
         cpu_arch=cpu_arch,
-        supported_instances=tuple(triples) or default_supported_instances(cpu_arch, hv_type),
+        supported_instances=(
+            tuple(triples)
+            if _get(m, "supported_instances", None) is not None
+            else default_supported_instances(cpu_arch, hv_type)
+        ),
         enabled=enabled,
         up=up,
         num_instances=num_instances,

@@ -1,0 +1,144 @@
+"""The weighers and Nova's normalisation (nova-semantics.md section c)."""
+
+from __future__ import annotations
+
+import pytest
+from sched_helpers import aggregate, config, host, request, uuid
+
+from cloudlab.engine.scheduler import WEIGHERS, ServerGroup, schedule
+from cloudlab.engine.scheduler.model import WEIGHER_NAMES
+from cloudlab.engine.scheduler.weighers import aggregate_multiplier, normalize
+
+
+def test_every_weigher_name_a_config_can_list_has_a_weigher() -> None:
+    assert set(WEIGHER_NAMES) == set(WEIGHERS)
+
+
+def test_minval_zero_normalises_against_zero_not_the_minimum() -> None:
+    assert normalize([512, 1024, 3072, 8192], 0) == [0.0625, 0.125, 0.375, 1.0]
+
+
+def test_without_minval_normalisation_is_min_max() -> None:
+    assert normalize([512, 1024, 3072, 8192], None) == [0.0, 512 / 7680, 2560 / 7680, 1.0]
+
+
+def test_equal_values_normalise_to_zero() -> None:
+    assert normalize([5, 5, 5], None) == [0.0, 0.0, 0.0]
+    assert normalize([0, 0], 0) == [0.0, 0.0]
+
+
+def test_a_raw_value_below_minval_lowers_the_bottom_as_in_nova() -> None:
+    # nova/weights.py: weigh_objects lowers minval to any smaller raw value.
+    assert normalize([-1024, 4096, 8192], 0) == [0.0, 5120 / 9216, 1.0]
+
+
+def _three_hosts():  # type: ignore[no-untyped-def]
+    # free RAM 4096 / 8192 / 2048, free vCPUs 28 / 2 / 64, io_ops 0 / 2 / 1
+    return [
+        host("hA", vcpus=2, memory_mb=8192, memory_mb_used=4096, vcpus_used=4, num_io_ops=0),
+        host("hB", vcpus=1, memory_mb=16384, memory_mb_used=8192, vcpus_used=14, num_io_ops=2),
+        host("hC", vcpus=4, memory_mb=4096, memory_mb_used=2048, vcpus_used=0, num_io_ops=1),
+    ]
+
+
+def test_worked_example_orders_ha_hc_hb() -> None:
+    cfg = config(enabled_filters=[], weight_classes=["RAMWeigher", "CPUWeigher", "IoOpsWeigher"])
+    trace = schedule(_three_hosts(), request("m1.tiny"), cfg)
+    inst = trace["instances"][0]
+    ram, cpu, io = inst["weighers"]
+    assert [ram["values"][h]["normalized"] for h in ("hA", "hB", "hC")] == [0.5, 1.0, 0.25]
+    assert [cpu["values"][h]["normalized"] for h in ("hA", "hB", "hC")] == [0.4375, 0.03125, 1.0]
+    assert [io["values"][h]["weighted"] for h in ("hA", "hB", "hC")] == [0.0, -1.0, -0.5]
+    assert inst["ranking"] == [
+        {"host": "hA", "weight": 0.9375},
+        {"host": "hC", "weight": 0.75},
+        {"host": "hB", "weight": 0.03125},
+    ]
+    assert inst["selected"] == "hA"
+
+
+def test_negative_ram_multiplier_stacks() -> None:
+    cfg = config(enabled_filters=[], weight_classes=["RAMWeigher"], ram_weight_multiplier=-1.0)
+    trace = schedule(_three_hosts(), request("m1.tiny"), cfg)
+    assert trace["selected_hosts"] == ["hC"]
+
+
+def test_aggregate_metadata_overrides_the_multiplier_with_the_minimum() -> None:
+    h = host(aggregates=(aggregate("a", ram_weight_multiplier="2.0"), aggregate("b", ram_weight_multiplier="0.5")))
+    assert aggregate_multiplier(h, "ram_weight_multiplier", 1.0) == 0.5
+    assert aggregate_multiplier(host(), "ram_weight_multiplier", 1.0) == 1.0
+
+
+def test_an_unparsable_aggregate_multiplier_falls_back_to_the_config() -> None:
+    h = host(aggregates=(aggregate("a", ram_weight_multiplier="2.0"), aggregate("b", ram_weight_multiplier="lots")))
+    assert aggregate_multiplier(h, "ram_weight_multiplier", 1.0) == 1.0
+
+
+def test_aggregate_multiplier_changes_the_ranking() -> None:
+    # hB has the most free RAM, but its aggregate sets ram_weight_multiplier 0.
+    hosts = _three_hosts()
+    hosts[1] = host(
+        "hB", vcpus=1, memory_mb=16384, memory_mb_used=8192, aggregates=(aggregate("x", ram_weight_multiplier="0"),)
+    )
+    cfg = config(enabled_filters=[], weight_classes=["RAMWeigher"])
+    inst = schedule(hosts, request("m1.tiny"), cfg)["instances"][0]
+    assert inst["weighers"][0]["values"]["hB"]["multiplier"] == 0.0
+    assert inst["selected"] == "hA"
+
+
+def test_build_failure_weigher_applies_its_multiplier_negated() -> None:
+    hosts = [host("ok"), host("flaky", failed_builds=3), host("bad", failed_builds=6)]
+    cfg = config(enabled_filters=[], weight_classes=["BuildFailureWeigher", "RAMWeigher"])
+    inst = schedule(hosts, request("m1.tiny"), cfg)["instances"][0]
+    bf = inst["weighers"][0]
+    assert bf["multiplier"] == -1000000.0
+    assert bf["values"]["flaky"]["normalized"] == 0.5
+    assert bf["values"]["bad"]["weighted"] == -1000000.0
+    assert [r["host"] for r in inst["ranking"]] == ["ok", "flaky", "bad"]
+
+
+def test_num_instances_weigher_is_min_max_and_off_by_default() -> None:
+    hosts = [host("a", num_instances=2), host("b", num_instances=4), host("c", num_instances=6)]
+    off = schedule(hosts, request("m1.tiny"), config(enabled_filters=[], weight_classes=["NumInstancesWeigher"]))
+    assert all(r["weight"] == 0 for r in off["instances"][0]["ranking"])
+    spread = config(enabled_filters=[], weight_classes=["NumInstancesWeigher"], num_instances_weight_multiplier=-1.0)
+    inst = schedule(hosts, request("m1.tiny"), spread)["instances"][0]
+    assert inst["weighers"][0]["values"]["b"]["normalized"] == 0.5
+    assert inst["selected"] == "a"
+
+
+def test_hypervisor_version_weigher_prefers_newer_hosts() -> None:
+    hosts = [host("old", hypervisor_version=4002000), host("new", hypervisor_version=8002000)]
+    inst = schedule(hosts, request("m1.tiny"), config(enabled_filters=[], weight_classes=["HypervisorVersionWeigher"]))
+    assert inst["instances"][0]["selected"] == "new"
+
+
+@pytest.mark.parametrize(("policy", "expected"), [("soft-affinity", "busy"), ("soft-anti-affinity", "idle")])
+def test_soft_affinity_weighers(policy: str, expected: str) -> None:
+    group = ServerGroup("g", policy, (uuid(1), uuid(2)))
+    hosts = [host("idle"), host("busy", instance_uuids=frozenset({uuid(1), uuid(2)}))]
+    cfg = config(
+        enabled_filters=[], weight_classes=["ServerGroupSoftAffinityWeigher", "ServerGroupSoftAntiAffinityWeigher"]
+    )
+    assert schedule(hosts, request("m1.tiny", group=group), cfg)["selected_hosts"] == [expected]
+
+
+def test_soft_weighers_give_zero_without_a_group() -> None:
+    hosts = [host("a"), host("b", instance_uuids=frozenset({uuid(1)}))]
+    cfg = config(enabled_filters=[], weight_classes=["ServerGroupSoftAffinityWeigher"])
+    values = schedule(hosts, request("m1.tiny"), cfg)["instances"][0]["weighers"][0]["values"]
+    assert {v["raw"] for v in values.values()} == {0}
+
+
+def test_one_surviving_host_is_not_weighed() -> None:
+    trace = schedule([host("only")], request("m1.tiny"), config())
+    inst = trace["instances"][0]
+    assert inst["weighers"] == []
+    assert inst["ranking"] == [{"host": "only", "weight": 0.0}]
+
+
+def test_ties_keep_the_incoming_order() -> None:
+    hosts = [host("h3"), host("h1"), host("h2")]
+    trace = schedule(hosts, request("m1.tiny"), config())
+    assert [r["host"] for r in trace["instances"][0]["ranking"]] == ["h3", "h1", "h2"]
+    assert trace["selected_hosts"] == ["h3"]
