@@ -333,11 +333,15 @@ def _show(value: Any) -> str:
 
 
 def _did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    options = list(choices)
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     if not close:
-        lowered = {c.lower(): c for c in choices}
+        lowered = {c.lower(): c for c in options}
         if word.lower() in lowered:
             close = [lowered[word.lower()]]
+    if not close and word:
+        starting = [c for c in options if c.lower().startswith(word.lower())]
+        close = starting if len(starting) == 1 else []
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
