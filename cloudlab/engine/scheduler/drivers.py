@@ -7,6 +7,7 @@ whole decision as plain, JSON-ready data.
 
 from __future__ import annotations
 
+import gc
 import random
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -36,7 +37,13 @@ class Renderer:
             translated = self._cache[template] = self.translate(template)
         if not numbers:
             return translated
-        return translated.format_map({k: fmt_number(v) for k, v in numbers.items()})
+        shown = numbers
+        for key, value in numbers.items():
+            if value.__class__ is float:  # only floats need fmt_number (1536.0 → 1536)
+                if shown is numbers:
+                    shown = dict(numbers)
+                shown[key] = fmt_number(value)
+        return translated.format_map(shown)
 
     def verdict(self, v: Verdict) -> dict[str, Any]:
         return {
@@ -62,9 +69,26 @@ def schedule(
     ``rng`` makes random choices (``host_subset_size`` > 1, chance_scheduler); by default a
     ``random.Random(config.seed)``, so the same inputs give the same answer.
     """
-    render = Renderer(translate)
+    # A decision allocates a dict per verdict and nothing cyclic; pausing the cyclic garbage
+    # collector meanwhile keeps 10,000 hosts linear (it would rescan the growing trace).
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _schedule(hosts, request, config, Renderer(translate), tuple(retry_hosts), rng)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _schedule(
+    hosts: Sequence[HostState],
+    request: ScheduleRequest,
+    config: SchedulerConfig,
+    render: Renderer,
+    tried: tuple[str, ...],
+    rng: random.Random | None,
+) -> dict[str, Any]:
     rng = rng if rng is not None else random.Random(config.seed)  # noqa: S311 - not cryptographic
-    tried = tuple(retry_hosts)
     trace: dict[str, Any] = {
         "era": config.era,
         "driver": config.driver,
@@ -205,15 +229,21 @@ def _run_filter(
 ) -> list[HostState]:
     out: list[HostState] = []
     verdicts: dict[str, Any] = {}
-    rv = render.verdict
     check = f.host_passes
+    # Hosts often get the very same verdict (a filter that memoises returns the same numbers
+    # object): render each distinct sentence once.
+    rendered: dict[tuple[str, int], tuple[dict[str, Any], str]] = {}
     for h in hosts:
-        v = check(h, ctx)
-        verdicts[h.name] = rv(v)
-        if v.passed:
+        passed, message, numbers, host_limits = check(h, ctx)
+        key = (message, id(numbers))
+        hit = rendered.get(key)
+        if hit is None or hit[0] is not numbers:
+            hit = rendered[key] = (numbers, render(message, numbers))
+        verdicts[h.name] = {"passed": passed, "reason": hit[1], "message": message, "numbers": numbers}
+        if passed:
             out.append(h)
-            if v.limits:
-                limits.setdefault(h.name, {}).update(v.limits)
+            if host_limits:
+                limits.setdefault(h.name, {}).update(host_limits)
     entry["filters"].append(
         {
             "name": f.name,
@@ -279,12 +309,16 @@ def _weigh(
         return list(hosts)
     totals = [0.0] * len(hosts)
     for w in weighers:
-        raws = [w.raw(h, request, members) for h in hosts]
+        raw = w.raw
+        raws = [raw(h, request, members) for h in hosts]
         norms = normalize(raws, w.minval)
         configured: float = getattr(config, w.multiplier_option)
+        default = -configured if w.negate_multiplier else configured
+        option = w.multiplier_option
         values: dict[str, dict[str, float]] = {}
         for i, h in enumerate(hosts):
-            m = w.multiplier(h, config) if h.aggregates else (-configured if w.negate_multiplier else configured)
+            # Only a host whose aggregates set the option has a multiplier of its own.
+            m = w.multiplier(h, config) if h.aggregates and option in h.aggregate_metadata else default
             weighted = m * norms[i]
             totals[i] += weighted
             values[h.name] = {"raw": raws[i], "normalized": norms[i], "multiplier": m, "weighted": weighted}

@@ -12,15 +12,16 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from ..i18n import N_
 from .extra_specs import match
 from .model import HostState, SchedulerConfig, ScheduleRequest
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(NamedTuple):
+    """A filter's answer for one host (a tuple: thousands are made per decision)."""
+
     passed: bool
     message: str
     numbers: dict[str, Any]
@@ -42,6 +43,8 @@ class FilterContext:
     instance_uuid: str = ""
     retry_hosts: tuple[str, ...] = ()
     group_hosts: list[str] = field(default_factory=list)
+    #: Per-filter memo for filters whose verdict depends on a few host properties only.
+    memo: dict[str, dict[Any, Verdict]] = field(default_factory=dict)
 
     @cached_property
     def group_members(self) -> frozenset[str]:
@@ -73,6 +76,28 @@ class FilterContext:
         if not hints.build_near_host_ip:
             return None
         return ipaddress.ip_network(f"{hints.build_near_host_ip}{hints.cidr or '/24'}", strict=False)
+
+
+# Verdicts without numbers: one object each, shared by every host that gets it.
+_ALL_PASS = Verdict(True, N_("every host passes"), {})
+_FIRST_ATTEMPT = Verdict(True, N_("first attempt: no host tried yet"), {})
+_NO_ZONE_REQUESTED = Verdict(True, N_("no availability zone requested"), {})
+_SERVICE_DISABLED = Verdict(False, N_("the nova-compute service is disabled"), {})
+_SERVICE_DOWN = Verdict(False, N_("nova-compute is down (no heartbeat within 60 s)"), {})
+_SERVICE_UP = Verdict(True, N_("nova-compute is enabled and up"), {})
+_NO_VCPU_COUNT = Verdict(True, N_("the host reports no vCPU count, so it passes (fail-safe)"), {})
+_NO_IMAGE_PROPERTIES = Verdict(True, N_("the image sets no architecture, hypervisor type or VM mode"), {})
+_ISOLATED_HOST_NO_ISOLATED_IMAGES = Verdict(False, N_("an isolated host, and no image is isolated"), {})
+_NO_ISOLATION = Verdict(True, N_("no image is isolated and the host may take any image"), {})
+_NO_CIDR_HINT = Verdict(True, N_("no build_near_host_ip hint"), {})
+_NO_DIFFERENT_HOST_HINT = Verdict(True, N_("no different_host hint"), {})
+_NO_SAME_HOST_HINT = Verdict(True, N_("no same_host hint"), {})
+_NO_ANTI_AFFINITY_GROUP = Verdict(True, N_("the request is in no anti-affinity group"), {})
+_ALREADY_ON_HOST = Verdict(True, N_("the instance is already on this host"), {})
+_NO_AFFINITY_GROUP = Verdict(True, N_("the request is in no affinity group"), {})
+_NO_EXTRA_SPECS = Verdict(True, N_("the flavor has no extra specs"), {})
+_NO_AGGREGATE_SPECS = Verdict(True, N_("no extra spec is about aggregates"), {})
+_NO_CAPABILITY_SPECS = Verdict(True, N_("no extra spec names a host capability"), {})
 
 
 class HostFilter:
@@ -162,7 +187,7 @@ class AllHostsFilter(HostFilter):
     run_filter_once_per_request = True
 
     def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
-        return Verdict(True, N_("every host passes"), {})
+        return _ALL_PASS
 
 
 @_register
@@ -171,7 +196,7 @@ class RetryFilter(HostFilter):
 
     def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
         if not ctx.retry_hosts:
-            return Verdict(True, N_("first attempt: no host tried yet"), {})
+            return _FIRST_ATTEMPT
         numbers = {"tried": ", ".join(ctx.retry_hosts), "attempt": len(ctx.retry_hosts) + 1}
         if host.name in ctx.retry_set:
             return Verdict(False, N_("already tried for this request (tried: {tried})"), numbers)
@@ -185,7 +210,7 @@ class AvailabilityZoneFilter(HostFilter):
     def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
         wanted = ctx.request.availability_zone
         if not wanted:
-            return Verdict(True, N_("no availability zone requested"), {})
+            return _NO_ZONE_REQUESTED
         zones = host.availability_zones
         if zones:
             numbers = {"requested_zone": wanted, "host_zones": ", ".join(sorted(zones))}
@@ -205,10 +230,10 @@ class ComputeFilter(HostFilter):
 
     def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
         if not host.enabled:
-            return Verdict(False, N_("the nova-compute service is disabled"), {})
+            return _SERVICE_DISABLED
         if not host.up:
-            return Verdict(False, N_("nova-compute is down (no heartbeat within 60 s)"), {})
-        return Verdict(True, N_("nova-compute is enabled and up"), {})
+            return _SERVICE_DOWN
+        return _SERVICE_UP
 
 
 @_register
@@ -262,7 +287,7 @@ class CoreFilter(HostFilter):
         r = host.resources
         requested = ctx.request.flavor.vcpus
         if not r.vcpus:
-            return Verdict(True, N_("the host reports no vCPU count, so it passes (fail-safe)"), {})
+            return _NO_VCPU_COUNT
         numbers: dict[str, Any] = {
             "vcpus": r.vcpus,
             "cpu_allocation_ratio": r.cpu_allocation_ratio,
@@ -354,9 +379,18 @@ class ImagePropertiesFilter(HostFilter):
     run_filter_once_per_request = True
 
     def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
+        # The answer depends only on what the host advertises: hosts alike share one verdict.
+        key = (host.instance_triples, host.hypervisor_version)
+        memo = ctx.memo.setdefault(self.name, {})
+        verdict: Verdict | None = memo.get(key)
+        if verdict is None:
+            verdict = memo[key] = self._check(host, ctx)
+        return verdict
+
+    def _check(self, host: HostState, ctx: FilterContext) -> Verdict:
         wanted = ctx.image_props
         if not any(wanted):
-            return Verdict(True, N_("the image sets no architecture, hypervisor type or VM mode"), {})
+            return _NO_IMAGE_PROPERTIES
         needed = "/".join(w or "*" for w in wanted)
         triples = host.instance_triples
         numbers: dict[str, Any] = {
@@ -399,8 +433,8 @@ class IsolatedHostsFilter(HostFilter):
         restrict = cfg.restrict_isolated_hosts_to_isolated_images
         if not cfg.isolated_images:
             if restrict and host_isolated:
-                return Verdict(False, N_("an isolated host, and no image is isolated"), {})
-            return Verdict(True, N_("no image is isolated and the host may take any image"), {})
+                return _ISOLATED_HOST_NO_ISOLATED_IMAGES
+            return _NO_ISOLATION
         image = ctx.request.image
         image_isolated = image is not None and image.id in cfg.isolated_images
         if restrict:
@@ -423,7 +457,7 @@ class SimpleCIDRAffinityFilter(HostFilter):
     def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
         network = ctx.cidr_network
         if network is None:
-            return Verdict(True, N_("no build_near_host_ip hint"), {})
+            return _NO_CIDR_HINT
         numbers = {"host_ip": host.host_ip or "-", "network": str(network)}
         inside = host.host_ip is not None and ipaddress.ip_address(host.host_ip) in network
         if inside:
@@ -438,7 +472,7 @@ class DifferentHostFilter(HostFilter):
     def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
         listed = ctx.request.scheduler_hints.different_host
         if not listed:
-            return Verdict(True, N_("no different_host hint"), {})
+            return _NO_DIFFERENT_HOST_HINT
         overlap = [u for u in listed if u in host.instance_uuids]
         if overlap:
             return Verdict(False, N_("instance {instance} is on this host"), {"instance": overlap[0]})
@@ -452,7 +486,7 @@ class SameHostFilter(HostFilter):
     def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
         listed = ctx.request.scheduler_hints.same_host
         if not listed:
-            return Verdict(True, N_("no same_host hint"), {})
+            return _NO_SAME_HOST_HINT
         overlap = [u for u in listed if u in host.instance_uuids]
         if overlap:
             return Verdict(True, N_("instance {instance} is on this host"), {"instance": overlap[0]})
@@ -490,9 +524,9 @@ class ServerGroupAntiAffinityFilter(HostFilter):
     def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
         group = ctx.request.server_group
         if group is None or group.policy != "anti-affinity":
-            return Verdict(True, N_("the request is in no anti-affinity group"), {})
+            return _NO_ANTI_AFFINITY_GROUP
         if ctx.instance_uuid and ctx.instance_uuid in host.instance_uuids:
-            return Verdict(True, N_("the instance is already on this host"), {})
+            return _ALREADY_ON_HOST
         on_host = len(host.instance_uuids & ctx.group_members)
         numbers = {
             "group": group.name,
@@ -517,7 +551,7 @@ class ServerGroupAffinityFilter(HostFilter):
     def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
         group = ctx.request.server_group
         if group is None or group.policy != "affinity":
-            return Verdict(True, N_("the request is in no affinity group"), {})
+            return _NO_AFFINITY_GROUP
         if not ctx.group_hosts:
             return Verdict(True, N_("group {group} has no host yet"), {"group": group.name})
         numbers = {"group": group.name, "group_hosts": ", ".join(dict.fromkeys(ctx.group_hosts))}
@@ -538,7 +572,7 @@ class AggregateInstanceExtraSpecsFilter(HostFilter):
     def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
         specs = ctx.request.flavor.extra_specs
         if not specs:
-            return Verdict(True, N_("the flavor has no extra specs"), {})
+            return _NO_EXTRA_SPECS
         metadata = host.aggregate_metadata
         checked = 0
         for full_key, requirement in specs.items():
@@ -561,7 +595,7 @@ class AggregateInstanceExtraSpecsFilter(HostFilter):
                 )
             checked += 1
         if not checked:
-            return Verdict(True, N_("no extra spec is about aggregates"), {})
+            return _NO_AGGREGATE_SPECS
         return Verdict(True, N_("the host's aggregates match all {count} extra specs"), {"count": checked})
 
 
@@ -620,7 +654,7 @@ class ComputeCapabilitiesFilter(HostFilter):
     def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
         specs = ctx.request.flavor.extra_specs
         if not specs:
-            return Verdict(True, N_("the flavor has no extra specs"), {})
+            return _NO_EXTRA_SPECS
         checked = 0
         for key, requirement in specs.items():
             scope = key.split(":")
@@ -640,7 +674,7 @@ class ComputeCapabilitiesFilter(HostFilter):
                 return Verdict(False, N_("capability {key} is {value}, the flavor requires {requirement}"), numbers)
             checked += 1
         if not checked:
-            return Verdict(True, N_("no extra spec names a host capability"), {})
+            return _NO_CAPABILITY_SPECS
         return Verdict(True, N_("the host matches all {count} capability extra specs"), {"count": checked})
 
 
