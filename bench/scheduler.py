@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cloudlab.engine.scheduler import (  # noqa: E402
+from cloudlab.engine.scheduler import (
     DEFAULT_FLAVORS,
     DEFAULT_IMAGES,
     Aggregate,

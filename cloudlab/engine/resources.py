@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Era = Literal["classic", "placement"]
 ERAS: tuple[Era, ...] = ("classic", "placement")
@@ -196,8 +196,7 @@ def usage_of(
     )
 
 
-@dataclass(frozen=True)
-class PlacementInventory:
+class PlacementInventory(NamedTuple):
     """One resource class of a host as Placement sees it (its inventory and usage)."""
 
     resource_class: Literal["MEMORY_MB", "VCPU", "DISK_GB"]

@@ -294,3 +294,23 @@ def test_simple_scheduler_multi_instance_sees_its_own_placements() -> None:
     hosts = [host("a"), host("b")]
     trace = schedule(hosts, request("m1.medium", num_instances=3), config(driver="simple_scheduler"))
     assert trace["selected_hosts"] == ["a", "b", "a"]
+
+
+def test_classic_refuses_a_pass_beyond_max_attempts() -> None:
+    req = request()
+    trace = schedule(
+        [host("h1"), host("h2"), host("h3"), host("h4")], req, config(max_attempts=3), retry_hosts=["h1", "h2", "h3"]
+    )
+    assert trace["error"]["type"] == "MaxRetriesExceeded"
+    assert trace["error"]["message"] == (
+        f"No valid host was found. Exceeded max scheduling attempts 3 for instance {req.uuid_of(0)}."
+    )
+    assert trace["selected_hosts"] == []
+
+
+def test_placement_returns_alternates_for_retries() -> None:
+    hosts = [host(f"h{i}", era="placement", memory_mb=4096 * (i + 1)) for i in range(5)]
+    trace = schedule(hosts, request("m1.tiny", num_instances=2), config("placement", max_attempts=3))
+    assert trace["selected_hosts"] == ["h4", "h3"]
+    assert trace["alternates"] == ["h2", "h1"]
+    assert "alternates" not in schedule(hosts, request(), config())

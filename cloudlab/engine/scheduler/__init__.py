@@ -4,7 +4,7 @@ The Django layer calls ``schedule()`` with ``HostState`` objects built from its 
 line (``python -m cloudlab.engine.scheduler FILE``) and the tests load scenarios.
 """
 
-from .drivers import NO_VALID_HOST, NOT_ENOUGH_HOSTS, schedule
+from .drivers import NO_VALID_HOST, NOT_ENOUGH_HOSTS, max_retries_exceeded, schedule
 from .filters import FILTERS, FilterContext, HostFilter, Verdict
 from .model import (
     Aggregate,
@@ -54,6 +54,7 @@ __all__ = [
     "Verdict",
     "host_resources",
     "load_scenario_file",
+    "max_retries_exceeded",
     "parse_scenario",
     "parse_scheduler_config",
     "placement_size",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import random
 from collections.abc import Iterable, Sequence
+from string import Formatter
 from typing import Any
 
 from ..i18n import N_, Translate, fmt_number, identity
@@ -25,33 +26,32 @@ NOT_ENOUGH_HOSTS = "There are not enough hosts available."
 
 
 class Renderer:
-    """Renders verdict sentences in one language, translating each template once per call."""
+    """Renders verdict sentences in one language, translating each template once per call.
+
+    Same result as ``i18n.render``; faster because it formats only the fields a template uses.
+    """
 
     def __init__(self, translate: Translate = identity) -> None:
         self.translate = translate
-        self._cache: dict[str, str] = {}
+        self._cache: dict[str, tuple[str, tuple[str, ...]]] = {}
 
     def __call__(self, template: str, numbers: dict[str, Any]) -> str:
-        translated = self._cache.get(template)
-        if translated is None:
-            translated = self._cache[template] = self.translate(template)
-        if not numbers:
+        cached = self._cache.get(template)
+        if cached is None:
+            translated = self.translate(template)
+            fields = tuple(f for _, f, _, _ in Formatter().parse(translated) if f)
+            cached = self._cache[template] = (translated, fields)
+        translated, fields = cached
+        if not fields:
             return translated
-        shown = numbers
-        for key, value in numbers.items():
-            if value.__class__ is float:  # only floats need fmt_number (1536.0 → 1536)
-                if shown is numbers:
-                    shown = dict(numbers)
-                shown[key] = fmt_number(value)
+        shown = {}
+        for name in fields:
+            value = numbers[name]
+            shown[name] = fmt_number(value) if value.__class__ is float else value
         return translated.format_map(shown)
 
     def verdict(self, v: Verdict) -> dict[str, Any]:
-        return {
-            "passed": v.passed,
-            "reason": self(v.message, v.numbers),
-            "message": v.message,
-            "numbers": v.numbers,
-        }
+        return {"passed": v.passed, "reason": self(v.message, v.numbers), "message": v.message, "numbers": v.numbers}
 
 
 def schedule(
@@ -98,7 +98,10 @@ def _schedule(
         "selected_hosts": [],
         "error": None,
     }
-    if config.driver == "chance_scheduler":
+    if config.era == "classic" and config.driver == "filter_scheduler" and len(tried) >= config.max_attempts:
+        # The conductor's populate_retry refuses a pass beyond max_attempts before scheduling.
+        trace["error"] = max_retries_exceeded(config, request.uuid_of(0))
+    elif config.driver == "chance_scheduler":
         _chance_scheduler(trace, hosts, request, render, rng)
     elif config.driver == "simple_scheduler":
         _simple_scheduler(trace, hosts, request, config, render)
@@ -107,6 +110,26 @@ def _schedule(
     if trace["error"] is None:
         trace["selected_hosts"] = [i["selected"] for i in trace["instances"]]
     return trace
+
+
+def max_retries_exceeded(config: SchedulerConfig, instance_uuid: str, last_reason: str = "") -> dict[str, Any]:
+    """The fault when an instance ran out of attempts, in the era's wording (nova/exception.py).
+
+    Classic (Liberty to Pike): the conductor refuses attempt ``max_attempts + 1``. Placement
+    (Queens+): the conductor used up the alternates.
+    """
+    if config.era == "classic":
+        message = (
+            f"{NO_VALID_HOST} Exceeded max scheduling attempts {config.max_attempts} for instance {instance_uuid}."
+        )
+        if last_reason:
+            message += f" Last exception: {last_reason}"
+    else:
+        message = (
+            "Exceeded maximum number of retries. Exhausted all hosts available for retrying build "
+            f"failures for instance {instance_uuid}."
+        )
+    return {"type": "MaxRetriesExceeded", "message": message, "reason": last_reason, "instance_index": 0}
 
 
 def _no_valid_host(reason: str, instance_index: int, **extra: Any) -> dict[str, Any]:
@@ -217,6 +240,12 @@ def _filter_scheduler(
         candidates = [consumed if h is chosen else h for h in next_order]
         if group is not None:
             ctx.group_hosts.append(chosen.name)
+
+    if era == "placement":
+        # Queens+: up to max_attempts − 1 unclaimed hosts the conductor tries if a build fails,
+        # taken from the last weighed list, never a host selected for this request.
+        selected = {i["selected"] for i in trace["instances"]}
+        trace["alternates"] = [h.name for h in candidates if h.name not in selected][: config.max_attempts - 1]
 
 
 def _run_filter(
