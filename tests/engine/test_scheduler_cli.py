@@ -75,3 +75,10 @@ def test_the_module_runs_as_a_program() -> None:
     )
     assert proc.returncode == 0
     assert "Result: placed on hA" in proc.stdout
+
+
+def test_the_eras_example_places_in_classic_and_fails_in_placement() -> None:
+    assert run(str(EXAMPLES / "eras.yaml"))[0] == 0
+    code, out, _ = run(str(EXAMPLES / "eras.yaml"), "--era", "placement")
+    assert code == 1
+    assert "MEMORY_MB: 9728 used + 2048 requested > (8192 − 512) × 1.5 = 11520 MB" in out
