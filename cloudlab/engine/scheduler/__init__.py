@@ -4,7 +4,8 @@ The Django layer calls ``schedule()`` with ``HostState`` objects built from its 
 line (``python -m cloudlab.engine.scheduler FILE``) and the tests load scenarios.
 """
 
-from .drivers import NO_VALID_HOST, NOT_ENOUGH_HOSTS, max_retries_exceeded, schedule
+from .defaults import DEFAULT_FLAVORS, DEFAULT_IMAGES
+from .drivers import max_retries_exceeded, schedule
 from .filters import FILTERS, FilterContext, HostFilter, Verdict
 from .model import (
     Aggregate,
@@ -21,14 +22,13 @@ from .model import (
 from .placement import placement_size
 from .runner import run_scenario
 from .scenario import (
-    DEFAULT_FLAVORS,
-    DEFAULT_IMAGES,
     Scenario,
     ScenarioError,
     load_scenario_file,
     parse_scenario,
     parse_scheduler_config,
 )
+from .trace import NO_VALID_HOST, NOT_ENOUGH_HOSTS, Renderer
 from .weighers import WEIGHERS
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "HostState",
     "Image",
     "Instance",
+    "Renderer",
     "Scenario",
     "ScenarioError",
     "ScheduleRequest",

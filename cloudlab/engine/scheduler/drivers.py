@@ -10,48 +10,16 @@ from __future__ import annotations
 import gc
 import random
 from collections.abc import Iterable, Sequence
-from string import Formatter
 from typing import Any
 
-from ..i18n import N_, Translate, fmt_number, identity
+from ..i18n import N_, Translate, identity
 from ..resources import Era
-from .filters import FilterContext, HostFilter, Verdict, make_filters
+from .filters import FilterContext, HostFilter, make_filters
+from .historic import chance_scheduler, simple_scheduler
 from .model import HostState, SchedulerConfig, ScheduleRequest
 from .placement import STAGE_NAME, placement_size, placement_verdicts
+from .trace import NO_VALID_HOST, NOT_ENOUGH_HOSTS, Renderer, no_valid_host, stage_entry
 from .weighers import HostWeigher, make_weighers, normalize
-
-#: nova/exception.py NoValidHost: "No valid host was found. %(reason)s".
-NO_VALID_HOST = "No valid host was found."
-NOT_ENOUGH_HOSTS = "There are not enough hosts available."
-
-
-class Renderer:
-    """Renders verdict sentences in one language, translating each template once per call.
-
-    Same result as ``i18n.render``; faster because it formats only the fields a template uses.
-    """
-
-    def __init__(self, translate: Translate = identity) -> None:
-        self.translate = translate
-        self._cache: dict[str, tuple[str, tuple[str, ...]]] = {}
-
-    def __call__(self, template: str, numbers: dict[str, Any]) -> str:
-        cached = self._cache.get(template)
-        if cached is None:
-            translated = self.translate(template)
-            fields = tuple(f for _, f, _, _ in Formatter().parse(translated) if f)
-            cached = self._cache[template] = (translated, fields)
-        translated, fields = cached
-        if not fields:
-            return translated
-        shown = {}
-        for name in fields:
-            value = numbers[name]
-            shown[name] = fmt_number(value) if value.__class__ is float else value
-        return translated.format_map(shown)
-
-    def verdict(self, v: Verdict) -> dict[str, Any]:
-        return {"passed": v.passed, "reason": self(v.message, v.numbers), "message": v.message, "numbers": v.numbers}
 
 
 def schedule(
@@ -102,9 +70,9 @@ def _schedule(
         # The conductor's populate_retry refuses a pass beyond max_attempts before scheduling.
         trace["error"] = max_retries_exceeded(config, request.uuid_of(0))
     elif config.driver == "chance_scheduler":
-        _chance_scheduler(trace, hosts, request, render, rng)
+        chance_scheduler(trace, hosts, request, render, rng)
     elif config.driver == "simple_scheduler":
-        _simple_scheduler(trace, hosts, request, config, render)
+        simple_scheduler(trace, hosts, request, config, render)
     else:
         _filter_scheduler(trace, hosts, request, config, render, tried, rng)
     if trace["error"] is None:
@@ -130,17 +98,6 @@ def max_retries_exceeded(config: SchedulerConfig, instance_uuid: str, last_reaso
             f"failures for instance {instance_uuid}."
         )
     return {"type": "MaxRetriesExceeded", "message": message, "reason": last_reason, "instance_index": 0}
-
-
-def _no_valid_host(reason: str, instance_index: int, **extra: Any) -> dict[str, Any]:
-    message = f"{NO_VALID_HOST} {reason}".strip()
-    return {
-        "type": "NoValidHost",
-        "message": message,
-        "reason": reason,
-        "instance_index": instance_index,
-        **extra,
-    }
 
 
 # -- filter_scheduler ---------------------------------------------------------------------------
@@ -182,7 +139,7 @@ def _filter_scheduler(
     if era == "placement":
         verdicts = placement_verdicts(candidates, request)
         candidates = [h for h, v in verdicts if v.passed]
-        placement_entry = _stage_entry(STAGE_NAME, len(verdicts), candidates, verdicts, render)
+        placement_entry = stage_entry(STAGE_NAME, len(verdicts), candidates, verdicts, render)
 
     for index in range(request.num_instances):
         ctx.index = index
@@ -205,7 +162,7 @@ def _filter_scheduler(
             survivors = _run_filter(f, survivors, ctx, render, entry, limits)
             _note_removed(removed_by, entry["filters"][-1])
         if not survivors:
-            trace["error"] = _no_valid_host(
+            trace["error"] = no_valid_host(
                 NOT_ENOUGH_HOSTS,
                 index,
                 removed_by=removed_by,
@@ -221,7 +178,7 @@ def _filter_scheduler(
         if era == "placement":
             chosen = _claim_walk(ordered, request, render, entry)
             if chosen is None:
-                trace["error"] = _no_valid_host(
+                trace["error"] = no_valid_host(
                     NOT_ENOUGH_HOSTS,
                     index,
                     removed_by=removed_by,
@@ -284,22 +241,6 @@ def _run_filter(
         }
     )
     return out
-
-
-def _stage_entry(
-    name: str,
-    hosts_in: int,
-    survivors: list[HostState],
-    verdicts: list[tuple[HostState, Verdict]],
-    render: Renderer,
-) -> dict[str, Any]:
-    return {
-        "name": name,
-        "ran": True,
-        "hosts_in": hosts_in,
-        "hosts_out": len(survivors),
-        "verdicts": {h.name: render.verdict(v) for h, v in verdicts},
-    }
 
 
 def _not_run(name: str, why: str, hosts: int = 0) -> dict[str, Any]:
@@ -394,144 +335,3 @@ def _claim_walk(
         if v.passed:
             return h
     return None
-
-
-# -- chance_scheduler ---------------------------------------------------------------------------
-
-
-def _chance_scheduler(
-    trace: dict[str, Any],
-    hosts: Sequence[HostState],
-    request: ScheduleRequest,
-    render: Renderer,
-    rng: random.Random,
-) -> None:
-    """ChanceScheduler: every host whose nova-compute is up (disabled is not checked), at random.
-
-    Distinct hosts for a multi-instance request when there are enough, else repeats. No
-    filters, weighers or claims, which is why it could place an instance on a full host.
-    """
-    verdicts = []
-    for h in hosts:
-        if h.up:
-            verdicts.append((h, Verdict(True, N_("nova-compute is up"), {})))
-        else:
-            verdicts.append((h, Verdict(False, N_("nova-compute is down (no heartbeat within 60 s)"), {})))
-    up = [h for h, v in verdicts if v.passed]
-    stage = _stage_entry("hosts_up", len(hosts), up, verdicts, render)
-    count = request.num_instances
-    if not up:
-        trace["instances"].append({"index": 0, "filters": [stage], "selected": None})
-        trace["error"] = _no_valid_host("Is the appropriate service running?", 0)
-        return
-    chosen = rng.sample(up, count) if len(up) >= count else [rng.choice(up) for _ in range(count)]
-    for index, h in enumerate(chosen):
-        trace["instances"].append(
-            {
-                "index": index,
-                "instance_uuid": request.uuid_of(index),
-                "filters": [stage] if index == 0 else [],
-                "weighers": [],
-                "ranking": [{"host": x.name, "weight": 0.0} for x in up],
-                "selected": h.name,
-            }
-        )
-
-
-# -- simple_scheduler (Essex) --------------------------------------------------------------------
-
-
-def _simple_scheduler(
-    trace: dict[str, Any],
-    hosts: Sequence[HostState],
-    request: ScheduleRequest,
-    config: SchedulerConfig,
-    render: Renderer,
-) -> None:
-    """SimpleScheduler ("least loaded"), nova-semantics.md section i.
-
-    1. sort the hosts by the vCPUs of their instances, ascending (stable);
-    2. keep the requested availability zone, if any;
-    3. walk them: skip hosts on the wrong side of image isolation; at the first remaining host,
-       fail the whole request if its instance cores + the request's vCPUs exceed ``max_cores``;
-       choose the first host that is up and enabled.
-    No RAM or disk check at all. Each instance of a multi-instance request sees the previous
-    ones placed.
-    """
-    current = list(hosts)
-    vcpus = request.flavor.vcpus
-    image_isolated = request.image is not None and request.image.id in config.isolated_images
-    zone = request.availability_zone
-    for index in range(request.num_instances):
-        entry: dict[str, Any] = {"index": index, "instance_uuid": request.uuid_of(index), "filters": []}
-        trace["instances"].append(entry)
-        ranked = sorted(current, key=lambda h: h.resources.instance_vcpus)
-        entry["ranking"] = [{"host": h.name, "weight": h.resources.instance_vcpus} for h in ranked]
-        entry["weighers"] = []
-        if zone:
-            verdicts = []
-            for h in ranked:
-                h_zones = h.availability_zones or frozenset({config.default_availability_zone})
-                zone_numbers = {"requested_zone": zone, "host_zones": ", ".join(sorted(h_zones))}
-                if zone in h_zones:
-                    verdicts.append((h, Verdict(True, N_("host is in zone {host_zones}, as requested"), zone_numbers)))
-                else:
-                    verdicts.append(
-                        (h, Verdict(False, N_("host is in zone {host_zones}, not {requested_zone}"), zone_numbers))
-                    )
-            ranked = [h for h, v in verdicts if v.passed]
-            entry["filters"].append(_stage_entry("availability_zone", len(verdicts), ranked, verdicts, render))
-        walk: list[tuple[HostState, Verdict]] = []
-        chosen: HostState | None = None
-        error: str | None = None
-        for h in ranked:
-            host_isolated = h.name in config.isolated_hosts
-            if image_isolated and not host_isolated:
-                walk.append((h, Verdict(False, N_("isolated image, and this host is not isolated"), {})))
-                continue
-            if host_isolated and not image_isolated:
-                walk.append((h, Verdict(False, N_("isolated host, and the image is not isolated"), {})))
-                continue
-            numbers: dict[str, Any] = {
-                "instance_cores": h.resources.instance_vcpus,
-                "requested_vcpus": vcpus,
-                "max_cores": config.max_cores,
-            }
-            # Essex skipped the core check for isolated images (skip_isolated_core_check = True).
-            if not image_isolated and h.resources.instance_vcpus + vcpus > config.max_cores:
-                walk.append(
-                    (
-                        h,
-                        Verdict(
-                            False,
-                            N_("{instance_cores} cores in use + {requested_vcpus} requested > max_cores {max_cores}"),
-                            numbers,
-                        ),
-                    )
-                )
-                error = "Not enough allocatable CPU cores remaining"
-                break
-            if h.up and h.enabled:
-                walk.append(
-                    (
-                        h,
-                        Verdict(
-                            True,
-                            N_("least loaded host that is up and enabled ({instance_cores} cores in use)"),
-                            numbers,
-                        ),
-                    )
-                )
-                chosen = h
-                break
-            walk.append((h, Verdict(False, N_("nova-compute is down or disabled"), numbers)))
-        entry["filters"].append(
-            _stage_entry("least_loaded_walk", len(ranked), [chosen] if chosen else [], walk, render)
-        )
-        if chosen is None:
-            entry["selected"] = None
-            trace["error"] = _no_valid_host(error or "Is the appropriate service running?", index)
-            return
-        entry["selected"] = chosen.name
-        consumed = chosen.consume(request.flavor, request.uuid_of(index))
-        current = [consumed if h is chosen else h for h in current]
