@@ -7,6 +7,7 @@ Tests touch the real database, the real Redis (channel layer and broker) and rea
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+import os
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,10 @@ from django.conf import settings
 DEMO = Path(settings.BASE_DIR) / "fixtures" / "demo"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    """Hashing demo passwords at full strength would dominate the suite's time."""
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> None:
+    """Hashing demo passwords at full strength would dominate the suite's time. Set for the
+    whole session, before the browser tests' Daphne process is forked, so both agree."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -100,7 +102,11 @@ def live_server_url(django_db_setup: None, django_db_blocker: Any) -> Iterator[s
     from daphne.testing import DaphneProcess
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
+    from django.db import connections
+
     with django_db_blocker.unblock():
+        # An SQLite (or libpq) connection must not cross a fork: close ours, the child opens its own.
+        connections.close_all()
         process = DaphneProcess(
             "127.0.0.1",
             partial(make_application, static_wrapper=ASGIStaticFilesHandler),
@@ -124,6 +130,9 @@ def browser() -> Iterator[Any]:
     executable = "/usr/bin/chromium"
     if not Path(executable).exists():
         pytest.fail("Chromium is not installed: apt-get install -y chromium (.ci/run does it)")
+    # Playwright's sync API keeps an event loop running in this thread; Django's ORM calls made
+    # by the test itself are still synchronous (Django documents this flag for Playwright).
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with playwright_sync.sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=executable,
