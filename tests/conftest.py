@@ -19,10 +19,12 @@ DEMO = Path(settings.BASE_DIR) / "fixtures" / "demo"
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _fast_password_hashing() -> None:
-    """Hashing demo passwords at full strength would dominate the suite's time. Set for the
-    whole session, before the browser tests' Daphne process is forked, so both agree."""
+def _test_settings() -> None:
+    """Set for the whole session, before the browser tests' Daphne process is forked, so both
+    agree: hashing demo passwords at full strength would dominate the suite's time, and worker
+    threads must not keep connections open past their tasks (the test database is dropped)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 
 @pytest.fixture
@@ -94,11 +96,11 @@ def celery_worker(transactional_db: None) -> Iterator[Any]:
         yield worker
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server_url(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
     """Daphne (HTTP and WebSockets) in a child process, on a free loopback port, serving the
     test database."""
-    from channels.testing.live import make_application, set_database_connection
+    from channels.testing.live import make_application
     from daphne.testing import DaphneProcess
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
@@ -109,8 +111,8 @@ def live_server_url(django_db_setup: None, django_db_blocker: Any) -> Iterator[s
         connections.close_all()
         process = DaphneProcess(
             "127.0.0.1",
+            # Forked after the test database was set up: settings already name it.
             partial(make_application, static_wrapper=ASGIStaticFilesHandler),
-            setup=set_database_connection,
         )
         process.start()
         while not process.ready.wait(timeout=1):
@@ -123,9 +125,12 @@ def live_server_url(django_db_setup: None, django_db_blocker: Any) -> Iterator[s
             process.join()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright (``playwright install`` cannot run here)."""
+    """Debian's Chromium driven by Playwright (``playwright install`` cannot run here).
+
+    Module-scoped: Playwright's sync API runs an event loop in this thread while it lives, which
+    the other tests' ``asyncio.run`` must not meet."""
     playwright_sync = pytest.importorskip("playwright.sync_api")
     executable = "/usr/bin/chromium"
     if not Path(executable).exists():

@@ -1,4 +1,4 @@
-"""The placement step: the most free RAM among hosts that fit, claims under a row lock, fixed IPs."""
+"""The placement step: the FilterScheduler on the live hosts, claims under a row lock, fixed IPs."""
 
 from cloudlab.compute import build
 from cloudlab.compute.models import Host, Instance
@@ -18,7 +18,7 @@ def test_the_host_with_most_free_ram_is_chosen_and_claimed(alice, launch, django
         [instance] = launch(alice)
         build.schedule_and_claim(instance.pk)
     instance.refresh_from_db()
-    assert instance.host.name == "compute-kvm1"  # 32 GB, the most free RAM
+    assert instance.host.name == "compute-kvm1"  # the most free RAM, vCPUs and disk: the weighers spread
     assert (instance.vm_state, instance.task_state) == (VmState.BUILDING, TaskState.NETWORKING)
     assert instance.fixed_ip == "10.0.0.3"  # .2 belongs to the demo's course-web
     host = Host.objects.get(pk=instance.host.pk)

@@ -8,21 +8,21 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from cloudlab.engine import lifecycle
 from cloudlab.engine.lifecycle import BUILD_STEPS, TaskState, VmState
-from cloudlab.engine.resources import claim_shortfalls
+from cloudlab.engine.resources import Shortfall, claim_shortfalls
+from cloudlab.engine.scheduler import max_retries_exceeded
 
 from .actions import publish_instance
-from .models import Cloud, Host, Instance, InstanceAction, InstanceActionEvent
+from .models import Cloud, Host, Instance, InstanceAction, InstanceActionEvent, SchedulingRecord
+from .scheduling import scheduler_config, trace_for
 
 log = logging.getLogger(__name__)
 
-NO_VALID_HOST = "No valid host was found. There are not enough hosts available."
 NO_FIXED_IP = "Zero fixed IPs available."
 
 
@@ -51,15 +51,6 @@ def _finish_open_events(action: InstanceAction, result: str, details: str = "") 
     )
 
 
-def _candidate_hosts(instance: Instance) -> list[Host]:
-    """Hosts whose service is enabled and up, ordered "most free RAM first" among those the
-    flavor fits by the cloud era's capacity rule. (The FilterScheduler replaces this.)"""
-    hosts = list(Host.objects.filter(cloud=instance.cloud, enabled=True, up=True).select_related("cloud"))
-    era = instance.cloud.era
-    fitting = [h for h in hosts if not claim_shortfalls(h.resources(), instance.flavor.size, era)]  # type: ignore[arg-type]
-    return sorted(fitting, key=lambda h: (-h.resources().free_ram_mb, h.name))
-
-
 def _fail(instance: Instance, action: InstanceAction, message: str, event: str) -> None:
     now = timezone.now()
     instance.vm_state = VmState.ERROR
@@ -79,30 +70,73 @@ def _fail(instance: Instance, action: InstanceAction, message: str, event: str) 
 
 
 def schedule_and_claim(instance_id: int) -> None:
-    """Steps: pick a host; lock it and re-check the fit; claim; then enter ``networking`` with a
-    fixed IP. No host fits → vm_state error with Nova's NoValidHost fault."""
-    from .tasks import enqueue_step
+    """Steps:
+
+    1. run the cloud's scheduler (the engine) on the current state of every host, excluding the
+       hosts this instance already failed to claim on (classic RetryFilter), and keep the trace
+       as a SchedulingRecord;
+    2. NoValidHost / MaxRetriesExceeded → vm_state error with Nova's fault;
+    3. lock the chosen host's row and re-check the fit (in the placement era, walk the
+       alternates too); if it filled since the scheduler looked, record the lost race and
+       schedule again (up to ``max_attempts``);
+    4. claim: add the flavor to the host's usage, set host/node/zone, take a fixed IP and enter
+       ``networking``; then the paced steps follow.
+    """
+    from .tasks import build_instance, enqueue_step
+
+    instance = Instance.objects.select_related("cloud", "flavor", "image", "project").filter(pk=instance_id).first()
+    if instance is None or (instance.vm_state, instance.task_state) != (VmState.BUILDING, TaskState.SCHEDULING):
+        return
+    records = list(instance.scheduling_records.order_by("attempt"))
+    tried = [r.selected_host for r in records if r.outcome == SchedulingRecord.Outcome.CLAIM_FAILED]
+    trace = trace_for(instance, tried)
+    config = scheduler_config(instance.cloud)
 
     with transaction.atomic():
         instance = _locked_instance(instance_id)
         if instance is None or (instance.vm_state, instance.task_state) != (VmState.BUILDING, TaskState.SCHEDULING):
             return
         action = _create_action(instance)
-        now = timezone.now()
-        InstanceActionEvent.objects.create(action=action, event="schedule_instances", start_time=now)
+        record = SchedulingRecord(
+            cloud=instance.cloud, instance=instance, action=action, attempt=len(records) + 1,
+            era=trace["era"], driver=trace["driver"], trace=trace,
+        )
+        event = action.events.filter(event="schedule_instances", finish_time__isnull=True).first()
+        if event is None:
+            event = InstanceActionEvent.objects.create(action=action, event="schedule_instances", start_time=timezone.now())
+        if trace["error"]:
+            record.outcome = trace["error"]["type"]
+            record.detail = trace["error"]["message"]
+            record.save()
+            _fail(instance, action, trace["error"]["message"], "schedule_instances")
+            return
+        candidates = [trace["selected_hosts"][0], *trace.get("alternates", [])]
         chosen = None
-        for candidate in _candidate_hosts(instance):
-            host = Host.objects.select_for_update().select_related("cloud").get(pk=candidate.pk)
+        for name in candidates:
+            host = Host.objects.select_for_update().select_related("cloud").get(cloud=instance.cloud, name=name)
             resources = host.resources()
-            if claim_shortfalls(resources, instance.flavor.size, instance.cloud.era):  # type: ignore[arg-type]
-                continue  # filled since we looked: try the next best
+            shortfalls = claim_shortfalls(resources, instance.flavor.size, instance.cloud.era)  # type: ignore[arg-type]
+            if shortfalls:
+                record.detail += _shortfall_text(name, shortfalls)
+                continue
             host.set_usage(resources.consume(instance.flavor.size))
             host.save(update_fields=["vcpus_used", "memory_mb_used", "local_gb_used"])
             chosen = host
             break
         if chosen is None:
-            _fail(instance, action, NO_VALID_HOST, "schedule_instances")
+            # ComputeResourcesUnavailable: another claim won the race. Nova reschedules.
+            record.selected_host = candidates[0]
+            record.outcome = SchedulingRecord.Outcome.CLAIM_FAILED
+            record.save()
+            if config.era == "placement" or len(tried) + 1 >= config.max_attempts:
+                fault = max_retries_exceeded(config, str(instance.uuid), record.detail.strip())
+                _fail(instance, action, fault["message"], "schedule_instances")
+                return
+            transaction.on_commit(lambda: build_instance.delay(instance_id))
             return
+        record.selected_host = chosen.name
+        record.outcome = SchedulingRecord.Outcome.CLAIMED
+        record.save()
         _finish_open_events(action, InstanceActionEvent.Result.SUCCESS)
         instance.host = chosen
         instance.node = chosen.name
@@ -118,6 +152,11 @@ def schedule_and_claim(instance_id: int) -> None:
         instance.save()
         publish_instance(instance)
         enqueue_step(instance.pk, 1, _phase_seconds(instance, step))
+
+
+def _shortfall_text(host: str, shortfalls: list[Shortfall]) -> str:
+    parts = ", ".join(f"{s.resource} requested {s.requested:g} > free {s.free:g}" for s in shortfalls)
+    return f"{host}: {parts}. "
 
 
 def _phase_seconds(instance: Instance, step: lifecycle.Step) -> float:
@@ -185,7 +224,3 @@ def _release_claim(instance: Instance) -> None:
     host.save(update_fields=["vcpus_used", "memory_mb_used", "local_gb_used"])
     instance.host = None
     instance.node = ""
-
-
-def snapshot_fields(instance: Instance) -> dict[str, Any]:
-    return {"vm_state": instance.vm_state, "task_state": instance.task_state, "power_state": instance.power_state}

@@ -332,3 +332,35 @@ class InstanceActionEvent(models.Model):
             "host": self.host,
             "details": self.details,
         }
+
+
+class SchedulingRecord(models.Model):
+    """One pass of the scheduler for one instance: the full trace, kept for explanation and replay."""
+
+    class Outcome(models.TextChoices):
+        CLAIMED = "claimed", _("placed and claimed")
+        CLAIM_FAILED = "claim_failed", _("the chosen host filled meanwhile: rescheduled")
+        NO_VALID_HOST = "NoValidHost", _("no valid host")
+        MAX_RETRIES = "MaxRetriesExceeded", _("out of attempts")
+
+    cloud = models.ForeignKey(Cloud, on_delete=models.CASCADE, related_name="scheduling_records")
+    instance = models.ForeignKey(Instance, on_delete=models.CASCADE, related_name="scheduling_records")
+    action = models.ForeignKey(
+        InstanceAction, on_delete=models.SET_NULL, null=True, blank=True, related_name="scheduling_records"
+    )
+    attempt = models.PositiveSmallIntegerField(_("attempt"), default=1)
+    era = models.CharField(_("era"), max_length=16)
+    driver = models.CharField(_("driver"), max_length=32)
+    trace = models.JSONField(_("trace"))
+    selected_host = models.CharField(_("selected host"), max_length=64, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=32, choices=Outcome.choices)
+    detail = models.TextField(_("detail"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("scheduling record")
+        verbose_name_plural = _("scheduling records")
+        ordering = ["instance", "attempt", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.instance.name} attempt {self.attempt}: {self.outcome}"

@@ -1,0 +1,101 @@
+"""The bridge between the database and the engine's scheduler: rows in, plain HostStates out."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from cloudlab.engine.resources import counts_toward_usage, is_io_workload
+from cloudlab.engine.scheduler import (
+    Aggregate as EngineAggregate,
+)
+from cloudlab.engine.scheduler import (
+    Flavor as EngineFlavor,
+)
+from cloudlab.engine.scheduler import (
+    HostState,
+    ScheduleRequest,
+    SchedulerConfig,
+    parse_scheduler_config,
+)
+from cloudlab.engine.scheduler import (
+    Image as EngineImage,
+)
+
+from .models import Cloud, Flavor, Host, Image, Instance
+
+
+def scheduler_config(cloud: Cloud) -> SchedulerConfig:
+    """The cloud's nova.conf scheduler section, validated (it was validated when saved)."""
+    return parse_scheduler_config({**cloud.scheduler_config, "era": cloud.era})
+
+
+def engine_flavor(flavor: Flavor) -> EngineFlavor:
+    return EngineFlavor(
+        id=flavor.flavorid, name=flavor.name, vcpus=flavor.vcpus, memory_mb=flavor.memory_mb,
+        root_gb=flavor.root_gb, ephemeral_gb=flavor.ephemeral_gb, swap=flavor.swap,
+        extra_specs=dict(flavor.extra_specs),
+    )
+
+
+def engine_image(image: Image) -> EngineImage:
+    return EngineImage(
+        id=str(image.uuid), name=image.name, disk_format=image.disk_format, size_mb=image.size_mb,
+        min_ram=image.min_ram, min_disk=image.min_disk, properties=dict(image.properties),
+    )
+
+
+def host_states(cloud: Cloud) -> list[HostState]:
+    """Every compute host of the cloud as Nova's HostState, from its row and its instances."""
+    hosts = list(Host.objects.filter(cloud=cloud).select_related("cloud").prefetch_related("aggregates"))
+    uuids: dict[int, set[str]] = defaultdict(set)
+    counts: dict[int, int] = defaultdict(int)
+    io_ops: dict[int, int] = defaultdict(int)
+    rows = Instance.objects.filter(cloud=cloud, host__isnull=False).values_list("host_id", "uuid", "vm_state", "task_state")
+    for host_id, uuid, vm_state, task_state in rows:
+        if not counts_toward_usage(vm_state):
+            continue
+        uuids[host_id].add(str(uuid))
+        counts[host_id] += 1
+        if is_io_workload(vm_state, task_state):
+            io_ops[host_id] += 1
+    return [
+        HostState(
+            name=h.name,
+            resources=h.resources(),
+            aggregates=tuple(
+                EngineAggregate(a.name, a.availability_zone or None, dict(a.metadata)) for a in h.aggregates.all()
+            ),
+            host_ip=h.host_ip,
+            hypervisor_type=h.hypervisor_type,
+            hypervisor_version=h.hypervisor_version,
+            architecture=h.architecture,
+            cpu_arch=h.cpu_arch,
+            supported_instances=tuple(tuple(t) for t in h.supported_instances) or None,  # type: ignore[arg-type]
+            enabled=h.enabled,
+            up=h.up,
+            num_instances=counts[h.pk],
+            num_io_ops=io_ops[h.pk],
+            failed_builds=h.failed_builds,
+            instance_uuids=frozenset(uuids[h.pk]),
+        )
+        for h in hosts
+    ]
+
+
+def schedule_request(instance: Instance) -> ScheduleRequest:
+    return ScheduleRequest(
+        flavor=engine_flavor(instance.flavor),
+        image=engine_image(instance.image),
+        num_instances=1,
+        instance_uuids=(str(instance.uuid),),
+        project=instance.project.name,
+    )
+
+
+def trace_for(instance: Instance, tried: list[str]) -> dict[str, Any]:
+    """Run the cloud's scheduler for ``instance``, excluding hosts already tried (RetryFilter)."""
+    from cloudlab.engine.scheduler import schedule
+
+    return schedule(host_states(instance.cloud), schedule_request(instance), scheduler_config(instance.cloud),
+                    retry_hosts=tried)
