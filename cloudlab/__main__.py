@@ -63,13 +63,29 @@ def run(args: argparse.Namespace) -> int:
             print(f"cloudlab: set-up failed ({error})", file=sys.stderr)
             return 1
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "cloudlab", "worker", "--pool", "threads",
-             "--concurrency", str(args.workers), "--loglevel", "warning", "--without-gossip", "--without-mingle"],
-            cwd=BASE_DIR, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "cloudlab",
+                "worker",
+                "--pool",
+                "threads",
+                "--concurrency",
+                str(args.workers),
+                "--loglevel",
+                "warning",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=BASE_DIR,
+            start_new_session=True,
         )
         server = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", args.host, "-p", str(args.port), "cloudlab.asgi:application"],
-            cwd=BASE_DIR, start_new_session=True,
+            cwd=BASE_DIR,
+            start_new_session=True,
         )
         processes = [server, worker]
         host = f"[{args.host}]" if ":" in args.host else args.host
@@ -91,7 +107,10 @@ def run(args: argparse.Namespace) -> int:
             while not stopping:
                 for process in processes:
                     if process.poll() is not None:
-                        print(f"cloudlab: {process.args[2]} exited with status {process.returncode}; stopping", file=sys.stderr)
+                        print(
+                            f"cloudlab: {process.args[2]} exited with status {process.returncode}; stopping",
+                            file=sys.stderr,
+                        )
                         stopping = True
                 time.sleep(0.2)
         finally:
@@ -120,7 +139,9 @@ def test(pytest_args: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cloudlab", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m cloudlab", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="run CloudLab (web server, worker, Redis)")
     run_parser.add_argument("--host", default=os.environ.get("CLOUDLAB_HOST", "127.0.0.1"))

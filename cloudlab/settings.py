@@ -19,7 +19,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(envstr("CLOUDLAB_DATA_DIR", str(BASE_DIR / "data")) or "data").resolve()
 
 DEBUG = envbool("DEBUG", True)
-_DEV_SECRET = "cloudlab-insecure-development-key-do-not-use-in-production"
+_DEV_SECRET = "cloudlab-insecure-development-key-do-not-use-in-production"  # noqa: S105 - DEBUG only
 SECRET_KEY = envstr("SECRET_KEY", _DEV_SECRET if DEBUG else None) or ""
 if not DEBUG and (not SECRET_KEY or SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 32):
     raise ConfigError(

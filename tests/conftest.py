@@ -6,8 +6,8 @@ Tests touch the real database, the real Redis (channel layer and broker) and rea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 import os
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -71,7 +71,9 @@ def launch(project_of: Callable[[Any], Any]) -> Callable[..., list[Any]]:
     """Launch through the same action the page calls: ``launch(alice, name="web")``."""
     from cloudlab.compute import actions
 
-    def do(user: Any, *, name: str = "test", count: int = 1, image: str = "cirros", flavor: str = "m1.tiny") -> list[Any]:
+    def do(
+        user: Any, *, name: str = "test", count: int = 1, image: str = "cirros", flavor: str = "m1.tiny"
+    ) -> list[Any]:
         from cloudlab.compute.models import Flavor, Image
 
         project = project_of(user)
@@ -103,7 +105,6 @@ def live_server_url(django_db_setup: None, django_db_blocker: Any) -> Iterator[s
     from channels.testing.live import make_application
     from daphne.testing import DaphneProcess
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-
     from django.db import connections
 
     with django_db_blocker.unblock():
@@ -142,8 +143,15 @@ def browser() -> Iterator[Any]:
         browser = p.chromium.launch(
             executable_path=executable,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
         )
         yield browser
         browser.close()

@@ -1,8 +1,6 @@
 """A student in Chromium: log in, launch `test` from cirros with m1.tiny, and watch the row go
 from Build to Active/Running without a reload. The page follows the browser's language."""
 
-import re
-
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -5,7 +5,6 @@ import pytest
 from cloudlab.compute.models import Host, Instance
 from cloudlab.engine.lifecycle import PowerState, VmState
 from cloudlab.live.events import project_stream
-
 from tests.helpers import EventRecorder, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -52,8 +52,13 @@ def test_a_student_receives_her_projects_events_and_not_others(alice, bob, proje
         await sync_to_async(send_now)(bob_stream, "instance.updated", {"id": "bobs"})
         seq = await sync_to_async(send_now)(alice_stream, "instance.updated", {"id": "alices"})
         message = await communicator.receive_json_from(timeout=5)
-        assert message == {"type": "event", "stream": alice_stream, "seq": seq, "event": "instance.updated",
-                           "data": {"id": "alices"}}
+        assert message == {
+            "type": "event",
+            "stream": alice_stream,
+            "seq": seq,
+            "event": "instance.updated",
+            "data": {"id": "alices"},
+        }
         assert await communicator.receive_nothing(timeout=0.3)
         await communicator.disconnect()
 
@@ -107,7 +112,6 @@ def test_a_socket_without_a_session_is_closed(demo_cloud, alice, project_of):
 
 def test_a_socket_from_another_origin_is_refused(alice, project_of):
     make = _communicator(
-
         f"/ws/live/?streams={project_stream(project_of(alice).pk)}", alice, origin=b"http://evil.example"
     )
 

@@ -10,7 +10,10 @@ def _usage_matches_instances(host):
     flavors = [i.flavor.size for i in Instance.objects.filter(host=host).exclude(vm_state=VmState.DELETED)]
     usage = usage_of(flavors, host.reserved_host_memory_mb, host.reserved_host_disk_mb, host.reserved_host_cpus)
     return (host.vcpus_used, host.memory_mb_used, host.local_gb_used) == (
-        usage.vcpus_used, usage.memory_mb_used, usage.local_gb_used)
+        usage.vcpus_used,
+        usage.memory_mb_used,
+        usage.local_gb_used,
+    )
 
 
 def test_the_host_with_most_free_ram_is_chosen_and_claimed(alice, launch, django_capture_on_commit_callbacks):

@@ -21,7 +21,10 @@ def test_the_trace_is_kept_as_a_scheduling_record(alice, launch, django_capture_
     assert record.era == "classic" and record.driver == "filter_scheduler"
     assert record.trace["selected_hosts"] == ["compute-kvm1"]
     assert [f["name"] for f in record.trace["instances"][0]["filters"]][:3] == [
-        "RetryFilter", "AvailabilityZoneFilter", "RamFilter"]
+        "RetryFilter",
+        "AvailabilityZoneFilter",
+        "RamFilter",
+    ]
     assert record.action == instance.actions.get(action="create")
 
 
@@ -81,10 +84,12 @@ def test_concurrent_launches_never_overcommit_a_host(demo_cloud, alice, bob, ivy
             [instance] = launch(users[index % 3], name=f"rush-{index}", flavor="m1.xlarge")
             build.schedule_and_claim(instance.pk)
             # a reschedule after a lost race runs here too, as the worker would
-            while Instance.objects.get(pk=instance.pk).task_state == "scheduling" and \
-                    Instance.objects.get(pk=instance.pk).vm_state == VmState.BUILDING:
+            while (
+                Instance.objects.get(pk=instance.pk).task_state == "scheduling"
+                and Instance.objects.get(pk=instance.pk).vm_state == VmState.BUILDING
+            ):
                 build.schedule_and_claim(instance.pk)
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             errors.append(error)
         finally:
             connection.close()

@@ -52,10 +52,14 @@ def quota_limits(project: Project) -> QuotaSet:
 
 def quota_usage(project: Project) -> QuotaSet:
     """What counts against the quota: every instance of the project not yet deleted."""
-    usage = Instance.objects.filter(project=project).live().aggregate(
-        instances=models.Count("id"),
-        cores=models.Sum("flavor__vcpus"),
-        ram=models.Sum("flavor__memory_mb"),
+    usage = (
+        Instance.objects.filter(project=project)
+        .live()
+        .aggregate(
+            instances=models.Count("id"),
+            cores=models.Sum("flavor__vcpus"),
+            ram=models.Sum("flavor__memory_mb"),
+        )
     )
     return QuotaSet(instances=usage["instances"], cores=usage["cores"] or 0, ram=usage["ram"] or 0)
 
@@ -152,9 +156,7 @@ def do_launch(user: AbstractBaseUser, request: LaunchRequest) -> list[Instance]:
     with transaction.atomic():
         # Serialise launches of one project so two tabs cannot both pass the quota check.
         Quota.objects.select_for_update().get_or_create(project=project)
-        problems = quota_problems(
-            quota_limits(project), quota_usage(project), request.flavor.size, len(request.names)
-        )
+        problems = quota_problems(quota_limits(project), quota_usage(project), request.flavor.size, len(request.names))
         if problems:
             raise ActionError(" ".join(render_problems(problems)), "count", status=403)
         now = timezone.now()

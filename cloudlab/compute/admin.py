@@ -10,8 +10,20 @@ class CloudAdmin(admin.ModelAdmin):
 
 @admin.register(Host)
 class HostAdmin(admin.ModelAdmin):
-    list_display = ["name", "cloud", "hypervisor_type", "architecture", "vcpus", "memory_mb", "local_gb",
-                    "vcpus_used", "memory_mb_used", "local_gb_used", "enabled", "up"]
+    list_display = [
+        "name",
+        "cloud",
+        "hypervisor_type",
+        "architecture",
+        "vcpus",
+        "memory_mb",
+        "local_gb",
+        "vcpus_used",
+        "memory_mb_used",
+        "local_gb_used",
+        "enabled",
+        "up",
+    ]
     list_filter = ["cloud", "architecture", "enabled", "up"]
     # Usage changes only through claims; ``manage.py audit`` checks it against the instances.
     readonly_fields = ["vcpus_used", "memory_mb_used", "local_gb_used"]
@@ -47,7 +59,17 @@ class InstanceActionAdmin(admin.ModelAdmin):
 
 @admin.register(Instance)
 class InstanceAdmin(admin.ModelAdmin):
-    list_display = ["name", "uuid", "project", "host", "vm_state", "task_state", "power_state", "fixed_ip", "created_at"]
+    list_display = [
+        "name",
+        "uuid",
+        "project",
+        "host",
+        "vm_state",
+        "task_state",
+        "power_state",
+        "fixed_ip",
+        "created_at",
+    ]
     list_filter = ["cloud", "vm_state"]
     search_fields = ["name", "uuid"]
     # States move only through actions (the lifecycle rules); the admin is for reading them.

@@ -39,16 +39,18 @@ def _create_action(instance: Instance) -> InstanceAction:
     action = instance.actions.filter(action="create").order_by("-start_time").first()
     if action is None:  # created outside do_launch (a scenario's pre-existing instance)
         action = InstanceAction.objects.create(
-            instance=instance, action="create", request_id=InstanceAction.new_request_id(),
-            user=instance.user, project=instance.project, start_time=timezone.now(),
+            instance=instance,
+            action="create",
+            request_id=InstanceAction.new_request_id(),
+            user=instance.user,
+            project=instance.project,
+            start_time=timezone.now(),
         )
     return action
 
 
 def _finish_open_events(action: InstanceAction, result: str, details: str = "") -> None:
-    action.events.filter(finish_time__isnull=True).update(
-        finish_time=timezone.now(), result=result, details=details
-    )
+    action.events.filter(finish_time__isnull=True).update(finish_time=timezone.now(), result=result, details=details)
 
 
 def _fail(instance: Instance, action: InstanceAction, message: str, event: str) -> None:
@@ -60,8 +62,12 @@ def _fail(instance: Instance, action: InstanceAction, message: str, event: str) 
     _finish_open_events(action, InstanceActionEvent.Result.ERROR, message)
     if not action.events.filter(event=event).exists():
         InstanceActionEvent.objects.create(
-            action=action, event=event, start_time=now, finish_time=now,
-            result=InstanceActionEvent.Result.ERROR, details=message,
+            action=action,
+            event=event,
+            start_time=now,
+            finish_time=now,
+            result=InstanceActionEvent.Result.ERROR,
+            details=message,
         )
     action.finish_time = now
     action.message = "Error"
@@ -98,12 +104,19 @@ def schedule_and_claim(instance_id: int) -> None:
             return
         action = _create_action(instance)
         record = SchedulingRecord(
-            cloud=instance.cloud, instance=instance, action=action, attempt=len(records) + 1,
-            era=trace["era"], driver=trace["driver"], trace=trace,
+            cloud=instance.cloud,
+            instance=instance,
+            action=action,
+            attempt=len(records) + 1,
+            era=trace["era"],
+            driver=trace["driver"],
+            trace=trace,
         )
         event = action.events.filter(event="schedule_instances", finish_time__isnull=True).first()
         if event is None:
-            event = InstanceActionEvent.objects.create(action=action, event="schedule_instances", start_time=timezone.now())
+            event = InstanceActionEvent.objects.create(
+                action=action, event="schedule_instances", start_time=timezone.now()
+            )
         if trace["error"]:
             record.outcome = trace["error"]["type"]
             record.detail = trace["error"]["message"]
@@ -171,7 +184,9 @@ def _apply_step(instance: Instance, action: InstanceAction, step: lifecycle.Step
     instance.power_state = step.power_state
     if step.event:
         InstanceActionEvent.objects.create(
-            action=action, event=step.event, start_time=timezone.now(),
+            action=action,
+            event=step.event,
+            start_time=timezone.now(),
             host=instance.host.name if instance.host else "",
         )
 

@@ -36,7 +36,9 @@ class Cloud(models.Model):
     #: The scheduler section of the scenario (nova.conf [filter_scheduler] / [scheduler]).
     scheduler_config = models.JSONField(_("scheduler configuration"), default=dict, blank=True)
     pace = models.FloatField(
-        _("pace (seconds per step)"), default=_default_pace, validators=[MinValueValidator(0.0)],
+        _("pace (seconds per step)"),
+        default=_default_pace,
+        validators=[MinValueValidator(0.0)],
         help_text=_("How long one lifecycle step takes; 0 makes every step instant."),
     )
     network_name = models.CharField(_("network"), max_length=64, default="private")
@@ -216,9 +218,7 @@ class InstanceQuerySet(models.QuerySet["Instance"]):
         if not user.is_authenticated:
             return self.none()
         taught = Membership.objects.filter(user=user, role=Role.INSTRUCTOR).values("project__cloud_id")
-        return self.filter(
-            models.Q(project__memberships__user=user) | models.Q(cloud_id__in=taught)
-        ).distinct()
+        return self.filter(models.Q(project__memberships__user=user) | models.Q(cloud_id__in=taught)).distinct()
 
     def for_table(self) -> InstanceQuerySet:
         return self.select_related("flavor", "image", "host", "project", "user").order_by("-created_at", "-id")
@@ -240,7 +240,7 @@ class Instance(models.Model):
     node = models.CharField(_("node"), max_length=255, blank=True)
     availability_zone = models.CharField(_("availability zone"), max_length=64, blank=True)
     vm_state = models.CharField(_("vm_state"), max_length=32, default=lifecycle.VmState.BUILDING)
-    task_state = models.CharField(_("task_state"), max_length=64, null=True, blank=True)
+    task_state = models.CharField(_("task_state"), max_length=64, null=True, blank=True)  # noqa: DJ001 - Nova: None = no task
     power_state = models.PositiveSmallIntegerField(_("power_state"), default=lifecycle.PowerState.NOSTATE)
     fixed_ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     launched_at = models.DateTimeField(_("launched at"), null=True, blank=True)
@@ -258,7 +258,9 @@ class Instance(models.Model):
         indexes = [models.Index(fields=["cloud", "vm_state"]), models.Index(fields=["project", "created_at"])]
         constraints = [
             models.UniqueConstraint(
-                fields=["cloud", "fixed_ip"], name="fixed_ip_unique_in_cloud", condition=models.Q(fixed_ip__isnull=False)
+                fields=["cloud", "fixed_ip"],
+                name="fixed_ip_unique_in_cloud",
+                condition=models.Q(fixed_ip__isnull=False),
             )
         ]
 

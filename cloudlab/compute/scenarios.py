@@ -95,15 +95,28 @@ def create_cloud(scenario: Scenario, *, pace: float | None = None, replace: bool
         hosts[h.name] = host
     flavors = {
         f.id: Flavor.objects.create(
-            cloud=cloud, flavorid=f.id, name=f.name, vcpus=f.vcpus, memory_mb=f.memory_mb, root_gb=f.root_gb,
-            ephemeral_gb=f.ephemeral_gb, swap=f.swap, extra_specs=dict(f.extra_specs),
+            cloud=cloud,
+            flavorid=f.id,
+            name=f.name,
+            vcpus=f.vcpus,
+            memory_mb=f.memory_mb,
+            root_gb=f.root_gb,
+            ephemeral_gb=f.ephemeral_gb,
+            swap=f.swap,
+            extra_specs=dict(f.extra_specs),
         )
         for f in scenario.flavors
     }
     images = {
         i.id: Image.objects.create(
-            cloud=cloud, uuid=i.id, name=i.name, disk_format=i.disk_format, size_mb=i.size_mb,
-            min_ram=i.min_ram, min_disk=i.min_disk, properties=dict(i.properties),
+            cloud=cloud,
+            uuid=i.id,
+            name=i.name,
+            disk_format=i.disk_format,
+            size_mb=i.size_mb,
+            min_ram=i.min_ram,
+            min_disk=i.min_disk,
+            properties=dict(i.properties),
         )
         for i in scenario.images
     }
@@ -114,15 +127,28 @@ def create_cloud(scenario: Scenario, *, pace: float | None = None, replace: bool
         project = _project(cloud, i.project)
         image = images[i.image.id] if i.image else next(iter(images.values()))
         instance = Instance.objects.create(
-            uuid=i.uuid, cloud=cloud, project=project, name=i.name, flavor=flavors[i.flavor.id], image=image,
-            host=hosts[i.host], node=i.host, availability_zone=hosts[i.host].availability_zone,
-            vm_state=i.vm_state, task_state=i.task_state,
+            uuid=i.uuid,
+            cloud=cloud,
+            project=project,
+            name=i.name,
+            flavor=flavors[i.flavor.id],
+            image=image,
+            host=hosts[i.host],
+            node=i.host,
+            availability_zone=hosts[i.host].availability_zone,
+            vm_state=i.vm_state,
+            task_state=i.task_state,
             power_state=_POWER_BY_VM_STATE.get(i.vm_state, PowerState.SHUTDOWN),
-            fixed_ip=str(next(network)), launched_at=now,
+            fixed_ip=str(next(network)),
+            launched_at=now,
         )
         InstanceAction.objects.create(
-            instance=instance, action="create", request_id=InstanceAction.new_request_id(),
-            project=project, start_time=now, finish_time=now,
+            instance=instance,
+            action="create",
+            request_id=InstanceAction.new_request_id(),
+            project=project,
+            start_time=now,
+            finish_time=now,
         )
     return cloud
 

@@ -14,8 +14,8 @@ from cloudlab.engine.scheduler import (
 )
 from cloudlab.engine.scheduler import (
     HostState,
-    ScheduleRequest,
     SchedulerConfig,
+    ScheduleRequest,
     parse_scheduler_config,
 )
 from cloudlab.engine.scheduler import (
@@ -32,16 +32,26 @@ def scheduler_config(cloud: Cloud) -> SchedulerConfig:
 
 def engine_flavor(flavor: Flavor) -> EngineFlavor:
     return EngineFlavor(
-        id=flavor.flavorid, name=flavor.name, vcpus=flavor.vcpus, memory_mb=flavor.memory_mb,
-        root_gb=flavor.root_gb, ephemeral_gb=flavor.ephemeral_gb, swap=flavor.swap,
+        id=flavor.flavorid,
+        name=flavor.name,
+        vcpus=flavor.vcpus,
+        memory_mb=flavor.memory_mb,
+        root_gb=flavor.root_gb,
+        ephemeral_gb=flavor.ephemeral_gb,
+        swap=flavor.swap,
         extra_specs=dict(flavor.extra_specs),
     )
 
 
 def engine_image(image: Image) -> EngineImage:
     return EngineImage(
-        id=str(image.uuid), name=image.name, disk_format=image.disk_format, size_mb=image.size_mb,
-        min_ram=image.min_ram, min_disk=image.min_disk, properties=dict(image.properties),
+        id=str(image.uuid),
+        name=image.name,
+        disk_format=image.disk_format,
+        size_mb=image.size_mb,
+        min_ram=image.min_ram,
+        min_disk=image.min_disk,
+        properties=dict(image.properties),
     )
 
 
@@ -51,7 +61,9 @@ def host_states(cloud: Cloud) -> list[HostState]:
     uuids: dict[int, set[str]] = defaultdict(set)
     counts: dict[int, int] = defaultdict(int)
     io_ops: dict[int, int] = defaultdict(int)
-    rows = Instance.objects.filter(cloud=cloud, host__isnull=False).values_list("host_id", "uuid", "vm_state", "task_state")
+    rows = Instance.objects.filter(cloud=cloud, host__isnull=False).values_list(
+        "host_id", "uuid", "vm_state", "task_state"
+    )
     for host_id, uuid, vm_state, task_state in rows:
         if not counts_toward_usage(vm_state):
             continue
@@ -97,5 +109,6 @@ def trace_for(instance: Instance, tried: list[str]) -> dict[str, Any]:
     """Run the cloud's scheduler for ``instance``, excluding hosts already tried (RetryFilter)."""
     from cloudlab.engine.scheduler import schedule
 
-    return schedule(host_states(instance.cloud), schedule_request(instance), scheduler_config(instance.cloud),
-                    retry_hosts=tried)
+    return schedule(
+        host_states(instance.cloud), schedule_request(instance), scheduler_config(instance.cloud), retry_hosts=tried
+    )

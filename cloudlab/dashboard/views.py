@@ -63,9 +63,7 @@ def _launch_choices(project: Project) -> dict[str, Any]:
                 "vcpus": flavor.vcpus,
                 "ram": flavor.memory_mb,
                 "disk": flavor.disk_gb,
-                "quota": actions.render_problems(
-                    quota_problems(limits, usage, flavor.size, 1)
-                ),
+                "quota": actions.render_problems(quota_problems(limits, usage, flavor.size, 1)),
                 "image": {
                     str(image.uuid): actions.render_problems(
                         flavor_image_problems(flavor.name, flavor.size, actions.image_requirements(image))
@@ -141,9 +139,7 @@ def launch(request: HttpRequest) -> JsonResponse:
     except actions.ActionError as error:
         return JsonResponse({"ok": False, "field": error.field, "message": error.message}, status=error.status)
     instructor = is_instructor(request.user, project.cloud_id)
-    return JsonResponse(
-        {"ok": True, "rows": [instance_row(i, for_instructor=instructor) for i in created]}, status=202
-    )
+    return JsonResponse({"ok": True, "rows": [instance_row(i, for_instructor=instructor) for i in created]}, status=202)
 
 
 # -- instance detail ----------------------------------------------------------------------------

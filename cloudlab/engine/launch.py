@@ -47,8 +47,10 @@ def flavor_image_problems(flavor_name: str, flavor: FlavorSize, image: ImageRequ
         problems.append(
             Problem(
                 "FlavorMemoryTooSmall",
-                N_("Flavor's memory is too small for requested image: {flavor} has {flavor_ram} MB, "
-                   "{image} needs at least {min_ram} MB (min_ram)."),
+                N_(
+                    "Flavor's memory is too small for requested image: {flavor} has {flavor_ram} MB, "
+                    "{image} needs at least {min_ram} MB (min_ram)."
+                ),
                 {"flavor": flavor_name, "flavor_ram": flavor.memory_mb, "image": image.name, "min_ram": image.min_ram},
             )
         )
@@ -57,20 +59,32 @@ def flavor_image_problems(flavor_name: str, flavor: FlavorSize, image: ImageRequ
             problems.append(
                 Problem(
                     "FlavorDiskSmallerThanMinDisk",
-                    N_("Flavor's disk is smaller than the minimum size specified in image metadata: "
-                       "{flavor} has {flavor_disk} GB, {image} needs at least {min_disk} GB (min_disk)."),
-                    {"flavor": flavor_name, "flavor_disk": flavor.root_gb, "image": image.name,
-                     "min_disk": image.min_disk},
+                    N_(
+                        "Flavor's disk is smaller than the minimum size specified in image metadata: "
+                        "{flavor} has {flavor_disk} GB, {image} needs at least {min_disk} GB (min_disk)."
+                    ),
+                    {
+                        "flavor": flavor_name,
+                        "flavor_disk": flavor.root_gb,
+                        "image": image.name,
+                        "min_disk": image.min_disk,
+                    },
                 )
             )
         if image.size_mb > flavor.root_gb * 1024:
             problems.append(
                 Problem(
                     "FlavorDiskSmallerThanImage",
-                    N_("Flavor's disk is too small for requested image: {flavor} has {flavor_disk} GB, "
-                       "{image} is {image_gb} GB."),
-                    {"flavor": flavor_name, "flavor_disk": flavor.root_gb, "image": image.name,
-                     "image_gb": math.ceil(image.size_mb / 1024 * 10) / 10},
+                    N_(
+                        "Flavor's disk is too small for requested image: {flavor} has {flavor_disk} GB, "
+                        "{image} is {image_gb} GB."
+                    ),
+                    {
+                        "flavor": flavor_name,
+                        "flavor_disk": flavor.root_gb,
+                        "image": image.name,
+                        "image_gb": math.ceil(image.size_mb / 1024 * 10) / 10,
+                    },
                 )
             )
     return problems
@@ -99,8 +113,10 @@ def quota_problems(limits: QuotaSet, usage: QuotaSet, flavor: FlavorSize, count:
             problems.append(
                 Problem(
                     "TooManyInstances",
-                    N_("Quota exceeded for {resource}: Requested {requested}, but already used "
-                       "{used} of {allowed} {resource}"),
+                    N_(
+                        "Quota exceeded for {resource}: Requested {requested}, but already used "
+                        "{used} of {allowed} {resource}"
+                    ),
                     {"resource": resource, "requested": delta, "used": used, "allowed": limit},
                 )
             )

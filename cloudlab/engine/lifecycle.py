@@ -47,7 +47,7 @@ class TaskState:
     IMAGE_PENDING_UPLOAD = "image_pending_upload"
     IMAGE_UPLOADING = "image_uploading"
     IMAGE_BACKUP = "image_backup"
-    UPDATING_PASSWORD = "updating_password"
+    UPDATING_PASSWORD = "updating_password"  # noqa: S105 - a task name, not a secret
     RESIZE_PREP = "resize_prep"
     RESIZE_MIGRATING = "resize_migrating"
     RESIZE_MIGRATED = "resize_migrated"
@@ -269,9 +269,12 @@ class Step:
 #: Boot, after the scheduler chose a host and the claim succeeded: networking before
 #: block_device_mapping, as in every Nova release (nova-semantics.md, "Boot").
 BUILD_STEPS: tuple[Step, ...] = (
-    Step(TaskState.SCHEDULING, VmState.BUILDING, TaskState.NETWORKING, PowerState.NOSTATE, "compute_allocate_network", 1.0),
-    Step(TaskState.NETWORKING, VmState.BUILDING, TaskState.BLOCK_DEVICE_MAPPING, PowerState.NOSTATE, "compute_prep_block_device", 1.0),
-    Step(TaskState.BLOCK_DEVICE_MAPPING, VmState.BUILDING, TaskState.SPAWNING, PowerState.NOSTATE, "compute_spawn", 2.0),
+    Step(TaskState.SCHEDULING, VmState.BUILDING, TaskState.NETWORKING, PowerState.NOSTATE,
+         "compute_allocate_network", 1.0),
+    Step(TaskState.NETWORKING, VmState.BUILDING, TaskState.BLOCK_DEVICE_MAPPING, PowerState.NOSTATE,
+         "compute_prep_block_device", 1.0),
+    Step(TaskState.BLOCK_DEVICE_MAPPING, VmState.BUILDING, TaskState.SPAWNING, PowerState.NOSTATE,
+         "compute_spawn", 2.0),
     Step(TaskState.SPAWNING, VmState.ACTIVE, None, PowerState.RUNNING, None),
 )  # fmt: skip
 

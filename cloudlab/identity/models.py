@@ -24,9 +24,7 @@ class Project(models.Model):
     cloud = models.ForeignKey("compute.Cloud", on_delete=models.CASCADE, related_name="projects")
     name = models.SlugField(_("name"), max_length=64)
     description = models.CharField(_("description"), max_length=255, blank=True)
-    members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="Membership", related_name="projects"
-    )
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="projects")
 
     objects = ProjectQuerySet.as_manager()
 
@@ -34,9 +32,7 @@ class Project(models.Model):
         verbose_name = _("project")
         verbose_name_plural = _("projects")
         ordering = ["cloud", "name"]
-        constraints = [
-            models.UniqueConstraint(fields=["cloud", "name"], name="project_name_unique_in_cloud")
-        ]
+        constraints = [models.UniqueConstraint(fields=["cloud", "name"], name="project_name_unique_in_cloud")]
 
     def __str__(self) -> str:
         return self.name
@@ -55,9 +51,7 @@ class Membership(models.Model):
     class Meta:
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
-        constraints = [
-            models.UniqueConstraint(fields=["user", "project"], name="membership_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "project"], name="membership_unique")]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.project} ({self.role})"
@@ -89,6 +83,4 @@ def is_instructor(user: AbstractBaseUser | AnonymousUser, cloud_id: int) -> bool
     """Instructors of a cloud hold the instructor role in one of its projects (Nova's admin)."""
     if not user.is_authenticated:
         return False
-    return Membership.objects.filter(
-        user=user, project__cloud_id=cloud_id, role=Role.INSTRUCTOR
-    ).exists()
+    return Membership.objects.filter(user=user, project__cloud_id=cloud_id, role=Role.INSTRUCTOR).exists()

@@ -60,7 +60,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         if not isinstance(message, dict) or message.get("type") != "ping":
             await self.send_json(
-                {"type": "error", "message": "unknown message; this socket only accepts {\"type\": \"ping\"}"}
+                {"type": "error", "message": 'unknown message; this socket only accepts {"type": "ping"}'}
             )
             return
         await self.send_json({"type": "pong"})

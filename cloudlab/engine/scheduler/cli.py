@@ -63,7 +63,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
 def _load(path: Path, era: str | None) -> Scenario:
     if era is None:
         return load_scenario_file(path)
-    import yaml  # type: ignore[import-untyped]
+    import yaml
 
     from .scenario import parse_scenario
 

@@ -248,7 +248,7 @@ def load_scenario_file(path: str | Path) -> Scenario:
     ``.json`` files are read as JSON, anything else as YAML (which also reads JSON). A file that
     cannot be read or parsed raises ``ScenarioError`` with one problem naming the file.
     """
-    import yaml  # type: ignore[import-untyped]  # only the file reader needs it
+    import yaml  # only the file reader needs it
 
     p = Path(path)
     try:

@@ -20,7 +20,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command(
-            "load_scenario", DEMO / "cloud.yaml", classroom=DEMO / "classroom.yaml",
-            replace=options["replace"], if_missing=not options["replace"], pace=options["pace"],
-            stdout=self.stdout, stderr=self.stderr,
+            "load_scenario",
+            DEMO / "cloud.yaml",
+            classroom=DEMO / "classroom.yaml",
+            replace=options["replace"],
+            if_missing=not options["replace"],
+            pace=options["pace"],
+            stdout=self.stdout,
+            stderr=self.stderr,
         )

@@ -28,7 +28,9 @@ class Command(BaseCommand):
         try:
             scenario = load_scenario_file(path)
         except ScenarioError as error:
-            raise CommandError(f"{path} is not a valid scenario:\n" + "\n".join(f"  {p}" for p in error.problems)) from None
+            raise CommandError(
+                f"{path} is not a valid scenario:\n" + "\n".join(f"  {p}" for p in error.problems)
+            ) from None
         people = None
         if options["classroom"]:
             try:
@@ -48,7 +50,10 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         if people:
             enrol(cloud, people)
-        self.stdout.write(self.style.SUCCESS(
-            f"cloud '{cloud.name}': {cloud.hosts.count()} hosts, {cloud.flavors.count()} flavors, "
-            f"{cloud.images.count()} images, {cloud.projects.count()} projects, era {cloud.era}, pace {cloud.pace:g} s"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"cloud '{cloud.name}': {cloud.hosts.count()} hosts, {cloud.flavors.count()} flavors, "
+                f"{cloud.images.count()} images, {cloud.projects.count()} projects, "
+                f"era {cloud.era}, pace {cloud.pace:g} s"
+            )
+        )

@@ -9,7 +9,12 @@ class Command(makemessages.Command):
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         options["ignore_patterns"] = [
-            *options.get("ignore_patterns", []), ".venv/*", "data/*", "tests/*", "bench/*", "static/vendor/*",
+            *options.get("ignore_patterns", []),
+            ".venv/*",
+            "data/*",
+            "tests/*",
+            "bench/*",
+            "static/vendor/*",
             "node_modules/*",
         ]
         return super().handle(*args, **options)
