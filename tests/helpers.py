@@ -42,10 +42,11 @@ class EventRecorder:
     def _run(self) -> None:
         import asyncio
 
-        from channels.layers import get_channel_layer
+        from channels import DEFAULT_CHANNEL_LAYER
+        from channels.layers import channel_layers
 
         async def listen() -> None:
-            layer = get_channel_layer()
+            layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)  # its own, for its own loop
             channel = await layer.new_channel()
             await layer.group_add(self.stream, channel)
             self._ready.set()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import scheduler_settings, views
 
 app_name = "dashboard"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("project/switch/", views.switch_project, name="switch-project"),
     path("admin/instances/", views.admin_instances, name="admin-instances"),
     path("admin/instances/rows/", views.admin_instances_rows, name="admin-instances-rows"),
+    path("admin/scheduler/", scheduler_settings.scheduler_settings, name="scheduler-settings"),
 ]

@@ -29,6 +29,27 @@
     return isoTime ? new Date(isoTime).toLocaleString(document.documentElement.lang) : "–";
   }
 
-  window.CloudLab = { csrfToken: csrfToken, escapeHtml: escapeHtml, age: age, localTime: localTime,
+  /* A dismissible notice at the top of the page (live announcements). */
+  function notify(text, kind) {
+    var main = document.querySelector("main");
+    var box = document.createElement("div");
+    box.className = "alert alert-" + (kind || "info") + " alert-dismissible fade show cl-notice";
+    box.setAttribute("role", "status");
+    box.innerHTML = escapeHtml(text) + '<button type="button" class="btn-close" data-bs-dismiss="alert" aria-label="' +
+      escapeHtml(gettext("Close")) + '"></button>';
+    main.prepend(box);
+  }
+
+  /* "host_subset_size 1 → 2; RamFilter …": the changes an instructor made to the scheduler. */
+  function describeSchedulerChange(data) {
+    var parts = Object.keys(data.changes).map(function (key) {
+      var pair = data.changes[key];
+      var show = function (v) { return Array.isArray(v) ? v.join(", ") : String(v); };
+      return key + ": " + show(pair[0]) + " → " + show(pair[1]);
+    });
+    return interpolate(gettext("%s changed the scheduler settings: %s"), [data.by, parts.join("; ")]);
+  }
+
+  window.CloudLab = { csrfToken: csrfToken, notify: notify, describeSchedulerChange: describeSchedulerChange, escapeHtml: escapeHtml, age: age, localTime: localTime,
     pageData: function () { var el = document.getElementById("page-data"); return el ? JSON.parse(el.textContent) : {}; } };
 })();

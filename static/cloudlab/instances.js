@@ -76,6 +76,8 @@
       if (event === "instance.created" || event === "instance.updated" || event === "instance.deleted") {
         upsert(data);
         updateFooter();
+      } else if (event === "cloud.scheduler_changed") {
+        CloudLab.notify(CloudLab.describeSchedulerChange(data), "info");
       }
     },
   });

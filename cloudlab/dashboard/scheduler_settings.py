@@ -1,0 +1,197 @@
+"""Admin → Scheduler: an instructor edits the cloud's nova.conf scheduler options.
+
+The form only gathers values; the engine's ``parse_scheduler_config`` validates them exactly as a
+scenario file's ``scheduler:`` section is validated, and its problems are shown by field.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cloudlab.compute import actions
+from cloudlab.compute.models import Cloud, Host, Image
+from cloudlab.compute.scheduling import scheduler_config
+from cloudlab.engine.scheduler import FILTERS, WEIGHERS, ScenarioError, parse_scheduler_config
+
+from .views import _instructor_cloud_or_404
+
+MULTIPLIERS = [
+    "ram_weight_multiplier",
+    "cpu_weight_multiplier",
+    "disk_weight_multiplier",
+    "io_ops_weight_multiplier",
+    "num_instances_weight_multiplier",
+    "build_failure_weight_multiplier",
+    "hypervisor_version_weight_multiplier",
+    "soft_affinity_weight_multiplier",
+    "soft_anti_affinity_weight_multiplier",
+]
+INTEGERS = ["host_subset_size", "max_attempts", "max_instances_per_host", "max_io_ops_per_host", "max_cores", "seed"]
+RATIOS = ["cpu_allocation_ratio", "ram_allocation_ratio", "disk_allocation_ratio"]
+
+
+class SchedulerForm(forms.Form):
+    """Raw values; numbers stay text so the engine reports "must be a number, not 'x'" itself."""
+
+    era = forms.ChoiceField(
+        label=gettext_lazy("Era"),
+        choices=Cloud.Era.choices,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    driver = forms.ChoiceField(
+        label=gettext_lazy("Driver"),
+        choices=[(d, d) for d in ("filter_scheduler", "chance_scheduler", "simple_scheduler")],
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    weight_classes = forms.MultipleChoiceField(
+        label=gettext_lazy("Weighers"),
+        choices=[(w, w) for w in WEIGHERS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    isolated_hosts = forms.MultipleChoiceField(
+        label=gettext_lazy("Isolated hosts"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    isolated_images = forms.MultipleChoiceField(
+        label=gettext_lazy("Isolated images"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    restrict_isolated_hosts_to_isolated_images = forms.BooleanField(
+        label="restrict_isolated_hosts_to_isolated_images", required=False
+    )
+    default_availability_zone = forms.CharField(label="default_availability_zone", max_length=64)
+
+    def __init__(self, *args: Any, cloud: Cloud, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cloud = cloud
+        host_names = Host.objects.filter(cloud=cloud).values_list("name", flat=True)
+        self.fields["isolated_hosts"].choices = [(h, h) for h in host_names]
+        self.fields["isolated_images"].choices = [
+            (str(i.uuid), i.name) for i in Image.objects.filter(cloud=cloud, owner__isnull=True)
+        ]
+        for name in [*MULTIPLIERS, *INTEGERS]:
+            self.fields[name] = forms.CharField(label=name, max_length=32)
+        for name in RATIOS:
+            self.fields[name] = forms.CharField(
+                label=name,
+                max_length=32,
+                required=False,
+                help_text=gettext_lazy("Sets every host's ratio; leave empty to keep each host's own."),
+            )
+        for name in FILTERS:
+            self.fields[f"filter_{name}"] = forms.BooleanField(label=name, required=False)
+            self.fields[f"order_{name}"] = forms.IntegerField(
+                required=False,
+                min_value=1,
+                max_value=99,
+                widget=forms.NumberInput(attrs={"class": "form-control form-control-sm", "aria-label": name}),
+            )
+
+    def filter_rows(self) -> list[dict[str, Any]]:
+        rows = [{"name": n, "enabled": self[f"filter_{n}"], "order": self[f"order_{n}"]} for n in FILTERS]
+        return rows
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        chosen = [
+            (data.get(f"order_{name}") or 99, index, name)
+            for index, name in enumerate(FILTERS)
+            if data.get(f"filter_{name}")
+        ]
+        section: dict[str, Any] = {
+            "era": data.get("era"),
+            "driver": data.get("driver"),
+            "enabled_filters": [name for _order, _index, name in sorted(chosen)],
+            "weight_classes": data.get("weight_classes", []),
+            "isolated_hosts": data.get("isolated_hosts", []),
+            "isolated_images": data.get("isolated_images", []),
+            "restrict_isolated_hosts_to_isolated_images": data.get("restrict_isolated_hosts_to_isolated_images"),
+            "default_availability_zone": data.get("default_availability_zone"),
+            "image_properties_default_architecture": scheduler_config(self.cloud).image_properties_default_architecture,
+        }
+        for name in [*MULTIPLIERS, *INTEGERS]:
+            section[name] = _number(data.get(name))
+        try:
+            self.config = parse_scheduler_config(
+                section,
+                host_names=Host.objects.filter(cloud=self.cloud).values_list("name", flat=True),
+                image_ids=[str(u) for u in Image.objects.filter(cloud=self.cloud).values_list("uuid", flat=True)],
+            )
+        except ScenarioError as error:
+            for problem in error.problems:
+                self._add_problem(problem)
+        self.ratios: dict[str, float] = {}
+        for name in RATIOS:
+            raw = (data.get(name) or "").strip()
+            if not raw:
+                continue
+            try:
+                value = float(raw)
+            except ValueError:
+                self.add_error(name, _("%(name)s must be a number, not '%(value)s'.") % {"name": name, "value": raw})
+                continue
+            if not value > 0 or value != value or value == float("inf"):
+                self.add_error(name, _("%(name)s must be greater than 0.") % {"name": name})
+                continue
+            self.ratios[name] = value
+        return data
+
+    def _add_problem(self, problem: str) -> None:
+        """``scheduler.enabled_filters[0]: unknown filter …`` → the field it is about."""
+        match = re.match(r"^scheduler\.([a-z_]+)", problem)
+        field = match.group(1) if match else None
+        if field == "enabled_filters":
+            field = None  # the filter table has no single field; show it above the form
+        self.add_error(field if field in self.fields else None, problem)
+
+
+def _number(value: Any) -> Any:
+    """'2' → 2, '-1.5' → -1.5; anything else is passed on for the engine to reject by name."""
+    text = (value or "").strip()
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            continue
+    return text
+
+
+def _initial(cloud: Cloud) -> dict[str, Any]:
+    config = scheduler_config(cloud).to_dict()
+    initial: dict[str, Any] = {k: v for k, v in config.items() if k != "enabled_filters"}
+    initial["era"] = cloud.era
+    for name in [*MULTIPLIERS, *INTEGERS]:
+        initial[name] = f"{config[name]:g}" if isinstance(config[name], float) else str(config[name])
+    for position, name in enumerate(config["enabled_filters"], start=1):
+        initial[f"filter_{name}"] = True
+        initial[f"order_{name}"] = position
+    for name in RATIOS:
+        values = set(Host.objects.filter(cloud=cloud).values_list(name, flat=True))
+        initial[name] = f"{values.pop():g}" if len(values) == 1 and None not in values else ""
+    return initial
+
+
+@login_required
+def scheduler_settings(request: HttpRequest) -> HttpResponse:
+    project = _instructor_cloud_or_404(request)
+    cloud = project.cloud
+    if request.method == "POST":
+        form = SchedulerForm(request.POST, cloud=cloud)
+        if form.is_valid():
+            changes = actions.do_update_scheduler(request.user, cloud, form.config, form.ratios)
+            if changes:
+                messages.success(request, _("Saved. The next scheduling request uses the new settings."))
+            else:
+                messages.info(request, _("Nothing changed."))
+            return redirect("dashboard:scheduler-settings")
+    else:
+        form = SchedulerForm(initial=_initial(cloud), cloud=cloud)
+    return render(request, "dashboard/scheduler_settings.html", {"form": form, "cloud": cloud})
