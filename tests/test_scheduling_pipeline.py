@@ -110,3 +110,27 @@ def test_concurrent_launches_never_overcommit_a_host(demo_cloud, alice, bob, ivy
     placed = Instance.objects.filter(name__startswith="rush-", host__isnull=False).count()
     failed = Instance.objects.filter(name__startswith="rush-", vm_state=VmState.ERROR).count()
     assert placed + failed == 24 and placed >= 3 and failed > 0
+
+
+def test_the_instance_page_explains_the_decision_in_the_readers_language(
+    alice, launch, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+    from django.urls import reverse
+
+    Host.objects.update(enabled=False)
+    with django_capture_on_commit_callbacks(execute=False):
+        [instance] = launch(alice)
+        build.schedule_and_claim(instance.pk)
+    client = Client()
+    client.force_login(alice)
+    url = reverse("dashboard:instance-json", args=[instance.uuid])
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").json()["detail"]["scheduling"][0]
+    compute = next(s for s in english["stages"] if s["name"] == "ComputeFilter")
+    assert (compute["hosts_in"], compute["hosts_out"]) == (4, 0)
+    assert {r["host"] for r in compute["rejected"]} == {"compute-kvm1", "compute-kvm2", "compute-vbox", "compute-lxc"}
+    assert english["error"].startswith("No valid host was found.")
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").json()["detail"]["scheduling"][0]
+    reason_zh = next(s for s in chinese["stages"] if s["name"] == "ComputeFilter")["rejected"][0]["reason"]
+    assert reason_zh != compute["rejected"][0]["reason"]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in reason_zh)

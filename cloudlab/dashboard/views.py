@@ -19,6 +19,7 @@ from cloudlab.live.events import cloud_stream, current_seqs, project_stream
 
 from .current import current_project, set_current_project
 from .labels import state_labels
+from .traces import summarise
 
 
 def _project_or_404(request: HttpRequest) -> Project:
@@ -180,6 +181,7 @@ def _instance_detail(instance: Instance, *, for_instructor: bool) -> dict[str, A
         "fault": instance.fault,
         "project": instance.project.name,
         "actions": actions_log,
+        "scheduling": [summarise(r) for r in instance.scheduling_records.order_by("attempt")],
     }
 
 

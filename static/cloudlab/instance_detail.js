@@ -57,6 +57,32 @@
     }).join("");
   }
 
+  function renderScheduling(records) {
+    var box = document.getElementById("scheduling");
+    if (!records.length) { box.innerHTML = '<p class="text-muted">' + esc(gettext("Not scheduled yet.")) + "</p>"; return; }
+    box.innerHTML = records.map(function (r) {
+      var stages = r.stages.map(function (s) {
+        var rejected = s.rejected.map(function (x) {
+          return '<li><code>' + esc(x.host) + "</code>: " + esc(x.reason) + "</li>";
+        }).join("");
+        return '<tr data-filter="' + esc(s.name) + '"><td><code>' + esc(s.name) + "</code></td><td class=\"text-nowrap\">" +
+          esc(s.hosts_in) + " → " + esc(s.hosts_out) + '</td><td><ul class="list-unstyled small mb-0 text-danger">' + rejected + "</ul></td></tr>";
+      }).join("");
+      var ranking = r.ranking.map(function (x, i) {
+        return "<li" + (x.host === r.selected ? ' class="fw-semibold"' : "") + "><code>" + esc(x.host) + "</code> " + esc(Number(x.weight).toFixed(4)) + "</li>";
+      }).join("");
+      return '<div class="card mb-3 cl-scheduling" data-outcome="' + esc(r.outcome) + '"><div class="card-header small">' +
+        esc(interpolate(gettext("Attempt %s"), [r.attempt])) + " · " + esc(r.driver) + " · " + esc(r.era) + " · <strong>" + esc(r.outcome_label) + "</strong></div>" +
+        '<div class="card-body"><table class="table table-sm"><thead><tr><th>' + esc(gettext("Filter")) + "</th><th>" + esc(gettext("Hosts")) +
+        "</th><th>" + esc(gettext("Removed")) + "</th></tr></thead><tbody>" + stages + "</tbody></table>" +
+        (ranking ? "<h3 class=\"h6\">" + esc(gettext("Ranking (total weight)")) + '</h3><ol class="small">' + ranking + "</ol>" : "") +
+        (r.error ? '<div class="alert alert-danger small mb-0">' + esc(r.error) + "</div>" : "") +
+        (r.detail && !r.error ? '<div class="small text-muted">' + esc(r.detail) + "</div>" : "") + "</div></div>";
+    }).join("");
+  }
+
+  var baseRender = render;
+  render = function (detail) { baseRender(detail); renderScheduling(detail.scheduling); };
   render(page.snapshot.detail);
   var live = new CloudLab.LiveStream({
     streams: page.streams,

@@ -1,0 +1,55 @@
+"""A stored scheduling trace, summarised for the instance page in the viewer's language.
+
+The trace keeps each verdict's English template and numbers, so a record made while one student
+watched in English reads in Chinese for the next (the template goes through Django's catalogue).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext
+
+from cloudlab.compute.models import SchedulingRecord
+from cloudlab.engine.i18n import render
+
+
+def _reason(verdict: dict[str, Any]) -> str:
+    if verdict.get("message"):
+        return render(verdict["message"], verdict.get("numbers", {}), gettext)
+    return str(verdict.get("reason", ""))
+
+
+def summarise(record: SchedulingRecord) -> dict[str, Any]:
+    trace = record.trace
+    decision = trace["instances"][0] if trace.get("instances") else {}
+    stages = []
+    for stage in decision.get("filters", []):
+        if not stage.get("ran", True):
+            continue
+        stages.append(
+            {
+                "name": stage["name"],
+                "hosts_in": stage.get("hosts_in"),
+                "hosts_out": stage.get("hosts_out"),
+                "rejected": [
+                    {"host": host, "reason": _reason(verdict)}
+                    for host, verdict in stage.get("verdicts", {}).items()
+                    if not verdict.get("passed")
+                ],
+            }
+        )
+    error = trace.get("error")
+    return {
+        "attempt": record.attempt,
+        "era": record.era,
+        "driver": record.driver,
+        "outcome": record.outcome,
+        "outcome_label": record.get_outcome_display(),
+        "detail": record.detail,
+        "created_at": record.created_at.isoformat(),
+        "stages": stages,
+        "ranking": decision.get("ranking", []),
+        "selected": decision.get("selected"),
+        "error": error["message"] if error else None,
+    }
