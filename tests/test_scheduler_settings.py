@@ -86,9 +86,10 @@ def test_a_change_is_announced_to_students_and_instructors(demo_cloud, ivy, alic
     client.force_login(ivy)
     data = _form(client)
     data["host_subset_size"] = "3"
-    with EventRecorder(project_stream(project_of(alice).pk)) as students, EventRecorder(
-        cloud_stream(demo_cloud.pk)
-    ) as instructors:
+    with (
+        EventRecorder(project_stream(project_of(alice).pk)) as students,
+        EventRecorder(cloud_stream(demo_cloud.pk)) as instructors,
+    ):
         assert client.post(reverse("dashboard:scheduler-settings"), data).status_code == 302
         wait_for(lambda: students.messages and instructors.messages, timeout=5)
     for recorder in (students, instructors):
