@@ -32,7 +32,8 @@ def test_an_invalid_scenario_lists_every_problem_and_makes_nothing(db, tmp_path)
     scenario = tmp_path / "bad.yaml"
     scenario.write_text(
         "name: bad\nscheduler: {host_subset_size: 0, enabled_filters: [RamFiltr]}\n"
-        "hosts:\n  - {name: c1, vcpus: -1, memory_mb: 8192, local_gb: 100}\n  - {name: c1, vcpus: 2, memory_mb: 1, local_gb: 1}\n"
+        "hosts:\n  - {name: c1, vcpus: -1, memory_mb: 8192, local_gb: 100}\n"
+        "  - {name: c1, vcpus: 2, memory_mb: 1, local_gb: 1}\n"
     )
     with pytest.raises(CommandError) as error:
         call_command("load_scenario", scenario)
