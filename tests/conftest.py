@@ -28,14 +28,21 @@ def _test_settings() -> None:
 
 
 @pytest.fixture
-def demo_cloud(db: None) -> Any:
-    """The demo cloud of fixtures/demo with pace 0 (every step instant) and its classroom."""
+def demo_cloud(db: None, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The demo cloud of fixtures/demo with pace 0 (every step instant) and its classroom.
+
+    Afterwards every host's usage must equal what it holds (``manage.py audit``), unless the test
+    unbalances the books on purpose (``@pytest.mark.books_unbalanced``)."""
+    from cloudlab.compute.audit import audit
     from cloudlab.compute.scenarios import create_cloud, enrol, load_yaml, parse_classroom
     from cloudlab.engine.scheduler import load_scenario_file
 
     cloud = create_cloud(load_scenario_file(DEMO / "cloud.yaml"), pace=0)
     enrol(cloud, parse_classroom(load_yaml(DEMO / "classroom.yaml")))
-    return cloud
+    yield cloud
+    if not request.node.get_closest_marker("books_unbalanced"):
+        problems = audit()
+        assert not problems, "the books do not balance: " + "; ".join(map(str, problems))
 
 
 def _user(name: str) -> Any:

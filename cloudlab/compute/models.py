@@ -366,3 +366,46 @@ class SchedulingRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instance.name} attempt {self.attempt}: {self.outcome}"
+
+
+class Migration(models.Model):
+    """A move of an instance between hosts (resize, cold or live migration, evacuation), as Nova's
+    migrations table: while it is in progress the source keeps the old flavor and the destination
+    holds the new one, so the resource tracker counts both (nova-semantics.md section e)."""
+
+    class Kind(models.TextChoices):
+        RESIZE = "resize", _("resize")
+        MIGRATION = "migration", _("cold migration")
+        LIVE_MIGRATION = "live-migration", _("live migration")
+        EVACUATION = "evacuation", _("evacuation")
+
+    class Status(models.TextChoices):
+        MIGRATING = "migrating", _("migrating")
+        FINISHED = "finished", _("finished")  # resized: waiting for confirm or revert
+        CONFIRMED = "confirmed", _("confirmed")
+        REVERTED = "reverted", _("reverted")
+        COMPLETED = "completed", _("completed")
+        ERROR = "error", _("error")
+
+    IN_PROGRESS = (Status.MIGRATING, Status.FINISHED)
+
+    instance = models.ForeignKey(Instance, on_delete=models.CASCADE, related_name="migrations")
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.MIGRATING)
+    source_host = models.ForeignKey(Host, on_delete=models.PROTECT, related_name="outgoing_migrations")
+    dest_host = models.ForeignKey(
+        Host, on_delete=models.PROTECT, null=True, blank=True, related_name="incoming_migrations"
+    )
+    old_flavor = models.ForeignKey(Flavor, on_delete=models.PROTECT, related_name="+")
+    new_flavor = models.ForeignKey(Flavor, on_delete=models.PROTECT, related_name="+")
+    old_vm_state = models.CharField(_("vm_state before"), max_length=32)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("migration")
+        verbose_name_plural = _("migrations")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.instance.name}: {self.status}"
