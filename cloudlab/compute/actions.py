@@ -225,3 +225,98 @@ def do_update_scheduler(
             for project_id in cloud.projects.values_list("pk", flat=True):
                 publish_on_commit(project_stream(project_id), "cloud.scheduler_changed", data)
     return changes
+
+
+# -- compute services (Admin → Hypervisors → Compute Host) ------------------------------------
+
+HOST_ACTIONS = ("disable", "enable", "mark_down", "bring_up")
+MAX_DISABLED_REASON = 255
+
+
+def host_row(host: Host) -> dict[str, Any]:
+    """A compute host as Admin → Hypervisors shows it: capacity, usage, limits after the ratios."""
+    resources = host.resources()
+    era = host.cloud.era
+    if era == "placement":
+        limits = {
+            "vcpus": resources.placement_vcpu_capacity + resources.reserved_host_cpus,
+            "memory_mb": resources.placement_memory_capacity + resources.reserved_host_memory_mb,
+            "local_gb": resources.placement_disk_capacity + resources.reserved_host_disk_mb // 1024,
+        }
+    else:
+        limits = {
+            "vcpus": resources.vcpus_limit,
+            "memory_mb": resources.memory_mb_limit,
+            "local_gb": resources.disk_mb_limit / 1024,
+        }
+    return {
+        "name": host.name,
+        "hypervisor_type": host.hypervisor_type,
+        "hypervisor_version": host.hypervisor_version,
+        "architecture": host.architecture,
+        "architecture_label": str(host.get_architecture_display()),
+        "availability_zone": host.availability_zone,
+        "aggregates": [a.name for a in host.aggregates.all()],
+        "host_ip": host.host_ip,
+        "vcpus": host.vcpus,
+        "vcpus_used": host.vcpus_used,
+        "memory_mb": host.memory_mb,
+        "memory_mb_used": host.memory_mb_used,
+        "local_gb": host.local_gb,
+        "local_gb_used": host.local_gb_used,
+        "reserved_host_memory_mb": host.reserved_host_memory_mb,
+        "limits": limits,
+        "ratios": {
+            "cpu": resources.cpu_allocation_ratio,
+            "ram": resources.ram_allocation_ratio,
+            "disk": resources.disk_allocation_ratio,
+        },
+        "instances": host.instances.exclude(vm_state=lifecycle.VmState.DELETED).count(),
+        "enabled": host.enabled,
+        "disabled_reason": host.disabled_reason,
+        "up": host.up,
+        "down_since": host.down_since.isoformat() if host.down_since else None,
+    }
+
+
+def do_host_action(user: AbstractBaseUser, host: Host, action: str, reason: str = "") -> Host:
+    """Disable or enable a host's nova-compute service, or stop / restart its heartbeat (what
+    ComputeFilter reads). Announced live to the cloud's instructors."""
+    if not is_instructor(user, host.cloud_id):
+        raise ActionError(_("Only the cloud's instructors manage its compute services."), status=404)
+    if action not in HOST_ACTIONS:
+        raise ActionError(_("Unknown host action '%(action)s'.") % {"action": action})
+    reason = (reason or "").strip()
+    if len(reason) > MAX_DISABLED_REASON:
+        raise ActionError(
+            _("The reason is %(length)d characters long; at most %(max)d are allowed.")
+            % {"length": len(reason), "max": MAX_DISABLED_REASON},
+            "reason",
+        )
+    with transaction.atomic():
+        host = Host.objects.select_for_update().select_related("cloud").get(pk=host.pk)
+        already = {
+            "disable": not host.enabled,
+            "enable": host.enabled,
+            "mark_down": not host.up,
+            "bring_up": host.up,
+        }[action]
+        if already:
+            messages = {
+                "disable": _("The compute service of %(host)s is already disabled."),
+                "enable": _("The compute service of %(host)s is already enabled."),
+                "mark_down": _("%(host)s is already down."),
+                "bring_up": _("%(host)s is already up."),
+            }
+            raise ActionError(messages[action] % {"host": host.name}, status=409)
+        if action == "disable":
+            host.enabled, host.disabled_reason = False, reason
+        elif action == "enable":
+            host.enabled, host.disabled_reason = True, ""
+        elif action == "mark_down":
+            host.up, host.down_since = False, timezone.now()
+        else:
+            host.up, host.down_since = True, None
+        host.save(update_fields=["enabled", "disabled_reason", "up", "down_since"])
+        publish_on_commit(cloud_stream(host.cloud_id), "host.updated", {**host_row(host), "by": user.get_username()})
+    return host

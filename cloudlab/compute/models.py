@@ -97,6 +97,8 @@ class Host(models.Model):
     enabled = models.BooleanField(_("service enabled"), default=True)
     disabled_reason = models.CharField(_("disabled reason"), max_length=255, blank=True)
     up = models.BooleanField(_("service up"), default=True)
+    #: When the nova-compute heartbeat stopped (an instructor marked the host down).
+    down_since = models.DateTimeField(_("down since"), null=True, blank=True)
     vcpus = models.PositiveIntegerField(_("vCPUs"), validators=[MinValueValidator(1)])
     memory_mb = models.PositiveIntegerField(_("RAM (MB)"), validators=[MinValueValidator(1)])
     local_gb = models.PositiveIntegerField(_("local disk (GB)"), validators=[MinValueValidator(1)])

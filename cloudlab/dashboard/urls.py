@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import scheduler_settings, views
+from . import hypervisors, scheduler_settings, views
 
 app_name = "dashboard"
 
@@ -14,5 +14,8 @@ urlpatterns = [
     path("project/switch/", views.switch_project, name="switch-project"),
     path("admin/instances/", views.admin_instances, name="admin-instances"),
     path("admin/instances/rows/", views.admin_instances_rows, name="admin-instances-rows"),
+    path("admin/hypervisors/", hypervisors.hypervisors, name="hypervisors"),
+    path("admin/hypervisors/rows/", hypervisors.hypervisors_rows, name="hypervisors-rows"),
+    path("admin/hypervisors/<str:host_name>/action/", hypervisors.host_action, name="host-action"),
     path("admin/scheduler/", scheduler_settings.scheduler_settings, name="scheduler-settings"),
 ]

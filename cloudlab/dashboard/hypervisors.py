@@ -1,0 +1,63 @@
+"""Admin → Compute → Hypervisors: every compute host with its capacity, usage and service, and
+the instructor's service actions (what ComputeFilter reads). Live for every viewer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from cloudlab.compute import actions
+from cloudlab.compute.models import Cloud, Host
+from cloudlab.live.events import cloud_stream, current_seqs
+
+from .views import _instructor_cloud_or_404
+
+
+def _snapshot(cloud: Cloud) -> dict[str, Any]:
+    stream = cloud_stream(cloud.pk)
+    seqs = current_seqs([stream])
+    hosts = Host.objects.filter(cloud=cloud).select_related("cloud").prefetch_related("aggregates")
+    return {"streams": seqs, "era": cloud.era, "hosts": [actions.host_row(h) for h in hosts]}
+
+
+@login_required
+@require_GET
+def hypervisors(request: HttpRequest) -> HttpResponse:
+    cloud = _instructor_cloud_or_404(request).cloud
+    return render(
+        request,
+        "dashboard/hypervisors.html",
+        {
+            "cloud": cloud,
+            "page": {
+                "streams": [cloud_stream(cloud.pk)],
+                "snapshot_url": reverse("dashboard:hypervisors-rows"),
+                "action_url": reverse("dashboard:host-action", args=["HOST"]),
+                "snapshot": _snapshot(cloud),
+            },
+        },
+    )
+
+
+@login_required
+@require_GET
+def hypervisors_rows(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(_snapshot(_instructor_cloud_or_404(request).cloud))
+
+
+@login_required
+@require_POST
+def host_action(request: HttpRequest, host_name: str) -> HttpResponse:
+    cloud = _instructor_cloud_or_404(request).cloud
+    host = get_object_or_404(Host, cloud=cloud, name=host_name)
+    try:
+        actions.do_host_action(request.user, host, request.POST.get("action", ""), request.POST.get("reason", ""))
+    except actions.ActionError as error:
+        messages.error(request, error.message)
+    return redirect("dashboard:hypervisors")

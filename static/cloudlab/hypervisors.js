@@ -1,0 +1,104 @@
+/* Admin → Hypervisors: host table and summary charts from the snapshot, refreshed on host events. */
+(function () {
+  "use strict";
+  var page = CloudLab.pageData();
+  var esc = CloudLab.escapeHtml;
+  var tbody = document.querySelector("#hosts-table tbody");
+  var form = document.getElementById("host-action-form");
+  var pendingDisable = null;
+
+  function fmt(n) { return Number.isInteger(n) ? String(n) : Number(n).toFixed(1); }
+  function triple(used, total, limit, unit) {
+    return '<span class="text-nowrap">' + esc(fmt(used)) + " / " + esc(fmt(total)) + " / " + esc(fmt(limit)) + (unit ? " " + esc(unit) : "") + "</span>";
+  }
+
+  function actionsHtml(h) {
+    var items = [];
+    if (h.enabled) items.push(["disable", gettext("Disable Service")]); else items.push(["enable", gettext("Enable Service")]);
+    if (h.up) items.push(["mark_down", gettext("Mark Down")]); else items.push(["bring_up", gettext("Bring Up")]);
+    return items.map(function (a) {
+      return '<button type="button" class="btn btn-sm btn-outline-' + (a[0] === "disable" || a[0] === "mark_down" ? "danger" : "success") +
+        ' me-1 mb-1" data-host="' + esc(h.name) + '" data-action="' + a[0] + '">' + esc(a[1]) + "</button>";
+    }).join("");
+  }
+
+  function row(h) {
+    var service = h.enabled ? '<span class="text-success">' + esc(gettext("Enabled")) + "</span>" :
+      '<span class="text-danger">' + esc(gettext("Disabled")) + "</span>" + (h.disabled_reason ? '<div class="small text-muted">' + esc(h.disabled_reason) + "</div>" : "");
+    var state = h.up ? '<span class="text-success">' + esc(gettext("Up")) + '</span><div class="small text-muted">' + esc(gettext("heartbeat every 10 s")) + "</div>" :
+      '<span class="text-danger">' + esc(gettext("Down")) + '</span><div class="small text-muted">' +
+      esc(interpolate(gettext("no heartbeat for %s"), [CloudLab.age(h.down_since)])) + "</div>";
+    return '<tr data-host="' + esc(h.name) + '" data-enabled="' + h.enabled + '" data-up="' + h.up + '"><td><strong>' + esc(h.name) + '</strong><div class="small text-muted">' + esc(h.host_ip || "") + "</div></td>" +
+      "<td>" + esc(h.hypervisor_type) + "</td><td>" + esc(h.architecture_label) + "</td>" +
+      "<td>" + esc(h.availability_zone) + (h.aggregates.length ? '<div class="small text-muted">' + esc(h.aggregates.join(", ")) + "</div>" : "") + "</td>" +
+      "<td>" + triple(h.vcpus_used, h.vcpus, h.limits.vcpus, "") + "</td>" +
+      "<td>" + triple(h.memory_mb_used, h.memory_mb, h.limits.memory_mb, "MB") + "</td>" +
+      "<td>" + triple(h.local_gb_used, h.local_gb, h.limits.local_gb, "GB") + "</td>" +
+      "<td>" + esc(h.instances) + '</td><td class="cl-service">' + service + '</td><td class="cl-state">' + state + "</td><td>" + actionsHtml(h) + "</td></tr>";
+  }
+
+  function chart(id, title, hosts, used, total, limit) {
+    if (!window.Plotly) return;
+    var names = hosts.map(function (h) { return h.name; });
+    var usedVals = hosts.map(used), limitVals = hosts.map(limit);
+    var data = [
+      { type: "bar", name: gettext("Used"), x: names, y: usedVals, marker: { color: "#0d6efd" } },
+      { type: "bar", name: gettext("Free to the limit"), x: names, y: hosts.map(function (h, i) { return Math.max(0, limitVals[i] - usedVals[i]); }), marker: { color: "#cfe2ff" } },
+      { type: "scatter", mode: "markers", name: gettext("Physical total"), x: names, y: hosts.map(total), marker: { symbol: "line-ew-open", size: 28, color: "#212529", line: { width: 2 } } },
+    ];
+    Plotly.react(id, data, { title: { text: title, font: { size: 13 } }, barmode: "stack", height: 220,
+      margin: { l: 40, r: 10, t: 30, b: 40 }, showlegend: id === "chart-vcpus", legend: { orientation: "h", y: -0.35, font: { size: 10 } } },
+      { displayModeBar: false, responsive: true });
+  }
+
+  function render(snapshot) {
+    var hosts = snapshot.hosts;
+    tbody.innerHTML = hosts.map(row).join("");
+    chart("chart-vcpus", gettext("VCPUs"), hosts, function (h) { return h.vcpus_used; }, function (h) { return h.vcpus; }, function (h) { return h.limits.vcpus; });
+    chart("chart-memory", gettext("RAM (MB)"), hosts, function (h) { return h.memory_mb_used; }, function (h) { return h.memory_mb; }, function (h) { return h.limits.memory_mb; });
+    chart("chart-disk", gettext("Disk (GB)"), hosts, function (h) { return h.local_gb_used; }, function (h) { return h.local_gb; }, function (h) { return h.limits.local_gb; });
+  }
+
+  function submit(host, action, reason) {
+    form.action = page.action_url.replace("HOST", encodeURIComponent(host));
+    form.elements.action.value = action;
+    form.elements.reason.value = reason || "";
+    form.submit();
+  }
+
+  tbody.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-action]");
+    if (!button) return;
+    if (button.dataset.action === "disable") {
+      pendingDisable = button.dataset.host;
+      document.getElementById("disable-reason").value = "";
+      bootstrap.Modal.getOrCreateInstance(document.getElementById("disable-modal")).show();
+      return;
+    }
+    submit(button.dataset.host, button.dataset.action);
+  });
+  document.getElementById("disable-confirm").addEventListener("click", function () {
+    submit(pendingDisable, "disable", document.getElementById("disable-reason").value);
+  });
+
+  var refetchTimer = null;
+  function refetchSoon() {
+    if (refetchTimer) return;
+    refetchTimer = setTimeout(function () { refetchTimer = null; live.refetch(); }, 500);
+  }
+
+  render(page.snapshot);
+  var live = new CloudLab.LiveStream({
+    streams: page.streams, seqs: page.snapshot.streams, snapshotUrl: page.snapshot_url,
+    onSnapshot: render,
+    onEvent: function (event, data) {
+      if (event === "host.updated") {
+        live.refetch();
+        CloudLab.notify(interpolate(gettext("%s changed host %s."), [data.by, data.name]), "info");
+      } else if (event === "instance.updated" || event === "instance.created") {
+        refetchSoon();  // usage moved; many builds at once make one refetch
+      }
+    },
+  });
+  live.start();
+})();

@@ -1,0 +1,88 @@
+"""Admin → Hypervisors: capacity and service of every host; the instructor's service actions."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from cloudlab.compute import build
+from cloudlab.compute.models import Host, SchedulingRecord
+from cloudlab.live.events import cloud_stream
+from tests.helpers import EventRecorder, wait_for
+
+
+@pytest.fixture
+def ivy_client(ivy):
+    client = Client()
+    client.force_login(ivy)
+    return client
+
+
+def _act(client, host, action, reason=""):
+    return client.post(reverse("dashboard:host-action", args=[host]), {"action": action, "reason": reason}, follow=True)
+
+
+def test_the_page_lists_every_host_with_usage_and_limits(ivy_client):
+    hosts = {h["name"]: h for h in ivy_client.get(reverse("dashboard:hypervisors-rows")).json()["hosts"]}
+    kvm1 = hosts["compute-kvm1"]
+    assert kvm1["memory_mb_used"] == 512 + 2048 and kvm1["instances"] == 1
+    assert kvm1["limits"]["memory_mb"] == 32768 * 1.5 and kvm1["limits"]["vcpus"] == 16 * 16.0
+    assert hosts["compute-vbox"]["architecture"] == "hosted"
+    page = ivy_client.get(reverse("dashboard:hypervisors"))
+    assert b"vendor/plotly/plotly.min.js" in page.content
+
+
+def test_disable_with_a_reason_and_computefilter_skips_the_host(
+    ivy_client, alice, launch, django_capture_on_commit_callbacks
+):
+    response = _act(ivy_client, "compute-kvm1", "disable", "firmware upgrade")
+    assert response.status_code == 200
+    host = Host.objects.get(name="compute-kvm1")
+    assert (host.enabled, host.disabled_reason) == (False, "firmware upgrade")
+    with django_capture_on_commit_callbacks(execute=False):
+        [instance] = launch(alice)
+        build.schedule_and_claim(instance.pk)
+    trace = SchedulingRecord.objects.get(instance=instance).trace
+    compute = next(f for f in trace["instances"][0]["filters"] if f["name"] == "ComputeFilter")
+    assert compute["verdicts"]["compute-kvm1"]["passed"] is False
+    assert trace["selected_hosts"] != ["compute-kvm1"]
+
+
+def test_a_repeated_action_says_why_nothing_changed(ivy_client):
+    _act(ivy_client, "compute-kvm2", "mark_down")
+    response = _act(ivy_client, "compute-kvm2", "mark_down")
+    assert "compute-kvm2 is already down." in response.content.decode()
+    host = Host.objects.get(name="compute-kvm2")
+    assert host.up is False and host.down_since is not None
+    _act(ivy_client, "compute-kvm2", "bring_up")
+    assert Host.objects.get(name="compute-kvm2").up is True
+
+
+def test_bad_host_actions_are_refused(ivy_client):
+    response = _act(ivy_client, "compute-kvm1", "explode")
+    assert "Unknown host action" in response.content.decode()
+    response = _act(ivy_client, "compute-kvm1", "disable", "x" * 300)
+    assert "at most 255 are allowed" in response.content.decode()
+    assert Host.objects.get(name="compute-kvm1").enabled is True
+    assert _act(ivy_client, "no-such-host", "disable").status_code == 404
+
+
+def test_students_never_see_the_hypervisors(alice):
+    client = Client()
+    client.force_login(alice)
+    assert client.get(reverse("dashboard:hypervisors")).status_code == 404
+    assert _act(client, "compute-kvm1", "disable").status_code == 404
+    assert Host.objects.get(name="compute-kvm1").enabled is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_host_action_is_announced_to_instructors(demo_cloud, ivy):
+    client = Client()
+    client.force_login(ivy)
+    with EventRecorder(cloud_stream(demo_cloud.pk)) as recorder:
+        _act(client, "compute-lxc", "mark_down")
+        wait_for(lambda: recorder.messages, timeout=5)
+    [message] = recorder.messages
+    assert message["event"] == "host.updated"
+    assert (
+        message["data"]["name"] == "compute-lxc" and message["data"]["up"] is False and message["data"]["by"] == "ivy"
+    )
