@@ -96,8 +96,18 @@ class SchedulerForm(forms.Form):
             )
 
     def filter_rows(self) -> list[dict[str, Any]]:
+        """Every filter, the enabled ones first in their order (as nova.conf lists them)."""
         rows = [{"name": n, "enabled": self[f"filter_{n}"], "order": self[f"order_{n}"]} for n in FILTERS]
-        return rows
+
+        def position(row: dict[str, Any]) -> tuple[int, int]:
+            order = row["order"].value()
+            enabled = bool(row["enabled"].value())
+            try:
+                return (0 if enabled else 1, int(order) if enabled and order not in (None, "") else 99)
+            except (TypeError, ValueError):
+                return (0 if enabled else 1, 99)
+
+        return sorted(rows, key=position)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -164,18 +174,25 @@ def _number(value: Any) -> Any:
     return text
 
 
+def _show_number(value: Any) -> str:
+    """1000000.0 → '1000000', 1.5 → '1.5' (never '1e+06' in a nova.conf value)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _initial(cloud: Cloud) -> dict[str, Any]:
     config = scheduler_config(cloud).to_dict()
     initial: dict[str, Any] = {k: v for k, v in config.items() if k != "enabled_filters"}
     initial["era"] = cloud.era
     for name in [*MULTIPLIERS, *INTEGERS]:
-        initial[name] = f"{config[name]:g}" if isinstance(config[name], float) else str(config[name])
+        initial[name] = _show_number(config[name])
     for position, name in enumerate(config["enabled_filters"], start=1):
         initial[f"filter_{name}"] = True
         initial[f"order_{name}"] = position
     for name in RATIOS:
         values = set(Host.objects.filter(cloud=cloud).values_list(name, flat=True))
-        initial[name] = f"{values.pop():g}" if len(values) == 1 and None not in values else ""
+        initial[name] = _show_number(values.pop()) if len(values) == 1 and None not in values else ""
     return initial
 
 
