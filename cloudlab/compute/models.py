@@ -290,6 +290,9 @@ class InstanceAction(models.Model):
     start_time = models.DateTimeField(_("start time"))
     finish_time = models.DateTimeField(_("finish time"), null=True, blank=True)
     message = models.TextField(_("message"), blank=True)  # "Error" when an event failed, as Nova
+    #: What the step plan was made from (starting vm_state / power_state, parameters), so every
+    #: paced step re-derives the same plan from the engine.
+    context = models.JSONField(_("context"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("instance action")

@@ -39,3 +39,23 @@ def enqueue_step(instance_id: int, step_index: int, delay: float) -> None:
             advance_build.delay(instance_id, step_index)
 
     transaction.on_commit(send)
+
+
+@shared_task(name="compute.action_step")
+def action_step(instance_id: int, action_id: int, step_index: int) -> None:
+    """Apply step ``step_index`` of an instance action (stop, reboot, resize …)."""
+    from . import instance_actions
+
+    instance_actions.apply_step(instance_id, action_id, step_index)
+
+
+def enqueue_action_step(instance_id: int, action_id: int, step_index: int, delay: float) -> None:
+    """After commit, run an action's next step ``delay`` seconds from now."""
+
+    def send() -> None:
+        if delay > 0:
+            action_step.apply_async((instance_id, action_id, step_index), countdown=delay)
+        else:
+            action_step.delay(instance_id, action_id, step_index)
+
+    transaction.on_commit(send)
