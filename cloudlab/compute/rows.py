@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cloudlab.engine import lifecycle
+
 from .models import Instance
 
 
@@ -25,6 +27,16 @@ def instance_row(instance: Instance, *, for_instructor: bool) -> dict[str, Any]:
         "created_at": instance.created_at.isoformat(),
         "locked": instance.locked,
         "fault": (instance.fault or {}).get("message"),
+        # The row's menu, from the engine's action table (project members are not admins; the
+        # cloud stream's rows are the instructors', who are).
+        "actions": lifecycle.allowed_actions(
+            vm_state=instance.vm_state,
+            task_state=instance.task_state,
+            launched=instance.launched_at is not None,
+            locked=instance.locked,
+            has_host=instance.host_id is not None,
+            is_admin=for_instructor,
+        ),
     }
     if for_instructor:
         row["host"] = instance.host.name if instance.host else None

@@ -18,4 +18,14 @@ def state_labels() -> dict[str, Any]:
         },
         "task": {(task or ""): _(label) for task, label in lifecycle.TASK_LABELS.items()},
         "power": {str(int(state)): _(label) for state, label in lifecycle.POWER_STATE_LABELS.items()},
+        "actions": {
+            name: {
+                "label": _(rule.label),
+                "destructive": rule.destructive,
+                "batch": rule.batch,
+                "params": list(rule.needs_params),
+                "admin_only": rule.admin_only,
+            }
+            for name, rule in lifecycle.ACTIONS.items()
+        },
     }

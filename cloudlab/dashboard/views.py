@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cloudlab.compute import actions
@@ -84,6 +85,17 @@ def _launch_choices(project: Project) -> dict[str, Any]:
     }
 
 
+def _action_choices(project: Project) -> dict[str, Any]:
+    """Flavors (resize) and images (rebuild) the row-action dialogs offer."""
+    return {
+        "flavors": [
+            {"id": f.flavorid, "name": f.name, "vcpus": f.vcpus, "ram": f.memory_mb, "disk": f.disk_gb}
+            for f in actions.launchable_flavors(project)
+        ],
+        "images": [{"id": str(i.uuid), "name": i.name} for i in actions.launchable_images(project)],
+    }
+
+
 @login_required
 @require_GET
 def instances(request: HttpRequest) -> HttpResponse:
@@ -101,6 +113,9 @@ def instances(request: HttpRequest) -> HttpResponse:
                 "detail_url": reverse("dashboard:instance", args=["00000000-0000-0000-0000-000000000000"]),
                 "show_host": instructor,
                 "show_project": False,
+                "action_url": reverse("dashboard:instance-action", args=["00000000-0000-0000-0000-000000000000"]),
+                "batch_url": reverse("dashboard:batch-action"),
+                "choices": _action_choices(project),
                 "snapshot": _project_snapshot(project, for_instructor=instructor),
                 "labels": state_labels(),
                 "launch": _launch_choices(project),
@@ -141,6 +156,65 @@ def launch(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"ok": False, "field": error.field, "message": error.message}, status=error.status)
     instructor = is_instructor(request.user, project.cloud_id)
     return JsonResponse({"ok": True, "rows": [instance_row(i, for_instructor=instructor) for i in created]}, status=202)
+
+
+# -- row actions (Horizon's per-row menu and the table's batch buttons) -----------------------------
+
+
+def _run_action(request: HttpRequest, instance: Instance, action: str) -> tuple[int, dict[str, Any]]:
+    from cloudlab.compute.instance_actions import do_instance_action
+
+    params = {key: request.POST.get(key) for key in ("flavor", "image", "name") if request.POST.get(key) is not None}
+    try:
+        accepted = do_instance_action(request.user, instance, action, params)
+    except actions.ActionError as error:
+        return error.status, {"ok": False, "id": str(instance.uuid), "field": error.field, "message": error.message}
+    row = instance_row(accepted.instance, for_instructor=is_instructor(request.user, instance.cloud_id))
+    return 202, {"ok": True, "id": str(instance.uuid), "row": row, "request_id": accepted.action.request_id}
+
+
+@login_required
+@require_POST
+def instance_action(request: HttpRequest, instance_id: str) -> JsonResponse:
+    instance = _visible_instance(request, instance_id)
+    status, body = _run_action(request, instance, request.POST.get("action", ""))
+    return JsonResponse(body, status=status)
+
+
+@login_required
+@require_POST
+def batch_action(request: HttpRequest) -> JsonResponse:
+    """Horizon's table buttons: one action on the selected rows; each row answers for itself."""
+    from cloudlab.engine import lifecycle
+
+    action = request.POST.get("action", "")
+    rule = lifecycle.ACTIONS.get(action)
+    if rule is None or not rule.batch:
+        return JsonResponse(
+            {"ok": False, "message": _("'%(action)s' is not a batch action.") % {"action": action}}, status=400
+        )
+    ids = request.POST.getlist("ids")
+    if not ids or len(ids) > 100:
+        return JsonResponse({"ok": False, "message": _("Select between 1 and 100 instances.")}, status=400)
+    results = []
+    for instance_id in ids:
+        instance = Instance.objects.visible_to(request.user).for_table().filter(uuid=instance_id).first() if _is_uuid(
+            instance_id) else None
+        if instance is None:
+            results.append({"ok": False, "id": instance_id, "message": _("No such instance.")})
+            continue
+        results.append(_run_action(request, instance, action)[1])
+    return JsonResponse({"ok": all(r["ok"] for r in results), "results": results})
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 # -- instance detail ----------------------------------------------------------------------------
@@ -249,6 +323,9 @@ def admin_instances(request: HttpRequest) -> HttpResponse:
                 "detail_url": reverse("dashboard:instance", args=["00000000-0000-0000-0000-000000000000"]),
                 "show_host": True,
                 "show_project": True,
+                "action_url": reverse("dashboard:instance-action", args=["00000000-0000-0000-0000-000000000000"]),
+                "batch_url": reverse("dashboard:batch-action"),
+                "choices": _action_choices(project),
                 "snapshot": _cloud_snapshot(project),
                 "labels": state_labels(),
             },

@@ -19,9 +19,32 @@
     return html;
   }
 
+  var selected = new Set();
+
+  /* Horizon's row menu: the first safe action as a button, the rest in a dropdown, exactly the
+     actions the engine says are legal now (row.actions). */
+  function actionsHtml(row) {
+    var names = (row.actions || []).filter(function (n) { return labels.actions[n]; });
+    if (!names.length) return "";
+    var primary = names.find(function (n) { return !labels.actions[n].destructive; }) || names[0];
+    var rest = names.filter(function (n) { return n !== primary; });
+    var button = function (n, cls) {
+      return '<button type="button" class="' + cls + '" data-action="' + esc(n) + '" data-id="' + esc(row.id) + '">' +
+        esc(labels.actions[n].label) + "</button>";
+    };
+    var html = '<div class="btn-group btn-group-sm">' + button(primary, "btn btn-outline-secondary text-nowrap");
+    if (rest.length) {
+      html += '<button type="button" class="btn btn-outline-secondary dropdown-toggle dropdown-toggle-split" data-bs-toggle="dropdown" aria-expanded="false">' +
+        '<span class="visually-hidden">' + esc(gettext("More actions")) + "</span></button><ul class=\"dropdown-menu dropdown-menu-end\">" +
+        rest.map(function (n) { return "<li>" + button(n, "dropdown-item" + (labels.actions[n].destructive ? " text-danger" : "")) + "</li>"; }).join("") + "</ul>";
+    }
+    return html + "</div>";
+  }
+
   function rowHtml(row) {
     var link = page.detail_url.replace("00000000-0000-0000-0000-000000000000", row.id);
-    var cells = [];
+    var cells = ['<td><input class="form-check-input cl-select" type="checkbox" value="' + esc(row.id) + '" aria-label="' +
+      esc(interpolate(gettext("Select %s"), [row.name])) + '"' + (selected.has(row.id) ? " checked" : "") + "></td>"];
     if (page.show_project) cells.push('<td>' + esc(row.project) + "</td>");
     cells.push('<td class="cl-name"><a href="' + esc(link) + '">' + esc(row.name) + "</a>" +
                (row.locked ? ' <i class="bi bi-lock-fill" title="' + esc(gettext("Locked")) + '"></i>' : "") + "</td>");
@@ -33,13 +56,14 @@
     cells.push('<td class="cl-task">' + esc(labels.task[row.task_state || ""] || row.task_state) + "</td>");
     cells.push('<td class="cl-power">' + esc(labels.power[String(row.power_state)] || row.power_state) + "</td>");
     cells.push('<td class="cl-age" data-created="' + esc(row.created_at) + '">' + esc(CloudLab.age(row.created_at)) + "</td>");
+    cells.push('<td class="cl-actions">' + actionsHtml(row) + "</td>");
     return cells.join("");
   }
 
   function upsert(row) {
     var tr = rows.get(row.id);
     if (row.vm_state === "deleted") {
-      if (tr) { tr.remove(); rows.delete(row.id); }
+      if (tr) { tr.remove(); rows.delete(row.id); selected.delete(row.id); }
       return;
     }
     if (!tr) {
@@ -49,6 +73,7 @@
       tbody.prepend(tr);
     }
     tr.dataset.status = row.status;
+    tr.__row = row;
     tr.innerHTML = rowHtml(row);
   }
 
@@ -61,6 +86,7 @@
 
   function updateFooter() {
     var count = rows.size;
+    document.dispatchEvent(new CustomEvent("cloudlab:rows-changed"));
     document.getElementById("instances-empty").classList.toggle("d-none", count > 0);
     document.getElementById("instances-count").textContent =
       interpolate(ngettext("Displaying %s item", "Displaying %s items", count), [count]);
@@ -88,5 +114,9 @@
     document.querySelectorAll("td.cl-age").forEach(function (td) { td.textContent = CloudLab.age(td.dataset.created); });
   }, 60000);
 
-  window.CloudLab.instancesTable = { upsert: function (row) { upsert(row); updateFooter(); } };
+  window.CloudLab.instancesTable = {
+    upsert: function (row) { upsert(row); updateFooter(); },
+    row: function (id) { var tr = rows.get(id); return tr ? tr.__row : null; },
+    selected: selected,
+  };
 })();

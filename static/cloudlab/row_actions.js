@@ -1,0 +1,144 @@
+/* Row actions and batch actions of the Instances table. Which actions exist, their labels and
+   which need a confirmation or a parameter come from the engine's table (page.labels.actions);
+   legality is decided by the server (the row's `actions`, and again when the request arrives). */
+(function () {
+  "use strict";
+  var page = CloudLab.pageData();
+  var esc = CloudLab.escapeHtml;
+  var actions = page.labels.actions;
+  var table = document.getElementById("instances-table");
+  var toolbar = document.getElementById("batch-toolbar");
+  var modalEl = document.getElementById("action-modal");
+  var form = document.getElementById("action-form");
+  var pending = null;
+
+  function post(url, data) {
+    var body = new FormData();
+    Object.keys(data).forEach(function (k) { [].concat(data[k]).forEach(function (v) { body.append(k, v); }); });
+    return fetch(url, { method: "POST", body: body, credentials: "same-origin",
+                        headers: { "X-CSRFToken": CloudLab.csrfToken(), "Accept": "application/json" } })
+      .then(function (r) { return r.json().catch(function () { return { ok: false, message: gettext("The server refused the request.") + " (" + r.status + ")" }; }); });
+  }
+
+  function paramField(name) {
+    if (name === "flavor") {
+      return '<label class="form-label" for="action-flavor">' + esc(gettext("New Flavor")) + '</label><select class="form-select" id="action-flavor" name="flavor">' +
+        page.choices.flavors.map(function (f) { return '<option value="' + esc(f.id) + '">' + esc(f.name) + " (" + f.vcpus + " vCPU, " + f.ram + " MB, " + f.disk + " GB)</option>"; }).join("") + "</select>";
+    }
+    if (name === "image") {
+      return '<label class="form-label" for="action-image">' + esc(gettext("Image")) + '</label><select class="form-select" id="action-image" name="image">' +
+        page.choices.images.map(function (i) { return '<option value="' + esc(i.id) + '">' + esc(i.name) + "</option>"; }).join("") + "</select>";
+    }
+    if (name === "name") {
+      return '<label class="form-label" for="action-name">' + esc(gettext("Snapshot Name")) + '</label><input class="form-control" id="action-name" name="name" maxlength="255" required>';
+    }
+    return "";
+  }
+
+  function open(action, ids) {
+    var spec = actions[action];
+    pending = { action: action, ids: ids };
+    var rows = ids.map(function (id) { return CloudLab.instancesTable.row(id); }).filter(Boolean);
+    var names = rows.map(function (r) { return r.name; }).join(", ");
+    document.getElementById("action-title").textContent = spec.label;
+    document.getElementById("action-error").classList.add("d-none");
+    var body = spec.params.map(paramField).join("");
+    if (spec.destructive) {
+      body = '<p>' + esc(interpolate(gettext("You have selected: %s. Please confirm your selection. This action cannot be undone."), [names])) + "</p>" + body;
+    } else if (!body) {
+      body = "<p>" + esc(interpolate(gettext("%s: %s"), [spec.label, names])) + "</p>";
+    }
+    document.getElementById("action-body").innerHTML = body;
+    var confirm = document.getElementById("action-confirm");
+    confirm.textContent = spec.label;
+    confirm.className = "btn " + (spec.destructive ? "btn-danger" : "btn-primary");
+    bootstrap.Modal.getOrCreateInstance(modalEl).show();
+  }
+
+  function run(action, ids, params) {
+    if (ids.length === 1 && !actions[action].batch || ids.length === 1) {
+      var url = page.action_url.replace("00000000-0000-0000-0000-000000000000", ids[0]);
+      return post(url, Object.assign({ action: action }, params)).then(function (result) { return { results: [result] }; });
+    }
+    return post(page.batch_url, { action: action, ids: ids });
+  }
+
+  function needsDialog(action) { return actions[action].destructive || actions[action].params.length > 0; }
+
+  function execute(action, ids, params) {
+    return run(action, ids, params || {}).then(function (outcome) {
+      var failures = [];
+      (outcome.results || [outcome]).forEach(function (r) {
+        if (r.ok && r.row) CloudLab.instancesTable.upsert(r.row);
+        if (!r.ok) failures.push(r.message);
+      });
+      return failures;
+    });
+  }
+
+  table.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-action]");
+    if (!button) return;
+    var action = button.dataset.action, ids = [button.dataset.id];
+    if (needsDialog(action)) { open(action, ids); return; }
+    execute(action, ids).then(function (failures) { failures.forEach(function (m) { CloudLab.notify(m, "danger"); }); });
+  });
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var params = {};
+    new FormData(form).forEach(function (value, key) { params[key] = value; });
+    var confirm = document.getElementById("action-confirm");
+    confirm.disabled = true;
+    execute(pending.action, pending.ids, params).then(function (failures) {
+      if (failures.length) {
+        var box = document.getElementById("action-error");
+        box.textContent = failures.join(" ");
+        box.classList.remove("d-none");
+        return;
+      }
+      bootstrap.Modal.getOrCreateInstance(modalEl).hide();
+      CloudLab.instancesTable.selected.clear();
+      renderToolbar();
+    }).finally(function () { confirm.disabled = false; });
+  });
+
+  // -- batch: the table's buttons act on the selected rows -------------------------------------
+  function renderToolbar() {
+    var ids = Array.from(CloudLab.instancesTable.selected);
+    var batch = Object.keys(actions).filter(function (n) { return actions[n].batch; });
+    toolbar.innerHTML = batch.map(function (n) {
+      var usable = ids.some(function (id) { var r = CloudLab.instancesTable.row(id); return r && (r.actions || []).indexOf(n) >= 0; });
+      return '<button type="button" class="btn btn-sm ' + (actions[n].destructive ? "btn-outline-danger" : "btn-outline-secondary") + '" data-batch="' + esc(n) + '"' +
+        (usable ? "" : " disabled") + ">" + esc(actions[n].label) + "</button>";
+    }).join("");
+  }
+  toolbar.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-batch]");
+    if (!button) return;
+    var action = button.dataset.batch;
+    var ids = Array.from(CloudLab.instancesTable.selected).filter(function (id) {
+      var r = CloudLab.instancesTable.row(id); return r && (r.actions || []).indexOf(action) >= 0;
+    });
+    if (needsDialog(action)) { open(action, ids); return; }
+    execute(action, ids).then(function (failures) {
+      failures.forEach(function (m) { CloudLab.notify(m, "danger"); });
+      CloudLab.instancesTable.selected.clear();
+      renderToolbar();
+    });
+  });
+  table.addEventListener("change", function (event) {
+    var selected = CloudLab.instancesTable.selected;
+    if (event.target.id === "select-all") {
+      table.querySelectorAll("input.cl-select").forEach(function (box) {
+        box.checked = event.target.checked;
+        if (box.checked) selected.add(box.value); else selected.delete(box.value);
+      });
+    } else if (event.target.classList.contains("cl-select")) {
+      if (event.target.checked) selected.add(event.target.value); else selected.delete(event.target.value);
+    }
+    renderToolbar();
+  });
+  document.addEventListener("cloudlab:rows-changed", renderToolbar);
+  renderToolbar();
+})();
