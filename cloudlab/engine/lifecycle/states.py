@@ -1,4 +1,4 @@
-"""Nova's instance lifecycle: the state vocabularies, the API status, and step plans.
+"""The state vocabularies, the API status, how Horizon shows them, and the Step a plan is made of.
 
 The one source of truth for instance states (nova-semantics.md section d). Pages, the API, the
 Celery tasks and the tests read these tables; nothing restates them.
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Literal
+from typing import Final, Literal
 
-from .i18n import N_
+from ..i18n import N_
 
 
 class VmState:
@@ -253,10 +253,84 @@ TASK_LABELS: dict[str | None, str] = {
 }
 
 
+#: What the Django layer does to hosts, images and addresses when it applies a step
+#: (``Step.effect``). A step's state change and its effect commit together, and applying an
+#: effect a second time changes nothing (a redelivered step, the reaper), so every effect is
+#: written to be idempotent.
+Effect = Literal[
+    "schedule_destination",
+    "move_to_destination",
+    "release_source",
+    "release_destination",
+    "release_host",
+    "schedule_and_claim",
+    "snapshot_image",
+    "rebuild_image",
+    "mark_deleted",
+]
+
+EFFECTS: Final[dict[Effect, str]] = {
+    # Nova's resize claim: the destination is claimed (resize: with the new flavor) while the
+    # source keeps the old flavor, so a resize holds both until confirm or revert.
+    "schedule_destination": N_(
+        "Run the scheduler for the move (a resize asks for the new flavor; migrate, resize, live "
+        "migration and evacuation exclude the source host) and claim the destination, while the "
+        "source keeps its claim."
+    ),
+    "move_to_destination": N_(
+        "The instance's host becomes the destination (and its flavor the new one, for a resize)."
+    ),
+    "release_source": N_("Free the source host's claim: the move is over (live migration, confirm, evacuation)."),
+    "release_destination": N_(
+        "Free the destination's claim and go back to the source host and the old flavor (revert, "
+        "or an interrupted move rolled back); nothing to do when no move is in progress."
+    ),
+    "release_host": N_(
+        "Free everything the instance holds (its host's claim and both sides of an unfinished "
+        "move) and clear its host (shelve offload, delete, an abandoned unshelve)."
+    ),
+    "schedule_and_claim": N_("Unshelve of an offloaded instance: run the scheduler and claim a host, like a boot."),
+    "snapshot_image": N_("The snapshot image appears in the project's images."),
+    "rebuild_image": N_("Switch the instance to the new image, if one was given."),
+    "mark_deleted": N_("vm_state deleted; free the fixed IP (and any claim still held)."),
+}
+
+
 @dataclass(frozen=True)
 class Step:
-    """One compute-side state change: the state it must find, the state it leaves, and the event
-    of the action log that starts with it (the previous step's event finishes)."""
+    """One state change, a compare-and-swap: the task_state it must find, the state it leaves.
+
+    ``event`` is the action-log event (as ``openstack server event list`` names it, after the
+    Nova method that records it) that *starts* with this step; None means the open event goes
+    on. A step that starts an event finishes the open one, and the last step of a plan finishes
+    whatever is still open: so ``compute_reboot_instance`` spans rebooting → reboot_pending →
+    reboot_started → active, as in Nova, where one manager method records one event.
+
+    ``weight`` is how long the phase this step starts lasts, in units of the cloud's pace.
+
+    ``effect`` names the resource or image work done with the step, from ``EFFECTS``:
+
+    * ``schedule_destination``: run the scheduler for a move (resize uses the new flavor;
+      migrate, resize, live_migrate and evacuate exclude the source host) and claim the
+      destination (resize: with the new flavor) while the source keeps the old flavor (Nova's
+      resize claim).
+    * ``move_to_destination``: the instance's host becomes the destination (Nova writes it when
+      the disk has moved, task resize_migrated; at the end of a live migration; when the
+      evacuation's rebuild claim is made).
+    * ``release_source``: free the source's claim (end of a live migration, confirm_resize,
+      evacuate).
+    * ``release_destination``: free the destination's claim and go back to the source
+      (revert_resize; an interrupted move that is rolled back). A no-op without a move.
+    * ``release_host``: free the host's resources and clear the host (shelve offload; delete;
+      an unshelve abandoned after its claim), including both sides of an unfinished move.
+    * ``schedule_and_claim``: unshelve of an offloaded instance: scheduled again like a boot.
+    * ``snapshot_image``: create the snapshot image in the project.
+    * ``rebuild_image``: switch the instance to the new image (if given).
+    * ``mark_deleted``: vm_state deleted, free the fixed IP.
+
+    An ``api_step`` (what nova-api writes at once) never has an effect: all the work is
+    compute-side.
+    """
 
     expect_task_state: str | None
     vm_state: str
@@ -264,6 +338,7 @@ class Step:
     power_state: int
     event: str | None  # as ``openstack server event show`` lists it
     weight: float = 1.0  # how long the phase this step starts lasts, in units of the cloud's pace
+    effect: Effect | None = None
 
 
 #: Boot, after the scheduler chose a host and the claim succeeded: networking before
@@ -277,6 +352,9 @@ BUILD_STEPS: tuple[Step, ...] = (
          "compute_spawn", 2.0),
     Step(TaskState.SPAWNING, VmState.ACTIVE, None, PowerState.RUNNING, None),
 )  # fmt: skip
+
+#: A boot that finds no valid host (or exhausts its retries): error, task cleared, fault recorded.
+BUILD_FAILED_STEP = Step(TaskState.SCHEDULING, VmState.ERROR, None, PowerState.NOSTATE, None)
 
 #: How much longer a phase takes by the host's architecture class: a hosted (Type II) hypervisor
 #: goes through the host OS; a container host starts a process instead of booting a guest kernel.
