@@ -37,6 +37,13 @@ def _r(key: str, when: str, outcome: str, source: Source) -> tuple[str, SettleRu
 
 
 _RULES: dict[str, SettleRule] = dict([
+    _r("build_without_task", N_("vm_state building, no task"),
+       N_("Instance failed to spawn correctly, setting to ERROR state."), "nova"),
+    _r("left_by_nova", N_("vm_state error (a task other than resize_migrating or deleting) or soft-delete, "
+                          "with a task"),
+       N_("Nova's start-up leaves such an instance alone. CloudLab settles it by the rule below that "
+          "matches: the interrupted action finishes, a rebuild or an evacuation is abandoned."),
+       "cloudlab"),
     _r("complete_deletion", N_("vm_state deleted, a task still set"),
        N_("Complete the deletion."), "nova"),
     _r("restart_deletion", N_("task deleting (any vm_state)"),
@@ -85,17 +92,12 @@ _RULES: dict[str, SettleRule] = dict([
                              "instance, resize_migrated, resize_finish, resize_reverting)"),
        N_("The interrupted action is carried out: its remaining steps run, as the request still queued "
           "for the compute service would."), "cloudlab"),
-    _r("build_without_task", N_("vm_state building, no task"),
-       N_("Instance failed to spawn correctly, setting to ERROR state."), "nova"),
-    _r("left_by_nova", N_("vm_state error (a task other than resize_migrating or deleting) or soft-delete, "
-                          "with a task"),
-       N_("Nova's start-up leaves such an instance alone. CloudLab settles it by the rule that would "
-          "apply otherwise: the interrupted action finishes, a rebuild or an evacuation is abandoned."),
-       "cloudlab"),
 ])  # fmt: skip
 
 #: The start-up table, in the order the rules are tried (``_init_instance``'s order; CloudLab's
-#: rules come after Nova's). ``settlement()`` applies it.
+#: rules come after Nova's, except ``left_by_nova``, which names the outcome for the instances
+#: Nova's start-up skips and takes its steps from the rule below that matches). ``settlement()``
+#: applies it.
 SETTLE_ON_RESTART: tuple[SettleRule, ...] = tuple(_RULES.values())
 
 _BUILD_TASKS = frozenset({
