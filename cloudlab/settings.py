@@ -131,6 +131,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 #: Seconds one step of an instance's lifecycle takes in a new cloud (0 = instant).
 CLOUDLAB_PACE = envfloat("CLOUDLAB_PACE", 1.0, minimum=0.0)
 CLOUDLAB_MAX_LAUNCH_COUNT = envint("CLOUDLAB_MAX_LAUNCH_COUNT", 10, minimum=1)
+#: Seconds (plus ten paced steps) after which a transitional state counts as abandoned.
+CLOUDLAB_REAPER_GRACE = envfloat("CLOUDLAB_REAPER_GRACE", 30.0, minimum=0.0)
+CELERY_BEAT_SCHEDULE = {
+    "reap-stuck-instances": {
+        "task": "compute.reap",
+        "schedule": envfloat("CLOUDLAB_REAPER_INTERVAL", 30.0, minimum=1.0),
+    },
+}
 
 # -- auth, sessions -------------------------------------------------------------------------
 LOGIN_URL = "login"

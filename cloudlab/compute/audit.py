@@ -1,7 +1,9 @@
 """The books must balance: every host's usage equals what its instances and moves hold.
 
 Nova's ResourceTracker audit (nova-semantics.md section e): reserved amounts, plus the flavor of
-every instance on the host that holds resources (not deleted, not shelved-offloaded), plus the
+every instance on the host (CloudLab clears ``host`` when an instance stops holding resources: at
+shelve-offload and at deletion, so an instance holds its flavor exactly while it has a host; an
+unshelving instance holds its new host from the claim on), plus the
 moves in progress: an incoming move holds the new flavor on the destination until the instance
 arrives, an outgoing one keeps the old flavor on the source until it is confirmed or reverted.
 """
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cloudlab.engine.resources import FlavorSize, Usage, counts_toward_usage, usage_of
+from cloudlab.engine.resources import FlavorSize, Usage, usage_of
 
 from .models import Cloud, Host, Instance, Migration
 
@@ -32,11 +34,7 @@ class Imbalance:
 
 
 def held_flavors(host: Host) -> list[FlavorSize]:
-    flavors = [
-        i.flavor.size
-        for i in Instance.objects.filter(host=host).select_related("flavor")
-        if counts_toward_usage(i.vm_state)
-    ]
+    flavors = [i.flavor.size for i in Instance.objects.filter(host=host).select_related("flavor")]
     moves = Migration.objects.filter(status__in=Migration.IN_PROGRESS).select_related(
         "instance", "old_flavor", "new_flavor"
     )

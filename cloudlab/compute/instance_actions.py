@@ -17,8 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cloudlab.engine import lifecycle
-from cloudlab.engine.launch import MAX_NAME_LENGTH, flavor_image_problems, quota_problems
-from cloudlab.engine.launch import QuotaSet
+from cloudlab.engine.launch import MAX_NAME_LENGTH, QuotaSet, flavor_image_problems, quota_problems
 from cloudlab.engine.resources import claim_shortfalls
 from cloudlab.engine.scheduler import ScheduleRequest, schedule
 from cloudlab.identity.models import is_instructor
@@ -36,29 +35,32 @@ log = logging.getLogger(__name__)
 # -- checking --------------------------------------------------------------------------------
 
 
+def _gate(instance: Instance, *, is_admin: bool) -> dict[str, Any]:
+    """What the engine's gate reads from an instance (and its host's service)."""
+    return {
+        "vm_state": instance.vm_state,
+        "task_state": instance.task_state,
+        "launched": instance.launched_at is not None,
+        "locked": instance.locked,
+        "locked_by": instance.locked_by or None,
+        "has_host": instance.host_id is not None,
+        "host_up": instance.host.up if instance.host is not None else None,
+        "is_admin": is_admin,
+    }
+
+
 def refusal_for(user: AbstractBaseUser, instance: Instance, action: str) -> lifecycle.Refusal | None:
     return lifecycle.refusal(
         action,
         instance_id=str(instance.uuid),
-        vm_state=instance.vm_state,
-        task_state=instance.task_state,
-        launched=instance.launched_at is not None,
-        locked=instance.locked,
-        has_host=instance.host_id is not None,
-        is_admin=is_instructor(user, instance.cloud_id),
+        host_name=instance.host.name if instance.host is not None else "",
+        **_gate(instance, is_admin=is_instructor(user, instance.cloud_id)),
     )
 
 
 def allowed_actions(instance: Instance, *, is_admin: bool) -> list[str]:
     """The row's menu: exactly the actions Nova would accept now (the engine's table decides)."""
-    return lifecycle.allowed_actions(
-        vm_state=instance.vm_state,
-        task_state=instance.task_state,
-        launched=instance.launched_at is not None,
-        locked=instance.locked,
-        has_host=instance.host_id is not None,
-        is_admin=is_admin,
-    )
+    return lifecycle.allowed_actions(**_gate(instance, is_admin=is_admin))
 
 
 def _check_params(user: AbstractBaseUser, instance: Instance, action: str, raw: dict[str, Any]) -> dict[str, Any]:
@@ -109,12 +111,6 @@ def _check_params(user: AbstractBaseUser, instance: Instance, action: str, raw: 
         if len(name) > MAX_NAME_LENGTH:
             raise ActionError(_("Snapshot name is at most %(max)d characters.") % {"max": MAX_NAME_LENGTH}, "name")
         params["name"] = name
-    elif action == "evacuate":
-        if instance.host is not None and instance.host.up:
-            # nova-api refuses to evacuate from a host whose compute service is alive.
-            raise ActionError(
-                _("Compute service of %(host)s is still in use.") % {"host": instance.host.name}, status=400
-            )
     return params
 
 
@@ -158,25 +154,35 @@ def do_instance_action(
 
     rule = lifecycle.ACTIONS.get(action)
     with transaction.atomic():
-        locked = Instance.objects.select_for_update(of=("self",)).select_related(
-            "cloud", "flavor", "image", "host", "project"
-        ).get(pk=instance.pk)
+        locked = (
+            Instance.objects.select_for_update(of=("self",))
+            .select_related("cloud", "flavor", "image", "host", "project")
+            .get(pk=instance.pk)
+        )
         params = check_instance_action(user, locked, action, raw_params)  # re-checked under the lock
         assert rule is not None
         now = timezone.now()
         record = InstanceAction.objects.create(
-            instance=locked, action=rule.api_name, request_id=InstanceAction.new_request_id(), user=user,
-            project=locked.project, start_time=now,
+            instance=locked,
+            action=rule.api_name,
+            request_id=InstanceAction.new_request_id(),
+            user=user,
+            project=locked.project,
+            start_time=now,
             context={
                 "action": action,
                 "vm_state": locked.vm_state,
                 "power_state": locked.power_state,
-                "params": params,
+                "task_state": locked.task_state,
+                "has_host": locked.host_id is not None,
+                "host_up": locked.host.up if locked.host is not None else True,
+                "params": {**params, "hypervisor_type": locked.host.hypervisor_type if locked.host else None},
             },
         )
         if action in ("lock", "unlock"):
             locked.locked = action == "lock"
-            locked.save(update_fields=["locked", "updated_at"])
+            locked.locked_by = ("admin" if is_instructor(user, locked.cloud_id) else "owner") if locked.locked else ""
+            locked.save(update_fields=["locked", "locked_by", "updated_at"])
             record.finish_time = now
             record.save(update_fields=["finish_time"])
             publish_instance(locked)
@@ -199,8 +205,13 @@ def do_instance_action(
 def _plan(record: InstanceAction) -> lifecycle.Plan:
     context = record.context
     return lifecycle.plan(
-        context["action"], vm_state=context["vm_state"], power_state=context["power_state"],
+        context["action"],
+        vm_state=context["vm_state"],
+        power_state=context["power_state"],
         params=context.get("params", {}),
+        task_state=context.get("task_state"),
+        has_host=context.get("has_host", True),
+        host_up=context.get("host_up", True),
     )
 
 
@@ -223,6 +234,9 @@ class StepFailed(Exception):
 
 
 def apply_step(instance_id: int, action_id: int, index: int) -> None:
+    """Apply step ``index`` of the action's plan. Two guards make a duplicate or late delivery a
+    no-op: the action's own step counter (under the instance's row lock) and the task_state the
+    step expects (a compare-and-swap: the reaper or another action may have moved it)."""
     from .tasks import enqueue_action_step
 
     with transaction.atomic():
@@ -232,51 +246,59 @@ def apply_step(instance_id: int, action_id: int, index: int) -> None:
             .filter(pk=instance_id)
             .first()
         )
-        record = InstanceAction.objects.filter(pk=action_id).first()
-        if instance is None or record is None:
+        record = InstanceAction.objects.filter(pk=action_id, instance_id=instance_id).first()
+        if instance is None or record is None or record.finish_time is not None:
             return
         plan = _plan(record)
-        if index >= len(plan.steps):
+        if index >= len(plan.steps) or record.context.get("step", 0) != index:
             return
         step = plan.steps[index]
         if instance.task_state != step.expect_task_state:
-            return  # someone else moved it (a duplicate delivery, the reaper): do nothing
-        _finish_open_events(record, InstanceActionEvent.Result.SUCCESS)
-        if step.event:
+            return
+        if step.event:  # a new phase of the action log starts; the previous one is done
+            _finish_open_events(record, InstanceActionEvent.Result.SUCCESS)
             InstanceActionEvent.objects.create(
-                action=record, event=step.event, start_time=timezone.now(),
+                action=record,
+                event=step.event,
+                start_time=timezone.now(),
                 host=instance.host.name if instance.host else "",
             )
         try:
             if step.effect:
                 EFFECTS[step.effect](instance, record)
         except StepFailed as failure:
-            _abort(instance, record, str(failure))
+            _abort(instance, record, plan, str(failure))
             return
         _set_state(instance, step)
         if step.vm_state == lifecycle.VmState.ACTIVE and instance.launched_at is None:
             instance.launched_at = timezone.now()
         instance.save()
-        publish_instance(instance)
-        if index + 1 < len(plan.steps):
-            enqueue_action_step(instance.pk, record.pk, index + 1, _delay(instance, step))
-        else:
+        record.context = {**record.context, "step": index + 1}
+        last = index + 1 >= len(plan.steps)
+        if last:
             _finish_open_events(record, InstanceActionEvent.Result.SUCCESS)
             record.finish_time = timezone.now()
-            record.save(update_fields=["finish_time"])
+        record.save(update_fields=["context", "finish_time"])
+        publish_instance(instance)
+        if not last:
+            enqueue_action_step(instance.pk, record.pk, index + 1, _delay(instance, step))
 
 
 def _finish_open_events(record: InstanceAction, result: str, details: str = "") -> None:
     record.events.filter(finish_time__isnull=True).update(finish_time=timezone.now(), result=result, details=details)
 
 
-def _abort(instance: Instance, record: InstanceAction, message: str) -> None:
-    """Nova's behaviour when a move finds no host: the instance goes back to where it was (task
-    cleared), the fault says why, the action is marked Error."""
+def _abort(instance: Instance, record: InstanceAction, plan: lifecycle.Plan, message: str) -> None:
+    """Nova's outcome when a move or an unshelve finds no host (``plan.on_schedule_failure``: a
+    resize goes back to where it was, an evacuation ends in error), with the fault and the action
+    marked Error."""
     now = timezone.now()
-    instance.vm_state = record.context["vm_state"]
-    instance.power_state = record.context["power_state"]
-    instance.task_state = None
+    if plan.on_schedule_failure is not None:
+        _set_state(instance, plan.on_schedule_failure)
+    else:
+        instance.vm_state = record.context["vm_state"]
+        instance.power_state = record.context["power_state"]
+        instance.task_state = None
     instance.fault = {"code": 500, "message": message, "created": now.isoformat()}
     instance.save()
     _finish_open_events(record, InstanceActionEvent.Result.ERROR, message)
@@ -314,14 +336,22 @@ def _schedule(instance: Instance, record: InstanceAction, flavor: Flavor, *, exc
     (walking the ranking if a claim lost a race)."""
     hosts = [h for h in host_states(instance.cloud) if h.name != exclude]
     request = ScheduleRequest(
-        flavor=engine_flavor(flavor), image=engine_image(instance.image), num_instances=1,
-        instance_uuids=(str(instance.uuid),), project=instance.project.name,
+        flavor=engine_flavor(flavor),
+        image=engine_image(instance.image),
+        num_instances=1,
+        instance_uuids=(str(instance.uuid),),
+        project=instance.project.name,
     )
     trace = schedule(hosts, request, scheduler_config(instance.cloud))
     attempt = instance.scheduling_records.count() + 1
     scheduling = SchedulingRecord(
-        cloud=instance.cloud, instance=instance, action=record, attempt=attempt, era=trace["era"],
-        driver=trace["driver"], trace=trace,
+        cloud=instance.cloud,
+        instance=instance,
+        action=record,
+        attempt=attempt,
+        era=trace["era"],
+        driver=trace["driver"],
+        trace=trace,
     )
     if trace["error"]:
         scheduling.outcome = trace["error"]["type"]
@@ -352,9 +382,11 @@ _MOVE_KINDS = {
 
 
 def _current_move(instance: Instance) -> Migration | None:
-    return instance.migrations.filter(status__in=Migration.IN_PROGRESS).select_related(
-        "source_host", "dest_host", "old_flavor", "new_flavor"
-    ).first()
+    return (
+        instance.migrations.filter(status__in=Migration.IN_PROGRESS)
+        .select_related("source_host", "dest_host", "old_flavor", "new_flavor")
+        .first()
+    )
 
 
 def effect_schedule_destination(instance: Instance, record: InstanceAction) -> None:
@@ -367,8 +399,13 @@ def effect_schedule_destination(instance: Instance, record: InstanceAction) -> N
         raise StepFailed(_("Instance %(id)s has no host to move from.") % {"id": instance.uuid})
     dest = _schedule(instance, record, new_flavor, exclude=source.name)
     Migration.objects.create(
-        instance=instance, kind=_MOVE_KINDS[action], source_host=source, dest_host=dest,
-        old_flavor=instance.flavor, new_flavor=new_flavor, old_vm_state=record.context["vm_state"],
+        instance=instance,
+        kind=_MOVE_KINDS[action],
+        source_host=source,
+        dest_host=dest,
+        old_flavor=instance.flavor,
+        new_flavor=new_flavor,
+        old_vm_state=record.context["vm_state"],
     )
 
 
@@ -390,8 +427,11 @@ def effect_release_source(instance: Instance, record: InstanceAction) -> None:
     if move is None:
         return
     _release(move.source_host_id, move.old_flavor)
-    move.status = Migration.Status.CONFIRMED if move.kind in (
-        Migration.Kind.RESIZE, Migration.Kind.MIGRATION) else Migration.Status.COMPLETED
+    move.status = (
+        Migration.Status.CONFIRMED
+        if move.kind in (Migration.Kind.RESIZE, Migration.Kind.MIGRATION)
+        else Migration.Status.COMPLETED
+    )
     move.save(update_fields=["status", "updated_at"])
 
 
@@ -410,7 +450,8 @@ def effect_release_destination(instance: Instance, record: InstanceAction) -> No
 
 
 def effect_release_host(instance: Instance, record: InstanceAction) -> None:
-    if instance.host_id is not None and lifecycle_counts(instance):
+    # An instance holds its flavor on its host exactly while it has one (see compute/audit.py).
+    if instance.host_id is not None:
         _release(instance.host_id, instance.flavor)
     move = _current_move(instance)
     if move is not None:  # deleting in the middle of a move frees the other side too
@@ -424,12 +465,6 @@ def effect_release_host(instance: Instance, record: InstanceAction) -> None:
     instance.node = ""
 
 
-def lifecycle_counts(instance: Instance) -> bool:
-    from cloudlab.engine.resources import counts_toward_usage
-
-    return counts_toward_usage(instance.vm_state)
-
-
 def effect_schedule_and_claim(instance: Instance, record: InstanceAction) -> None:
     host = _schedule(instance, record, instance.flavor, exclude=None)
     instance.host = host
@@ -439,11 +474,19 @@ def effect_schedule_and_claim(instance: Instance, record: InstanceAction) -> Non
 
 def effect_snapshot_image(instance: Instance, record: InstanceAction) -> None:
     Image.objects.create(
-        cloud=instance.cloud, owner=instance.project, name=record.context["params"]["name"],
-        disk_format=instance.image.disk_format, size_mb=instance.image.size_mb, min_ram=instance.image.min_ram,
+        cloud=instance.cloud,
+        owner=instance.project,
+        name=record.context["params"]["name"],
+        disk_format=instance.image.disk_format,
+        size_mb=instance.image.size_mb,
+        min_ram=instance.image.min_ram,
         min_disk=instance.flavor.root_gb,
-        properties={**instance.image.properties, "image_type": "snapshot", "instance_uuid": str(instance.uuid),
-                    "base_image_ref": str(instance.image.uuid)},
+        properties={
+            **instance.image.properties,
+            "image_type": "snapshot",
+            "instance_uuid": str(instance.uuid),
+            "base_image_ref": str(instance.image.uuid),
+        },
     )
 
 

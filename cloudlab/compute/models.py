@@ -247,6 +247,7 @@ class Instance(models.Model):
     fixed_ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     launched_at = models.DateTimeField(_("launched at"), null=True, blank=True)
     locked = models.BooleanField(_("locked"), default=False)
+    locked_by = models.CharField(_("locked by"), max_length=8, blank=True)  # "owner" or "admin", as Nova
     fault = models.JSONField(_("fault"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

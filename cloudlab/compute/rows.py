@@ -34,7 +34,9 @@ def instance_row(instance: Instance, *, for_instructor: bool) -> dict[str, Any]:
             task_state=instance.task_state,
             launched=instance.launched_at is not None,
             locked=instance.locked,
+            locked_by=instance.locked_by or None,
             has_host=instance.host_id is not None,
+            host_up=instance.host.up if instance.host is not None else None,
             is_admin=for_instructor,
         ),
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.db import transaction
 
 from . import build
@@ -59,3 +60,17 @@ def enqueue_action_step(instance_id: int, action_id: int, step_index: int, delay
             action_step.delay(instance_id, action_id, step_index)
 
     transaction.on_commit(send)
+
+
+@shared_task(name="compute.reap")
+def reap() -> list[str]:
+    """Settle instances a dead worker left in a transitional state (see reaper.py)."""
+    from . import reaper
+
+    return reaper.reap()
+
+
+@worker_ready.connect
+def reap_at_worker_start(sender: object = None, **kwargs: object) -> None:
+    """As Nova's compute start-up: look for instances a previous worker left half-way."""
+    reap.delay()

@@ -198,8 +198,11 @@ def batch_action(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"ok": False, "message": _("Select between 1 and 100 instances.")}, status=400)
     results = []
     for instance_id in ids:
-        instance = Instance.objects.visible_to(request.user).for_table().filter(uuid=instance_id).first() if _is_uuid(
-            instance_id) else None
+        instance = (
+            Instance.objects.visible_to(request.user).for_table().filter(uuid=instance_id).first()
+            if _is_uuid(instance_id)
+            else None
+        )
         if instance is None:
             results.append({"ok": False, "id": instance_id, "message": _("No such instance.")})
             continue
