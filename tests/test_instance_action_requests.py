@@ -1,0 +1,125 @@
+"""Illegal actions that arrive anyway (a stale page, a crafted request) are refused with Nova's
+text, and nothing changes; the row offers exactly what is legal."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from cloudlab.compute import build
+from cloudlab.compute.models import Instance, InstanceAction
+from cloudlab.compute.rows import instance_row
+from cloudlab.engine import lifecycle
+
+
+@pytest.fixture
+def running(alice, launch, django_capture_on_commit_callbacks):
+    """An instance that finished building (the build steps applied in this thread)."""
+    with django_capture_on_commit_callbacks(execute=False):
+        [instance] = launch(alice, name="vm")
+        build.schedule_and_claim(instance.pk)
+        for index in range(1, len(lifecycle.BUILD_STEPS)):
+            build.advance(instance.pk, index)
+    instance.refresh_from_db()
+    assert instance.vm_state == "active"
+    return instance
+
+
+def _client(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _post(client, instance, action, **params):
+    return client.post(reverse("dashboard:instance-action", args=[instance.uuid]), {"action": action, **params})
+
+
+def test_an_illegal_action_gets_novas_409_and_changes_nothing(alice, running):
+    Instance.objects.filter(pk=running.pk).update(vm_state="stopped", power_state=4)
+    response = _post(_client(alice), running, "reboot_soft")
+    assert response.status_code == 409
+    assert response.json()["message"] == f"Cannot 'reboot' instance {running.uuid} while it is in vm_state stopped"
+    fresh = Instance.objects.get(pk=running.pk)
+    assert (fresh.vm_state, fresh.task_state) == ("stopped", None)
+    assert not InstanceAction.objects.filter(instance=running, action="reboot").exists()
+
+
+def test_a_locked_instance_refuses_a_student_but_not_the_instructor(
+    alice, ivy, running, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        assert _post(_client(ivy), running, "lock").status_code == 202
+        response = _post(_client(alice), running, "stop")
+        assert response.status_code == 409
+        assert response.json()["message"] == f"Instance {running.uuid} is locked"
+        assert _post(_client(ivy), running, "stop").status_code == 202
+    assert Instance.objects.get(pk=running.pk).task_state == "powering-off"
+
+
+def test_a_student_cannot_migrate(alice, running):
+    response = _post(_client(alice), running, "migrate")
+    assert response.status_code == 403
+    assert "Policy doesn't allow" in response.json()["message"]
+
+
+def test_another_projects_instance_is_not_found(bob, running):
+    assert _post(_client(bob), running, "stop").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("action", "params", "field", "message"),
+    [
+        ("explode", {}, None, "Unknown action 'explode'."),
+        ("resize", {"flavor": "999"}, "flavor", "Select a flavor of this cloud"),
+        ("resize", {"flavor": "1"}, "flavor", "When resizing, instances must change flavor!"),
+        ("create_snapshot", {"name": ""}, "name", "Snapshot name is required."),
+        ("rebuild", {"image": "not-a-uuid"}, "image", "Select an image of this cloud"),
+    ],
+)
+def test_bad_parameters_are_named(alice, running, action, params, field, message):
+    response = _post(_client(alice), running, action, **params)
+    assert response.status_code == 400
+    assert response.json()["field"] == field and message in response.json()["message"]
+    assert Instance.objects.get(pk=running.pk).task_state is None
+
+
+def test_the_row_offers_exactly_the_legal_actions(running):
+    row = instance_row(running, for_instructor=False)
+    expected = lifecycle.allowed_actions(
+        vm_state="active", task_state=None, launched=True, locked=False, has_host=True, host_up=True, is_admin=False
+    )
+    assert row["actions"] == expected
+    for name in row["actions"]:  # and each one offered is accepted by the gate
+        assert (
+            lifecycle.refusal(
+                name,
+                instance_id="x",
+                vm_state="active",
+                task_state=None,
+                launched=True,
+                locked=False,
+                has_host=True,
+                host_up=True,
+                is_admin=False,
+            )
+            is None
+        )
+    assert "start" not in row["actions"] and "stop" in row["actions"] and "migrate" not in row["actions"]
+    assert "migrate" in instance_row(running, for_instructor=True)["actions"]
+
+
+def test_a_batch_reports_each_row(alice, running, launch, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        [other] = launch(alice, name="other")  # still building: cannot be stopped
+        response = _client(alice).post(
+            reverse("dashboard:batch-action"), {"action": "stop", "ids": [str(running.uuid), str(other.uuid)]}
+        )
+    results = {r["id"]: r for r in response.json()["results"]}
+    assert results[str(running.uuid)]["ok"] is True
+    assert results[str(other.uuid)]["ok"] is False
+    assert results[str(other.uuid)]["message"] == f"Instance {other.uuid} is not ready"  # stop checks the host first
+
+
+def test_only_batch_actions_are_batched(alice, running):
+    response = _client(alice).post(reverse("dashboard:batch-action"), {"action": "resize", "ids": [str(running.uuid)]})
+    assert response.status_code == 400
