@@ -1,0 +1,140 @@
+"""A worker killed in the middle of a step (SIGKILL, a real subprocess) leaves the instance in a
+transitional state; the reaper settles it as Nova's compute start-up does, in the action log."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from cloudlab.compute import reaper
+from cloudlab.compute.instance_actions import do_instance_action
+from cloudlab.compute.models import Instance
+from tests.helpers import wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgresql://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _start_worker() -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "CLOUDLAB_CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+    }
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "cloudlab",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "warning",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _kill(worker: subprocess.Popen) -> None:
+    os.killpg(worker.pid, signal.SIGKILL)
+    worker.wait(10)
+
+
+@pytest.fixture
+def worker_process():
+    workers = []
+
+    def start():
+        workers.append(_start_worker())
+        return workers[-1]
+
+    yield start
+    for worker in workers:
+        if worker.poll() is None:
+            _kill(worker)
+
+
+def test_a_build_interrupted_by_a_killed_worker_becomes_error(demo_cloud, alice, launch, worker_process):
+    demo_cloud.pace = 1.0  # spawning lasts seconds: time to kill the worker in the middle
+    demo_cloud.save()
+    worker = worker_process()
+    [instance] = launch(alice, name="doomed")
+    wait_for(lambda: Instance.objects.get(pk=instance.pk).task_state == "spawning", timeout=30)
+    _kill(worker)
+    time.sleep(0.5)
+    stuck = Instance.objects.get(pk=instance.pk)
+    assert (stuck.vm_state, stuck.task_state) == ("building", "spawning")
+
+    assert reaper.reap(grace=60) == []  # not stale yet: a live worker might still be pacing it
+    [line] = reaper.reap(grace=0)
+    assert "building/spawning → error/None" in line
+    settled = Instance.objects.get(pk=instance.pk)
+    assert (settled.vm_state, settled.task_state) == ("error", None)
+    assert settled.fault["message"] == "Instance failed to spawn correctly, setting to ERROR state."
+    action = settled.actions.get(action="create")
+    assert action.finish_time is not None and action.message == "Error"
+    event = action.events.get(event=reaper.SETTLE_EVENT)
+    assert event.result == "Error" and "failed to spawn" in event.details
+
+
+def test_a_reboot_interrupted_by_a_killed_worker_completes(demo_cloud, alice, launch, worker_process):
+    worker = worker_process()
+    [instance] = launch(alice, name="rebooting")
+    wait_for(lambda: Instance.objects.get(pk=instance.pk).vm_state == "active", timeout=30)
+    demo_cloud.pace = 2.0
+    demo_cloud.save()
+    do_instance_action(alice, Instance.objects.get(pk=instance.pk), "reboot_soft")
+    wait_for(
+        lambda: Instance.objects.get(pk=instance.pk).task_state in ("reboot_pending", "reboot_started"), timeout=30
+    )
+    _kill(worker)
+    [line] = reaper.reap(grace=0)
+    settled = Instance.objects.get(pk=instance.pk)
+    assert (settled.vm_state, settled.task_state, settled.power_state) == ("active", None, 1), line
+    reboot = settled.actions.get(action="reboot")
+    assert reboot.events.filter(event=reaper.SETTLE_EVENT, result="Success").exists()
+    assert reboot.finish_time is not None
+
+
+def test_a_worker_starting_up_settles_what_the_last_one_left(demo_cloud, alice, launch, worker_process):
+    """As nova-compute checks its instances when it starts: the new worker's reaper runs at once."""
+    from cloudlab.compute import build
+    from cloudlab.engine import lifecycle
+
+    [instance] = launch(alice, name="half-stopped")
+    build.schedule_and_claim(instance.pk)
+    for index in range(1, len(lifecycle.BUILD_STEPS)):
+        build.advance(instance.pk, index)
+    Instance.objects.filter(pk=instance.pk).update(task_state="powering-off")  # a stop its worker never finished
+    os.environ["CLOUDLAB_REAPER_GRACE"] = "0"
+    try:
+        worker_process()
+        settled = wait_for(
+            lambda: Instance.objects.get(pk=instance.pk).task_state is None and Instance.objects.get(pk=instance.pk),
+            timeout=30,
+        )
+    finally:
+        del os.environ["CLOUDLAB_REAPER_GRACE"]
+    assert (settled.vm_state, settled.power_state) == ("stopped", 4)  # Nova retries the stop
