@@ -110,7 +110,9 @@ CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [{"address": redis_urls.with_db(REDIS_URL, 0)}],
+            # redis-py 8 times out reads after 5 s by default, exactly channels_redis's blocking
+            # receive (BZPOPMIN, 5 s): the race killed idle consumers. Give reads more room.
+            "hosts": [{"address": redis_urls.with_db(REDIS_URL, 0), "socket_timeout": 30}],
             "prefix": envstr("CLOUDLAB_CHANNEL_PREFIX", "cloudlab") or "cloudlab",
         },
     }

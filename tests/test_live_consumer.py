@@ -152,3 +152,26 @@ def test_a_message_the_socket_does_not_understand_gets_an_error(alice, project_o
         await communicator.disconnect()
 
     run(scenario())
+
+
+def test_an_idle_socket_stays_open_past_the_redis_read_timeout(alice, project_of):
+    """redis-py 8 gives up on a read after 5 s, as long as channels_redis blocks for a message;
+    an idle page must not lose its socket (regression: consumers died every few seconds)."""
+    stream = project_stream(project_of(alice).pk)
+    make = _communicator(f"/ws/live/?streams={stream}", alice)
+
+    async def scenario():
+        import asyncio
+
+        from asgiref.sync import sync_to_async
+
+        communicator = make()
+        assert (await _connect(communicator))[0]
+        await communicator.receive_json_from(timeout=5)  # hello
+        await asyncio.sleep(6.5)
+        seq = await sync_to_async(send_now)(stream, "instance.updated", {"id": "later"})
+        message = await communicator.receive_json_from(timeout=5)
+        assert message["seq"] == seq
+        await communicator.disconnect()
+
+    run(scenario())

@@ -259,7 +259,54 @@ def _instance_detail(instance: Instance, *, for_instructor: bool) -> dict[str, A
         "project": instance.project.name,
         "actions": actions_log,
         "scheduling": [summarise(r) for r in instance.scheduling_records.order_by("attempt")],
+        "lifecycle": _lifecycle_view(instance, for_instructor=for_instructor),
     }
+
+
+def _lifecycle_view(instance: Instance, *, for_instructor: bool) -> dict[str, Any]:
+    """For the state diagram: the edge being travelled now, and every action with whether the
+    engine's gate accepts it here, or why not (in the reader's language)."""
+    from cloudlab.engine import lifecycle
+
+    gate = []
+    for name, rule in lifecycle.ACTIONS.items():
+        refusal = lifecycle.refusal(
+            name,
+            instance_id=str(instance.uuid),
+            vm_state=instance.vm_state,
+            task_state=instance.task_state,
+            launched=instance.launched_at is not None,
+            locked=instance.locked,
+            locked_by=instance.locked_by or None,
+            has_host=instance.host_id is not None,
+            host_up=instance.host.up if instance.host else None,
+            host_name=instance.host.name if instance.host else "",
+            is_admin=for_instructor,
+        )
+        gate.append(
+            {
+                "name": name,
+                "label": _(rule.label),
+                "allowed": refusal is None,
+                "reason": refusal.render(_) if refusal else "",
+            }
+        )
+    host_down = instance.host is not None and not instance.host.up
+    return {
+        "in_progress": [
+            {"source": e.source, "action": e.action, "target": e.target}
+            for e in lifecycle.STATE_DIAGRAM.in_progress(instance.vm_state, instance.task_state)
+        ],
+        "gate": gate,
+        "host_down": host_down,
+        "host_down_explanation": _(lifecycle.HOST_DOWN_EXPLANATION) if host_down else "",
+    }
+
+
+def _diagram() -> dict[str, Any]:
+    from cloudlab.engine import lifecycle
+
+    return lifecycle.STATE_DIAGRAM.as_dict()
 
 
 @login_required
@@ -279,6 +326,7 @@ def instance_detail(request: HttpRequest, instance_id: str) -> HttpResponse:
                 "instance_id": str(instance.uuid),
                 "show_host": instructor,
                 "labels": state_labels(),
+                "diagram": _diagram(),
                 "snapshot": {
                     "streams": current_seqs([stream]),
                     "detail": _instance_detail(instance, for_instructor=instructor),

@@ -81,8 +81,15 @@
     }).join("");
   }
 
+  function renderLifecycle(detail) {
+    CloudLab.stateDiagram.draw(document.getElementById("state-diagram"), page.diagram, detail, labels);
+    CloudLab.stateDiagram.gateList(document.getElementById("action-gate"), detail);
+    document.getElementById("detail-host-down").innerHTML = detail.lifecycle.host_down ?
+      '<div class="alert alert-warning small" id="host-down-box"><strong>' + esc(gettext("Host down")) + "</strong><br>" + esc(detail.lifecycle.host_down_explanation) + "</div>" : "";
+  }
+
   var baseRender = render;
-  render = function (detail) { baseRender(detail); renderScheduling(detail.scheduling); };
+  render = function (detail) { baseRender(detail); renderScheduling(detail.scheduling); renderLifecycle(detail); };
   render(page.snapshot.detail);
   var live = new CloudLab.LiveStream({
     streams: page.streams,

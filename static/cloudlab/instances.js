@@ -26,7 +26,10 @@
   function actionsHtml(row) {
     var names = (row.actions || []).filter(function (n) { return labels.actions[n]; });
     if (!names.length) return "";
-    var primary = names.find(function (n) { return !labels.actions[n].destructive; }) || names[0];
+    // Horizon's primary button: Create Snapshot, or the way back to running, else the first safe one.
+    var preferred = ["create_snapshot", "start", "unpause", "resume", "unshelve", "confirm_resize", "unrescue"];
+    var primary = preferred.find(function (n) { return names.indexOf(n) >= 0; }) ||
+      names.find(function (n) { return !labels.actions[n].destructive; }) || names[0];
     var rest = names.filter(function (n) { return n !== primary; });
     var button = function (n, cls) {
       return '<button type="button" class="' + cls + '" data-action="' + esc(n) + '" data-id="' + esc(row.id) + '">' +
