@@ -37,7 +37,7 @@
     };
     var html = '<div class="btn-group btn-group-sm">' + button(primary, "btn btn-outline-secondary text-nowrap");
     if (rest.length) {
-      html += '<button type="button" class="btn btn-outline-secondary dropdown-toggle dropdown-toggle-split" data-bs-toggle="dropdown" aria-expanded="false">' +
+      html += '<button type="button" class="btn btn-outline-secondary dropdown-toggle dropdown-toggle-split" data-bs-toggle="dropdown" data-bs-popper-config=\'{"strategy":"fixed"}\' aria-expanded="false">' +
         '<span class="visually-hidden">' + esc(gettext("More actions")) + "</span></button><ul class=\"dropdown-menu dropdown-menu-end\">" +
         rest.map(function (n) { return "<li>" + button(n, "dropdown-item" + (labels.actions[n].destructive ? " text-danger" : "")) + "</li>"; }).join("") + "</ul>";
     }
