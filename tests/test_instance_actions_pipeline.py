@@ -173,3 +173,18 @@ def test_a_resize_with_no_valid_host_goes_back_with_the_fault(alice, active):
     assert fresh.flavor.name == "m1.tiny" and fresh.host == active.host
     assert fresh.fault["message"].startswith("No valid host was found.")
     assert fresh.actions.order_by("-start_time").first().message == "Error"
+
+
+def test_a_host_that_comes_back_reports_its_guests_shut_down_and_nova_stops_them(ivy, active):
+    from cloudlab.compute.actions import do_host_action
+    from cloudlab.compute.rows import instance_row
+
+    host = active.host
+    do_host_action(ivy, host, "mark_down")
+    down = Instance.objects.get(pk=active.pk)
+    assert (down.vm_state, down.power_state) == ("active", 1)  # nothing syncs a dead host
+    assert instance_row(down, for_instructor=False)["host_down"] is True
+    do_host_action(ivy, Host.objects.get(pk=host.pk), "bring_up")
+    fresh = _settled(active, "stopped")  # the sync saw power_state 4 and called the stop API
+    assert fresh.power_state == 4
+    assert fresh.actions.filter(action="stop").exists()

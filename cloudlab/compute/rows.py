@@ -27,6 +27,7 @@ def instance_row(instance: Instance, *, for_instructor: bool) -> dict[str, Any]:
         "created_at": instance.created_at.isoformat(),
         "locked": instance.locked,
         "fault": (instance.fault or {}).get("message"),
+        "host_down": instance.host is not None and not instance.host.up,
         # The row's menu, from the engine's action table (project members are not admins; the
         # cloud stream's rows are the instructors', who are).
         "actions": lifecycle.allowed_actions(

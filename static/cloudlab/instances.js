@@ -16,6 +16,8 @@
     if (display.kind === "error") html += '<i class="bi bi-exclamation-triangle-fill me-1" aria-hidden="true"></i>';
     html += esc(display.label) + "</span>";
     if (row.fault) html += '<div class="small text-danger cl-fault">' + esc(row.fault) + "</div>";
+    if (row.host_down) html += '<div><span class="badge text-bg-warning cl-host-down" title="' +
+      esc(gettext("The compute service of this instance's host is down: Nova no longer hears from it.")) + '">' + esc(gettext("host down")) + "</span></div>";
     return html;
   }
 
