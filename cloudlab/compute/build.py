@@ -27,12 +27,7 @@ NO_FIXED_IP = "Zero fixed IPs available."
 
 
 def _locked_instance(instance_id: int) -> Instance | None:
-    return (
-        Instance.objects.select_for_update(of=("self",))
-        .select_related("cloud", "flavor", "image", "host", "project")
-        .filter(pk=instance_id)
-        .first()
-    )
+    return Instance.objects.locked().filter(pk=instance_id).first()
 
 
 def _create_action(instance: Instance) -> InstanceAction:

@@ -24,6 +24,7 @@ from cloudlab.identity.models import is_instructor
 
 from .actions import ActionError, image_requirements, publish_instance, quota_limits, quota_usage, render_problems
 from .models import Flavor, Host, Image, Instance, InstanceAction, InstanceActionEvent, Migration, SchedulingRecord
+from .rows import gate_state
 from .scheduling import engine_flavor, engine_image, host_states, scheduler_config
 
 if TYPE_CHECKING:
@@ -35,32 +36,18 @@ log = logging.getLogger(__name__)
 # -- checking --------------------------------------------------------------------------------
 
 
-def _gate(instance: Instance, *, is_admin: bool) -> dict[str, Any]:
-    """What the engine's gate reads from an instance (and its host's service)."""
-    return {
-        "vm_state": instance.vm_state,
-        "task_state": instance.task_state,
-        "launched": instance.launched_at is not None,
-        "locked": instance.locked,
-        "locked_by": instance.locked_by or None,
-        "has_host": instance.host_id is not None,
-        "host_up": instance.host.up if instance.host is not None else None,
-        "is_admin": is_admin,
-    }
-
-
 def refusal_for(user: AbstractBaseUser, instance: Instance, action: str) -> lifecycle.Refusal | None:
     return lifecycle.refusal(
         action,
         instance_id=str(instance.uuid),
         host_name=instance.host.name if instance.host is not None else "",
-        **_gate(instance, is_admin=is_instructor(user, instance.cloud_id)),
+        **gate_state(instance, is_admin=is_instructor(user, instance.cloud_id)),
     )
 
 
 def allowed_actions(instance: Instance, *, is_admin: bool) -> list[str]:
     """The row's menu: exactly the actions Nova would accept now (the engine's table decides)."""
-    return lifecycle.allowed_actions(**_gate(instance, is_admin=is_admin))
+    return lifecycle.allowed_actions(**gate_state(instance, is_admin=is_admin))
 
 
 def _check_params(user: AbstractBaseUser, instance: Instance, action: str, raw: dict[str, Any]) -> dict[str, Any]:
@@ -154,11 +141,7 @@ def do_instance_action(
 
     rule = lifecycle.ACTIONS.get(action)
     with transaction.atomic():
-        locked = (
-            Instance.objects.select_for_update(of=("self",))
-            .select_related("cloud", "flavor", "image", "host", "project")
-            .get(pk=instance.pk)
-        )
+        locked = Instance.objects.locked().get(pk=instance.pk)
         params = check_instance_action(user, locked, action, raw_params)  # re-checked under the lock
         assert rule is not None
         now = timezone.now()
@@ -240,12 +223,7 @@ def apply_step(instance_id: int, action_id: int, index: int) -> None:
     from .tasks import enqueue_action_step
 
     with transaction.atomic():
-        instance = (
-            Instance.objects.select_for_update(of=("self",))
-            .select_related("cloud", "flavor", "image", "host", "project")
-            .filter(pk=instance_id)
-            .first()
-        )
+        instance = Instance.objects.locked().filter(pk=instance_id).first()
         record = InstanceAction.objects.filter(pk=action_id, instance_id=instance_id).first()
         if instance is None or record is None or record.finish_time is not None:
             return

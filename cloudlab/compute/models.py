@@ -222,6 +222,11 @@ class InstanceQuerySet(models.QuerySet["Instance"]):
         taught = Membership.objects.filter(user=user, role=Role.INSTRUCTOR).values("project__cloud_id")
         return self.filter(models.Q(project__memberships__user=user) | models.Q(cloud_id__in=taught)).distinct()
 
+    def locked(self) -> InstanceQuerySet:
+        """The rows locked for an update (only the instance's own row: its nullable host join
+        cannot be locked on PostgreSQL), with what a step reads."""
+        return self.select_for_update(of=("self",)).select_related("cloud", "flavor", "image", "host", "project")
+
     def for_table(self) -> InstanceQuerySet:
         return self.select_related("flavor", "image", "host", "project", "user").order_by("-created_at", "-id")
 

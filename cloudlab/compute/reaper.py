@@ -59,12 +59,7 @@ def reap(*, grace: float | None = None) -> list[str]:
 
 def settle_instance(instance_id: int, *, grace: float | None = None) -> str | None:
     with transaction.atomic():
-        instance = (
-            Instance.objects.select_for_update(of=("self",))
-            .select_related("cloud", "flavor", "image", "host", "project")
-            .filter(pk=instance_id)
-            .first()
-        )
+        instance = Instance.objects.locked().filter(pk=instance_id).first()
         if instance is None:
             return None
         limit = timedelta(seconds=grace) if grace is not None else stale_after(instance.cloud.pace)
