@@ -1,10 +1,12 @@
 from django.urls import path
 
-from . import hypervisors, scheduler_settings, views
+from . import hypervisors, overview, scheduler_settings, views
 
 app_name = "dashboard"
 
 urlpatterns = [
+    path("project/overview/", overview.overview, name="overview"),
+    path("project/overview/data.json", overview.overview_data, name="overview-data"),
     path("project/instances/", views.instances, name="instances"),
     path("project/instances/rows/", views.instances_rows, name="instances-rows"),
     path("project/instances/launch/", views.launch, name="launch"),
