@@ -19,7 +19,9 @@ from .model import (
     ServerGroup,
     host_resources,
 )
+from .moment import Moment, moment_from_dict, moment_to_dict, rerun
 from .placement import placement_size
+from .replay import known_hosts, replay_stages, why_not
 from .runner import run_scenario
 from .scenario import (
     Scenario,
@@ -30,6 +32,7 @@ from .scenario import (
 )
 from .trace import NO_VALID_HOST, NOT_ENOUGH_HOSTS, Renderer
 from .weighers import WEIGHERS
+from .whatif import WHAT_IF_KINDS, compare, describe_change, host_verdicts, what_if
 
 __all__ = [
     "DEFAULT_FLAVORS",
@@ -38,6 +41,7 @@ __all__ = [
     "NOT_ENOUGH_HOSTS",
     "NO_VALID_HOST",
     "WEIGHERS",
+    "WHAT_IF_KINDS",
     "Aggregate",
     "FilterContext",
     "Flavor",
@@ -45,6 +49,7 @@ __all__ = [
     "HostState",
     "Image",
     "Instance",
+    "Moment",
     "Renderer",
     "Scenario",
     "ScenarioError",
@@ -53,12 +58,22 @@ __all__ = [
     "SchedulerHints",
     "ServerGroup",
     "Verdict",
+    "compare",
+    "describe_change",
     "host_resources",
+    "host_verdicts",
+    "known_hosts",
     "load_scenario_file",
     "max_retries_exceeded",
+    "moment_from_dict",
+    "moment_to_dict",
     "parse_scenario",
     "parse_scheduler_config",
     "placement_size",
+    "replay_stages",
+    "rerun",
     "run_scenario",
     "schedule",
+    "what_if",
+    "why_not",
 ]
