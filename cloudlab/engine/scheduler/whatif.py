@@ -92,12 +92,13 @@ def _kind(change: Mapping[str, Any]) -> str:
     if kind not in WHAT_IF_KINDS:
         raise ValueError(f"unknown kind of change {show(kind)} (one of {', '.join(WHAT_IF_KINDS)})")
     required, optional = _KEYS[kind]
+    article = "an" if kind[0] in "aeiou" else "a"
     for key in required:
         if key not in change:
-            raise ValueError(f"a {kind} change needs {key!r}")
+            raise ValueError(f"{article} {kind} change needs {key!r}")
     for key in change:
         if key != "kind" and key not in required and key not in optional:
-            raise ValueError(f"a {kind} change has no {key!r}")
+            raise ValueError(f"{article} {kind} change has no {key!r}")
     return str(kind)
 
 
@@ -143,6 +144,8 @@ def _new_filters(config: SchedulerConfig, change: Mapping[str, Any]) -> tuple[st
         return tuple(f for f in current if f != name)
     if config.era == "placement" and name in CLASSIC_ONLY_FILTERS:
         raise ValueError(f"{name} does not exist in the placement era")
+    if name in current and "position" not in change:
+        raise ValueError(f"{name} is already enabled")
     rest = [f for f in current if f != name]
     position = change.get("position", len(rest))
     if isinstance(position, bool) or not isinstance(position, int) or not 0 <= position <= len(rest):
