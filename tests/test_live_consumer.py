@@ -26,6 +26,11 @@ def _communicator(path, user=None, origin=b"http://localhost"):
 
 async def _connect(communicator):
     connected, code = await communicator.connect(timeout=5)
+    if not connected:
+        # As a server would after the close: tell the consumer the socket is gone and let it end,
+        # so no task (a blocking channel-layer read) is left for asyncio.run to cancel.
+        await communicator.send_input({"type": "websocket.disconnect", "code": code})
+        await communicator.wait(timeout=5)
     return connected, code
 
 
