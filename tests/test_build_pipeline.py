@@ -14,7 +14,7 @@ def test_a_launch_reaches_active_through_novas_build_steps(celery_worker, alice,
     with EventRecorder(project_stream(project_of(alice).pk)) as recorder:
         [instance] = launch(alice, name="test")
         wait_for(lambda: Instance.objects.get(pk=instance.pk).vm_state == VmState.ACTIVE)
-        wait_for(lambda: any(m["data"]["status"] == "ACTIVE" for m in recorder.messages))
+        wait_for(lambda: any(m["data"].get("status") == "ACTIVE" for m in recorder.messages))
 
     instance.refresh_from_db()
     assert instance.task_state is None
@@ -22,7 +22,8 @@ def test_a_launch_reaches_active_through_novas_build_steps(celery_worker, alice,
     assert instance.launched_at is not None
     assert instance.addresses == {"private": ["10.0.0.3"]}
 
-    steps = [(m["event"], m["data"]["vm_state"], m["data"]["task_state"]) for m in recorder.messages]
+    rows = [m for m in recorder.messages if m["event"].startswith("instance.")]
+    steps = [(m["event"], m["data"]["vm_state"], m["data"]["task_state"]) for m in rows]
     assert steps == [
         ("instance.created", "building", "scheduling"),
         ("instance.updated", "building", "networking"),
@@ -32,6 +33,8 @@ def test_a_launch_reaches_active_through_novas_build_steps(celery_worker, alice,
     ]
     seqs = [m["seq"] for m in recorder.messages]
     assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))  # consecutive: no gap for the page
+    decision = [m for m in recorder.messages if m["event"] == "scheduler.decision"]
+    assert len(decision) == 1 and decision[0]["data"]["instance"] == str(instance.uuid)
 
     action = instance.actions.get()
     assert action.action == "create" and action.finish_time is not None and action.message == ""

@@ -37,11 +37,14 @@ def _run(user, instance, action, final_vm_state, **params):
         fresh = _settled(instance, final_vm_state)
         wait_for(
             lambda: any(
-                m["data"]["vm_state"] == final_vm_state and m["data"]["task_state"] is None for m in recorder.messages
+                m["data"]["vm_state"] == final_vm_state and m["data"]["task_state"] is None
+                for m in recorder.messages
+                if m["event"].startswith("instance.")
             ),
             timeout=10,
         )
-    states = [(m["data"]["vm_state"], m["data"]["task_state"], m["data"]["power_state"]) for m in recorder.messages]
+    rows = [m for m in recorder.messages if m["event"].startswith("instance.")]  # not scheduler.* events
+    states = [(m["data"]["vm_state"], m["data"]["task_state"], m["data"]["power_state"]) for m in rows]
     return fresh, states
 
 

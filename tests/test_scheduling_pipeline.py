@@ -32,17 +32,17 @@ def test_the_trace_is_kept_as_a_scheduling_record(alice, launch, django_capture_
 def test_a_lost_race_is_rescheduled_without_the_host_that_filled(
     alice, launch, monkeypatch, django_capture_on_commit_callbacks
 ):
-    real_trace_for = build.trace_for
+    real_decide = build.decide
     passes = []
 
-    def trace_then_someone_fills_the_host(instance, tried):
-        trace = real_trace_for(instance, tried)
+    def decide_then_someone_fills_the_host(instance, *, tried):
+        trace, moment = real_decide(instance, tried=tried)
         if not passes:  # between the decision and the claim, another claim takes kvm1's RAM
             Host.objects.filter(name=trace["selected_hosts"][0]).update(memory_mb_used=10**6)
         passes.append(tried)
-        return trace
+        return trace, moment
 
-    monkeypatch.setattr(build, "trace_for", trace_then_someone_fills_the_host)
+    monkeypatch.setattr(build, "decide", decide_then_someone_fills_the_host)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         [instance] = launch(alice)
         build.schedule_and_claim(instance.pk)

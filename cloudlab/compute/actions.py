@@ -22,6 +22,7 @@ from cloudlab.engine.launch import (
     instance_names,
     quota_problems,
 )
+from cloudlab.engine.resources import limits as resource_limits
 from cloudlab.engine.scheduler import SchedulerConfig
 from cloudlab.identity.models import Project, Quota, is_instructor
 from cloudlab.live.events import cloud_stream, project_stream, publish_on_commit
@@ -236,19 +237,7 @@ MAX_DISABLED_REASON = 255
 def host_row(host: Host) -> dict[str, Any]:
     """A compute host as Admin → Hypervisors shows it: capacity, usage, limits after the ratios."""
     resources = host.resources()
-    era = host.cloud.era
-    if era == "placement":
-        limits = {
-            "vcpus": resources.placement_vcpu_capacity + resources.reserved_host_cpus,
-            "memory_mb": resources.placement_memory_capacity + resources.reserved_host_memory_mb,
-            "local_gb": resources.placement_disk_capacity + resources.reserved_host_disk_mb // 1024,
-        }
-    else:
-        limits = {
-            "vcpus": resources.vcpus_limit,
-            "memory_mb": resources.memory_mb_limit,
-            "local_gb": resources.disk_mb_limit / 1024,
-        }
+    limits = resource_limits(resources, host.cloud.era)  # type: ignore[arg-type]
     return {
         "name": host.name,
         "hypervisor_type": host.hypervisor_type,

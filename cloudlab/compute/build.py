@@ -18,8 +18,9 @@ from cloudlab.engine.resources import Shortfall, claim_shortfalls
 from cloudlab.engine.scheduler import max_retries_exceeded
 
 from .actions import publish_instance
+from .decisions import start_live_replay
 from .models import Cloud, Host, Instance, InstanceAction, InstanceActionEvent, SchedulingRecord
-from .scheduling import scheduler_config, trace_for
+from .scheduling import decide, scheduler_config
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ def schedule_and_claim(instance_id: int) -> None:
         return
     records = list(instance.scheduling_records.order_by("attempt"))
     tried = [r.selected_host for r in records if r.outcome == SchedulingRecord.Outcome.CLAIM_FAILED]
-    trace = trace_for(instance, tried)
+    trace, moment = decide(instance, tried=tried)
     config = scheduler_config(instance.cloud)
 
     with transaction.atomic():
@@ -106,6 +107,7 @@ def schedule_and_claim(instance_id: int) -> None:
             era=trace["era"],
             driver=trace["driver"],
             trace=trace,
+            moment=moment,
         )
         event = action.events.filter(event="schedule_instances", finish_time__isnull=True).first()
         if event is None:
@@ -116,6 +118,7 @@ def schedule_and_claim(instance_id: int) -> None:
             record.outcome = trace["error"]["type"]
             record.detail = trace["error"]["message"]
             record.save()
+            start_live_replay(record)
             _fail(instance, action, trace["error"]["message"], "schedule_instances")
             return
         candidates = [trace["selected_hosts"][0], *trace.get("alternates", [])]
@@ -145,6 +148,7 @@ def schedule_and_claim(instance_id: int) -> None:
         record.selected_host = chosen.name
         record.outcome = SchedulingRecord.Outcome.CLAIMED
         record.save()
+        funnel_seconds = start_live_replay(record)
         _finish_open_events(action, InstanceActionEvent.Result.SUCCESS)
         instance.host = chosen
         instance.node = chosen.name
@@ -159,7 +163,8 @@ def schedule_and_claim(instance_id: int) -> None:
         _apply_step(instance, action, step)
         instance.save()
         publish_instance(instance)
-        enqueue_step(instance.pk, 1, _phase_seconds(instance, step))
+        # The build goes on once the class has watched the funnel (paced like the steps).
+        enqueue_step(instance.pk, 1, _phase_seconds(instance, step) + funnel_seconds)
 
 
 def _shortfall_text(host: str, shortfalls: list[Shortfall]) -> str:

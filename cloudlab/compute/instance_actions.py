@@ -19,13 +19,13 @@ from django.utils.translation import gettext as _
 from cloudlab.engine import lifecycle
 from cloudlab.engine.launch import MAX_NAME_LENGTH, QuotaSet, flavor_image_problems, quota_problems
 from cloudlab.engine.resources import claim_shortfalls
-from cloudlab.engine.scheduler import ScheduleRequest, schedule
 from cloudlab.identity.models import is_instructor
 
 from .actions import ActionError, image_requirements, publish_instance, quota_limits, quota_usage, render_problems
+from .decisions import start_live_replay
 from .models import Flavor, Host, Image, Instance, InstanceAction, InstanceActionEvent, Migration, SchedulingRecord
 from .rows import gate_state
-from .scheduling import engine_flavor, engine_image, host_states, scheduler_config
+from .scheduling import decide
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -312,15 +312,7 @@ def _release(host_id: int, flavor: Flavor) -> None:
 def _schedule(instance: Instance, record: InstanceAction, flavor: Flavor, *, exclude: str | None) -> Host:
     """Run the cloud's scheduler for a move or an unshelve, keep the trace, claim the winner
     (walking the ranking if a claim lost a race)."""
-    hosts = [h for h in host_states(instance.cloud) if h.name != exclude]
-    request = ScheduleRequest(
-        flavor=engine_flavor(flavor),
-        image=engine_image(instance.image),
-        num_instances=1,
-        instance_uuids=(str(instance.uuid),),
-        project=instance.project.name,
-    )
-    trace = schedule(hosts, request, scheduler_config(instance.cloud))
+    trace, moment = decide(instance, exclude=exclude, flavor=flavor)
     attempt = instance.scheduling_records.count() + 1
     scheduling = SchedulingRecord(
         cloud=instance.cloud,
@@ -330,11 +322,13 @@ def _schedule(instance: Instance, record: InstanceAction, flavor: Flavor, *, exc
         era=trace["era"],
         driver=trace["driver"],
         trace=trace,
+        moment=moment,
     )
     if trace["error"]:
         scheduling.outcome = trace["error"]["type"]
         scheduling.detail = trace["error"]["message"]
         scheduling.save()
+        start_live_replay(scheduling)
         raise StepFailed(trace["error"]["message"])
     ranking = [r["host"] for r in trace["instances"][0].get("ranking", [])] or list(trace["selected_hosts"])
     ordered = [trace["selected_hosts"][0], *[h for h in ranking if h != trace["selected_hosts"][0]]]
@@ -345,6 +339,7 @@ def _schedule(instance: Instance, record: InstanceAction, flavor: Flavor, *, exc
             scheduling.selected_host = name
             scheduling.outcome = SchedulingRecord.Outcome.CLAIMED
             scheduling.save()
+            start_live_replay(scheduling)
             return claimed
     scheduling.outcome = SchedulingRecord.Outcome.CLAIM_FAILED
     scheduling.save()

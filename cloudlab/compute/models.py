@@ -347,6 +347,12 @@ class InstanceActionEvent(models.Model):
         }
 
 
+class SchedulingRecordQuerySet(models.QuerySet["SchedulingRecord"]):
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> SchedulingRecordQuerySet:
+        """Decisions of the user's projects, and every decision of a cloud they teach (else 404)."""
+        return self.filter(instance__in=Instance.objects.visible_to(user))
+
+
 class SchedulingRecord(models.Model):
     """One pass of the scheduler for one instance: the full trace, kept for explanation and replay."""
 
@@ -365,10 +371,16 @@ class SchedulingRecord(models.Model):
     era = models.CharField(_("era"), max_length=16)
     driver = models.CharField(_("driver"), max_length=32)
     trace = models.JSONField(_("trace"))
+    #: The frozen inputs of the decision (hosts, request, nova.conf): replay and what-if rerun it.
+    moment = models.JSONField(_("moment"), null=True, blank=True)
+    #: When the worker started publishing the decision's stages at the cloud's pace.
+    live_started_at = models.DateTimeField(_("live since"), null=True, blank=True)
     selected_host = models.CharField(_("selected host"), max_length=64, blank=True)
     outcome = models.CharField(_("outcome"), max_length=32, choices=Outcome.choices)
     detail = models.TextField(_("detail"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = SchedulingRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("scheduling record")

@@ -3,35 +3,23 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
+from cloudlab.engine import scheduler as engine
 from cloudlab.engine.resources import counts_toward_usage, is_io_workload
-from cloudlab.engine.scheduler import (
-    Aggregate as EngineAggregate,
-)
-from cloudlab.engine.scheduler import (
-    Flavor as EngineFlavor,
-)
-from cloudlab.engine.scheduler import (
-    HostState,
-    SchedulerConfig,
-    ScheduleRequest,
-    parse_scheduler_config,
-)
-from cloudlab.engine.scheduler import (
-    Image as EngineImage,
-)
+from cloudlab.engine.scheduler import HostState, Moment, SchedulerConfig, ScheduleRequest, moment_to_dict, rerun
 
 from .models import Cloud, Flavor, Host, Image, Instance
 
 
 def scheduler_config(cloud: Cloud) -> SchedulerConfig:
     """The cloud's nova.conf scheduler section, validated (it was validated when saved)."""
-    return parse_scheduler_config({**cloud.scheduler_config, "era": cloud.era})
+    return engine.parse_scheduler_config({**cloud.scheduler_config, "era": cloud.era})
 
 
-def engine_flavor(flavor: Flavor) -> EngineFlavor:
-    return EngineFlavor(
+def engine_flavor(flavor: Flavor) -> engine.Flavor:
+    return engine.Flavor(
         id=flavor.flavorid,
         name=flavor.name,
         vcpus=flavor.vcpus,
@@ -43,8 +31,8 @@ def engine_flavor(flavor: Flavor) -> EngineFlavor:
     )
 
 
-def engine_image(image: Image) -> EngineImage:
-    return EngineImage(
+def engine_image(image: Image) -> engine.Image:
+    return engine.Image(
         id=str(image.uuid),
         name=image.name,
         disk_format=image.disk_format,
@@ -76,7 +64,7 @@ def host_states(cloud: Cloud) -> list[HostState]:
             name=h.name,
             resources=h.resources(),
             aggregates=tuple(
-                EngineAggregate(a.name, a.availability_zone or None, dict(a.metadata)) for a in h.aggregates.all()
+                engine.Aggregate(a.name, a.availability_zone or None, dict(a.metadata)) for a in h.aggregates.all()
             ),
             host_ip=h.host_ip,
             hypervisor_type=h.hypervisor_type,
@@ -105,10 +93,16 @@ def schedule_request(instance: Instance) -> ScheduleRequest:
     )
 
 
-def trace_for(instance: Instance, tried: list[str]) -> dict[str, Any]:
-    """Run the cloud's scheduler for ``instance``, excluding hosts already tried (RetryFilter)."""
-    from cloudlab.engine.scheduler import schedule
-
-    return schedule(
-        host_states(instance.cloud), schedule_request(instance), scheduler_config(instance.cloud), retry_hosts=tried
-    )
+def decide(
+    instance: Instance, *, tried: list[str] | None = None, exclude: str | None = None, flavor: Flavor | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run the cloud's scheduler for ``instance`` on the cloud as it is now; return the trace and
+    the frozen moment it was made from (kept for replay and what-if). ``tried`` are hosts a claim
+    already failed on (RetryFilter); ``exclude`` is a move's source host; ``flavor`` a resize's
+    new flavor."""
+    hosts = [h for h in host_states(instance.cloud) if h.name != exclude]
+    request = schedule_request(instance)
+    if flavor is not None:
+        request = replace(request, flavor=engine_flavor(flavor))
+    moment = Moment(tuple(hosts), request, scheduler_config(instance.cloud), tuple(tried or ()))
+    return rerun(moment), moment_to_dict(moment)

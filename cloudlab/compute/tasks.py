@@ -74,3 +74,11 @@ def reap() -> list[str]:
 def reap_at_worker_start(sender: object = None, **kwargs: object) -> None:
     """As Nova's compute start-up: look for instances a previous worker left half-way."""
     reap.delay()
+
+
+@shared_task(name="compute.publish_decision_stage")
+def publish_decision_stage(record_id: int, index: int) -> None:
+    """Publish stage ``index`` of a scheduling decision, then schedule the next one."""
+    from .decisions import continue_live_replay
+
+    continue_live_replay(record_id, index)

@@ -321,3 +321,15 @@ def claim_shortfalls(host: HostResources, flavor: FlavorSize, era: Era) -> list[
         if requested > free or requested > total:
             short.append(Shortfall(resource, requested, free, limit, used))  # type: ignore[arg-type]
     return short
+
+
+def limits(host: HostResources, era: Era) -> dict[str, float]:
+    """The most each resource may reach on ``host`` in ``era``, reserved amounts included, for the
+    capacity bars: classic ``total × ratio``; placement ``(total − reserved) × ratio + reserved``."""
+    if era == "placement":
+        return {
+            "vcpus": host.placement_vcpu_capacity + host.reserved_host_cpus,
+            "memory_mb": host.placement_memory_capacity + host.reserved_host_memory_mb,
+            "local_gb": host.placement_disk_capacity + host.reserved_host_disk_mb // 1024,
+        }
+    return {"vcpus": host.vcpus_limit, "memory_mb": host.memory_mb_limit, "local_gb": host.disk_mb_limit / 1024}
