@@ -18,6 +18,8 @@
     this.refetching = null;
     this.queue = [];
     this.backoff = 1000;
+    // Pages whose snapshot may already be stale when the socket opens ask for a refetch then.
+    this.refetchOnConnect = !!options.refetchOnConnect;
   }
 
   LiveStream.prototype.setState = function (state, text) {
@@ -45,7 +47,7 @@
     if (message.type === "hello") {
       this.backoff = 1000;
       this.setState("live", gettext("Live"));
-      if (this.connectedOnce) this.refetch();  // we may have missed events while away
+      if (this.connectedOnce || this.refetchOnConnect) this.refetch();  // we may have missed events
       this.connectedOnce = true;
       return;
     }

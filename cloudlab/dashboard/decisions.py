@@ -1,0 +1,326 @@
+"""Watch the scheduler think: a decision's funnel, replay, "why not host X?" and what-if.
+
+Every view reads a SchedulingRecord (the trace and the frozen moment it was made from); nothing
+here changes the live cloud. Students see their projects' decisions, instructors their clouds'.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from cloudlab.compute.decisions import stage_seconds
+from cloudlab.compute.models import Flavor, Instance, SchedulingRecord
+from cloudlab.engine.i18n import render as render_template
+from cloudlab.engine.resources import limits as resource_limits
+from cloudlab.engine.scheduler import (
+    HostState,
+    compare,
+    describe_change,
+    moment_from_dict,
+    replay_stages,
+    rerun,
+    what_if,
+    why_not,
+)
+from cloudlab.identity.models import is_instructor
+from cloudlab.live.events import current_seqs, project_stream
+
+from .views import _instructor_cloud_or_404, _project_or_404
+
+MAX_LISTED = 500
+
+
+def _translated(trace: dict[str, Any]) -> dict[str, Any]:
+    """The trace with every sentence rendered again in the reader's language (the trace keeps
+    each verdict's English template and numbers)."""
+    out = copy.deepcopy(trace)
+    for decision in out.get("instances", []):
+        for stage in decision.get("filters", []):
+            for verdict in stage.get("verdicts", {}).values():
+                if verdict.get("message"):
+                    verdict["reason"] = render_template(verdict["message"], verdict.get("numbers", {}), _)
+    return out
+
+
+def _host_card(host: HostState, era: str) -> dict[str, Any]:
+    r = host.resources
+    return {
+        "name": host.name,
+        "architecture": host.architecture,
+        "hypervisor_type": host.hypervisor_type,
+        "enabled": host.enabled,
+        "up": host.up,
+        "vcpus": r.vcpus,
+        "vcpus_used": r.vcpus_used,
+        "memory_mb": r.memory_mb,
+        "memory_mb_used": r.memory_mb_used,
+        "local_gb": r.local_gb,
+        "local_gb_used": r.local_gb_used,
+        "reserved_host_memory_mb": r.reserved_host_memory_mb,
+        "reserved_host_cpus": r.reserved_host_cpus,
+        "reserved_host_disk_gb": r.reserved_host_disk_mb // 1024,
+        "limits": resource_limits(r, era),  # type: ignore[arg-type]
+    }
+
+
+def decision_data(record: SchedulingRecord, trace: dict[str, Any] | None = None, moment: Any = None) -> dict[str, Any]:
+    """What the scheduling view shows for one decision (or a what-if rerun of it)."""
+    trace = trace if trace is not None else record.trace
+    if moment is None and record.moment:
+        moment = moment_from_dict(record.moment)
+    hosts = list(moment.hosts) if moment is not None else []
+    names = [h.name for h in hosts]
+    request = trace.get("request", {})
+    why = {}
+    for name in names:
+        try:
+            why[name] = why_not(trace, name, translate=_, hosts=names)
+        except ValueError:
+            continue
+    stages = replay_stages(trace)
+    pace = record.cloud.pace
+    finished = True
+    if record.live_started_at and pace > 0:
+        from django.utils import timezone
+
+        elapsed = (timezone.now() - record.live_started_at).total_seconds()
+        finished = elapsed >= stage_seconds(pace) * len(stages)
+    return {
+        "record": {
+            "id": record.pk,
+            "attempt": record.attempt,
+            "era": trace.get("era", record.era),
+            "driver": trace.get("driver", record.driver),
+            "created_at": record.created_at.isoformat(),
+            "outcome": record.outcome,
+            "instance": {
+                "name": record.instance.name,
+                "id": str(record.instance.uuid),
+                "url": reverse("dashboard:instance", args=[record.instance.uuid]),
+            },
+        },
+        "pace": stage_seconds(pace),
+        "live": {
+            "started_at": record.live_started_at.isoformat() if record.live_started_at else None,
+            "finished": finished,
+        },
+        "request": {
+            "flavor": request.get("flavor", {}),
+            "image": request.get("image") or {},
+            "num_instances": request.get("num_instances", 1),
+        },
+        "hosts": [_host_card(h, trace.get("era", record.era)) for h in hosts],
+        "trace": _translated(trace),
+        "stages": stages,
+        "why": why,
+    }
+
+
+def _visible_record(request: HttpRequest, record_id: int) -> SchedulingRecord:
+    return get_object_or_404(
+        SchedulingRecord.objects.visible_to(request.user).select_related("instance", "cloud"), pk=record_id
+    )
+
+
+def _may_what_if(request: HttpRequest, record: SchedulingRecord) -> bool:
+    """Instructors may change one thing and rerun any decision of their clouds."""
+    return bool(record.moment) and is_instructor(request.user, record.cloud_id)
+
+
+@login_required
+@require_GET
+def decision(request: HttpRequest, record_id: int) -> HttpResponse:
+    record = _visible_record(request, record_id)
+    stream = project_stream(record.instance.project_id)
+    stage = request.GET.get("stage", "")
+    return render(
+        request,
+        "dashboard/decision.html",
+        {
+            "record": record,
+            "page": {
+                "data_url": reverse("dashboard:decision-data", args=[record.pk]),
+                "whatif_url": reverse("dashboard:decision-whatif", args=[record.pk])
+                if _may_what_if(request, record)
+                else None,
+                "streams": [stream],
+                "snapshot_seqs": current_seqs([stream]),
+                "stage_param": int(stage) if stage.isdigit() else None,
+                "flavors": [
+                    {"id": f.flavorid, "name": f.name, "vcpus": f.vcpus, "memory_mb": f.memory_mb, "root_gb": f.root_gb}
+                    for f in Flavor.objects.filter(cloud_id=record.cloud_id)
+                ],
+                "decision": decision_data(record),
+            },
+        },
+    )
+
+
+@login_required
+@require_GET
+def decision_json(request: HttpRequest, record_id: int) -> JsonResponse:
+    record = _visible_record(request, record_id)
+    stream = project_stream(record.instance.project_id)
+    return JsonResponse({**decision_data(record), "streams": current_seqs([stream])})
+
+
+def _change_from(request: HttpRequest, record: SchedulingRecord) -> dict[str, Any]:
+    """The one thing to change, from the form (values stay text: the engine names bad ones)."""
+    post = request.POST
+    kind = post.get("kind", "")
+    if kind == "host":
+        return {
+            "kind": "host",
+            "host": post.get("host", ""),
+            "field": post.get("field", ""),
+            "value": _typed(post.get("value", "")),
+        }
+    if kind == "filter":
+        return {
+            "kind": "filter",
+            "name": post.get("name", ""),
+            "enabled": post.get("enabled", "") in ("1", "true", "on", "yes"),
+        }
+    if kind == "multiplier":
+        return {"kind": "multiplier", "name": post.get("name", ""), "value": _typed(post.get("value", ""))}
+    if kind == "flavor":
+        flavor = Flavor.objects.filter(cloud_id=record.cloud_id, flavorid=post.get("flavor", "")).first()
+        if flavor is None:
+            raise ValueError(_("Choose a flavor of this cloud."))
+        return {
+            "kind": "flavor",
+            "flavor": {
+                "id": flavor.flavorid,
+                "name": flavor.name,
+                "vcpus": flavor.vcpus,
+                "memory_mb": flavor.memory_mb,
+                "root_gb": flavor.root_gb,
+                "ephemeral_gb": flavor.ephemeral_gb,
+                "swap": flavor.swap,
+                "extra_specs": dict(flavor.extra_specs),
+            },
+        }
+    if kind == "era":
+        return {"kind": "era", "era": post.get("era", "")}
+    return {"kind": kind}  # the engine says which kinds exist
+
+
+def _typed(value: str) -> Any:
+    text = value.strip()
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            continue
+    return text
+
+
+@login_required
+@require_POST
+def decision_what_if(request: HttpRequest, record_id: int) -> JsonResponse:
+    """Rerun the same request on a frozen copy of that moment with one thing changed; the live
+    cloud is not touched."""
+    record = _visible_record(request, record_id)
+    if not _may_what_if(request, record):
+        raise Http404("What-if is for the cloud's instructors.")
+    moment = moment_from_dict(record.moment or {})
+    try:
+        change = _change_from(request, record)
+        changed = what_if(moment, change)
+        label = describe_change(change, _, moment=moment)
+    except ValueError as error:
+        return JsonResponse({"ok": False, "message": str(error)}, status=400)
+    before = record.trace
+    after = rerun(changed)
+    return JsonResponse(
+        {
+            "ok": True,
+            "change": label,
+            "decision": decision_data(record, trace=after, moment=changed),
+            "compare": compare(before, after, translate=_),
+        }
+    )
+
+
+# -- history: every decision of a project, or of the whole cloud for instructors -----------------
+
+
+def _rows(records: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": r.pk,
+            "created_at": r.created_at,
+            "instance": r.instance,
+            "project": r.instance.project.name,
+            "attempt": r.attempt,
+            "era": r.era,
+            "driver": r.driver,
+            "outcome": r.get_outcome_display(),
+            "outcome_code": r.outcome,
+            "selected_host": r.selected_host,
+            "url": reverse("dashboard:decision", args=[r.pk]),
+        }
+        for r in records.select_related("instance", "instance__project").order_by("-created_at", "-id")[:MAX_LISTED]
+    ]
+
+
+@login_required
+@require_GET
+def project_decisions(request: HttpRequest) -> HttpResponse:
+    project = _project_or_404(request)
+    records = SchedulingRecord.objects.filter(instance__project=project)
+    return render(
+        request,
+        "dashboard/decisions.html",
+        {"rows": _rows(records), "scope": "project", "show_project": False, "project": project},
+    )
+
+
+@login_required
+@require_GET
+def cloud_decisions(request: HttpRequest) -> HttpResponse:
+    project = _instructor_cloud_or_404(request)
+    records = SchedulingRecord.objects.filter(cloud_id=project.cloud_id)
+    return render(
+        request,
+        "dashboard/decisions.html",
+        {"rows": _rows(records), "scope": "cloud", "show_project": True, "project": project},
+    )
+
+
+@login_required
+@require_GET
+def instance_decision(request: HttpRequest, instance_id: str) -> HttpResponse:
+    """The latest decision of an instance (from the Launch dialog and the instance page), or a
+    page that waits for the scheduler's ``scheduler.decision`` event and then opens it."""
+    instance = get_object_or_404(Instance.objects.visible_to(request.user), uuid=instance_id)
+    record = instance.scheduling_records.order_by("-attempt", "-id").first()
+    stream = project_stream(instance.project_id)
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"record": record.pk if record else None, "streams": current_seqs([stream])})
+    if record is not None:
+        return redirect("dashboard:decision", record.pk)
+    return render(
+        request,
+        "dashboard/decision_waiting.html",
+        {
+            "instance": instance,
+            "page": {
+                "instance_id": str(instance.uuid),
+                "streams": [stream],
+                "snapshot_seqs": current_seqs([stream]),
+                "self_url": request.path,
+                "decision_url": reverse("dashboard:decision", args=[0]),
+            },
+        },
+    )

@@ -1,0 +1,122 @@
+"""Decisions: history, replay data, why-not, what-if on a frozen copy, and who may see them."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from cloudlab.compute import build
+from cloudlab.compute.models import Host, SchedulingRecord
+from cloudlab.engine.scheduler import replay_stages
+from cloudlab.live.events import project_stream
+from tests.helpers import EventRecorder, wait_for
+
+
+def _client(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def decided(alice, launch, django_capture_on_commit_callbacks):
+    """alice's instance placed by the scheduler; compute-vbox full, compute-lxc disabled."""
+    Host.objects.filter(name="compute-vbox").update(memory_mb_used=12000)
+    Host.objects.filter(name="compute-lxc").update(enabled=False)
+    with django_capture_on_commit_callbacks(execute=False):
+        [instance] = launch(alice, name="vm", flavor="m1.small")
+        build.schedule_and_claim(instance.pk)
+    return SchedulingRecord.objects.get(instance=instance)
+
+
+pytestmark = pytest.mark.books_unbalanced  # the fixture fills compute-vbox by hand
+
+
+def test_the_data_shows_the_funnel_with_reasons_and_capacity(alice, decided):
+    data = _client(alice).get(reverse("dashboard:decision-data", args=[decided.pk])).json()
+    kinds = [s["kind"] for s in data["stages"]]
+    assert kinds[-2:] == ["weighing", "selected"]
+    ram = next(s for s in data["stages"] if s.get("name") == "RamFilter")
+    compute = next(s for s in data["stages"] if s.get("name") == "ComputeFilter")
+    assert ram["removed"] == ["compute-vbox"] and compute["removed"] == ["compute-lxc"]
+    cards = {h["name"]: h for h in data["hosts"]}
+    assert (
+        cards["compute-vbox"]["memory_mb_used"] == 12000 and cards["compute-vbox"]["limits"]["memory_mb"] == 8192 * 1.5
+    )
+    assert data["why"]["compute-vbox"]["outcome"] == "filtered" and data["why"]["compute-vbox"]["filter"] == "RamFilter"
+    assert "usable RAM" in data["why"]["compute-vbox"]["reason"]
+    assert data["why"]["compute-kvm2"]["outcome"] == "lost" and data["why"]["compute-kvm2"]["margin"] > 0
+    assert data["why"][decided.selected_host]["outcome"] == "chosen"
+
+
+def test_a_replay_reaches_the_same_stages_as_the_live_funnel(alice, decided):
+    data = _client(alice).get(reverse("dashboard:decision-data", args=[decided.pk])).json()
+    assert data["stages"] == replay_stages(decided.trace)
+
+
+def test_reasons_follow_the_readers_language(alice, decided):
+    url = reverse("dashboard:decision-data", args=[decided.pk])
+    zh = _client(alice).get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    reason = zh["trace"]["instances"][0]["filters"][2]["verdicts"]["compute-vbox"]["reason"]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in reason)
+
+
+def test_what_if_without_ramfilter_changes_only_its_hosts_and_not_the_cloud(ivy, decided):
+    before = list(Host.objects.order_by("name").values_list("name", "memory_mb_used", "enabled"))
+    response = _client(ivy).post(
+        reverse("dashboard:decision-whatif", args=[decided.pk]), {"kind": "filter", "name": "RamFilter", "enabled": "0"}
+    )
+    assert response.status_code == 200, response.content
+    result = response.json()
+    assert result["ok"] and result["compare"]["changed"] == ["compute-vbox"]
+    names = [s.get("name") for s in result["decision"]["stages"]]
+    assert "RamFilter" not in names
+    assert list(Host.objects.order_by("name").values_list("name", "memory_mb_used", "enabled")) == before
+    assert SchedulingRecord.objects.count() == 1
+
+
+def test_a_bad_what_if_names_the_problem(ivy, decided):
+    response = _client(ivy).post(
+        reverse("dashboard:decision-whatif", args=[decided.pk]),
+        {"kind": "host", "host": "nowhere", "field": "memory_mb", "value": "1"},
+    )
+    assert response.status_code == 400 and "nowhere" in response.json()["message"]
+
+
+def test_students_may_replay_but_not_what_if(alice, decided):
+    assert _client(alice).get(reverse("dashboard:decision", args=[decided.pk])).status_code == 200
+    response = _client(alice).post(
+        reverse("dashboard:decision-whatif", args=[decided.pk]), {"kind": "era", "era": "placement"}
+    )
+    assert response.status_code == 404
+
+
+def test_another_projects_decisions_are_not_found(bob, decided):
+    client = _client(bob)
+    assert client.get(reverse("dashboard:decision", args=[decided.pk])).status_code == 404
+    assert client.get(reverse("dashboard:decision-data", args=[decided.pk])).status_code == 404
+    assert client.get(reverse("dashboard:instance-decision", args=[decided.instance.uuid])).status_code == 404
+    assert decided.instance.name not in client.get(reverse("dashboard:decisions")).content.decode()
+
+
+def test_history_lists_the_projects_and_the_clouds_decisions(alice, ivy, decided):
+    assert f'data-record="{decided.pk}"' in _client(alice).get(reverse("dashboard:decisions")).content.decode()
+    assert f'data-record="{decided.pk}"' in _client(ivy).get(reverse("dashboard:cloud-decisions")).content.decode()
+    assert _client(alice).get(reverse("dashboard:cloud-decisions")).status_code == 404
+
+
+def test_the_instance_link_opens_its_latest_decision(alice, decided):
+    response = _client(alice).get(reverse("dashboard:instance-decision", args=[decided.instance.uuid]))
+    assert response.status_code == 302 and response["Location"].endswith(f"/project/decisions/{decided.pk}/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_publishes_the_stages_at_the_clouds_pace(demo_cloud, alice, launch, project_of, celery_worker):
+    demo_cloud.pace = 0.1
+    demo_cloud.save()
+    with EventRecorder(project_stream(project_of(alice).pk)) as recorder:
+        [instance] = launch(alice, name="watched")
+        record = wait_for(lambda: SchedulingRecord.objects.filter(instance=instance).first())
+        count = len(replay_stages(record.trace))
+        wait_for(lambda: len([m for m in recorder.messages if m["event"] == "scheduler.stage"]) == count, timeout=20)
+    stages = [m["data"]["index"] for m in recorder.messages if m["event"] == "scheduler.stage"]
+    assert stages == list(range(count))
