@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext
 
 from cloudlab.compute.models import SchedulingRecord
@@ -41,6 +42,8 @@ def summarise(record: SchedulingRecord) -> dict[str, Any]:
         )
     error = trace.get("error")
     return {
+        "id": record.pk,
+        "url": reverse("dashboard:decision", args=[record.pk]),
         "attempt": record.attempt,
         "era": record.era,
         "driver": record.driver,

@@ -40,6 +40,17 @@
     main.prepend(box);
   }
 
+  /* A notice whose text is a link (e.g. to the scheduling view of a new instance). */
+  function notifyLink(text, href) {
+    notify("", "info");
+    var box = document.querySelector("main .cl-notice");
+    var link = document.createElement("a");
+    link.href = href;
+    link.className = "alert-link cl-notice-link";
+    link.textContent = text;
+    box.prepend(link);
+  }
+
   /* "host_subset_size 1 → 2; RamFilter …": the changes an instructor made to the scheduler. */
   function describeSchedulerChange(data) {
     var parts = Object.keys(data.changes).map(function (key) {
@@ -50,6 +61,6 @@
     return interpolate(gettext("%s changed the scheduler settings: %s"), [data.by, parts.join("; ")]);
   }
 
-  window.CloudLab = { csrfToken: csrfToken, notify: notify, describeSchedulerChange: describeSchedulerChange, escapeHtml: escapeHtml, age: age, localTime: localTime,
+  window.CloudLab = { csrfToken: csrfToken, notify: notify, notifyLink: notifyLink, describeSchedulerChange: describeSchedulerChange, escapeHtml: escapeHtml, age: age, localTime: localTime,
     pageData: function () { var el = document.getElementById("page-data"); return el ? JSON.parse(el.textContent) : {}; } };
 })();

@@ -72,7 +72,8 @@
         return "<li" + (x.host === r.selected ? ' class="fw-semibold"' : "") + "><code>" + esc(x.host) + "</code> " + esc(Number(x.weight).toFixed(4)) + "</li>";
       }).join("");
       return '<div class="card mb-3 cl-scheduling" data-outcome="' + esc(r.outcome) + '"><div class="card-header small">' +
-        esc(interpolate(gettext("Attempt %s"), [r.attempt])) + " · " + esc(r.driver) + " · " + esc(r.era) + " · <strong>" + esc(r.outcome_label) + "</strong></div>" +
+        esc(interpolate(gettext("Attempt %s"), [r.attempt])) + " · " + esc(r.driver) + " · " + esc(r.era) + " · <strong>" + esc(r.outcome_label) + "</strong>" +
+        ' <a class="btn btn-sm btn-outline-primary ms-2 cl-watch" href="' + esc(r.url) + '"><i class="bi bi-play-circle"></i> ' + esc(gettext("Watch the scheduler decide")) + "</a></div>" +
         '<div class="card-body"><table class="table table-sm"><thead><tr><th>' + esc(gettext("Filter")) + "</th><th>" + esc(gettext("Hosts")) +
         "</th><th>" + esc(gettext("Removed")) + "</th></tr></thead><tbody>" + stages + "</tbody></table>" +
         (ranking ? "<h3 class=\"h6\">" + esc(gettext("Ranking (total weight)")) + '</h3><ol class="small">' + ranking + "</ol>" : "") +

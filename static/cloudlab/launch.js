@@ -114,7 +114,11 @@
       })
       .then(function (result) {
         if (!result.ok) { showError(result.field, result.message); return; }
-        result.rows.forEach(CloudLab.instancesTable.upsert);
+        result.rows.forEach(function (row) {
+          CloudLab.instancesTable.upsert(row);
+          CloudLab.notifyLink(interpolate(gettext("%s: watch the scheduler decide"), [row.name]),
+                              page.decision_url.replace("00000000-0000-0000-0000-000000000000", row.id));
+        });
         bootstrap.Modal.getOrCreateInstance(modalEl).hide();
         form.reset();
         countInput.value = 1;
