@@ -55,9 +55,8 @@ def main() -> None:
                 assert response.status_code == 200, response.status_code
                 size = len(response.content)
             times.sort()
-            print(
-                f"{count:5d}  {statistics.median(times):9.1f}  {times[int(len(times) * 0.9) - 1]:6.1f}  {size / 1024:11.0f}"
-            )
+            p90 = times[int(len(times) * 0.9) - 1]
+            print(f"{count:5d}  {statistics.median(times):9.1f}  {p90:6.1f}  {size / 1024:11.0f}")
 
 
 def _decision(count: int):  # type: ignore[no-untyped-def]
