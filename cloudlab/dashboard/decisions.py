@@ -17,10 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cloudlab.compute.decisions import stage_seconds
-from cloudlab.compute.models import Flavor, Instance, SchedulingRecord
+from cloudlab.compute.models import Flavor, Host, Instance, SchedulingRecord
 from cloudlab.engine.i18n import render as render_template
+from cloudlab.engine.resources import FlavorSize
 from cloudlab.engine.resources import limits as resource_limits
 from cloudlab.engine.scheduler import (
+    FILTERS,
     HostState,
     compare,
     describe_change,
@@ -50,11 +52,29 @@ def _translated(trace: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _disk_gb(flavor: dict[str, Any]) -> int:
+    """DISK_GB of the request's flavor, by the engine's one rule."""
+    if not flavor:
+        return 0
+    size = FlavorSize(
+        flavor.get("vcpus", 0),
+        flavor.get("memory_mb", 0),
+        flavor.get("root_gb", 0),
+        flavor.get("ephemeral_gb", 0),
+        flavor.get("swap", 0),
+    )
+    return size.disk_gb
+
+
+_ARCHITECTURES = dict(Host.Architecture.choices)
+
+
 def _host_card(host: HostState, era: str) -> dict[str, Any]:
     r = host.resources
     return {
         "name": host.name,
         "architecture": host.architecture,
+        "architecture_label": str(_ARCHITECTURES.get(host.architecture, host.architecture)),
         "hypervisor_type": host.hypervisor_type,
         "enabled": host.enabled,
         "up": host.up,
@@ -101,6 +121,7 @@ def decision_data(record: SchedulingRecord, trace: dict[str, Any] | None = None,
             "driver": trace.get("driver", record.driver),
             "created_at": record.created_at.isoformat(),
             "outcome": record.outcome,
+            "outcome_label": str(record.get_outcome_display()),
             "instance": {
                 "name": record.instance.name,
                 "id": str(record.instance.uuid),
@@ -113,7 +134,7 @@ def decision_data(record: SchedulingRecord, trace: dict[str, Any] | None = None,
             "finished": finished,
         },
         "request": {
-            "flavor": request.get("flavor", {}),
+            "flavor": {**request.get("flavor", {}), "disk_gb": _disk_gb(request.get("flavor", {}))},
             "image": request.get("image") or {},
             "num_instances": request.get("num_instances", 1),
         },
@@ -154,6 +175,7 @@ def decision(request: HttpRequest, record_id: int) -> HttpResponse:
                 "streams": [stream],
                 "snapshot_seqs": current_seqs([stream]),
                 "stage_param": int(stage) if stage.isdigit() else None,
+                "available_filters": list(FILTERS),
                 "flavors": [
                     {"id": f.flavorid, "name": f.name, "vcpus": f.vcpus, "memory_mb": f.memory_mb, "root_gb": f.root_gb}
                     for f in Flavor.objects.filter(cloud_id=record.cloud_id)

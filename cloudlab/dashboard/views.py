@@ -110,9 +110,7 @@ def instances(request: HttpRequest) -> HttpResponse:
                 "streams": [project_stream(project.pk)],
                 "snapshot_url": reverse("dashboard:instances-rows"),
                 "launch_url": reverse("dashboard:launch"),
-                "decision_url": reverse(
-                    "dashboard:instance-decision", args=["00000000-0000-0000-0000-000000000000"]
-                ),
+                "decision_url": reverse("dashboard:instance-decision", args=["00000000-0000-0000-0000-000000000000"]),
                 "detail_url": reverse("dashboard:instance", args=["00000000-0000-0000-0000-000000000000"]),
                 "show_host": instructor,
                 "show_project": False,
