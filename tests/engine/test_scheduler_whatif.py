@@ -266,7 +266,7 @@ def test_each_change_reads_as_a_short_label() -> None:
     )
     assert (
         describe_change({"kind": "flavor", "flavor": {"memory_mb": 4096}}, moment=m)
-        == "flavor m1.small (1 vCPU, 2048 MB RAM, 20 GB disk) → m1.small (1 vCPU, 4096 MB RAM, 20 GB disk)"
+        == "flavor m1.small → m1.small (1 vCPU, 4096 MB RAM, 20 GB disk)"
     )
 
 

@@ -249,7 +249,7 @@ def describe_change(change: Mapping[str, Any], translate: Translate = identity, 
             f = _new_flavor(moment.request.flavor, new_flavor)
             return say(
                 N_("flavor {old} → {name} ({vcpus} vCPU, {memory_mb} MB RAM, {root_gb} GB disk)"),
-                old=_flavor_label(moment.request.flavor),
+                old=moment.request.flavor.name,  # its sizes are in the host cards; a label would not translate
                 name=f.name,
                 vcpus=f.vcpus,
                 memory_mb=f.memory_mb,
@@ -260,10 +260,6 @@ def describe_change(change: Mapping[str, Any], translate: Translate = identity, 
     if moment is None:
         return say(N_("era → {new}"), new=change["era"])
     return say(N_("era {old} → {new}"), old=moment.config.era, new=change["era"])
-
-
-def _flavor_label(f: Flavor) -> str:
-    return f"{f.name} ({f.vcpus} vCPU, {f.memory_mb} MB RAM, {f.root_gb} GB disk)"
 
 
 def _shown(value: Any) -> Any:
