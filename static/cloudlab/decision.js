@@ -195,7 +195,7 @@
 
   /* ------------------------------------------------------------------ host cards */
 
-  function diskRequest(f) { return f.disk_gb !== undefined ? f.disk_gb : (f.root_gb || 0) + (f.ephemeral_gb || 0) + (f.swap || 0) / 1024; }
+  function diskRequest(f) { return f.disk_gb || 0; }  // DISK_GB as the engine counts it (sent by the server)
 
   var RESOURCES = [
     { key: "vcpu", label: function () { return gettext("vCPU"); }, unit: "", total: "vcpus", used: "vcpus_used", reserved: "reserved_host_cpus", limit: "vcpus", req: function (f) { return f.vcpus || 0; } },
