@@ -88,3 +88,22 @@ def test_a_replay_link_opens_the_same_stage(browser, live_server_url, demo_cloud
     assert page.locator(".cl-stage.active").get_attribute("data-index") == "2"
     assert "stage=2" in page.locator("#stage-link").input_value()
     context.close()
+
+
+def test_an_instructor_reruns_a_decision_without_ramfilter(browser, live_server_url, demo_cloud, alice, launch):
+    Host.objects.filter(name="compute-vbox").update(memory_mb_used=12000)  # RamFilter removes it
+    record = _decide(launch, alice)
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    _log_in(page, live_server_url, "ivy")
+    page.goto(f"{live_server_url}/project/decisions/{record.pk}/")
+    form = page.locator("#whatif-form")
+    form.locator("[name=kind]").select_option("filter")
+    form.locator("[name=name]").select_option("RamFilter")
+    form.locator("[name=enabled]").select_option("false")
+    form.locator("button[type=submit]").click()
+    page.locator("#whatif-compare .cl-compare-row[data-changed=true]").first.wait_for(timeout=10000)
+    changed = page.locator("#whatif-compare .cl-compare-row[data-changed=true]")
+    assert changed.count() == 1 and changed.get_attribute("data-host") == "compute-vbox"
+    assert Host.objects.get(name="compute-vbox").memory_mb_used == 12000  # the live cloud is unchanged
+    context.close()
