@@ -137,10 +137,7 @@
   /* ------------------------------------------------------------------ header and strip */
 
   function outcomeLabel(record) {
-    if (record.outcome_label) return record.outcome_label;
-    var labels = { claimed: gettext("placed and claimed"), claim_failed: gettext("the chosen host filled meanwhile: rescheduled"),
-                   NoValidHost: gettext("no valid host"), MaxRetriesExceeded: gettext("out of attempts") };
-    return labels[record.outcome] || record.outcome || "";
+    return record.outcome_label || record.outcome || "";  // the model's label, translated by the server
   }
 
   function renderHeader(d) {
