@@ -10,9 +10,12 @@ import copy
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -92,8 +95,32 @@ def _host_card(host: HostState, era: str) -> dict[str, Any]:
 
 
 def decision_data(record: SchedulingRecord, trace: dict[str, Any] | None = None, moment: Any = None) -> dict[str, Any]:
-    """What the scheduling view shows for one decision (or a what-if rerun of it)."""
-    trace = trace if trace is not None else record.trace
+    """What the scheduling view shows for one decision (or a what-if rerun of it). A stored
+    decision never changes, so its heavy part (hosts, stages, why-not per host, translated
+    trace) is cached per language; only its live state is computed each time."""
+    if trace is None and moment is None:
+        key = f"cloudlab:decision:{record.pk}:{get_language()}"
+        data = cache.get(key)
+        if data is None:
+            data = _decision_data(record, record.trace, None)
+            cache.set(key, data, DECISION_CACHE_SECONDS)
+        return {**data, "live": _live(record, len(data["stages"]))}
+    return _decision_data(record, trace if trace is not None else record.trace, moment)
+
+
+DECISION_CACHE_SECONDS = 600
+
+
+def _live(record: SchedulingRecord, stage_count: int) -> dict[str, Any]:
+    pace = record.cloud.pace
+    finished = True
+    if record.live_started_at and pace > 0:
+        elapsed = (timezone.now() - record.live_started_at).total_seconds()
+        finished = elapsed >= stage_seconds(pace) * stage_count
+    return {"started_at": record.live_started_at.isoformat() if record.live_started_at else None, "finished": finished}
+
+
+def _decision_data(record: SchedulingRecord, trace: dict[str, Any], moment: Any) -> dict[str, Any]:
     if moment is None and record.moment:
         moment = moment_from_dict(record.moment)
     hosts = list(moment.hosts) if moment is not None else []
@@ -106,13 +133,6 @@ def decision_data(record: SchedulingRecord, trace: dict[str, Any] | None = None,
         except ValueError:
             continue
     stages = replay_stages(trace)
-    pace = record.cloud.pace
-    finished = True
-    if record.live_started_at and pace > 0:
-        from django.utils import timezone
-
-        elapsed = (timezone.now() - record.live_started_at).total_seconds()
-        finished = elapsed >= stage_seconds(pace) * len(stages)
     return {
         "record": {
             "id": record.pk,
@@ -128,11 +148,8 @@ def decision_data(record: SchedulingRecord, trace: dict[str, Any] | None = None,
                 "url": reverse("dashboard:instance", args=[record.instance.uuid]),
             },
         },
-        "pace": stage_seconds(pace),
-        "live": {
-            "started_at": record.live_started_at.isoformat() if record.live_started_at else None,
-            "finished": finished,
-        },
+        "pace": stage_seconds(record.cloud.pace),
+        "live": _live(record, len(stages)),
         "request": {
             "flavor": {**request.get("flavor", {}), "disk_gb": _disk_gb(request.get("flavor", {}))},
             "image": request.get("image") or {},
