@@ -6,7 +6,7 @@ import pytest
 from cloudlab.compute.instance_actions import do_instance_action
 from cloudlab.compute.models import Host, Image, Instance, Migration
 from cloudlab.engine import lifecycle
-from cloudlab.live.events import project_stream
+from cloudlab.live.events import current_seqs, project_stream
 from tests.helpers import EventRecorder, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,6 +33,8 @@ def _act(user, instance, action, **params):
 def _run(user, instance, action, final_vm_state, **params):
     stream = project_stream(instance.project_id)
     with EventRecorder(stream) as recorder:
+        # An earlier step's event may still be on its way: count only what this action sends.
+        [seq_before] = current_seqs([stream]).values()
         _act(user, instance, action, **params)
         fresh = _settled(instance, final_vm_state)
         wait_for(
@@ -43,7 +45,7 @@ def _run(user, instance, action, final_vm_state, **params):
             ),
             timeout=10,
         )
-    rows = [m for m in recorder.messages if m["event"].startswith("instance.")]  # not scheduler.* events
+    rows = [m for m in recorder.messages if m["event"].startswith("instance.") and m["seq"] > seq_before]
     states = [(m["data"]["vm_state"], m["data"]["task_state"], m["data"]["power_state"]) for m in rows]
     return fresh, states
 
