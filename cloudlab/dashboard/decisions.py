@@ -99,7 +99,8 @@ def decision_data(record: SchedulingRecord, trace: dict[str, Any] | None = None,
     decision never changes, so its heavy part (hosts, stages, why-not per host, translated
     trace) is cached per language; only its live state is computed each time."""
     if trace is None and moment is None:
-        key = f"cloudlab:decision:{record.pk}:{get_language()}"
+        # The creation time too: a key must never outlive its row (a reset database reuses ids).
+        key = f"cloudlab:decision:{record.pk}:{record.created_at.timestamp()}:{get_language()}"
         data = cache.get(key)
         if data is None:
             data = _decision_data(record, record.trace, None)
