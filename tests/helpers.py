@@ -61,3 +61,12 @@ class EventRecorder:
                 await layer.group_discard(self.stream, channel)
 
         asyncio.run(listen())
+
+
+def log_in(page: Any, url: str, username: str) -> None:
+    """Log a demo user in through the login form, as a student or instructor would."""
+    page.goto(f"{url}/auth/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "cloudlab-demo")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#instances-table")

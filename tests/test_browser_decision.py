@@ -5,16 +5,9 @@ import pytest
 
 from cloudlab.compute import build
 from cloudlab.compute.models import Host, SchedulingRecord
+from tests.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.books_unbalanced]
-
-
-def _log_in(page, url, username):
-    page.goto(f"{url}/auth/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "cloudlab-demo")
-    page.click("button[type=submit]")
-    page.wait_for_selector("#instances-table")
 
 
 def _decide(launch, alice, flavor="m1.small"):
@@ -40,7 +33,7 @@ def test_the_funnel_shows_ramfilter_and_computefilter_removing_hosts(
     record = _decide(launch, alice)
     context = browser.new_context(locale="en-US")
     page = context.new_page()
-    _log_in(page, live_server_url, "alice")
+    log_in(page, live_server_url, "alice")
     page.goto(f"{live_server_url}/project/decisions/{record.pk}/")
     _last_stage(page)
     for full in ("compute-vbox", "compute-lxc"):
@@ -68,7 +61,7 @@ def test_no_valid_host_names_the_emptying_filter_and_every_hosts_reason(
     record = _decide(launch, alice)
     context = browser.new_context(locale="en-US")
     page = context.new_page()
-    _log_in(page, live_server_url, "alice")
+    log_in(page, live_server_url, "alice")
     page.goto(f"{live_server_url}/project/decisions/{record.pk}/")
     _last_stage(page)
     panel = page.locator("#nvh-panel")
@@ -82,7 +75,7 @@ def test_a_replay_link_opens_the_same_stage(browser, live_server_url, demo_cloud
     record = _decide(launch, alice)
     context = browser.new_context(locale="en-US")
     page = context.new_page()
-    _log_in(page, live_server_url, "alice")
+    log_in(page, live_server_url, "alice")
     page.goto(f"{live_server_url}/project/decisions/{record.pk}/?stage=2")
     page.wait_for_selector("body[data-stage-index='2']")
     assert page.locator(".cl-stage.active").get_attribute("data-index") == "2"
@@ -95,7 +88,7 @@ def test_an_instructor_reruns_a_decision_without_ramfilter(browser, live_server_
     record = _decide(launch, alice)
     context = browser.new_context(locale="en-US")
     page = context.new_page()
-    _log_in(page, live_server_url, "ivy")
+    log_in(page, live_server_url, "ivy")
     page.goto(f"{live_server_url}/project/decisions/{record.pk}/")
     form = page.locator("#whatif-form")
     form.locator("[name=kind]").select_option("filter")

@@ -3,15 +3,9 @@ from Build to Active/Running without a reload. The page follows the browser's la
 
 import pytest
 
+from tests.helpers import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _log_in(page, url, username):
-    page.goto(f"{url}/auth/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "cloudlab-demo")
-    page.click("button[type=submit]")
-    page.wait_for_selector("#instances-table")
 
 
 def test_a_student_launches_and_watches_the_row_reach_active(browser, live_server_url, celery_worker, demo_cloud):
@@ -19,7 +13,7 @@ def test_a_student_launches_and_watches_the_row_reach_active(browser, live_serve
     demo_cloud.save()
     context = browser.new_context(locale="en-US")
     page = context.new_page()
-    _log_in(page, live_server_url, "alice")
+    log_in(page, live_server_url, "alice")
     page.wait_for_selector("#live-indicator[data-state=live]")
     navigations = []
     page.on("framenavigated", lambda frame: navigations.append(frame.url))
@@ -44,7 +38,7 @@ def test_a_student_launches_and_watches_the_row_reach_active(browser, live_serve
 def test_greyed_out_flavors_say_why(browser, live_server_url, demo_cloud):
     context = browser.new_context(locale="en-US")
     page = context.new_page()
-    _log_in(page, live_server_url, "alice")
+    log_in(page, live_server_url, "alice")
     page.click("#launch-button")
     page.select_option("#launch-image", label="ubuntu (660 MB)")
     nano = page.locator("#launch-flavors tr[data-flavor='m1.nano']")
@@ -60,7 +54,7 @@ def test_the_page_is_chinese_when_the_browser_asks_for_it(browser, live_server_u
     page.goto(f"{live_server_url}/auth/login/")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     assert page.locator("h1").inner_text() == "登录"
-    _log_in(page, live_server_url, "alice")
+    log_in(page, live_server_url, "alice")
     assert page.locator("h1").inner_text() == "实例"
     assert page.locator("#launch-button").inner_text().strip() == "启动实例"
     context.close()
@@ -69,7 +63,7 @@ def test_the_page_is_chinese_when_the_browser_asks_for_it(browser, live_server_u
 def test_the_language_switcher_changes_the_page(browser, live_server_url, demo_cloud):
     context = browser.new_context(locale="en-US")
     page = context.new_page()
-    _log_in(page, live_server_url, "alice")
+    log_in(page, live_server_url, "alice")
     assert page.locator("h1").inner_text() == "Instances"
     page.select_option("#language-picker", "zh-hans")  # the form posts itself; the page comes back in Chinese
     page.locator("h1", has_text="实例").wait_for(timeout=15000)

@@ -4,17 +4,9 @@ resize-confirm from the row menus, watching the cells change live; illegal actio
 import pytest
 
 from cloudlab.compute.models import Instance
-from tests.helpers import wait_for
+from tests.helpers import log_in, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _log_in(page, url, username):
-    page.goto(f"{url}/auth/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "cloudlab-demo")
-    page.click("button[type=submit]")
-    page.wait_for_selector("#instances-table")
 
 
 def _menu(row, action):
@@ -38,7 +30,7 @@ def test_stop_start_reboot_and_resize_from_the_rows(browser, live_server_url, ce
     demo_cloud.save()
     context = browser.new_context(locale="en-US")
     page = context.new_page()
-    _log_in(page, live_server_url, "alice")
+    log_in(page, live_server_url, "alice")
     page.wait_for_selector("#live-indicator[data-state=live]")
     row = page.locator("#instances-table tbody tr", has_text="vm")
     row.locator("[data-status=ACTIVE]").wait_for()
@@ -76,7 +68,7 @@ def test_the_state_diagram_follows_the_instance(browser, live_server_url, celery
     wait_for(lambda: Instance.objects.get(pk=instance.pk).vm_state == "active")
     context = browser.new_context(locale="en-US")
     page = context.new_page()
-    _log_in(page, live_server_url, "alice")
+    log_in(page, live_server_url, "alice")
     page.goto(f"{live_server_url}/project/instances/{instance.uuid}/")
     page.click("#tab-lifecycle-button")
     page.locator("#state-diagram .cl-node-current[data-state=active]").wait_for()

@@ -141,12 +141,18 @@ def _find(queryset: models.QuerySet[Any], field: str, value: Any) -> Any:
     """The row whose ``field`` is ``value`` in ``queryset``, or None (a malformed id is not found)."""
     if not isinstance(value, str) or not value:
         return None
-    if field == "uuid":
-        try:
-            uuid.UUID(value)
-        except ValueError:
-            return None
+    if field == "uuid" and not is_uuid(value):
+        return None
     return queryset.filter(**{field: value}).first()
+
+
+def is_uuid(value: Any) -> bool:
+    """Whether ``value`` spells a UUID (anything else is simply "not found", never a 500)."""
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 def do_launch(user: AbstractBaseUser, request: LaunchRequest) -> list[Instance]:
@@ -189,10 +195,6 @@ def publish_instance(instance: Instance, event: str = "instance.updated") -> Non
     """Tell the project's members and the cloud's instructors, after commit, how the row reads now."""
     publish_on_commit(project_stream(instance.project_id), event, instance_row(instance, for_instructor=False))
     publish_on_commit(cloud_stream(instance.cloud_id), event, instance_row(instance, for_instructor=True))
-
-
-def can_see_hosts(user: AbstractBaseUser, cloud_id: int) -> bool:
-    return is_instructor(user, cloud_id)
 
 
 # -- the cloud's scheduler settings ---------------------------------------------------------------

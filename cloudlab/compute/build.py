@@ -14,10 +14,11 @@ from django.utils import timezone
 
 from cloudlab.engine import lifecycle
 from cloudlab.engine.lifecycle import BUILD_STEPS, TaskState, VmState
-from cloudlab.engine.resources import Shortfall, claim_shortfalls
+from cloudlab.engine.resources import Shortfall
 from cloudlab.engine.scheduler import max_retries_exceeded
 
 from .actions import publish_instance
+from .claims import finish_open_events, release, try_claim
 from .decisions import start_live_replay
 from .models import Cloud, Host, Instance, InstanceAction, InstanceActionEvent, SchedulingRecord
 from .scheduling import decide, scheduler_config
@@ -45,17 +46,13 @@ def _create_action(instance: Instance) -> InstanceAction:
     return action
 
 
-def _finish_open_events(action: InstanceAction, result: str, details: str = "") -> None:
-    action.events.filter(finish_time__isnull=True).update(finish_time=timezone.now(), result=result, details=details)
-
-
 def _fail(instance: Instance, action: InstanceAction, message: str, event: str) -> None:
     now = timezone.now()
     instance.vm_state = VmState.ERROR
     instance.task_state = None
     instance.fault = {"code": 500, "message": message, "created": now.isoformat()}
     instance.save(update_fields=["vm_state", "task_state", "fault", "updated_at"])
-    _finish_open_events(action, InstanceActionEvent.Result.ERROR, message)
+    finish_open_events(action, InstanceActionEvent.Result.ERROR, message)
     if not action.events.filter(event=event).exists():
         InstanceActionEvent.objects.create(
             action=action,
@@ -124,16 +121,11 @@ def schedule_and_claim(instance_id: int) -> None:
         candidates = [trace["selected_hosts"][0], *trace.get("alternates", [])]
         chosen = None
         for name in candidates:
-            host = Host.objects.select_for_update().select_related("cloud").get(cloud=instance.cloud, name=name)
-            resources = host.resources()
-            shortfalls = claim_shortfalls(resources, instance.flavor.size, instance.cloud.era)  # type: ignore[arg-type]
-            if shortfalls:
-                record.detail += _shortfall_text(name, shortfalls)
-                continue
-            host.set_usage(resources.consume(instance.flavor.size))
-            host.save(update_fields=["vcpus_used", "memory_mb_used", "local_gb_used"])
-            chosen = host
-            break
+            host_id = Host.objects.only("pk").get(cloud=instance.cloud, name=name).pk
+            chosen, shortfalls = try_claim(host_id, instance.flavor, instance.cloud.era)
+            if chosen is not None:
+                break
+            record.detail += _shortfall_text(name, shortfalls)
         if chosen is None:
             # ComputeResourcesUnavailable: another claim won the race. Nova reschedules.
             record.selected_host = candidates[0]
@@ -149,7 +141,7 @@ def schedule_and_claim(instance_id: int) -> None:
         record.outcome = SchedulingRecord.Outcome.CLAIMED
         record.save()
         funnel_seconds = start_live_replay(record)
-        _finish_open_events(action, InstanceActionEvent.Result.SUCCESS)
+        finish_open_events(action, InstanceActionEvent.Result.SUCCESS)
         instance.host = chosen
         instance.node = chosen.name
         instance.availability_zone = chosen.availability_zone
@@ -178,7 +170,7 @@ def _phase_seconds(instance: Instance, step: lifecycle.Step) -> float:
 
 
 def _apply_step(instance: Instance, action: InstanceAction, step: lifecycle.Step) -> None:
-    _finish_open_events(action, InstanceActionEvent.Result.SUCCESS)
+    finish_open_events(action, InstanceActionEvent.Result.SUCCESS)
     instance.vm_state = step.vm_state
     instance.task_state = step.task_state
     instance.power_state = step.power_state
@@ -234,8 +226,6 @@ def _allocate_fixed_ip(cloud: Cloud) -> str | None:
 def _release_claim(instance: Instance) -> None:
     if instance.host is None:
         return
-    host = Host.objects.select_for_update().select_related("cloud").get(pk=instance.host.pk)
-    host.set_usage(host.resources().release(instance.flavor.size))
-    host.save(update_fields=["vcpus_used", "memory_mb_used", "local_gb_used"])
+    release(instance.host.pk, instance.flavor)
     instance.host = None
     instance.node = ""

@@ -18,10 +18,18 @@ from django.utils.translation import gettext as _
 
 from cloudlab.engine import lifecycle
 from cloudlab.engine.launch import MAX_NAME_LENGTH, QuotaSet, flavor_image_problems, quota_problems
-from cloudlab.engine.resources import claim_shortfalls
 from cloudlab.identity.models import is_instructor
 
-from .actions import ActionError, image_requirements, publish_instance, quota_limits, quota_usage, render_problems
+from .actions import (
+    ActionError,
+    image_requirements,
+    is_uuid,
+    publish_instance,
+    quota_limits,
+    quota_usage,
+    render_problems,
+)
+from .claims import finish_open_events, release, try_claim
 from .decisions import start_live_replay
 from .models import Flavor, Host, Image, Instance, InstanceAction, InstanceActionEvent, Migration, SchedulingRecord
 from .rows import gate_state
@@ -84,7 +92,7 @@ def _check_params(user: AbstractBaseUser, instance: Instance, action: str, raw: 
         params["flavor"] = flavor.flavorid
     elif action == "rebuild":
         image_id = raw.get("image") or str(instance.image.uuid)
-        image = Image.objects.filter(cloud=instance.cloud, uuid=image_id).first() if _is_uuid(image_id) else None
+        image = Image.objects.filter(cloud=instance.cloud, uuid=image_id).first() if is_uuid(image_id) else None
         if image is None or (image.owner_id not in (None, instance.project_id)):
             raise ActionError(_("Select an image of this cloud to rebuild from."), "image")
         problems = flavor_image_problems(instance.flavor.name, instance.flavor.size, image_requirements(image))
@@ -103,16 +111,6 @@ def _check_params(user: AbstractBaseUser, instance: Instance, action: str, raw: 
 
 def _without_instances(usage: QuotaSet) -> QuotaSet:
     return QuotaSet(instances=0, cores=usage.cores, ram=usage.ram)
-
-
-def _is_uuid(value: Any) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
 
 
 @dataclass(frozen=True)
@@ -234,7 +232,7 @@ def apply_step(instance_id: int, action_id: int, index: int) -> None:
         if instance.task_state != step.expect_task_state:
             return
         if step.event:  # a new phase of the action log starts; the previous one is done
-            _finish_open_events(record, InstanceActionEvent.Result.SUCCESS)
+            finish_open_events(record, InstanceActionEvent.Result.SUCCESS)
             InstanceActionEvent.objects.create(
                 action=record,
                 event=step.event,
@@ -254,16 +252,12 @@ def apply_step(instance_id: int, action_id: int, index: int) -> None:
         record.context = {**record.context, "step": index + 1}
         last = index + 1 >= len(plan.steps)
         if last:
-            _finish_open_events(record, InstanceActionEvent.Result.SUCCESS)
+            finish_open_events(record, InstanceActionEvent.Result.SUCCESS)
             record.finish_time = timezone.now()
         record.save(update_fields=["context", "finish_time"])
         publish_instance(instance)
         if not last:
             enqueue_action_step(instance.pk, record.pk, index + 1, _delay(instance, step))
-
-
-def _finish_open_events(record: InstanceAction, result: str, details: str = "") -> None:
-    record.events.filter(finish_time__isnull=True).update(finish_time=timezone.now(), result=result, details=details)
 
 
 def _abort(instance: Instance, record: InstanceAction, plan: lifecycle.Plan, message: str) -> None:
@@ -279,7 +273,7 @@ def _abort(instance: Instance, record: InstanceAction, plan: lifecycle.Plan, mes
         instance.task_state = None
     instance.fault = {"code": 500, "message": message, "created": now.isoformat()}
     instance.save()
-    _finish_open_events(record, InstanceActionEvent.Result.ERROR, message)
+    finish_open_events(record, InstanceActionEvent.Result.ERROR, message)
     record.finish_time = now
     record.message = "Error"
     record.save(update_fields=["finish_time", "message"])
@@ -287,26 +281,6 @@ def _abort(instance: Instance, record: InstanceAction, plan: lifecycle.Plan, mes
 
 
 # -- the effects: what happens to hosts and images at a step ------------------------------------
-
-
-def _lock_host(host_id: int) -> Host:
-    return Host.objects.select_for_update().select_related("cloud").get(pk=host_id)
-
-
-def _claim(host_id: int, flavor: Flavor, era: str) -> Host | None:
-    host = _lock_host(host_id)
-    resources = host.resources()
-    if claim_shortfalls(resources, flavor.size, era):  # type: ignore[arg-type]
-        return None
-    host.set_usage(resources.consume(flavor.size))
-    host.save(update_fields=["vcpus_used", "memory_mb_used", "local_gb_used"])
-    return host
-
-
-def _release(host_id: int, flavor: Flavor) -> None:
-    host = _lock_host(host_id)
-    host.set_usage(host.resources().release(flavor.size))
-    host.save(update_fields=["vcpus_used", "memory_mb_used", "local_gb_used"])
 
 
 def _schedule(instance: Instance, record: InstanceAction, flavor: Flavor, *, exclude: str | None) -> Host:
@@ -334,7 +308,7 @@ def _schedule(instance: Instance, record: InstanceAction, flavor: Flavor, *, exc
     ordered = [trace["selected_hosts"][0], *[h for h in ranking if h != trace["selected_hosts"][0]]]
     for name in ordered:
         host_row = Host.objects.get(cloud=instance.cloud, name=name)
-        claimed = _claim(host_row.pk, flavor, instance.cloud.era)
+        claimed, _shortfalls = try_claim(host_row.pk, flavor, instance.cloud.era)
         if claimed is not None:
             scheduling.selected_host = name
             scheduling.outcome = SchedulingRecord.Outcome.CLAIMED
@@ -399,7 +373,7 @@ def effect_release_source(instance: Instance, record: InstanceAction) -> None:
     move = _current_move(instance)
     if move is None:
         return
-    _release(move.source_host_id, move.old_flavor)
+    release(move.source_host_id, move.old_flavor)
     move.status = (
         Migration.Status.CONFIRMED
         if move.kind in (Migration.Kind.RESIZE, Migration.Kind.MIGRATION)
@@ -413,7 +387,7 @@ def effect_release_destination(instance: Instance, record: InstanceAction) -> No
     if move is None:
         return
     if move.dest_host_id is not None:
-        _release(move.dest_host_id, move.new_flavor)
+        release(move.dest_host_id, move.new_flavor)
     instance.host = move.source_host
     instance.node = move.source_host.name
     instance.availability_zone = move.source_host.availability_zone
@@ -425,13 +399,13 @@ def effect_release_destination(instance: Instance, record: InstanceAction) -> No
 def effect_release_host(instance: Instance, record: InstanceAction) -> None:
     # An instance holds its flavor on its host exactly while it has one (see compute/audit.py).
     if instance.host_id is not None:
-        _release(instance.host_id, instance.flavor)
+        release(instance.host_id, instance.flavor)
     move = _current_move(instance)
     if move is not None:  # deleting in the middle of a move frees the other side too
         other = move.dest_host_id if move.source_host_id == instance.host_id else move.source_host_id
         held = move.new_flavor if other == move.dest_host_id else move.old_flavor
         if other is not None:
-            _release(other, held)
+            release(other, held)
         move.status = Migration.Status.ERROR
         move.save(update_fields=["status", "updated_at"])
     instance.host = None

@@ -21,11 +21,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cloudlab.compute.decisions import stage_seconds
 from cloudlab.compute.models import Flavor, Host, Instance, SchedulingRecord
-from cloudlab.engine.i18n import render as render_template
 from cloudlab.engine.resources import FlavorSize
 from cloudlab.engine.resources import limits as resource_limits
 from cloudlab.engine.scheduler import (
     FILTERS,
+    WEIGHERS,
     HostState,
     compare,
     describe_change,
@@ -38,20 +38,20 @@ from cloudlab.engine.scheduler import (
 from cloudlab.identity.models import is_instructor
 from cloudlab.live.events import current_seqs, project_stream
 
+from .traces import verdict_reason
+from .values import typed
 from .views import _instructor_cloud_or_404, _project_or_404
 
 MAX_LISTED = 500
 
 
 def _translated(trace: dict[str, Any]) -> dict[str, Any]:
-    """The trace with every sentence rendered again in the reader's language (the trace keeps
-    each verdict's English template and numbers)."""
+    """The trace with every verdict's sentence rendered again in the reader's language."""
     out = copy.deepcopy(trace)
     for decision in out.get("instances", []):
         for stage in decision.get("filters", []):
             for verdict in stage.get("verdicts", {}).values():
-                if verdict.get("message"):
-                    verdict["reason"] = render_template(verdict["message"], verdict.get("numbers", {}), _)
+                verdict["reason"] = verdict_reason(verdict)
     return out
 
 
@@ -194,6 +194,7 @@ def decision(request: HttpRequest, record_id: int) -> HttpResponse:
                 "snapshot_seqs": current_seqs([stream]),
                 "stage_param": int(stage) if stage.isdigit() else None,
                 "available_filters": list(FILTERS),
+                "multiplier_options": {name: weigher.multiplier_option for name, weigher in WEIGHERS.items()},
                 "flavors": [
                     {"id": f.flavorid, "name": f.name, "vcpus": f.vcpus, "memory_mb": f.memory_mb, "root_gb": f.root_gb}
                     for f in Flavor.objects.filter(cloud_id=record.cloud_id)
@@ -221,7 +222,7 @@ def _change_from(request: HttpRequest, record: SchedulingRecord) -> dict[str, An
             "kind": "host",
             "host": post.get("host", ""),
             "field": post.get("field", ""),
-            "value": _typed(post.get("value", "")),
+            "value": typed(post.get("value", ""), booleans=True),
         }
     if kind == "filter":
         return {
@@ -230,7 +231,11 @@ def _change_from(request: HttpRequest, record: SchedulingRecord) -> dict[str, An
             "enabled": post.get("enabled", "") in ("1", "true", "on", "yes"),
         }
     if kind == "multiplier":
-        return {"kind": "multiplier", "name": post.get("name", ""), "value": _typed(post.get("value", ""))}
+        return {
+            "kind": "multiplier",
+            "name": post.get("name", ""),
+            "value": typed(post.get("value", ""), booleans=True),
+        }
     if kind == "flavor":
         flavor = Flavor.objects.filter(cloud_id=record.cloud_id, flavorid=post.get("flavor", "")).first()
         if flavor is None:
@@ -251,18 +256,6 @@ def _change_from(request: HttpRequest, record: SchedulingRecord) -> dict[str, An
     if kind == "era":
         return {"kind": "era", "era": post.get("era", "")}
     return {"kind": kind}  # the engine says which kinds exist
-
-
-def _typed(value: str) -> Any:
-    text = value.strip()
-    if text.lower() in ("true", "false"):
-        return text.lower() == "true"
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            continue
-    return text
 
 
 @login_required

@@ -22,19 +22,11 @@ from cloudlab.compute.models import Cloud, Host, Image
 from cloudlab.compute.scheduling import scheduler_config
 from cloudlab.engine.scheduler import FILTERS, WEIGHERS, ScenarioError, parse_scheduler_config
 
+from .values import typed
 from .views import _instructor_cloud_or_404
 
-MULTIPLIERS = [
-    "ram_weight_multiplier",
-    "cpu_weight_multiplier",
-    "disk_weight_multiplier",
-    "io_ops_weight_multiplier",
-    "num_instances_weight_multiplier",
-    "build_failure_weight_multiplier",
-    "hypervisor_version_weight_multiplier",
-    "soft_affinity_weight_multiplier",
-    "soft_anti_affinity_weight_multiplier",
-]
+#: The nova.conf multiplier of every weigher, as the engine names it.
+MULTIPLIERS = [weigher.multiplier_option for weigher in WEIGHERS.values()]
 INTEGERS = ["host_subset_size", "max_attempts", "max_instances_per_host", "max_io_ops_per_host", "max_cores", "seed"]
 RATIOS = ["cpu_allocation_ratio", "ram_allocation_ratio", "disk_allocation_ratio"]
 
@@ -128,7 +120,7 @@ class SchedulerForm(forms.Form):
             "image_properties_default_architecture": scheduler_config(self.cloud).image_properties_default_architecture,
         }
         for name in [*MULTIPLIERS, *INTEGERS]:
-            section[name] = _number(data.get(name))
+            section[name] = typed(data.get(name))
         try:
             self.config = parse_scheduler_config(
                 section,
@@ -161,17 +153,6 @@ class SchedulerForm(forms.Form):
         if field == "enabled_filters":
             field = None  # the filter table has no single field; show it above the form
         self.add_error(field if field in self.fields else None, problem)
-
-
-def _number(value: Any) -> Any:
-    """'2' → 2, '-1.5' → -1.5; anything else is passed on for the engine to reject by name."""
-    text = (value or "").strip()
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            continue
-    return text
 
 
 def _show_number(value: Any) -> str:

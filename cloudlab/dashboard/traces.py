@@ -15,7 +15,10 @@ from cloudlab.compute.models import SchedulingRecord
 from cloudlab.engine.i18n import render
 
 
-def _reason(verdict: dict[str, Any]) -> str:
+def verdict_reason(verdict: dict[str, Any]) -> str:
+    """A filter verdict's sentence in the reader's language: the trace keeps the English template
+    and the numbers, so a decision recorded while one student watched in English reads in Chinese
+    for the next."""
     if verdict.get("message"):
         return render(verdict["message"], verdict.get("numbers", {}), gettext)
     return str(verdict.get("reason", ""))
@@ -34,7 +37,7 @@ def summarise(record: SchedulingRecord) -> dict[str, Any]:
                 "hosts_in": stage.get("hosts_in"),
                 "hosts_out": stage.get("hosts_out"),
                 "rejected": [
-                    {"host": host, "reason": _reason(verdict)}
+                    {"host": host, "reason": verdict_reason(verdict)}
                     for host, verdict in stage.get("verdicts", {}).items()
                     if not verdict.get("passed")
                 ],

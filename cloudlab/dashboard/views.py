@@ -201,7 +201,7 @@ def batch_action(request: HttpRequest) -> JsonResponse:
     for instance_id in ids:
         instance = (
             Instance.objects.visible_to(request.user).for_table().filter(uuid=instance_id).first()
-            if _is_uuid(instance_id)
+            if actions.is_uuid(instance_id)
             else None
         )
         if instance is None:
@@ -209,16 +209,6 @@ def batch_action(request: HttpRequest) -> JsonResponse:
             continue
         results.append(_run_action(request, instance, action)[1])
     return JsonResponse({"ok": all(r["ok"] for r in results), "results": results})
-
-
-def _is_uuid(value: str) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 # -- instance detail ----------------------------------------------------------------------------

@@ -14,14 +14,8 @@
   var esc = CloudLab.escapeHtml;
   var reduceMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
-  /* Weigher class → the nova.conf option the what-if form changes. */
-  var MULTIPLIER_OPTIONS = {
-    RAMWeigher: "ram_weight_multiplier", CPUWeigher: "cpu_weight_multiplier", DiskWeigher: "disk_weight_multiplier",
-    IoOpsWeigher: "io_ops_weight_multiplier", NumInstancesWeigher: "num_instances_weight_multiplier",
-    BuildFailureWeigher: "build_failure_weight_multiplier", ServerGroupSoftAffinityWeigher: "soft_affinity_weight_multiplier",
-    ServerGroupSoftAntiAffinityWeigher: "soft_anti_affinity_weight_multiplier",
-    HypervisorVersionWeigher: "hypervisor_version_weight_multiplier",
-  };
+  /* Weigher class → the nova.conf option the what-if form changes (the engine's names). */
+  var MULTIPLIER_OPTIONS = page.multiplier_options || {};
   var PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#8c6d1f", "#6c757d", "#000000"];  // Okabe–Ito: tells apart without colour vision
   var CHART_TOP = 25;       // the chart shows the best hosts; the table lists them all
   var COMPACT_FROM = 40;    // smaller cards from this many hosts on
