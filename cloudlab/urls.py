@@ -3,10 +3,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog, set_language
 
-from cloudlab.dashboard import views as dashboard_views
+from cloudlab.dashboard import project_picker
 
 urlpatterns = [
-    path("", dashboard_views.home, name="home"),
+    path("", project_picker.home, name="home"),
     path("auth/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("auth/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -22,13 +22,12 @@ from cloudlab.engine.launch import (
     instance_names,
     quota_problems,
 )
-from cloudlab.engine.resources import limits as resource_limits
 from cloudlab.engine.scheduler import SchedulerConfig
 from cloudlab.identity.models import Project, Quota, is_instructor
 from cloudlab.live.events import cloud_stream, project_stream, publish_on_commit
 
 from .models import Cloud, Flavor, Host, Image, Instance, InstanceAction
-from .rows import instance_row
+from .rows import host_row, instance_row
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -234,40 +233,6 @@ def do_update_scheduler(
 
 HOST_ACTIONS = ("disable", "enable", "mark_down", "bring_up")
 MAX_DISABLED_REASON = 255
-
-
-def host_row(host: Host) -> dict[str, Any]:
-    """A compute host as Admin → Hypervisors shows it: capacity, usage, limits after the ratios."""
-    resources = host.resources()
-    limits = resource_limits(resources, host.cloud.era)  # type: ignore[arg-type]
-    return {
-        "name": host.name,
-        "hypervisor_type": host.hypervisor_type,
-        "hypervisor_version": host.hypervisor_version,
-        "architecture": host.architecture,
-        "architecture_label": str(host.get_architecture_display()),
-        "availability_zone": host.availability_zone,
-        "aggregates": [a.name for a in host.aggregates.all()],
-        "host_ip": host.host_ip,
-        "vcpus": host.vcpus,
-        "vcpus_used": host.vcpus_used,
-        "memory_mb": host.memory_mb,
-        "memory_mb_used": host.memory_mb_used,
-        "local_gb": host.local_gb,
-        "local_gb_used": host.local_gb_used,
-        "reserved_host_memory_mb": host.reserved_host_memory_mb,
-        "limits": limits,
-        "ratios": {
-            "cpu": resources.cpu_allocation_ratio,
-            "ram": resources.ram_allocation_ratio,
-            "disk": resources.disk_allocation_ratio,
-        },
-        "instances": host.instances.exclude(vm_state=lifecycle.VmState.DELETED).count(),
-        "enabled": host.enabled,
-        "disabled_reason": host.disabled_reason,
-        "up": host.up,
-        "down_since": host.down_since.isoformat() if host.down_since else None,
-    }
 
 
 def do_host_action(user: AbstractBaseUser, host: Host, action: str, reason: str = "") -> Host:

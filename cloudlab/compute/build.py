@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from cloudlab.engine import lifecycle
 from cloudlab.engine.lifecycle import BUILD_STEPS, TaskState, VmState
+from cloudlab.engine.pacing import phase_seconds
 from cloudlab.engine.resources import Shortfall
 from cloudlab.engine.scheduler import max_retries_exceeded
 
@@ -166,7 +167,7 @@ def _shortfall_text(host: str, shortfalls: list[Shortfall]) -> str:
 
 def _phase_seconds(instance: Instance, step: lifecycle.Step) -> float:
     architecture = instance.host.architecture if instance.host else "bare-metal"
-    return lifecycle.phase_seconds(step, instance.cloud.pace, architecture, instance.image.size_mb)
+    return phase_seconds(step, instance.cloud.pace, architecture, instance.image.size_mb)
 
 
 def _apply_step(instance: Instance, action: InstanceAction, step: lifecycle.Step) -> None:

@@ -6,17 +6,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from cloudlab.engine.pacing import funnel_seconds, funnel_stage_seconds
 from cloudlab.engine.scheduler import replay_stages
 from cloudlab.live.events import cloud_stream, project_stream, publish_on_commit
 
 from .models import SchedulingRecord
-
-#: One funnel stage lasts half a lifecycle step.
-STAGE_WEIGHT = 0.5
-
-
-def stage_seconds(pace: float) -> float:
-    return pace * STAGE_WEIGHT
 
 
 def publish_stage(record: SchedulingRecord, index: int) -> None:
@@ -41,8 +35,10 @@ def start_live_replay(record: SchedulingRecord) -> float:
         return 0.0
     publish_stage(record, 0)
     if len(stages) > 1:
-        transaction.on_commit(lambda: publish_decision_stage.apply_async((record.pk, 1), countdown=stage_seconds(pace)))
-    return stage_seconds(pace) * len(stages)
+        transaction.on_commit(
+            lambda: publish_decision_stage.apply_async((record.pk, 1), countdown=funnel_stage_seconds(pace))
+        )
+    return funnel_seconds(pace, len(stages))
 
 
 def continue_live_replay(record_id: int, index: int) -> None:
@@ -58,6 +54,6 @@ def continue_live_replay(record_id: int, index: int) -> None:
     if index + 1 < count:
         transaction.on_commit(
             lambda: publish_decision_stage.apply_async(
-                (record_id, index + 1), countdown=stage_seconds(record.cloud.pace)
+                (record_id, index + 1), countdown=funnel_stage_seconds(record.cloud.pace)
             )
         )

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from cloudlab.engine import lifecycle
 from cloudlab.engine.launch import MAX_NAME_LENGTH, QuotaSet, flavor_image_problems, quota_problems
+from cloudlab.engine.pacing import phase_seconds
 from cloudlab.identity.models import is_instructor
 
 from .actions import (
@@ -204,7 +205,7 @@ def _set_state(instance: Instance, step: lifecycle.Step) -> None:
 
 def _delay(instance: Instance, step: lifecycle.Step) -> float:
     architecture = instance.host.architecture if instance.host else "bare-metal"
-    return lifecycle.phase_seconds(step, instance.cloud.pace, architecture, instance.image.size_mb)
+    return phase_seconds(step, instance.cloud.pace, architecture, instance.image.size_mb)
 
 
 # -- applying one compute-side step -------------------------------------------------------------

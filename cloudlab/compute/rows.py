@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from cloudlab.engine import lifecycle
+from cloudlab.engine.resources import limits as resource_limits
 
-from .models import Instance
+from .models import Host, Instance
 
 
 def gate_state(instance: Instance, *, is_admin: bool) -> dict[str, Any]:
@@ -50,3 +51,37 @@ def instance_row(instance: Instance, *, for_instructor: bool) -> dict[str, Any]:
         row["host"] = instance.host.name if instance.host else None
         row["project"] = instance.project.name
     return row
+
+
+def host_row(host: Host) -> dict[str, Any]:
+    """A compute host as Admin → Hypervisors shows it: capacity, usage, limits after the ratios."""
+    resources = host.resources()
+    limits = resource_limits(resources, host.cloud.era)  # type: ignore[arg-type]
+    return {
+        "name": host.name,
+        "hypervisor_type": host.hypervisor_type,
+        "hypervisor_version": host.hypervisor_version,
+        "architecture": host.architecture,
+        "architecture_label": str(host.get_architecture_display()),
+        "availability_zone": host.availability_zone,
+        "aggregates": [a.name for a in host.aggregates.all()],
+        "host_ip": host.host_ip,
+        "vcpus": host.vcpus,
+        "vcpus_used": host.vcpus_used,
+        "memory_mb": host.memory_mb,
+        "memory_mb_used": host.memory_mb_used,
+        "local_gb": host.local_gb,
+        "local_gb_used": host.local_gb_used,
+        "reserved_host_memory_mb": host.reserved_host_memory_mb,
+        "limits": limits,
+        "ratios": {
+            "cpu": resources.cpu_allocation_ratio,
+            "ram": resources.ram_allocation_ratio,
+            "disk": resources.disk_allocation_ratio,
+        },
+        "instances": host.instances.exclude(vm_state=lifecycle.VmState.DELETED).count(),
+        "enabled": host.enabled,
+        "disabled_reason": host.disabled_reason,
+        "up": host.up,
+        "down_since": host.down_since.isoformat() if host.down_since else None,
+    }

@@ -19,8 +19,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cloudlab.compute.decisions import stage_seconds
 from cloudlab.compute.models import Flavor, Host, Instance, SchedulingRecord
+from cloudlab.engine.pacing import funnel_stage_seconds
 from cloudlab.engine.resources import FlavorSize
 from cloudlab.engine.resources import limits as resource_limits
 from cloudlab.engine.scheduler import (
@@ -38,9 +38,9 @@ from cloudlab.engine.scheduler import (
 from cloudlab.identity.models import is_instructor
 from cloudlab.live.events import current_seqs, project_stream
 
+from .access import instructor_project_or_404, project_or_404
 from .traces import verdict_reason
 from .values import typed
-from .views import _instructor_cloud_or_404, _project_or_404
 
 MAX_LISTED = 500
 
@@ -117,7 +117,7 @@ def _live(record: SchedulingRecord, stage_count: int) -> dict[str, Any]:
     finished = True
     if record.live_started_at and pace > 0:
         elapsed = (timezone.now() - record.live_started_at).total_seconds()
-        finished = elapsed >= stage_seconds(pace) * stage_count
+        finished = elapsed >= funnel_stage_seconds(pace) * stage_count
     return {"started_at": record.live_started_at.isoformat() if record.live_started_at else None, "finished": finished}
 
 
@@ -149,7 +149,7 @@ def _decision_data(record: SchedulingRecord, trace: dict[str, Any], moment: Any)
                 "url": reverse("dashboard:instance", args=[record.instance.uuid]),
             },
         },
-        "pace": stage_seconds(record.cloud.pace),
+        "pace": funnel_stage_seconds(record.cloud.pace),
         "live": _live(record, len(stages)),
         "request": {
             "flavor": {**request.get("flavor", {}), "disk_gb": _disk_gb(request.get("flavor", {}))},
@@ -310,7 +310,7 @@ def _rows(records: Any) -> list[dict[str, Any]]:
 @login_required
 @require_GET
 def project_decisions(request: HttpRequest) -> HttpResponse:
-    project = _project_or_404(request)
+    project = project_or_404(request)
     records = SchedulingRecord.objects.filter(instance__project=project)
     return render(
         request,
@@ -322,7 +322,7 @@ def project_decisions(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def cloud_decisions(request: HttpRequest) -> HttpResponse:
-    project = _instructor_cloud_or_404(request)
+    project = instructor_project_or_404(request)
     records = SchedulingRecord.objects.filter(cloud_id=project.cloud_id)
     return render(
         request,

@@ -14,22 +14,23 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cloudlab.compute import actions
 from cloudlab.compute.models import Cloud, Host
+from cloudlab.compute.rows import host_row
 from cloudlab.live.events import cloud_stream, current_seqs
 
-from .views import _instructor_cloud_or_404
+from .access import instructor_project_or_404
 
 
 def _snapshot(cloud: Cloud) -> dict[str, Any]:
     stream = cloud_stream(cloud.pk)
     seqs = current_seqs([stream])
     hosts = Host.objects.filter(cloud=cloud).select_related("cloud").prefetch_related("aggregates")
-    return {"streams": seqs, "era": cloud.era, "hosts": [actions.host_row(h) for h in hosts]}
+    return {"streams": seqs, "era": cloud.era, "hosts": [host_row(h) for h in hosts]}
 
 
 @login_required
 @require_GET
 def hypervisors(request: HttpRequest) -> HttpResponse:
-    cloud = _instructor_cloud_or_404(request).cloud
+    cloud = instructor_project_or_404(request).cloud
     return render(
         request,
         "dashboard/hypervisors.html",
@@ -48,13 +49,13 @@ def hypervisors(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def hypervisors_rows(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(_snapshot(_instructor_cloud_or_404(request).cloud))
+    return JsonResponse(_snapshot(instructor_project_or_404(request).cloud))
 
 
 @login_required
 @require_POST
 def host_action(request: HttpRequest, host_name: str) -> HttpResponse:
-    cloud = _instructor_cloud_or_404(request).cloud
+    cloud = instructor_project_or_404(request).cloud
     host = get_object_or_404(Host, cloud=cloud, name=host_name)
     try:
         actions.do_host_action(request.user, host, request.POST.get("action", ""), request.POST.get("reason", ""))

@@ -14,7 +14,7 @@ from cloudlab.compute import actions
 from cloudlab.identity.models import Project
 from cloudlab.live.events import current_seqs, project_stream
 
-from .views import _project_or_404
+from .access import project_or_404
 
 
 def _snapshot(project: Project) -> dict[str, Any]:
@@ -35,7 +35,7 @@ def _snapshot(project: Project) -> dict[str, Any]:
 @login_required
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
-    project = _project_or_404(request)
+    project = project_or_404(request)
     stream = project_stream(project.pk)
     return render(
         request,
@@ -54,4 +54,4 @@ def overview(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def overview_data(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(_snapshot(_project_or_404(request)))
+    return JsonResponse(_snapshot(project_or_404(request)))

@@ -22,8 +22,8 @@ from cloudlab.compute.models import Cloud, Host, Image
 from cloudlab.compute.scheduling import scheduler_config
 from cloudlab.engine.scheduler import FILTERS, WEIGHERS, ScenarioError, parse_scheduler_config
 
+from .access import instructor_project_or_404
 from .values import typed
-from .views import _instructor_cloud_or_404
 
 #: The nova.conf multiplier of every weigher, as the engine names it.
 MULTIPLIERS = [weigher.multiplier_option for weigher in WEIGHERS.values()]
@@ -179,7 +179,7 @@ def _initial(cloud: Cloud) -> dict[str, Any]:
 
 @login_required
 def scheduler_settings(request: HttpRequest) -> HttpResponse:
-    project = _instructor_cloud_or_404(request)
+    project = instructor_project_or_404(request)
     cloud = project.cloud
     if request.method == "POST":
         form = SchedulerForm(request.POST, cloud=cloud)

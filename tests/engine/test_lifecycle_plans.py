@@ -21,11 +21,11 @@ from cloudlab.engine.lifecycle import (
     PowerState,
     Step,
     VmState,
-    phase_seconds,
     plan,
     refusal,
     status_from_state,
 )
+from cloudlab.engine.pacing import phase_seconds
 
 RUNNING, PAUSED, SHUTDOWN, SUSPENDED, NOSTATE = 1, 3, 4, 7, 0
 State = tuple[str, str | None, int]

@@ -46,7 +46,6 @@ from .settle import (
     sync_power_state,
 )
 from .states import (
-    ARCHITECTURE_PACE,
     BUILD_FAILED_STEP,
     BUILD_STEPS,
     EFFECTS,
@@ -60,7 +59,6 @@ from .states import (
     Step,
     TaskState,
     VmState,
-    phase_seconds,
     status_from_state,
 )
 
@@ -69,7 +67,6 @@ __all__ = [
     "ALLOW_HARD_REBOOT",
     "ALLOW_REBOOT",
     "ALLOW_SOFT_REBOOT",
-    "ARCHITECTURE_PACE",
     "BUILD_FAILED_STEP",
     "BUILD_STEPS",
     "DEFAULT_SHELVED_OFFLOAD_TIME",
@@ -101,7 +98,6 @@ __all__ = [
     "VmState",
     "allowed_actions",
     "continue_plan",
-    "phase_seconds",
     "plan",
     "power_state_after_host_down",
     "power_state_after_host_recovery",

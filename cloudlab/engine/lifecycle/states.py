@@ -355,20 +355,3 @@ BUILD_STEPS: tuple[Step, ...] = (
 
 #: A boot that finds no valid host (or exhausts its retries): error, task cleared, fault recorded.
 BUILD_FAILED_STEP = Step(TaskState.SCHEDULING, VmState.ERROR, None, PowerState.NOSTATE, None)
-
-#: How much longer a phase takes by the host's architecture class: a hosted (Type II) hypervisor
-#: goes through the host OS; a container host starts a process instead of booting a guest kernel.
-ARCHITECTURE_PACE = {"bare-metal": 1.0, "hosted": 1.6, "container": 0.25}
-
-
-def phase_seconds(step: Step, pace: float, architecture: str, image_size_mb: int = 0) -> float:
-    """Seconds the phase started by ``step`` lasts in a cloud whose pace is ``pace`` (0 = instant).
-
-    Spawning also copies the image from Glance to the host: one more pace unit per GB.
-    """
-    if pace <= 0:
-        return 0.0
-    units = step.weight
-    if step.task_state == TaskState.SPAWNING:
-        units += image_size_mb / 1024
-    return pace * units * ARCHITECTURE_PACE.get(architecture, 1.0)

@@ -1,0 +1,64 @@
+"""Admin → Compute → Instances: every instance of the cloud, with its project and host."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from cloudlab.compute.models import Instance
+from cloudlab.compute.rows import instance_row
+from cloudlab.identity.models import Project
+from cloudlab.live.events import cloud_stream, current_seqs
+
+from .access import instructor_project_or_404
+from .instances import action_choices
+from .labels import state_labels
+
+# -- Admin → Compute → Instances (instructors) ------------------------------------------------------
+
+
+def _cloud_snapshot(project: Project) -> dict[str, Any]:
+    stream = cloud_stream(project.cloud_id)
+    seqs = current_seqs([stream])
+    rows = [
+        instance_row(i, for_instructor=True)
+        for i in Instance.objects.filter(cloud_id=project.cloud_id).live().for_table()
+    ]
+    return {"streams": seqs, "rows": rows}
+
+
+@login_required
+@require_GET
+def admin_instances(request: HttpRequest) -> HttpResponse:
+    project = instructor_project_or_404(request)
+    return render(
+        request,
+        "dashboard/admin_instances.html",
+        {
+            "page": {
+                "scope": "cloud",
+                "streams": [cloud_stream(project.cloud_id)],
+                "snapshot_url": reverse("dashboard:admin-instances-rows"),
+                "detail_url": reverse("dashboard:instance", args=["00000000-0000-0000-0000-000000000000"]),
+                "show_host": True,
+                "show_project": True,
+                "action_url": reverse("dashboard:instance-action", args=["00000000-0000-0000-0000-000000000000"]),
+                "batch_url": reverse("dashboard:batch-action"),
+                "choices": action_choices(project),
+                "snapshot": _cloud_snapshot(project),
+                "labels": state_labels(),
+            },
+            "cloud": project.cloud,
+        },
+    )
+
+
+@login_required
+@require_GET
+def admin_instances_rows(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(_cloud_snapshot(instructor_project_or_404(request)))

@@ -1,0 +1,139 @@
+"""The instance page: overview, lifecycle diagram, action log and scheduling tab."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from cloudlab.compute.models import Instance
+from cloudlab.compute.rows import instance_row
+from cloudlab.engine import lifecycle
+from cloudlab.identity.models import is_instructor
+from cloudlab.live.events import current_seqs, project_stream
+
+from .access import visible_instance_or_404
+from .labels import state_labels
+from .traces import summarise
+
+# -- instance detail ----------------------------------------------------------------------------
+
+
+def _instance_detail(instance: Instance, *, for_instructor: bool) -> dict[str, Any]:
+    actions_log = []
+    for action in instance.actions.select_related("user").prefetch_related("events"):
+        actions_log.append(
+            {
+                "request_id": action.request_id,
+                "action": action.action,
+                "start_time": action.start_time.isoformat(),
+                "finish_time": action.finish_time.isoformat() if action.finish_time else None,
+                "user": action.user.get_username() if action.user else None,
+                "message": action.message,
+                "events": [event.as_dict() for event in action.events.all()],
+            }
+        )
+    return {
+        "row": instance_row(instance, for_instructor=for_instructor),
+        "flavor": {
+            "name": instance.flavor.name,
+            "id": instance.flavor.flavorid,
+            "vcpus": instance.flavor.vcpus,
+            "ram": instance.flavor.memory_mb,
+            "disk": instance.flavor.disk_gb,
+        },
+        "image": {"name": instance.image.name, "id": str(instance.image.uuid)},
+        "availability_zone": instance.availability_zone,
+        "node": instance.node if for_instructor else None,
+        "launched_at": instance.launched_at.isoformat() if instance.launched_at else None,
+        "addresses": instance.addresses,
+        "fault": instance.fault,
+        "project": instance.project.name,
+        "actions": actions_log,
+        "scheduling": [summarise(r) for r in instance.scheduling_records.order_by("attempt")],
+        "lifecycle": _lifecycle_view(instance, for_instructor=for_instructor),
+    }
+
+
+def _lifecycle_view(instance: Instance, *, for_instructor: bool) -> dict[str, Any]:
+    """For the state diagram: the edge being travelled now, and every action with whether the
+    engine's gate accepts it here, or why not (in the reader's language)."""
+    gate = []
+    for name, rule in lifecycle.ACTIONS.items():
+        refusal = lifecycle.refusal(
+            name,
+            instance_id=str(instance.uuid),
+            vm_state=instance.vm_state,
+            task_state=instance.task_state,
+            launched=instance.launched_at is not None,
+            locked=instance.locked,
+            locked_by=instance.locked_by or None,
+            has_host=instance.host_id is not None,
+            host_up=instance.host.up if instance.host else None,
+            host_name=instance.host.name if instance.host else "",
+            is_admin=for_instructor,
+        )
+        gate.append(
+            {
+                "name": name,
+                "label": _(rule.label),
+                "allowed": refusal is None,
+                "reason": refusal.render(_) if refusal else "",
+            }
+        )
+    host_down = instance.host is not None and not instance.host.up
+    return {
+        "in_progress": [
+            {"source": e.source, "action": e.action, "target": e.target}
+            for e in lifecycle.STATE_DIAGRAM.in_progress(instance.vm_state, instance.task_state)
+        ],
+        "gate": gate,
+        "host_down": host_down,
+        "host_down_explanation": _(lifecycle.HOST_DOWN_EXPLANATION) if host_down else "",
+    }
+
+
+def _diagram() -> dict[str, Any]:
+    return lifecycle.STATE_DIAGRAM.as_dict()
+
+
+@login_required
+@require_GET
+def instance_detail(request: HttpRequest, instance_id: str) -> HttpResponse:
+    instance = visible_instance_or_404(request, instance_id)
+    instructor = is_instructor(request.user, instance.cloud_id)
+    stream = project_stream(instance.project_id)
+    return render(
+        request,
+        "dashboard/instance_detail.html",
+        {
+            "instance": instance,
+            "page": {
+                "streams": [stream],
+                "detail_url": reverse("dashboard:instance-json", args=[instance.uuid]),
+                "instance_id": str(instance.uuid),
+                "show_host": instructor,
+                "labels": state_labels(),
+                "diagram": _diagram(),
+                "snapshot": {
+                    "streams": current_seqs([stream]),
+                    "detail": _instance_detail(instance, for_instructor=instructor),
+                },
+            },
+        },
+    )
+
+
+@login_required
+@require_GET
+def instance_json(request: HttpRequest, instance_id: str) -> JsonResponse:
+    instance = visible_instance_or_404(request, instance_id)
+    stream = project_stream(instance.project_id)
+    seqs = current_seqs([stream])
+    detail = _instance_detail(instance, for_instructor=is_instructor(request.user, instance.cloud_id))
+    return JsonResponse({"streams": seqs, "detail": detail})
