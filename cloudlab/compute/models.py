@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cloudlab.engine import lifecycle
+from cloudlab.engine.architectures import ARCHITECTURES
 from cloudlab.engine.resources import ERA_DEFAULT_RATIOS, FlavorSize, HostResources
 
 if TYPE_CHECKING:
@@ -77,10 +78,14 @@ class Host(models.Model):
     """A compute node. Its usage columns follow Nova's compute_nodes row (reserved included) and
     change only through claims; ``manage.py audit`` proves they equal the instances on it."""
 
-    class Architecture(models.TextChoices):
-        BARE_METAL = "bare-metal", _("bare-metal (Type I)")
-        HOSTED = "hosted", _("hosted (Type II)")
-        CONTAINER = "container", _("container host")
+    #: BARE_METAL, HOSTED, CONTAINER: the engine's classes (cloudlab/engine/architectures.py),
+    #: whose labels are marked there with N_().
+    Architecture = models.TextChoices(
+        "Architecture",
+        [(a.member, (a.code, _(a.label))) for a in ARCHITECTURES],
+        module=__name__,
+        qualname="Host.Architecture",
+    )
 
     cloud = models.ForeignKey(Cloud, on_delete=models.CASCADE, related_name="hosts")
     name = models.CharField(_("name"), max_length=64)

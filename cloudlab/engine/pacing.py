@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Final
 
+from .architectures import ARCHITECTURES
 from .lifecycle.states import Step, TaskState
 
-#: How much longer a phase takes by the host's architecture class: a hosted (Type II) hypervisor
-#: goes through the host OS; a container host starts a process instead of booting a guest kernel.
-ARCHITECTURE_PACE: Final[dict[str, float]] = {"bare-metal": 1.0, "hosted": 1.6, "container": 0.25}
+#: How much longer a phase takes by the host's architecture class (``architectures.py`` says why).
+ARCHITECTURE_PACE: Final[dict[str, float]] = {a.code: a.pace for a in ARCHITECTURES}
 
 #: One stage of the scheduler's funnel (a filter, the weighing, the choice) lasts half a step.
 FUNNEL_STAGE_WEIGHT: Final = 0.5

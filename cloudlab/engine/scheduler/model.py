@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
+from ..architectures import DEFAULT_ARCHITECTURE
 from ..resources import ERA_DEFAULT_RATIOS, Era, FlavorSize, HostResources
 
 # -- names of the things a scheduler config can name --------------------------------------------
@@ -105,7 +106,6 @@ SERVER_GROUP_POLICIES: tuple[str, ...] = (
     "soft-affinity",
     "soft-anti-affinity",
 )
-ARCHITECTURE_CLASSES: tuple[str, ...] = ("bare-metal", "hosted", "container")
 
 
 # -- flavors, images, aggregates, instances, server groups ---------------------------------------
@@ -268,14 +268,6 @@ def default_supported_instances(cpu_arch: str, hypervisor_type: str) -> tuple[tu
     return ((cpu_arch, hv, "hvm"),)
 
 
-def default_architecture(hypervisor_type: str) -> str:
-    if hypervisor_type in ("LXC", "docker"):
-        return "container"
-    if hypervisor_type == "VirtualBox":
-        return "hosted"
-    return "bare-metal"
-
-
 @dataclass(frozen=True)
 class HostState:
     """One compute node as the scheduler sees it (Nova's ``HostState``), plain data.
@@ -293,7 +285,7 @@ class HostState:
     host_ip: str | None = None
     hypervisor_type: str = "QEMU"
     hypervisor_version: int = 6002000
-    architecture: str = "bare-metal"
+    architecture: str = DEFAULT_ARCHITECTURE
     cpu_arch: str = "x86_64"
     supported_instances: tuple[tuple[str, str, str], ...] | None = None
     enabled: bool = True

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from ..architectures import DEFAULT_ARCHITECTURE
 from ..i18n import Translate, identity
 from ..resources import ERAS, Era, HostResources
 from .checks import show
@@ -200,7 +201,7 @@ def _host(path: str, value: Any) -> HostState:
         host_ip=_opt_str(f"{path}.host_ip", d.get("host_ip")),
         hypervisor_type=_str(f"{path}.hypervisor_type", d.get("hypervisor_type", "QEMU")),
         hypervisor_version=_int(f"{path}.hypervisor_version", d.get("hypervisor_version", 6002000)),
-        architecture=_str(f"{path}.architecture", d.get("architecture", "bare-metal")),
+        architecture=_str(f"{path}.architecture", d.get("architecture", DEFAULT_ARCHITECTURE)),
         cpu_arch=_str(f"{path}.cpu_arch", d.get("cpu_arch", "x86_64")),
         supported_instances=triples,
         enabled=_bool(f"{path}.enabled", d.get("enabled", True)),

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
+from ..architectures import ARCHITECTURE_CODES, default_architecture
 from ..launch import ImageRequirements, flavor_image_problems
 from ..lifecycle import TaskState, VmState
 from ..resources import (
@@ -30,7 +31,6 @@ from ..resources import (
 from .checks import Checker, did_you_mean, get, join, or_default, show
 from .defaults import CLOUDLAB_NAMESPACE
 from .model import (
-    ARCHITECTURE_CLASSES,
     CLASSIC_ONLY_FILTERS,
     CPU_ARCHES,
     DRIVERS,
@@ -49,7 +49,6 @@ from .model import (
     ScheduleRequest,
     SchedulerHints,
     ServerGroup,
-    default_architecture,
     default_supported_instances,
     host_resources,
 )
@@ -360,7 +359,7 @@ def parse_host(
     arch_class = c.choice(
         p("architecture"),
         get(m, "architecture", default_architecture(hv_type or "QEMU")),
-        ARCHITECTURE_CLASSES,
+        ARCHITECTURE_CODES,
     )
     cpu_arch = c.choice(p("cpu_arch"), get(m, "cpu_arch", "x86_64"), CPU_ARCHES)
     triples: list[tuple[str, str, str]] = []
