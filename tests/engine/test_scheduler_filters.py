@@ -8,16 +8,21 @@ import pytest
 from sched_helpers import CIRROS, UBUNTU, aggregate, config, ctx, flavor, host, request, uuid
 
 from cloudlab.engine.i18n import render
-from cloudlab.engine.scheduler import FILTERS, Image, SchedulerHints, ServerGroup
-from cloudlab.engine.scheduler.model import FILTER_NAMES
+from cloudlab.engine.scheduler import CLASSIC_ONLY_FILTERS, FILTER_NAMES, FILTERS, Image, SchedulerHints, ServerGroup
 
 
 def run(name: str, h, c=None):  # type: ignore[no-untyped-def]
     return FILTERS[name]().host_passes(h, c or ctx())
 
 
-def test_every_filter_name_a_config_can_list_has_a_filter() -> None:
-    assert set(FILTER_NAMES) == set(FILTERS)
+def test_the_registry_has_the_eighteen_filters_the_course_models() -> None:
+    assert len(FILTER_NAMES) == 18
+    assert {"RamFilter", "ComputeFilter", "AggregateInstanceExtraSpecsFilter"} <= set(FILTER_NAMES)
+    assert all(FILTERS[name].name == name for name in FILTER_NAMES)
+
+
+def test_only_the_filters_removed_from_nova_are_classic_only() -> None:
+    assert CLASSIC_ONLY_FILTERS == {"RamFilter", "CoreFilter", "DiskFilter", "RetryFilter"}
 
 
 @pytest.mark.parametrize(

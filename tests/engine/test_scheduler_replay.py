@@ -15,6 +15,9 @@ from sched_helpers import config, host, request, uuid
 
 from cloudlab.engine.resources import ERAS, HostResources
 from cloudlab.engine.scheduler import (
+    DRIVER_NAMES,
+    FILTER_NAMES,
+    WEIGHER_NAMES,
     Aggregate,
     Flavor,
     HostState,
@@ -32,7 +35,6 @@ from cloudlab.engine.scheduler import (
     schedule,
     why_not,
 )
-from cloudlab.engine.scheduler.model import DRIVERS, FILTER_NAMES, WEIGHER_NAMES
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "cloudlab" / "engine" / "scheduler" / "examples"
 
@@ -142,7 +144,7 @@ def _option(name: str, kind: str) -> st.SearchStrategy[Any]:
     if name == "era":
         return st.sampled_from(ERAS)
     if name == "driver":
-        return st.sampled_from(DRIVERS)
+        return st.sampled_from(DRIVER_NAMES)
     if name == "enabled_filters":
         return st.lists(st.sampled_from(FILTER_NAMES), max_size=5).map(tuple)
     if name == "weight_classes":

@@ -5,13 +5,15 @@ from __future__ import annotations
 import pytest
 from sched_helpers import aggregate, config, host, request, uuid
 
-from cloudlab.engine.scheduler import WEIGHERS, ServerGroup, schedule
-from cloudlab.engine.scheduler.model import WEIGHER_NAMES
+from cloudlab.engine.scheduler import ERA_DEFAULT_WEIGHERS, WEIGHER_NAMES, WEIGHERS, ServerGroup, schedule
 from cloudlab.engine.scheduler.weighers import aggregate_multiplier, normalize
 
 
-def test_every_weigher_name_a_config_can_list_has_a_weigher() -> None:
-    assert set(WEIGHER_NAMES) == set(WEIGHERS)
+def test_every_weigher_is_a_default_of_the_eras_that_had_it() -> None:
+    newer = ("NumInstancesWeigher", "BuildFailureWeigher", "HypervisorVersionWeigher")
+    assert ERA_DEFAULT_WEIGHERS["placement"] == WEIGHER_NAMES
+    assert ERA_DEFAULT_WEIGHERS["classic"] == tuple(n for n in WEIGHER_NAMES if n not in newer)
+    assert all(WEIGHERS[name].name == name for name in WEIGHER_NAMES)
 
 
 def test_minval_zero_normalises_against_zero_not_the_minimum() -> None:

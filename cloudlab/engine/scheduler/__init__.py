@@ -4,16 +4,16 @@ The Django layer calls ``schedule()`` with ``HostState`` objects built from its 
 line (``python -m cloudlab.engine.scheduler FILE``) and the tests load scenarios.
 """
 
+from .config import ERA_DEFAULT_FILTERS, SchedulerConfig
 from .defaults import DEFAULT_FLAVORS, DEFAULT_IMAGES
-from .drivers import max_retries_exceeded, schedule
-from .filters import FILTERS, FilterContext, HostFilter, Verdict
+from .drivers import DRIVER_NAMES, DRIVERS, max_retries_exceeded, schedule
+from .filters import CLASSIC_ONLY_FILTERS, FILTER_NAMES, FILTERS, FilterContext, HostFilter, Verdict
 from .model import (
     Aggregate,
     Flavor,
     HostState,
     Image,
     Instance,
-    SchedulerConfig,
     ScheduleRequest,
     SchedulerHints,
     ServerGroup,
@@ -31,16 +31,24 @@ from .scenario import (
     parse_scheduler_config,
 )
 from .trace import NO_VALID_HOST, NOT_ENOUGH_HOSTS, Renderer
-from .weighers import WEIGHERS
+from .weighers import ERA_DEFAULT_WEIGHERS, MULTIPLIER_OPTIONS, WEIGHER_NAMES, WEIGHERS
 from .whatif import WHAT_IF_KINDS, compare, describe_change, host_verdicts, what_if
 
 __all__ = [
+    "CLASSIC_ONLY_FILTERS",
     "DEFAULT_FLAVORS",
     "DEFAULT_IMAGES",
+    "DRIVERS",
+    "DRIVER_NAMES",
+    "ERA_DEFAULT_FILTERS",
+    "ERA_DEFAULT_WEIGHERS",
     "FILTERS",
+    "FILTER_NAMES",
+    "MULTIPLIER_OPTIONS",
     "NOT_ENOUGH_HOSTS",
     "NO_VALID_HOST",
     "WEIGHERS",
+    "WEIGHER_NAMES",
     "WHAT_IF_KINDS",
     "Aggregate",
     "FilterContext",

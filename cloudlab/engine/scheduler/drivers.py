@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import gc
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ..i18n import N_, Translate, identity
 from ..resources import Era
+from .config import SchedulerConfig
 from .filters import FilterContext, HostFilter, make_filters
 from .historic import chance_scheduler, simple_scheduler
-from .model import HostState, SchedulerConfig, ScheduleRequest
+from .model import HostState, ScheduleRequest
 from .placement import STAGE_NAME, placement_size, placement_verdicts
 from .trace import NO_VALID_HOST, NOT_ENOUGH_HOSTS, Renderer, no_valid_host, stage_entry
 from .weighers import HostWeigher, make_weighers, normalize
@@ -69,12 +70,9 @@ def _schedule(
     if config.era == "classic" and config.driver == "filter_scheduler" and len(tried) >= config.max_attempts:
         # The conductor's populate_retry refuses a pass beyond max_attempts before scheduling.
         trace["error"] = max_retries_exceeded(config, request.uuid_of(0))
-    elif config.driver == "chance_scheduler":
-        chance_scheduler(trace, hosts, request, render, rng)
-    elif config.driver == "simple_scheduler":
-        simple_scheduler(trace, hosts, request, config, render)
     else:
-        _filter_scheduler(trace, hosts, request, config, render, tried, rng)
+        driver = DRIVERS.get(config.driver, filter_scheduler)
+        driver(trace, hosts, request, config, render, tried, rng)
     if trace["error"] is None:
         trace["selected_hosts"] = [i["selected"] for i in trace["instances"]]
     return trace
@@ -103,7 +101,7 @@ def max_retries_exceeded(config: SchedulerConfig, instance_uuid: str, last_reaso
 # -- filter_scheduler ---------------------------------------------------------------------------
 
 
-def _filter_scheduler(
+def filter_scheduler(
     trace: dict[str, Any],
     hosts: Sequence[HostState],
     request: ScheduleRequest,
@@ -288,7 +286,7 @@ def _weigh(
         values: dict[str, dict[str, float]] = {}
         for i, h in enumerate(hosts):
             # Only a host whose aggregates set the option has a multiplier of its own.
-            m = w.multiplier(h, config) if h.aggregates and option in h.aggregate_metadata else default
+            m = w.multiplier(h, configured) if h.aggregates and option in h.aggregate_metadata else default
             weighted = m * norms[i]
             totals[i] += weighted
             values[h.name] = {"raw": raws[i], "normalized": norms[i], "multiplier": m, "weighted": weighted}
@@ -335,3 +333,22 @@ def _claim_walk(
         if v.passed:
             return h
     return None
+
+
+# -- the registry -------------------------------------------------------------------------------
+
+#: A driver fills ``trace`` for one request: (trace, hosts, request, config, render, hosts
+#: already tried, random generator).
+Driver = Callable[
+    [dict[str, Any], Sequence[HostState], ScheduleRequest, SchedulerConfig, Renderer, tuple[str, ...], random.Random],
+    None,
+]
+
+#: Nova's ``scheduler_driver`` values, by name (an unknown name runs filter_scheduler).
+DRIVERS: dict[str, Driver] = {
+    "filter_scheduler": filter_scheduler,
+    "chance_scheduler": chance_scheduler,
+    "simple_scheduler": simple_scheduler,
+}
+
+DRIVER_NAMES: tuple[str, ...] = tuple(DRIVERS)

@@ -15,8 +15,10 @@ from functools import cached_property
 from typing import Any, ClassVar, NamedTuple
 
 from ..i18n import N_
+from ..resources import ERAS, Era
+from .config import SchedulerConfig
 from .extra_specs import match
-from .model import HostState, SchedulerConfig, ScheduleRequest
+from .model import HostState, ScheduleRequest
 
 
 class Verdict(NamedTuple):
@@ -100,10 +102,21 @@ _NO_AGGREGATE_SPECS = Verdict(True, N_("no extra spec is about aggregates"), {})
 _NO_CAPABILITY_SPECS = Verdict(True, N_("no extra spec names a host capability"), {})
 
 
+_CLASSIC_AND_PLACEMENT: frozenset[Era] = frozenset(ERAS)
+#: Filters today's Nova no longer has: RamFilter/CoreFilter/DiskFilter were removed in Train
+#: (20), RetryFilter in Victoria (22).
+_CLASSIC: frozenset[Era] = frozenset({"classic"})
+
+
 class HostFilter:
-    """A filter: ``host_passes`` gives the verdict for one host."""
+    """A filter: ``host_passes`` gives the verdict for one host; the registry entry declares the rest.
+
+    Its name is its class name; ``eras`` are the eras whose Nova has it (a placement-era cloud
+    cannot enable a classic-only filter).
+    """
 
     name: ClassVar[str]
+    eras: ClassVar[frozenset[Era]] = _CLASSIC_AND_PLACEMENT
     #: Nova's flag: the answer cannot change between the instances of one request, so the
     #: filter runs for the first instance only.
     run_filter_once_per_request: ClassVar[bool] = False
@@ -112,6 +125,7 @@ class HostFilter:
         raise NotImplementedError
 
 
+#: Every filter by name, in the order the settings page lists them.
 FILTERS: dict[str, type[HostFilter]] = {}
 
 
@@ -194,6 +208,8 @@ class AllHostsFilter(HostFilter):
 class RetryFilter(HostFilter):
     """Classic rescheduling: a host already tried for this request fails."""
 
+    eras = _CLASSIC
+
     def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
         if not ctx.retry_hosts:
             return _FIRST_ATTEMPT
@@ -240,6 +256,8 @@ class ComputeFilter(HostFilter):
 class RamFilter(HostFilter):
     """Classic: ``memory_mb × ram_allocation_ratio − used ≥ requested`` (reserved counts as used)."""
 
+    eras = _CLASSIC
+
     def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
         r = host.resources
         requested = ctx.request.flavor.memory_mb
@@ -282,6 +300,8 @@ class RamFilter(HostFilter):
 @_register
 class CoreFilter(HostFilter):
     """Classic: ``vcpus × cpu_allocation_ratio − vcpus_used ≥ requested``."""
+
+    eras = _CLASSIC
 
     def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
         r = host.resources
@@ -331,6 +351,8 @@ class DiskFilter(HostFilter):
 
     Like Nova's, it counts the root disk even for a boot from volume.
     """
+
+    eras = _CLASSIC
 
     def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
         r = host.resources
@@ -680,3 +702,11 @@ class ComputeCapabilitiesFilter(HostFilter):
 
 def make_filters(names: tuple[str, ...]) -> list[HostFilter]:
     return [FILTERS[n]() for n in names]
+
+
+# -- the lists derived from the registry ---------------------------------------------------------
+
+FILTER_NAMES: tuple[str, ...] = tuple(FILTERS)
+
+#: Filters a placement-era cloud cannot enable.
+CLASSIC_ONLY_FILTERS: frozenset[str] = frozenset(n for n, f in FILTERS.items() if "placement" not in f.eras)

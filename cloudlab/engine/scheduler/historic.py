@@ -1,7 +1,8 @@
 """The historic drivers: ChanceScheduler and Essex's SimpleScheduler (nova-semantics.md a, i).
 
 Neither filters nor weighs the way FilterScheduler does; they are here so a class can see why
-filters were invented. They fill the same trace as ``drivers.schedule``.
+filters were invented. They fill the same trace as ``drivers.schedule`` and take the same
+arguments as every driver (``drivers.Driver``), using only the ones they need.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..i18n import N_
+from .config import SchedulerConfig
 from .filters import Verdict
-from .model import HostState, SchedulerConfig, ScheduleRequest
+from .model import HostState, ScheduleRequest
 from .trace import Renderer, no_valid_host, stage_entry
 
 # -- chance_scheduler ---------------------------------------------------------------------------
@@ -22,7 +24,9 @@ def chance_scheduler(
     trace: dict[str, Any],
     hosts: Sequence[HostState],
     request: ScheduleRequest,
+    config: SchedulerConfig,
     render: Renderer,
+    retry_hosts: tuple[str, ...],
     rng: random.Random,
 ) -> None:
     """ChanceScheduler: every host whose nova-compute is up (disabled is not checked), at random.
@@ -66,6 +70,8 @@ def simple_scheduler(
     request: ScheduleRequest,
     config: SchedulerConfig,
     render: Renderer,
+    retry_hosts: tuple[str, ...],
+    rng: random.Random,
 ) -> None:
     """SimpleScheduler ("least loaded"), nova-semantics.md section i.
 

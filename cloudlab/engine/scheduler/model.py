@@ -1,4 +1,4 @@
-"""The plain data the scheduler reads: flavors, images, aggregates, hosts, requests, its config.
+"""The plain data the scheduler reads: flavors, images, aggregates, hosts, requests.
 
 Everything is a frozen dataclass built from plain values, so the Django layer can build a
 ``HostState`` straight from its rows (no scenario needed) and the scenario loader can build the
@@ -15,91 +15,6 @@ from typing import Any
 from ..architectures import DEFAULT_ARCHITECTURE
 from ..resources import ERA_DEFAULT_RATIOS, Era, FlavorSize, HostResources
 
-# -- names of the things a scheduler config can name --------------------------------------------
-
-FILTER_NAMES: tuple[str, ...] = (
-    "AllHostsFilter",
-    "AvailabilityZoneFilter",
-    "ComputeFilter",
-    "ComputeCapabilitiesFilter",
-    "ImagePropertiesFilter",
-    "IsolatedHostsFilter",
-    "RamFilter",
-    "CoreFilter",
-    "DiskFilter",
-    "RetryFilter",
-    "SimpleCIDRAffinityFilter",
-    "DifferentHostFilter",
-    "SameHostFilter",
-    "NumInstancesFilter",
-    "IoOpsFilter",
-    "ServerGroupAffinityFilter",
-    "ServerGroupAntiAffinityFilter",
-    "AggregateInstanceExtraSpecsFilter",
-)
-
-#: Filters today's Nova no longer has: RamFilter/CoreFilter/DiskFilter removed in Train (20),
-#: RetryFilter in Victoria (22). A placement-era cloud cannot enable them.
-CLASSIC_ONLY_FILTERS: frozenset[str] = frozenset({"RamFilter", "CoreFilter", "DiskFilter", "RetryFilter"})
-
-WEIGHER_NAMES: tuple[str, ...] = (
-    "RAMWeigher",
-    "CPUWeigher",
-    "DiskWeigher",
-    "IoOpsWeigher",
-    "NumInstancesWeigher",
-    "BuildFailureWeigher",
-    "HypervisorVersionWeigher",
-    "ServerGroupSoftAffinityWeigher",
-    "ServerGroupSoftAntiAffinityWeigher",
-)
-
-#: Default ``enabled_filters`` per era. Classic: the course's list (Grizzly to Newton defaults with
-#: RetryFilter and RamFilter). Placement: Nova's default since Xena (24).
-ERA_DEFAULT_FILTERS: dict[Era, tuple[str, ...]] = {
-    "classic": (
-        "RetryFilter",
-        "AvailabilityZoneFilter",
-        "RamFilter",
-        "ComputeFilter",
-        "ImagePropertiesFilter",
-        "ServerGroupAntiAffinityFilter",
-        "ServerGroupAffinityFilter",
-    ),
-    "placement": (
-        "ComputeFilter",
-        "ComputeCapabilitiesFilter",
-        "ImagePropertiesFilter",
-        "ServerGroupAntiAffinityFilter",
-        "ServerGroupAffinityFilter",
-    ),
-}
-
-#: Default ``weight_classes`` per era (Nova's default is "all weighers"; these are all the ones
-#: CloudLab models that existed in the era, plus CPUWeigher, which the course teaches with RAM).
-ERA_DEFAULT_WEIGHERS: dict[Era, tuple[str, ...]] = {
-    "classic": (
-        "RAMWeigher",
-        "CPUWeigher",
-        "DiskWeigher",
-        "IoOpsWeigher",
-        "ServerGroupSoftAffinityWeigher",
-        "ServerGroupSoftAntiAffinityWeigher",
-    ),
-    "placement": (
-        "RAMWeigher",
-        "CPUWeigher",
-        "DiskWeigher",
-        "IoOpsWeigher",
-        "NumInstancesWeigher",
-        "BuildFailureWeigher",
-        "HypervisorVersionWeigher",
-        "ServerGroupSoftAffinityWeigher",
-        "ServerGroupSoftAntiAffinityWeigher",
-    ),
-}
-
-DRIVERS: tuple[str, ...] = ("filter_scheduler", "chance_scheduler", "simple_scheduler")
 SERVER_GROUP_POLICIES: tuple[str, ...] = (
     "affinity",
     "anti-affinity",
@@ -429,7 +344,7 @@ def host_resources(
     )
 
 
-# -- a request and the scheduler's configuration -------------------------------------------------
+# -- a request ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -485,49 +400,3 @@ class ScheduleRequest:
             "instance_uuids": list(self.instance_uuids),
             "project": self.project,
         }
-
-
-@dataclass(frozen=True)
-class SchedulerConfig:
-    """``nova.conf`` [scheduler] / [filter_scheduler] for one cloud (see scenario-format.md).
-
-    Build it with ``SchedulerConfig.for_era(era, **overrides)`` to get the era's defaults.
-    """
-
-    era: Era = "classic"
-    driver: str = "filter_scheduler"
-    enabled_filters: tuple[str, ...] = ERA_DEFAULT_FILTERS["classic"]
-    weight_classes: tuple[str, ...] = ERA_DEFAULT_WEIGHERS["classic"]
-    ram_weight_multiplier: float = 1.0
-    cpu_weight_multiplier: float = 1.0
-    disk_weight_multiplier: float = 1.0
-    io_ops_weight_multiplier: float = -1.0
-    num_instances_weight_multiplier: float = 0.0
-    build_failure_weight_multiplier: float = 1000000.0
-    hypervisor_version_weight_multiplier: float = 1.0
-    soft_affinity_weight_multiplier: float = 1.0
-    soft_anti_affinity_weight_multiplier: float = 1.0
-    host_subset_size: int = 1
-    max_attempts: int = 3
-    max_instances_per_host: int = 50
-    max_io_ops_per_host: int = 8
-    isolated_hosts: tuple[str, ...] = ()
-    isolated_images: tuple[str, ...] = ()
-    restrict_isolated_hosts_to_isolated_images: bool = True
-    default_availability_zone: str = "nova"
-    image_properties_default_architecture: str | None = None
-    max_cores: int = 16
-    seed: int = 0
-
-    @classmethod
-    def for_era(cls, era: Era = "classic", **overrides: Any) -> SchedulerConfig:
-        overrides.setdefault("enabled_filters", ERA_DEFAULT_FILTERS[era])
-        overrides.setdefault("weight_classes", ERA_DEFAULT_WEIGHERS[era])
-        return cls(era=era, **overrides)
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name in self.__dataclass_fields__:
-            value = getattr(self, name)
-            out[name] = list(value) if isinstance(value, tuple) else value
-        return out

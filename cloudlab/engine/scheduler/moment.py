@@ -21,14 +21,13 @@ from ..architectures import DEFAULT_ARCHITECTURE
 from ..i18n import Translate, identity
 from ..resources import ERAS, Era, HostResources
 from .checks import show
-from .drivers import schedule
+from .config import SchedulerConfig
+from .drivers import DRIVER_NAMES, schedule
 from .model import (
-    DRIVERS,
     Aggregate,
     Flavor,
     HostState,
     Image,
-    SchedulerConfig,
     ScheduleRequest,
     SchedulerHints,
     ServerGroup,
@@ -336,8 +335,8 @@ def _config(path: str, value: Any) -> SchedulerConfig:
         if name == "era":
             kwargs[name] = _era(p, v)
         elif name == "driver":
-            if v not in DRIVERS:
-                raise ValueError(f"{p}: must be one of {', '.join(DRIVERS)}, not {show(v)}")
+            if v not in DRIVER_NAMES:
+                raise ValueError(f"{p}: must be one of {', '.join(DRIVER_NAMES)}, not {show(v)}")
             kwargs[name] = v
         elif t == "float":
             kwargs[name] = _number(p, v)

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..resources import Era
 from .checks import Checker, get, join, kind, unique
+from .config import SchedulerConfig
 from .defaults import DEFAULT_FLAVORS, DEFAULT_IMAGES
 from .model import (
     Aggregate,
@@ -24,7 +25,6 @@ from .model import (
     HostState,
     Image,
     Instance,
-    SchedulerConfig,
     ScheduleRequest,
     ServerGroup,
 )

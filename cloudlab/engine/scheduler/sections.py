@@ -29,29 +29,26 @@ from ..resources import (
     usage_of,
 )
 from .checks import Checker, did_you_mean, get, join, or_default, show
+from .config import ERA_DEFAULT_FILTERS, SchedulerConfig
 from .defaults import CLOUDLAB_NAMESPACE
+from .drivers import DRIVER_NAMES
+from .filters import CLASSIC_ONLY_FILTERS, FILTER_NAMES
 from .model import (
-    CLASSIC_ONLY_FILTERS,
     CPU_ARCHES,
-    DRIVERS,
-    ERA_DEFAULT_FILTERS,
-    ERA_DEFAULT_WEIGHERS,
-    FILTER_NAMES,
     HV_TYPES,
     SERVER_GROUP_POLICIES,
-    WEIGHER_NAMES,
     Aggregate,
     Flavor,
     HostState,
     Image,
     Instance,
-    SchedulerConfig,
     ScheduleRequest,
     SchedulerHints,
     ServerGroup,
     default_supported_instances,
     host_resources,
 )
+from .weighers import ERA_DEFAULT_WEIGHERS, WEIGHER_NAMES, WEIGHERS
 
 T = TypeVar("T")
 
@@ -132,7 +129,7 @@ def scheduler_section(
 
     era_value = get(m, "era", "classic")
     era: Era = c.choice(p("era"), era_value, ERAS) or "classic"  # type: ignore[assignment]
-    driver = c.choice(p("driver"), get(m, "driver", "filter_scheduler"), DRIVERS)
+    driver = c.choice(p("driver"), get(m, "driver", "filter_scheduler"), DRIVER_NAMES)
 
     def names(key: str, known: Sequence[str], default: tuple[str, ...], what: str) -> tuple[str, ...]:
         seen: list[str] = []
@@ -165,25 +162,15 @@ def scheduler_section(
     values["enabled_filters"] = filters
     values["weight_classes"] = weighers
     defaults = SchedulerConfig()
-    for key in (
-        "ram_weight_multiplier",
-        "cpu_weight_multiplier",
-        "disk_weight_multiplier",
-        "io_ops_weight_multiplier",
-        "num_instances_weight_multiplier",
-        "build_failure_weight_multiplier",
-        "hypervisor_version_weight_multiplier",
-    ):
-        values[key] = or_default(
-            c.number(p(key), m[key]) if get(m, key, None) is not None else None, getattr(defaults, key)
-        )
-    for key in ("soft_affinity_weight_multiplier", "soft_anti_affinity_weight_multiplier"):
-        # Nova declares these with min=0.0.
-        if get(m, key, None) is not None:
-            v = c.number(p(key), m[key])
-            if v is not None and v < 0:
-                c.add(p(key), "must be ≥ 0 (Nova's minimum for this option)")
-            values[key] = or_default(v, 1.0)
+    for weigher in WEIGHERS.values():
+        key = weigher.multiplier_option
+        if get(m, key, None) is None:
+            continue
+        v = c.number(p(key), m[key])
+        minimum = weigher.multiplier_minimum
+        if v is not None and minimum is not None and v < minimum:
+            c.add(p(key), f"must be ≥ {minimum:g} (Nova's minimum for this option)")
+        values[key] = or_default(v, getattr(defaults, key))
     for key, minimum in (
         ("host_subset_size", 1),
         ("max_attempts", 1),

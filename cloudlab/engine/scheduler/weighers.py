@@ -16,13 +16,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from .model import HostState, SchedulerConfig, ScheduleRequest
+from ..resources import ERAS, Era
+from .model import HostState, ScheduleRequest
+
+_CLASSIC_AND_PLACEMENT: frozenset[Era] = frozenset(ERAS)
+_PLACEMENT: frozenset[Era] = frozenset({"placement"})
 
 
 class HostWeigher:
+    """A weigher: ``raw`` measures one host; the registry entry declares the rest.
+
+    Its name is its class name; ``multiplier_option`` is the ``nova.conf`` option (a field of
+    ``SchedulerConfig``, and the aggregate metadata key) holding its multiplier, with Nova's
+    minimum for that option; ``eras`` are the eras whose default ``weight_classes`` (Nova's
+    "all weighers") include it. A cloud may still list it in another era.
+    """
+
     name: ClassVar[str]
-    #: The nova.conf option (and aggregate metadata key) holding the multiplier.
     multiplier_option: ClassVar[str]
+    multiplier_minimum: ClassVar[float | None] = None
+    eras: ClassVar[frozenset[Era]] = _CLASSIC_AND_PLACEMENT
     minval: ClassVar[float | None] = None
     #: BuildFailureWeigher applies its multiplier negated.
     negate_multiplier: ClassVar[bool] = False
@@ -30,12 +43,13 @@ class HostWeigher:
     def raw(self, host: HostState, request: ScheduleRequest, members: frozenset[str]) -> float:
         raise NotImplementedError
 
-    def multiplier(self, host: HostState, config: SchedulerConfig) -> float:
-        configured: float = getattr(config, self.multiplier_option)
+    def multiplier(self, host: HostState, configured: float) -> float:
+        """The multiplier for ``host``: its aggregates' value, else ``configured`` (nova.conf)."""
         value = aggregate_multiplier(host, self.multiplier_option, configured)
         return -value if self.negate_multiplier else value
 
 
+#: Every weigher by name, in the order the settings page and the era defaults list them.
 WEIGHERS: dict[str, type[HostWeigher]] = {}
 
 
@@ -106,6 +120,7 @@ class IoOpsWeigher(HostWeigher):
 
 @_register
 class NumInstancesWeigher(HostWeigher):
+    eras = _PLACEMENT
     multiplier_option = "num_instances_weight_multiplier"
 
     def raw(self, host: HostState, request: ScheduleRequest, members: frozenset[str]) -> float:
@@ -114,6 +129,7 @@ class NumInstancesWeigher(HostWeigher):
 
 @_register
 class BuildFailureWeigher(HostWeigher):
+    eras = _PLACEMENT
     multiplier_option = "build_failure_weight_multiplier"
     negate_multiplier = True
 
@@ -123,6 +139,7 @@ class BuildFailureWeigher(HostWeigher):
 
 @_register
 class HypervisorVersionWeigher(HostWeigher):
+    eras = _PLACEMENT
     multiplier_option = "hypervisor_version_weight_multiplier"
 
     def raw(self, host: HostState, request: ScheduleRequest, members: frozenset[str]) -> float:
@@ -132,6 +149,7 @@ class HypervisorVersionWeigher(HostWeigher):
 @_register
 class ServerGroupSoftAffinityWeigher(HostWeigher):
     multiplier_option = "soft_affinity_weight_multiplier"
+    multiplier_minimum = 0.0
     policy = "soft-affinity"
 
     def raw(self, host: HostState, request: ScheduleRequest, members: frozenset[str]) -> float:
@@ -152,3 +170,17 @@ class ServerGroupSoftAntiAffinityWeigher(ServerGroupSoftAffinityWeigher):
 
 def make_weighers(names: Sequence[str]) -> list[HostWeigher]:
     return [WEIGHERS[n]() for n in names]
+
+
+# -- the lists derived from the registry ---------------------------------------------------------
+
+WEIGHER_NAMES: tuple[str, ...] = tuple(WEIGHERS)
+
+#: The ``nova.conf`` multiplier options, one per weigher, in the registry's order.
+MULTIPLIER_OPTIONS: tuple[str, ...] = tuple(w.multiplier_option for w in WEIGHERS.values())
+
+#: Default ``weight_classes`` per era: every weigher of the era (Nova's default is "all
+#: weighers"; CPUWeigher, which the course teaches with RAM, counts as classic too).
+ERA_DEFAULT_WEIGHERS: dict[Era, tuple[str, ...]] = {
+    era: tuple(name for name, w in WEIGHERS.items() if era in w.eras) for era in ERAS
+}

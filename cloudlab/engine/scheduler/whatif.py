@@ -28,17 +28,13 @@ from typing import Any
 from ..i18n import N_, Translate, identity, render
 from ..resources import ERAS, Era
 from .checks import show
-from .model import (
-    CLASSIC_ONLY_FILTERS,
-    ERA_DEFAULT_FILTERS,
-    ERA_DEFAULT_WEIGHERS,
-    FILTER_NAMES,
-    Flavor,
-    SchedulerConfig,
-)
+from .config import ERA_DEFAULT_FILTERS, SchedulerConfig
+from .filters import CLASSIC_ONLY_FILTERS, FILTER_NAMES
+from .model import Flavor
 from .moment import Moment
 from .replay import CLAIM_STAGE, known_hosts, reason_of
 from .trace import Renderer
+from .weighers import ERA_DEFAULT_WEIGHERS, MULTIPLIER_OPTIONS
 
 WHAT_IF_KINDS: tuple[str, ...] = ("host", "filter", "multiplier", "flavor", "era")
 
@@ -48,11 +44,6 @@ HOST_USAGE_FIELDS: tuple[str, ...] = ("vcpus_used", "memory_mb_used", "local_gb_
 HOST_SERVICE_FIELDS: tuple[str, ...] = ("enabled", "up")
 HOST_RATIO_FIELDS: tuple[str, ...] = ("cpu_allocation_ratio", "ram_allocation_ratio", "disk_allocation_ratio")
 HOST_FIELDS: tuple[str, ...] = HOST_CAPACITY_FIELDS + HOST_USAGE_FIELDS + HOST_SERVICE_FIELDS + HOST_RATIO_FIELDS
-
-#: The ``nova.conf`` weigher multipliers, by option name.
-MULTIPLIERS: tuple[str, ...] = tuple(
-    name for name in SchedulerConfig.__dataclass_fields__ if name.endswith("_weight_multiplier")
-)
 
 _KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "host": (("host", "field", "value"), ()),
@@ -76,8 +67,8 @@ def what_if(m: Moment, change: Mapping[str, Any]) -> Moment:
         return replace(m, config=replace(m.config, enabled_filters=_new_filters(m.config, change)))
     if kind == "multiplier":
         name = change["name"]
-        if name not in MULTIPLIERS:
-            raise ValueError(f"unknown multiplier {show(name)} (one of {', '.join(MULTIPLIERS)})")
+        if name not in MULTIPLIER_OPTIONS:
+            raise ValueError(f"unknown multiplier {show(name)} (one of {', '.join(MULTIPLIER_OPTIONS)})")
         options: dict[str, Any] = {name: _number(f"{name}", change["value"])}
         return replace(m, config=replace(m.config, **options))
     if kind == "flavor":
