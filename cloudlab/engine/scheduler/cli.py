@@ -17,6 +17,7 @@ from typing import Any, TextIO
 from ..resources import ERAS
 from .runner import run_scenario
 from .scenario import Scenario, ScenarioError, load_scenario_file
+from .schema import SchedulingTrace
 
 EXIT_PLACED, EXIT_NO_VALID_HOST, EXIT_INVALID = 0, 1, 2
 
@@ -84,7 +85,7 @@ def _num(value: Any) -> str:
     return str(value)
 
 
-def format_trace(trace: dict[str, Any], scenario: Scenario, *, verbose: bool = False) -> str:
+def format_trace(trace: SchedulingTrace, scenario: Scenario, *, verbose: bool = False) -> str:
     """The trace as a table a student can read in a terminal."""
     lines: list[str] = []
     req = trace["request"]

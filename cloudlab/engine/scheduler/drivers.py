@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import random
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import cast
 
 from ..i18n import N_, Translate, identity
 from ..resources import Era
@@ -19,6 +19,16 @@ from .filters import FilterContext, HostFilter, make_filters
 from .historic import chance_scheduler, simple_scheduler
 from .model import HostState, ScheduleRequest
 from .placement import STAGE_NAME, placement_size, placement_verdicts
+from .schema import (
+    ClaimEntry,
+    FilterStage,
+    InstanceResult,
+    RemovedBy,
+    SchedulingError,
+    SchedulingTrace,
+    VerdictEntry,
+    WeigherValue,
+)
 from .trace import NO_VALID_HOST, NOT_ENOUGH_HOSTS, Renderer, no_valid_host, stage_entry
 from .weighers import HostWeigher, make_weighers, normalize
 
@@ -31,7 +41,7 @@ def schedule(
     translate: Translate = identity,
     retry_hosts: Iterable[str] = (),
     rng: random.Random | None = None,
-) -> dict[str, Any]:
+) -> SchedulingTrace:
     """Schedule ``request`` on ``hosts`` with ``config``'s driver and return the trace.
 
     ``retry_hosts`` are the hosts already tried for this request (classic RetryFilter).
@@ -56,9 +66,9 @@ def _schedule(
     render: Renderer,
     tried: tuple[str, ...],
     rng: random.Random | None,
-) -> dict[str, Any]:
+) -> SchedulingTrace:
     rng = rng if rng is not None else random.Random(config.seed)  # noqa: S311 - not cryptographic
-    trace: dict[str, Any] = {
+    trace: SchedulingTrace = {
         "era": config.era,
         "driver": config.driver,
         "request": request.to_dict(),
@@ -74,11 +84,11 @@ def _schedule(
         driver = DRIVERS.get(config.driver, filter_scheduler)
         driver(trace, hosts, request, config, render, tried, rng)
     if trace["error"] is None:
-        trace["selected_hosts"] = [i["selected"] for i in trace["instances"]]
+        trace["selected_hosts"] = [i["selected"] for i in trace["instances"] if i["selected"] is not None]
     return trace
 
 
-def max_retries_exceeded(config: SchedulerConfig, instance_uuid: str, last_reason: str = "") -> dict[str, Any]:
+def max_retries_exceeded(config: SchedulerConfig, instance_uuid: str, last_reason: str = "") -> SchedulingError:
     """The fault when an instance ran out of attempts, in the era's wording (nova/exception.py).
 
     Classic (Liberty to Pike): the conductor refuses attempt ``max_attempts + 1``. Placement
@@ -102,7 +112,7 @@ def max_retries_exceeded(config: SchedulerConfig, instance_uuid: str, last_reaso
 
 
 def filter_scheduler(
-    trace: dict[str, Any],
+    trace: SchedulingTrace,
     hosts: Sequence[HostState],
     request: ScheduleRequest,
     config: SchedulerConfig,
@@ -133,7 +143,7 @@ def filter_scheduler(
         ctx.group_hosts = [h.name for h in hosts if h.instance_uuids & members]
 
     candidates = list(hosts)
-    placement_entry: dict[str, Any] | None = None
+    placement_entry: FilterStage | None = None
     if era == "placement":
         verdicts = placement_verdicts(candidates, request)
         candidates = [h for h, v in verdicts if v.passed]
@@ -142,9 +152,10 @@ def filter_scheduler(
     for index in range(request.num_instances):
         ctx.index = index
         ctx.instance_uuid = request.uuid_of(index)
-        entry: dict[str, Any] = {"index": index, "instance_uuid": ctx.instance_uuid, "filters": []}
+        # Built step by step; "selected" is set on every way out of this iteration.
+        entry = cast(InstanceResult, {"index": index, "instance_uuid": ctx.instance_uuid, "filters": []})
         trace["instances"].append(entry)
-        removed_by: list[dict[str, Any]] = []
+        removed_by: list[RemovedBy] = []
         survivors = candidates
         if placement_entry is not None and index == 0:
             entry["filters"].append(placement_entry)
@@ -160,12 +171,8 @@ def filter_scheduler(
             survivors = _run_filter(f, survivors, ctx, render, entry, limits)
             _note_removed(removed_by, entry["filters"][-1])
         if not survivors:
-            trace["error"] = no_valid_host(
-                NOT_ENOUGH_HOSTS,
-                index,
-                removed_by=removed_by,
-                last_filter=removed_by[-1]["filter"] if removed_by else None,
-                explanation=_explain(removed_by, render),
+            trace["error"] = _filters_failed(
+                index, removed_by, removed_by[-1]["filter"] if removed_by else None, _explain(removed_by, render)
             )
             entry["selected"] = None
             return
@@ -176,12 +183,8 @@ def filter_scheduler(
         if era == "placement":
             chosen = _claim_walk(ordered, request, render, entry)
             if chosen is None:
-                trace["error"] = no_valid_host(
-                    NOT_ENOUGH_HOSTS,
-                    index,
-                    removed_by=removed_by,
-                    last_filter="Placement claim",
-                    explanation=render(N_("no host left whose Placement claim fits"), {}),
+                trace["error"] = _filters_failed(
+                    index, removed_by, "Placement claim", render(N_("no host left whose Placement claim fits"), {})
                 )
                 entry["selected"] = None
                 return
@@ -203,20 +206,31 @@ def filter_scheduler(
         trace["alternates"] = [h.name for h in candidates if h.name not in selected][: config.max_attempts - 1]
 
 
+def _filters_failed(
+    index: int, removed_by: list[RemovedBy], last_filter: str | None, explanation: str
+) -> SchedulingError:
+    """NoValidHost for instance ``index``, with which stages removed which hosts and why."""
+    error = no_valid_host(NOT_ENOUGH_HOSTS, index)
+    error["removed_by"] = removed_by
+    error["last_filter"] = last_filter
+    error["explanation"] = explanation
+    return error
+
+
 def _run_filter(
     f: HostFilter,
     hosts: list[HostState],
     ctx: FilterContext,
     render: Renderer,
-    entry: dict[str, Any],
+    entry: InstanceResult,
     limits: dict[str, dict[str, float]],
 ) -> list[HostState]:
     out: list[HostState] = []
-    verdicts: dict[str, Any] = {}
+    verdicts: dict[str, VerdictEntry] = {}
     check = f.host_passes
     # Hosts often get the very same verdict (a filter that memoises returns the same numbers
     # object): render each distinct sentence once.
-    rendered: dict[tuple[str, int], tuple[dict[str, Any], str]] = {}
+    rendered: dict[tuple[str, int], tuple[dict[str, object], str]] = {}
     for h in hosts:
         passed, message, numbers, host_limits = check(h, ctx)
         key = (message, id(numbers))
@@ -241,17 +255,17 @@ def _run_filter(
     return out
 
 
-def _not_run(name: str, why: str, hosts: int = 0) -> dict[str, Any]:
+def _not_run(name: str, why: str, hosts: int = 0) -> FilterStage:
     return {"name": name, "ran": False, "why_not": why, "hosts_in": hosts, "hosts_out": hosts, "verdicts": {}}
 
 
-def _note_removed(removed_by: list[dict[str, Any]], stage: dict[str, Any]) -> None:
+def _note_removed(removed_by: list[RemovedBy], stage: FilterStage) -> None:
     gone = [h for h, v in stage["verdicts"].items() if not v["passed"]]
     if gone:
         removed_by.append({"filter": stage["name"], "hosts": gone})
 
 
-def _explain(removed_by: list[dict[str, Any]], render: Renderer) -> str:
+def _explain(removed_by: list[RemovedBy], render: Renderer) -> str:
     if not removed_by:
         return render(N_("there are no hosts to choose from"), {})
     last = removed_by[-1]
@@ -267,7 +281,7 @@ def _weigh(
     request: ScheduleRequest,
     config: SchedulerConfig,
     members: frozenset[str],
-    entry: dict[str, Any],
+    entry: InstanceResult,
 ) -> list[HostState]:
     """Nova's weighing: normalise each weigher, add multiplier × value, sort highest first."""
     entry["weighers"] = []
@@ -283,7 +297,7 @@ def _weigh(
         configured: float = getattr(config, w.multiplier_option)
         default = -configured if w.negate_multiplier else configured
         option = w.multiplier_option
-        values: dict[str, dict[str, float]] = {}
+        values: dict[str, WeigherValue] = {}
         for i, h in enumerate(hosts):
             # Only a host whose aggregates set the option has a multiplier of its own.
             m = w.multiplier(h, configured) if h.aggregates and option in h.aggregate_metadata else default
@@ -304,7 +318,7 @@ def _weigh(
 
 
 def _pick_from_subset(
-    ordered: list[HostState], subset_size: int, rng: random.Random, entry: dict[str, Any]
+    ordered: list[HostState], subset_size: int, rng: random.Random, entry: InstanceResult
 ) -> list[HostState]:
     """``_get_sorted_hosts``: choose at random among the best ``host_subset_size``, move it first."""
     subset = ordered[:subset_size] if subset_size < len(ordered) else ordered
@@ -319,13 +333,13 @@ def _pick_from_subset(
 
 
 def _claim_walk(
-    ordered: list[HostState], request: ScheduleRequest, render: Renderer, entry: dict[str, Any]
+    ordered: list[HostState], request: ScheduleRequest, render: Renderer, entry: InstanceResult
 ) -> HostState | None:
     """Placement era: claim on each host in order; the first claim that fits wins."""
     from .placement import capacity_verdict
 
     size = placement_size(request)
-    claims: list[dict[str, Any]] = []
+    claims: list[ClaimEntry] = []
     entry["claims"] = claims
     for h in ordered:
         v = capacity_verdict(h, size)
@@ -340,7 +354,7 @@ def _claim_walk(
 #: A driver fills ``trace`` for one request: (trace, hosts, request, config, render, hosts
 #: already tried, random generator).
 Driver = Callable[
-    [dict[str, Any], Sequence[HostState], ScheduleRequest, SchedulerConfig, Renderer, tuple[str, ...], random.Random],
+    [SchedulingTrace, Sequence[HostState], ScheduleRequest, SchedulerConfig, Renderer, tuple[str, ...], random.Random],
     None,
 ]
 

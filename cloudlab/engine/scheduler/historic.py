@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from ..i18n import N_
 from .config import SchedulerConfig
 from .filters import Verdict
 from .model import HostState, ScheduleRequest
+from .schema import InstanceResult, SchedulingTrace
 from .trace import Renderer, no_valid_host, stage_entry
 
 # -- chance_scheduler ---------------------------------------------------------------------------
 
 
 def chance_scheduler(
-    trace: dict[str, Any],
+    trace: SchedulingTrace,
     hosts: Sequence[HostState],
     request: ScheduleRequest,
     config: SchedulerConfig,
@@ -65,7 +66,7 @@ def chance_scheduler(
 
 
 def simple_scheduler(
-    trace: dict[str, Any],
+    trace: SchedulingTrace,
     hosts: Sequence[HostState],
     request: ScheduleRequest,
     config: SchedulerConfig,
@@ -88,7 +89,8 @@ def simple_scheduler(
     image_isolated = request.image is not None and request.image.id in config.isolated_images
     zone = request.availability_zone
     for index in range(request.num_instances):
-        entry: dict[str, Any] = {"index": index, "instance_uuid": request.uuid_of(index), "filters": []}
+        # Built step by step; "selected" is set on both ways out of this iteration.
+        entry = cast(InstanceResult, {"index": index, "instance_uuid": request.uuid_of(index), "filters": []})
         trace["instances"].append(entry)
         ranked = sorted(current, key=lambda h: h.resources.instance_vcpus)
         entry["ranking"] = [{"host": h.name, "weight": h.resources.instance_vcpus} for h in ranked]

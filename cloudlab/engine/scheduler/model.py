@@ -14,6 +14,7 @@ from typing import Any
 
 from ..architectures import DEFAULT_ARCHITECTURE
 from ..resources import ERA_DEFAULT_RATIOS, Era, FlavorSize, HostResources
+from .schema import FlavorDict, ImageDict, RequestDict, SchedulerHintsDict, ServerGroupDict
 
 SERVER_GROUP_POLICIES: tuple[str, ...] = (
     "affinity",
@@ -41,7 +42,7 @@ class Flavor:
     def size(self) -> FlavorSize:
         return FlavorSize(self.vcpus, self.memory_mb, self.root_gb, self.ephemeral_gb, self.swap)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> FlavorDict:
         return {
             "id": self.id,
             "name": self.name,
@@ -64,7 +65,7 @@ class Image:
     min_disk: int = 0
     properties: Mapping[str, str] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ImageDict:
         return {
             "id": self.id,
             "name": self.name,
@@ -128,7 +129,7 @@ class ServerGroup:
     def max_server_per_host(self) -> int:
         return int(self.rules.get("max_server_per_host", 1))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ServerGroupDict:
         return {
             "name": self.name,
             "uuid": self.uuid,
@@ -355,7 +356,7 @@ class SchedulerHints:
     cidr: str = "/24"
     group: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> SchedulerHintsDict:
         return {
             "same_host": list(self.same_host),
             "different_host": list(self.different_host),
@@ -389,7 +390,7 @@ class ScheduleRequest:
             return self.instance_uuids[index]
         return f"request-instance-{index}"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> RequestDict:
         return {
             "flavor": self.flavor.to_dict(),
             "image": self.image.to_dict() if self.image else None,

@@ -32,6 +32,7 @@ from .model import (
     SchedulerHints,
     ServerGroup,
 )
+from .schema import SchedulingTrace
 
 #: Bumped when the stored shape changes incompatibly; ``moment_from_dict`` refuses other versions.
 MOMENT_VERSION = 1
@@ -62,7 +63,7 @@ class Moment:
         return tuple(h.name for h in self.hosts)
 
 
-def rerun(m: Moment, *, translate: Translate = identity) -> dict[str, Any]:
+def rerun(m: Moment, *, translate: Translate = identity) -> SchedulingTrace:
     """Schedule the moment's request again on its frozen hosts; the trace ``schedule`` returns.
 
     The random generator is a fresh ``random.Random(config.seed)``, as for any single decision.

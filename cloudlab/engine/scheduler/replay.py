@@ -11,6 +11,18 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..i18n import N_, Translate, identity
+from .schema import (
+    ClaimEntry,
+    ClaimSummary,
+    InstanceResult,
+    NoValidHostReplayStage,
+    RankEntry,
+    ReplayStage,
+    SchedulingError,
+    SchedulingTrace,
+    SelectedReplayStage,
+    VerdictEntry,
+)
 from .trace import Renderer
 
 #: The name why_not and compare give a host whose Placement-era claim failed after weighing.
@@ -20,7 +32,7 @@ CLAIM_STAGE = "Placement claim"
 # -- replay -------------------------------------------------------------------------------------
 
 
-def replay_stages(trace: Mapping[str, Any]) -> list[dict[str, Any]]:
+def replay_stages(trace: SchedulingTrace) -> list[ReplayStage]:
     """The ordered stages of a decision, in the order the live funnel shows them.
 
     For each instance of the request, in turn:
@@ -37,11 +49,7 @@ def replay_stages(trace: Mapping[str, Any]) -> list[dict[str, Any]]:
 
     Every stage carries ``index`` (its position in the list) and ``instance``.
     """
-    stages: list[dict[str, Any]] = []
-
-    def add(kind: str, instance: int, **data: Any) -> None:
-        stages.append({"index": len(stages), "kind": kind, "instance": instance, **data})
-
+    stages: list[ReplayStage] = []
     error = trace.get("error")
     failed_shown = False
     for entry in trace.get("instances") or []:
@@ -49,63 +57,80 @@ def replay_stages(trace: Mapping[str, Any]) -> list[dict[str, Any]]:
         for stage in entry.get("filters") or []:
             if not stage.get("ran", True):
                 continue
-            verdicts: Mapping[str, Any] = stage.get("verdicts") or {}
-            add(
-                "filter",
-                i,
-                name=stage["name"],
-                hosts_in=stage["hosts_in"],
-                hosts_out=stage["hosts_out"],
-                removed=[h for h, v in verdicts.items() if not v["passed"]],
-                remaining=[h for h, v in verdicts.items() if v["passed"]],
+            verdicts = stage.get("verdicts") or {}
+            stages.append(
+                {
+                    "index": len(stages),
+                    "kind": "filter",
+                    "instance": i,
+                    "name": stage["name"],
+                    "hosts_in": stage["hosts_in"],
+                    "hosts_out": stage["hosts_out"],
+                    "removed": [h for h, v in verdicts.items() if not v["passed"]],
+                    "remaining": [h for h, v in verdicts.items() if v["passed"]],
+                }
             )
         weighers = entry.get("weighers") or []
         if weighers:
-            add(
-                "weighing",
-                i,
-                weighers=[w["name"] for w in weighers],
-                hosts=[
-                    {
-                        "host": r["host"],
-                        "weight": r["weight"],
-                        "per_weigher": {w["name"]: w["values"][r["host"]]["weighted"] for w in weighers},
-                    }
-                    for r in entry.get("ranking") or []
-                ],
+            stages.append(
+                {
+                    "index": len(stages),
+                    "kind": "weighing",
+                    "instance": i,
+                    "weighers": [w["name"] for w in weighers],
+                    "hosts": [
+                        {
+                            "host": r["host"],
+                            "weight": r["weight"],
+                            "per_weigher": {w["name"]: w["values"][r["host"]]["weighted"] for w in weighers},
+                        }
+                        for r in entry.get("ranking") or []
+                    ],
+                }
             )
         selected = entry.get("selected")
         if selected:
-            extra: dict[str, Any] = {}
+            chosen: SelectedReplayStage = {
+                "index": len(stages),
+                "kind": "selected",
+                "instance": i,
+                "host": selected,
+                "weight": _weight_of(entry, selected),
+            }
             if entry.get("claims"):
-                extra["claims"] = [
-                    {"host": c["host"], "passed": c["passed"], "reason": c["reason"]} for c in entry["claims"]
-                ]
+                chosen["claims"] = _claim_summaries(entry.get("claims") or [])
             subset = entry.get("subset")
             if subset and subset.get("host_subset_size", 1) > 1:
-                extra["subset"] = subset
-            add("selected", i, host=selected, weight=_weight_of(entry, selected), **extra)
+                chosen["subset"] = subset
+            stages.append(chosen)
         elif error is not None:
-            add("no_valid_host", i, **_failure(error, entry))
+            stages.append(_failure(len(stages), i, error, entry))
             failed_shown = True
     if error is not None and not failed_shown:
-        add("no_valid_host", int(error.get("instance_index") or 0), **_failure(error, None))
+        stages.append(_failure(len(stages), int(error.get("instance_index") or 0), error, None))
     return stages
 
 
-def _failure(error: Mapping[str, Any], entry: Mapping[str, Any] | None) -> dict[str, Any]:
-    out: dict[str, Any] = {
+def _claim_summaries(claims: list[ClaimEntry]) -> list[ClaimSummary]:
+    return [{"host": c["host"], "passed": c["passed"], "reason": c["reason"]} for c in claims]
+
+
+def _failure(index: int, instance: int, error: SchedulingError, entry: InstanceResult | None) -> NoValidHostReplayStage:
+    out: NoValidHostReplayStage = {
+        "index": index,
+        "kind": "no_valid_host",
+        "instance": instance,
         "error_type": error.get("type", "NoValidHost"),
         "message": error.get("message", ""),
         "last_filter": error.get("last_filter"),
         "explanation": error.get("explanation") or error.get("reason") or "",
     }
     if entry is not None and entry.get("claims"):
-        out["claims"] = [{"host": c["host"], "passed": c["passed"], "reason": c["reason"]} for c in entry["claims"]]
+        out["claims"] = _claim_summaries(entry.get("claims") or [])
     return out
 
 
-def _weight_of(entry: Mapping[str, Any], host: str) -> float | None:
+def _weight_of(entry: InstanceResult, host: str) -> float | None:
     for r in entry.get("ranking") or []:
         if r["host"] == host:
             return float(r["weight"])
@@ -138,7 +163,7 @@ _NOT_SEEN = N_("The scheduler never looked at {host}: it was not among the hosts
 _NOT_REACHED = N_("The scheduler stopped before it looked at {host}: {message}")
 
 
-def known_hosts(trace: Mapping[str, Any]) -> list[str]:
+def known_hosts(trace: SchedulingTrace) -> list[str]:
     """Every host the trace mentions, in the order it first mentions them."""
     seen: dict[str, None] = {}
     for entry in trace.get("instances") or []:
@@ -150,7 +175,7 @@ def known_hosts(trace: Mapping[str, Any]) -> list[str]:
 
 
 def why_not(
-    trace: Mapping[str, Any],
+    trace: SchedulingTrace,
     host: str,
     *,
     instance: int = 0,
@@ -178,13 +203,13 @@ def why_not(
     # Each filter_scheduler instance starts from the previous one's survivors; the historic
     # drivers look at every host again for each instance.
     cumulative = trace.get("driver", "filter_scheduler") != "simple_scheduler"
-    for entry in entries:
-        i = int(entry["index"])
+    for earlier in entries:
+        i = int(earlier["index"])
         if i > instance:
             break
         if i < instance and not cumulative:
             continue
-        for stage in entry.get("filters") or []:
+        for stage in earlier.get("filters") or []:
             verdict = (stage.get("verdicts") or {}).get(host)
             if verdict is not None and not verdict["passed"]:
                 return _filtered(host, stage["name"], verdict, i, instance, render)
@@ -192,7 +217,7 @@ def why_not(
     entry = next((e for e in entries if int(e["index"]) == instance), None)
     error = trace.get("error")
     if entry is None:
-        message = (error or {}).get("message", "")
+        message = error.get("message", "") if error else ""
         return {
             "host": host,
             "outcome": "not_seen",
@@ -219,7 +244,7 @@ def why_not(
     return {"host": host, "outcome": "not_seen", "explanation": render(_NOT_SEEN, {"host": host})}
 
 
-def reason_of(verdict: Mapping[str, Any], render: Renderer) -> str:
+def reason_of(verdict: VerdictEntry | ClaimEntry, render: Renderer) -> str:
     """A verdict's sentence in ``render``'s language (its stored ``reason`` if it has no template)."""
     message = verdict.get("message")
     if message:
@@ -231,7 +256,7 @@ def reason_of(verdict: Mapping[str, Any], render: Renderer) -> str:
 
 
 def _filtered(
-    host: str, stage: str, verdict: Mapping[str, Any], at: int, asked: int, render: Renderer
+    host: str, stage: str, verdict: VerdictEntry | ClaimEntry, at: int, asked: int, render: Renderer
 ) -> dict[str, Any]:
     reason = reason_of(verdict, render)
     values = {"filter": stage, "host": host, "reason": reason, "instance": at}
@@ -247,10 +272,10 @@ def _filtered(
 
 
 def _chosen(
-    trace: Mapping[str, Any],
-    entry: Mapping[str, Any],
+    trace: SchedulingTrace,
+    entry: InstanceResult,
     host: str,
-    ranking: list[Mapping[str, Any]],
+    ranking: list[RankEntry],
     render: Renderer,
 ) -> dict[str, Any]:
     weight = next(float(r["weight"]) for r in ranking if r["host"] == host) if ranking else 0.0
@@ -265,7 +290,8 @@ def _chosen(
         "margin": weight - float(runner_up["weight"]) if runner_up else None,
     }
     driver = trace.get("driver", "filter_scheduler")
-    subset = entry.get("subset") or {}
+    subset = entry.get("subset")
+    subset_size = subset.get("host_subset_size", 1) if subset else 1
     failed_claims = [c for c in entry.get("claims") or [] if not c["passed"]]
     if driver == "chance_scheduler":
         text = render(_CHOSEN_CHANCE, {"host": host})
@@ -273,8 +299,8 @@ def _chosen(
         text = render(_CHOSEN_SIMPLE, {"host": host, "cores": weight})
     elif not entry.get("weighers"):
         text = render(_CHOSEN_ONLY, {"host": host})
-    elif subset.get("host_subset_size", 1) > 1:
-        text = render(_CHOSEN_SUBSET, {"host": host, "size": subset["host_subset_size"]})
+    elif subset_size > 1:
+        text = render(_CHOSEN_SUBSET, {"host": host, "size": subset_size})
     elif failed_claims:
         text = render(_CHOSEN_CLAIM, {"host": host})
     else:
@@ -287,8 +313,8 @@ def _chosen(
 
 
 def _lost(
-    trace: Mapping[str, Any],
-    entry: Mapping[str, Any],
+    trace: SchedulingTrace,
+    entry: InstanceResult,
     host: str,
     winner: str,
     ranked: Mapping[str, float],
@@ -299,7 +325,7 @@ def _lost(
     driver = trace.get("driver", "filter_scheduler")
     # simple_scheduler ranks by cores in use, fewest first: the margin is how far it was behind.
     margin = weight - winner_weight if driver == "simple_scheduler" else winner_weight - weight
-    per_weigher = []
+    per_weigher: list[dict[str, Any]] = []
     for w in entry.get("weighers") or []:
         mine = w["values"][host]
         theirs = w["values"][winner]
@@ -324,13 +350,15 @@ def _lost(
         "winner_weight": winner_weight,
         "margin": margin,
     }
-    subset = entry.get("subset") or {}
+    subset = entry.get("subset")
+    subset_size = subset.get("host_subset_size", 1) if subset else 1
+    candidates = subset.get("candidates", []) if subset else []
     if driver == "chance_scheduler":
         text = render(_CHANCE_LOST, values)
     elif driver == "simple_scheduler":
         text = render(_SIMPLE_LOST, {**values, "cores": weight, "winner_cores": winner_weight})
-    elif subset.get("host_subset_size", 1) > 1 and host in subset.get("candidates", []):
-        text = render(_SUBSET, {**values, "size": subset["host_subset_size"]})
+    elif subset_size > 1 and host in candidates:
+        text = render(_SUBSET, {**values, "size": subset_size})
     elif margin == 0:
         text = render(_TIED, values)
     else:

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from typing import Any
 
 from ..i18n import Translate, identity
 from .drivers import schedule
 from .model import HostState, ScheduleRequest
 from .scenario import Scenario
+from .schema import SchedulingTrace
 
 
 def run_scenario(
     scenario: Scenario, *, translate: Translate = identity, only: int | None = None
-) -> list[dict[str, Any]]:
+) -> list[SchedulingTrace]:
     """The traces of the scenario's requests (or of request ``only``, after the earlier ones).
 
     A placed request consumes its hosts and its instances join its server group, so the next
@@ -23,7 +23,7 @@ def run_scenario(
     rng = random.Random(scenario.scheduler.seed)  # noqa: S311 - reproducible teaching choices
     hosts: list[HostState] = list(scenario.hosts)
     joined: dict[str, tuple[str, ...]] = {}
-    traces: list[dict[str, Any]] = []
+    traces: list[SchedulingTrace] = []
     last = len(scenario.requests) - 1 if only is None else only
     for index, request in enumerate(scenario.requests[: last + 1]):
         request = _with_members(request, joined)

@@ -8,6 +8,7 @@ from typing import Any
 from ..i18n import Translate, fmt_number, identity
 from .filters import Verdict
 from .model import HostState
+from .schema import FilterStage, SchedulingError, VerdictEntry
 
 #: nova/exception.py NoValidHost: "No valid host was found. %(reason)s".
 NO_VALID_HOST = "No valid host was found."
@@ -39,18 +40,18 @@ class Renderer:
             shown[name] = fmt_number(value) if value.__class__ is float else value
         return translated.format_map(shown)
 
-    def verdict(self, v: Verdict) -> dict[str, Any]:
+    def verdict(self, v: Verdict) -> VerdictEntry:
         return {"passed": v.passed, "reason": self(v.message, v.numbers), "message": v.message, "numbers": v.numbers}
 
 
-def no_valid_host(reason: str, instance_index: int, **extra: Any) -> dict[str, Any]:
+def no_valid_host(reason: str, instance_index: int) -> SchedulingError:
+    """Nova's NoValidHost for instance ``instance_index``, "No valid host was found. <reason>"."""
     message = f"{NO_VALID_HOST} {reason}".strip()
     return {
         "type": "NoValidHost",
         "message": message,
         "reason": reason,
         "instance_index": instance_index,
-        **extra,
     }
 
 
@@ -60,7 +61,7 @@ def stage_entry(
     survivors: list[HostState],
     verdicts: list[tuple[HostState, Verdict]],
     render: Renderer,
-) -> dict[str, Any]:
+) -> FilterStage:
     return {
         "name": name,
         "ran": True,

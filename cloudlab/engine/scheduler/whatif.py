@@ -33,6 +33,7 @@ from .filters import CLASSIC_ONLY_FILTERS, FILTER_NAMES
 from .model import Flavor
 from .moment import Moment
 from .replay import CLAIM_STAGE, known_hosts, reason_of
+from .schema import SchedulingTrace
 from .trace import Renderer
 from .weighers import ERA_DEFAULT_WEIGHERS, MULTIPLIER_OPTIONS
 
@@ -269,7 +270,7 @@ _BOTH_FAIL = N_("Both decisions end in NoValidHost.")
 _NO_HOST = N_("NoValidHost")
 
 
-def host_verdicts(trace: Mapping[str, Any], translate: Translate = identity) -> dict[str, dict[str, Any]]:
+def host_verdicts(trace: SchedulingTrace, translate: Translate = identity) -> dict[str, dict[str, Any]]:
     """Each host's verdict over the whole request, in the trace's host order.
 
     ``chosen`` if any instance was placed on it (``instances`` lists which), else ``filtered``
@@ -300,7 +301,7 @@ def host_verdicts(trace: Mapping[str, Any], translate: Translate = identity) -> 
     return out
 
 
-def compare(before: Mapping[str, Any], after: Mapping[str, Any], *, translate: Translate = identity) -> dict[str, Any]:
+def compare(before: SchedulingTrace, after: SchedulingTrace, *, translate: Translate = identity) -> dict[str, Any]:
     """Two traces of the same request side by side: the choices and every host's verdict.
 
     A host ``changed`` when its outcome or the filter that removed it differs; a host that only
@@ -338,7 +339,7 @@ def compare(before: Mapping[str, Any], after: Mapping[str, Any], *, translate: T
     }
 
 
-def _first_selected(trace: Mapping[str, Any]) -> str | None:
+def _first_selected(trace: SchedulingTrace) -> str | None:
     instances = trace.get("instances") or []
     if not instances:
         return None
