@@ -54,7 +54,11 @@ def instance_row(instance: Instance, *, for_instructor: bool) -> dict[str, Any]:
 
 
 def host_row(host: Host) -> dict[str, Any]:
-    """A compute host as Admin → Hypervisors shows it: capacity, usage, limits after the ratios."""
+    """A compute host as Admin → Hypervisors shows it: capacity, usage, limits after the ratios,
+    and the service actions available now."""
+    from .actions.host import HOST_ACTIONS  # here: the actions module imports this one
+
+    available = {"disable": host.enabled, "enable": not host.enabled, "mark_down": host.up, "bring_up": not host.up}
     resources = host.resources()
     limits = resource_limits(resources, host.cloud.era)  # type: ignore[arg-type]
     return {
@@ -84,4 +88,6 @@ def host_row(host: Host) -> dict[str, Any]:
         "disabled_reason": host.disabled_reason,
         "up": host.up,
         "down_since": host.down_since.isoformat() if host.down_since else None,
+        # The row's buttons: each service action that would change something now.
+        "actions": [action for action in HOST_ACTIONS if available[action]],
     }

@@ -17,7 +17,7 @@ from cloudlab.live.events import cloud_stream, current_seqs
 
 from .access import instructor_project_or_404
 from .instances import action_choices
-from .labels import state_labels
+from .labels import instance_columns, state_labels
 
 # -- Admin → Compute → Instances (instructors) ------------------------------------------------------
 
@@ -47,6 +47,7 @@ def admin_instances(request: HttpRequest) -> HttpResponse:
                 "detail_url": reverse("dashboard:instance", args=["00000000-0000-0000-0000-000000000000"]),
                 "show_host": True,
                 "show_project": True,
+                "columns": instance_columns(show_project=True, show_host=True),
                 "action_url": reverse("dashboard:instance-action", args=["00000000-0000-0000-0000-000000000000"]),
                 "batch_url": reverse("dashboard:batch-action"),
                 "choices": action_choices(project),

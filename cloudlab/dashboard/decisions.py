@@ -39,6 +39,7 @@ from cloudlab.identity.models import is_instructor
 from cloudlab.live.events import current_seqs, project_stream
 
 from .access import instructor_project_or_404, project_or_404
+from .labels import decision_labels, outcome_kind, what_if_choices
 from .traces import verdict_reason
 from .values import typed
 
@@ -200,6 +201,8 @@ def decision(request: HttpRequest, record_id: int) -> HttpResponse:
                     for f in Flavor.objects.filter(cloud_id=record.cloud_id)
                 ],
                 "decision": decision_data(record),
+                "labels": decision_labels(),
+                "whatif": _what_if_form() if _may_what_if(request, record) else None,
             },
         },
     )
@@ -213,31 +216,50 @@ def decision_json(request: HttpRequest, record_id: int) -> JsonResponse:
     return JsonResponse({**decision_data(record), "streams": current_seqs([stream])})
 
 
+#: The form's inputs each kind of change reads (``_change_from``); the form shows just those.
+_WHAT_IF_INPUTS: dict[str, tuple[str, ...]] = {
+    "host": ("host", "field", "value"),
+    "filter": ("name", "enabled"),
+    "multiplier": ("name", "value"),
+    "flavor": ("flavor",),
+    "era": ("era",),
+}
+
+
+def _what_if_form() -> dict[str, Any]:
+    """The what-if form's choices, and for each input the kinds of change that read it."""
+    inputs: dict[str, list[str]] = {}
+    for kind, names in _WHAT_IF_INPUTS.items():
+        for name in names:
+            inputs.setdefault(name, []).append(kind)
+    return {**what_if_choices(), "inputs": {name: " ".join(kinds) for name, kinds in inputs.items()}}
+
+
 def _change_from(request: HttpRequest, record: SchedulingRecord) -> dict[str, Any]:
     """The one thing to change, from the form (values stay text: the engine names bad ones)."""
-    post = request.POST
-    kind = post.get("kind", "")
+    kind = request.POST.get("kind", "")
+    post = {name: request.POST.get(name, "") for name in _WHAT_IF_INPUTS.get(kind, ())}
     if kind == "host":
         return {
             "kind": "host",
-            "host": post.get("host", ""),
-            "field": post.get("field", ""),
-            "value": typed(post.get("value", ""), booleans=True),
+            "host": post["host"],
+            "field": post["field"],
+            "value": typed(post["value"], booleans=True),
         }
     if kind == "filter":
         return {
             "kind": "filter",
-            "name": post.get("name", ""),
-            "enabled": post.get("enabled", "") in ("1", "true", "on", "yes"),
+            "name": post["name"],
+            "enabled": post["enabled"] in ("1", "true", "on", "yes"),
         }
     if kind == "multiplier":
         return {
             "kind": "multiplier",
-            "name": post.get("name", ""),
-            "value": typed(post.get("value", ""), booleans=True),
+            "name": post["name"],
+            "value": typed(post["value"], booleans=True),
         }
     if kind == "flavor":
-        flavor = Flavor.objects.filter(cloud_id=record.cloud_id, flavorid=post.get("flavor", "")).first()
+        flavor = Flavor.objects.filter(cloud_id=record.cloud_id, flavorid=post["flavor"]).first()
         if flavor is None:
             raise ValueError(_("Choose a flavor of this cloud."))
         return {
@@ -254,7 +276,7 @@ def _change_from(request: HttpRequest, record: SchedulingRecord) -> dict[str, An
             },
         }
     if kind == "era":
-        return {"kind": "era", "era": post.get("era", "")}
+        return {"kind": "era", "era": post["era"]}
     return {"kind": kind}  # the engine says which kinds exist
 
 
@@ -300,6 +322,7 @@ def _rows(records: Any) -> list[dict[str, Any]]:
             "driver": r.driver,
             "outcome": r.get_outcome_display(),
             "outcome_code": r.outcome,
+            "outcome_kind": outcome_kind(r.outcome),
             "selected_host": r.selected_host,
             "url": reverse("dashboard:decision", args=[r.pk]),
         }

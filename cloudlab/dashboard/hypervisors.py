@@ -18,6 +18,7 @@ from cloudlab.compute.rows import host_row
 from cloudlab.live.events import cloud_stream, current_seqs
 
 from .access import instructor_project_or_404
+from .labels import host_action_labels
 
 
 def _snapshot(cloud: Cloud) -> dict[str, Any]:
@@ -40,6 +41,7 @@ def hypervisors(request: HttpRequest) -> HttpResponse:
                 "streams": [cloud_stream(cloud.pk)],
                 "snapshot_url": reverse("dashboard:hypervisors-rows"),
                 "action_url": reverse("dashboard:host-action", args=["HOST"]),
+                "host_actions": host_action_labels(),
                 "snapshot": _snapshot(cloud),
             },
         },

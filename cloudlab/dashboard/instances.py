@@ -21,7 +21,7 @@ from cloudlab.identity.models import Project, is_instructor
 from cloudlab.live.events import current_seqs, project_stream
 
 from .access import project_or_404, visible_instance_or_404
-from .labels import state_labels
+from .labels import instance_columns, state_labels
 
 # -- Project → Compute → Instances ------------------------------------------------------------
 
@@ -100,6 +100,7 @@ def instances(request: HttpRequest) -> HttpResponse:
                 "detail_url": reverse("dashboard:instance", args=["00000000-0000-0000-0000-000000000000"]),
                 "show_host": instructor,
                 "show_project": False,
+                "columns": instance_columns(show_project=False, show_host=instructor),
                 "action_url": reverse("dashboard:instance-action", args=["00000000-0000-0000-0000-000000000000"]),
                 "batch_url": reverse("dashboard:batch-action"),
                 "choices": action_choices(project),

@@ -1,155 +1,143 @@
 /* The scheduling view's what-if panel (instructors): change one thing, rerun the same request on
    a frozen copy of the moment, and show both decisions side by side. Loaded before decision.js,
-   which calls it with what it shares (the view's state and drawing functions). */
+   which calls it with the shared view. The kinds of change, the host fields and the eras the
+   form offers are the server's (rendered into decision.html from the engine's lists). */
 (function () {
   "use strict";
-  window.CloudLab.decisionWhatif = function (ctx) {
-    var state = ctx.state, page = ctx.page, esc = ctx.esc, $ = ctx.$, fmt = ctx.fmt, analyse = ctx.analyse;
-    var pause = ctx.pause, play = ctx.play, show = ctx.show, sizesText = ctx.sizesText;
-    var MULTIPLIER_OPTIONS = ctx.MULTIPLIER_OPTIONS, OUTCOME_WORDS = ctx.OUTCOME_WORDS, reduceMotion = ctx.reduceMotion;
+  window.CloudLab.decisionWhatif = function (view) {
+    var state = view.state, page = view.page, esc = view.esc, $ = view.$, Model = view.model, fmt = Model.fmt;
+    var MULTIPLIER_OPTIONS = page.multiplier_options || {};  // weigher class → its nova.conf option (the engine's names)
 
+    var form = $("whatif-form");
+    if (form && page.whatif_url) setUpWhatif(form);
 
-  var form = $("whatif-form");
-  if (form && page.whatif_url) setUpWhatif(form);
+    function setUpWhatif(form) {
+      var d = state.real, trace = d.trace || {}, first = (trace.instances || [])[0] || {};
+      var named = function (n) { return form.elements.namedItem(n); };
+      var kind = named("kind"), host = named("host"), field = named("field"), name = named("name"), value = named("value");
+      host.innerHTML = (d.hosts || []).map(function (h) { return "<option>" + esc(h.name) + "</option>"; }).join("");
+      var flavorName = ((d.request || {}).flavor || {}).name;
+      named("flavor").innerHTML = (page.flavors || []).map(function (f) {
+        return '<option value="' + esc(f.id) + '"' + (f.name === flavorName ? " selected" : "") + ">" + esc(f.name + " · " + view.sizesText(f)) + "</option>";
+      }).join("");
+      var era = trace.era || (d.record || {}).era, eras = Array.prototype.map.call(named("era").options, function (o) { return o.value; });
+      named("era").value = eras.filter(function (e) { return e !== era; })[0] || era;  // the other era
+      var enabledFilters = [];
+      (trace.instances || []).forEach(function (inst) { (inst.filters || []).forEach(function (f) { if (enabledFilters.indexOf(f.name) < 0) enabledFilters.push(f.name); }); });
+      var filters = (page.available_filters || enabledFilters).slice();
+      var weighers = (first.weighers || []).filter(function (w) { return MULTIPLIER_OPTIONS[w.name]; });
 
-  function setUpWhatif(form) {
-    var d = state.real, trace = d.trace || {}, first = (trace.instances || [])[0] || {};
-    var named = function (n) { return form.elements.namedItem(n); };
-    var kind = named("kind"), host = named("host"), field = named("field"), name = named("name"), value = named("value");
-    host.innerHTML = (d.hosts || []).map(function (h) { return "<option>" + esc(h.name) + "</option>"; }).join("");
-    var flavorName = ((d.request || {}).flavor || {}).name;
-    named("flavor").innerHTML = (page.flavors || []).map(function (f) {
-      return '<option value="' + esc(f.id) + '"' + (f.name === flavorName ? " selected" : "") + ">" + esc(f.name + " · " + sizesText(f)) + "</option>";
-    }).join("");
-    named("era").value = (d.record || {}).era === "placement" || trace.era === "placement" ? "classic" : "placement";
-    var enabledFilters = [];
-    (trace.instances || []).forEach(function (inst) { (inst.filters || []).forEach(function (f) { if (enabledFilters.indexOf(f.name) < 0) enabledFilters.push(f.name); }); });
-    var filters = (page.available_filters || enabledFilters).slice();
-    var weighers = (first.weighers || []).filter(function (w) { return MULTIPLIER_OPTIONS[w.name]; });
-
-    function fillNames() {
-      if (kind.value === "filter") {
-        name.innerHTML = filters.map(function (f) {
-          var on = enabledFilters.indexOf(f) >= 0;
-          return '<option value="' + esc(f) + '" data-on="' + on + '">' + esc(f + " (" + (on ? gettext("on now") : gettext("off now")) + ")") + "</option>";
-        }).join("");
-      } else if (kind.value === "multiplier") {
-        name.innerHTML = weighers.map(function (w) {
-          return '<option value="' + esc(MULTIPLIER_OPTIONS[w.name]) + '" data-current="' + esc(w.multiplier) + '">' + esc(MULTIPLIER_OPTIONS[w.name] + " (" + w.name + ", " + interpolate(gettext("now %s"), [fmt(w.multiplier)]) + ")") + "</option>";
-        }).join("");
+      function fillNames() {
+        if (kind.value === "filter") {
+          name.innerHTML = filters.map(function (f) {
+            var on = enabledFilters.indexOf(f) >= 0;
+            return '<option value="' + esc(f) + '" data-on="' + on + '">' + esc(f + " (" + (on ? gettext("on now") : gettext("off now")) + ")") + "</option>";
+          }).join("");
+        } else if (kind.value === "multiplier") {
+          name.innerHTML = weighers.map(function (w) {
+            return '<option value="' + esc(MULTIPLIER_OPTIONS[w.name]) + '" data-current="' + esc(w.multiplier) + '">' + esc(MULTIPLIER_OPTIONS[w.name] + " (" + w.name + ", " + interpolate(gettext("now %s"), [fmt(w.multiplier)]) + ")") + "</option>";
+          }).join("");
+        }
       }
-    }
-    function prefill() {
-      if (kind.value === "host") {
-        var h = (d.hosts || []).filter(function (x) { return x.name === host.value; })[0] || {};
-        value.value = h[field.value] !== undefined ? h[field.value] : "";
-        value.step = "1"; value.min = "0";
-      } else if (kind.value === "multiplier") {
-        var opt = name.options[name.selectedIndex];
-        value.value = opt ? opt.dataset.current : "";
-        value.step = "any"; value.removeAttribute("min");
-      } else if (kind.value === "filter") {
-        var o = name.options[name.selectedIndex];
-        named("enabled").value = o && o.dataset.on === "true" ? "false" : "true";
+      function prefill() {
+        if (kind.value === "host") {
+          var h = (d.hosts || []).filter(function (x) { return x.name === host.value; })[0] || {};
+          value.value = h[field.value] !== undefined ? h[field.value] : "";
+          value.step = "1"; value.min = "0";
+        } else if (kind.value === "multiplier") {
+          var opt = name.options[name.selectedIndex];
+          value.value = opt ? opt.dataset.current : "";
+          value.step = "any"; value.removeAttribute("min");
+        } else if (kind.value === "filter") {
+          var o = name.options[name.selectedIndex];
+          named("enabled").value = o && o.dataset.on === "true" ? "false" : "true";
+        }
       }
-    }
-    function setKind() {
-      var k = kind.value;
-      form.querySelectorAll(".cl-whatif-field").forEach(function (box) {
-        var on = box.dataset.kinds.split(" ").indexOf(k) >= 0;
-        box.classList.toggle("d-none", !on);
-        box.querySelectorAll("input, select").forEach(function (c) { c.disabled = !on; });
+      function setKind() {
+        var k = kind.value;
+        form.querySelectorAll(".cl-whatif-field").forEach(function (box) {
+          var on = box.dataset.kinds.split(" ").indexOf(k) >= 0;
+          box.classList.toggle("d-none", !on);
+          box.querySelectorAll("input, select").forEach(function (c) { c.disabled = !on; });
+        });
+        form.querySelectorAll("[data-kind-label]").forEach(function (span) { span.classList.toggle("d-none", span.dataset.kindLabel !== k); });
+        fillNames();
+        prefill();
+        hideError();
+      }
+      kind.addEventListener("change", setKind);
+      [host, field, name].forEach(function (c) { c.addEventListener("change", prefill); });
+      setKind();
+
+      function hideError() { $("whatif-error").classList.add("d-none"); $("whatif-error").textContent = ""; }
+      function showError(text) { var box = $("whatif-error"); box.textContent = text; box.classList.remove("d-none"); }
+
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        hideError();
+        if (!value.disabled && String(value.value).trim() === "") { showError(gettext("Enter the new value.")); value.focus(); return; }
+        var submit = $("whatif-submit");
+        submit.disabled = true;
+        fetch(page.whatif_url, {
+          method: "POST", credentials: "same-origin", body: new URLSearchParams(new FormData(form)),
+          headers: { "X-CSRFToken": CloudLab.csrfToken(), "Accept": "application/json" },
+        }).then(function (response) {
+          return response.json().catch(function () { return { ok: false, message: interpolate(gettext("The server could not run the what-if (HTTP %s)."), [response.status]) }; });
+        }).then(function (result) {
+          if (!result.ok) { showError(result.message || gettext("The what-if could not be run.")); return; }
+          renderWhatif(result);
+        }).catch(function () {
+          showError(gettext("The server could not be reached."));
+        }).then(function () { submit.disabled = false; });
       });
-      form.querySelectorAll("[data-kind-label]").forEach(function (span) { span.classList.toggle("d-none", span.dataset.kindLabel !== k); });
-      fillNames();
-      prefill();
-      hideError();
     }
-    kind.addEventListener("change", setKind);
-    [host, field, name].forEach(function (c) { c.addEventListener("change", prefill); });
-    setKind();
 
-    function hideError() { $("whatif-error").classList.add("d-none"); $("whatif-error").textContent = ""; }
-    function showError(text) { var box = $("whatif-error"); box.textContent = text; box.classList.remove("d-none"); }
+    function sideHtml(title, d, cls) {
+      var s = Model.summary(d);
+      return '<div class="col-md-6"><div class="card h-100 ' + cls + '"><div class="card-header fw-semibold">' + esc(title) + '</div><div class="card-body">' +
+        '<div class="small text-muted">' + esc(gettext("Chosen host")) + '</div><div class="fs-5 fw-semibold cl-side-chosen">' +
+        (s.error ? '<span class="text-danger">' + esc(s.error) + "</span>" : esc(s.chosen.join(", "))) + "</div>" +
+        '<div class="small text-muted mt-2">' + esc(gettext("Hosts after each filter")) + "</div>" +
+        s.funnels.map(function (f) { return '<div class="cl-side-funnel">' + esc(f) + "</div>"; }).join("") + "</div></div></div>";
+    }
 
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      hideError();
-      if (!value.disabled && String(value.value).trim() === "") { showError(gettext("Enter the new value.")); value.focus(); return; }
-      var submit = $("whatif-submit");
-      submit.disabled = true;
-      fetch(page.whatif_url, {
-        method: "POST", credentials: "same-origin", body: new URLSearchParams(new FormData(form)),
-        headers: { "X-CSRFToken": CloudLab.csrfToken(), "Accept": "application/json" },
-      }).then(function (response) {
-        return response.json().catch(function () { return { ok: false, message: interpolate(gettext("The server could not run the what-if (HTTP %s)."), [response.status]) }; });
-      }).then(function (result) {
-        if (!result.ok) { showError(result.message || gettext("The what-if could not be run.")); return; }
-        renderWhatif(result);
-      }).catch(function () {
-        showError(gettext("The server could not be reached."));
-      }).then(function () { submit.disabled = false; });
-    });
-  }
+    function verdictHtml(v) {
+      v = v || {};
+      return '<span class="badge cl-why-outcome cl-why-' + esc(v.outcome || "") + '">' + esc(v.outcome ? view.verdictLabel(v.outcome) : "–") + "</span>" +
+        (v.filter ? " <code>" + esc(v.filter) + "</code>" : "") + (v.reason ? '<div class="small">' + esc(v.reason) + "</div>" : "");
+    }
+    function side(row, which) {
+      if (row[which]) return row[which];
+      return { outcome: row[which + "_outcome"], filter: row[which + "_filter"], reason: row[which + "_reason"] };
+    }
 
-  function summary(d) {
-    var m = analyse(d), t = d.trace || {}, chosen = t.selected_hosts && t.selected_hosts.length ? t.selected_hosts : Object.keys(m.selected).map(function (i) { return m.selected[i]; });
-    var funnels = (t.instances || [{}]).map(function (inst, i) {
-      var lastPos = -1;
-      m.stages.forEach(function (s, p) { if ((s.instance || 0) === i) lastPos = p; });
-      return lastPos >= 0 ? m.counts[lastPos] : "";
-    }).filter(Boolean);
-    return { chosen: chosen, funnels: funnels, error: t.error ? (t.error.message || t.error.type) : null };
-  }
-
-  function sideHtml(title, d, cls) {
-    var s = summary(d);
-    return '<div class="col-md-6"><div class="card h-100 ' + cls + '"><div class="card-header fw-semibold">' + esc(title) + '</div><div class="card-body">' +
-      '<div class="small text-muted">' + esc(gettext("Chosen host")) + '</div><div class="fs-5 fw-semibold cl-side-chosen">' +
-      (s.error ? '<span class="text-danger">' + esc(s.error) + "</span>" : esc(s.chosen.join(", "))) + "</div>" +
-      '<div class="small text-muted mt-2">' + esc(gettext("Hosts after each filter")) + "</div>" +
-      s.funnels.map(function (f) { return '<div class="cl-side-funnel">' + esc(f) + "</div>"; }).join("") + "</div></div></div>";
-  }
-
-  function verdictHtml(v) {
-    v = v || {};
-    var words = OUTCOME_WORDS();
-    return '<span class="badge cl-why-outcome cl-why-' + esc(v.outcome || "") + '">' + esc(words[v.outcome] || v.outcome || "–") + "</span>" +
-      (v.filter ? " <code>" + esc(v.filter) + "</code>" : "") + (v.reason ? '<div class="small">' + esc(v.reason) + "</div>" : "");
-  }
-  function side(row, which) {
-    if (row[which]) return row[which];
-    return { outcome: row[which + "_outcome"], filter: row[which + "_filter"], reason: row[which + "_reason"] };
-  }
-
-  function renderWhatif(result) {
-    var box = $("whatif-result"), compare = result.compare || {}, rows = compare.hosts || [];
-    var changed = rows.filter(function (r) { return r.changed; }).length;
-    box.innerHTML = '<div class="alert alert-secondary small py-2"><i class="bi bi-shield-check" aria-hidden="true"></i> ' +
-      esc(gettext("The live cloud is unchanged: this ran on a frozen copy of the moment of the decision.")) + "</div>" +
-      (result.change ? '<p class="fw-semibold" id="whatif-change">' + esc(result.change) + "</p>" : "") +
-      '<div class="row g-2 mb-3">' + sideHtml(gettext("Before: the real decision"), state.real, "cl-side-before") + sideHtml(gettext("After: what if"), result.decision, "cl-side-after border-info") + "</div>" +
-      (compare.summary ? '<p id="whatif-summary">' + esc(compare.summary) + "</p>" : "") +
-      '<div class="d-flex flex-wrap align-items-center gap-3 mb-2"><button type="button" class="btn btn-sm btn-outline-primary" id="whatif-watch"><i class="bi bi-play-circle" aria-hidden="true"></i> ' +
-      esc(gettext("Watch the what-if decision")) + '</button><div class="form-check form-switch mb-0"><input class="form-check-input" type="checkbox" id="whatif-only-changed"' + (rows.length > 20 ? " checked" : "") +
-      '><label class="form-check-label small" for="whatif-only-changed">' + esc(interpolate(ngettext("Only the %s host that changed", "Only the %s hosts that changed", changed), [changed])) + "</label></div></div>" +
-      '<div class="table-responsive"><table class="table table-sm align-middle" id="whatif-compare"><thead><tr><th>' + esc(gettext("Host")) + "</th><th>" + esc(gettext("Before")) +
-      "</th><th>" + esc(gettext("After")) + "</th></tr></thead><tbody>" + rows.map(function (r) {
-        return '<tr class="cl-compare-row' + (r.changed ? " table-warning" : "") + '" data-host="' + esc(r.host) + '" data-changed="' + (r.changed ? "true" : "false") + '"><th scope="row">' +
-          (r.changed ? '<i class="bi bi-arrow-left-right" aria-label="' + esc(gettext("changed")) + '"></i> ' : "") + esc(r.host) + "</th><td>" + verdictHtml(side(r, "before")) + "</td><td>" + verdictHtml(side(r, "after")) + "</td></tr>";
-      }).join("") + "</tbody></table></div>";
-    box.classList.remove("d-none");
-    var only = $("whatif-only-changed");
-    var filterRows = function () { box.querySelectorAll(".cl-compare-row[data-changed=false]").forEach(function (tr) { tr.classList.toggle("d-none", only.checked); }); };
-    only.addEventListener("change", filterRows);
-    filterRows();
-    $("whatif-watch").addEventListener("click", function () {
-      pause();
-      show(result.decision, result, 0);
-      window.scrollTo({ top: 0, behavior: reduceMotion ? "auto" : "smooth" });
-      play();
-    });
-  }
-
+    function renderWhatif(result) {
+      var box = $("whatif-result"), compare = result.compare || {}, rows = compare.hosts || [];
+      var changed = rows.filter(function (r) { return r.changed; }).length;
+      box.innerHTML = '<div class="alert alert-secondary small py-2"><i class="bi bi-shield-check" aria-hidden="true"></i> ' +
+        esc(gettext("The live cloud is unchanged: this ran on a frozen copy of the moment of the decision.")) + "</div>" +
+        (result.change ? '<p class="fw-semibold" id="whatif-change">' + esc(result.change) + "</p>" : "") +
+        '<div class="row g-2 mb-3">' + sideHtml(gettext("Before: the real decision"), state.real, "cl-side-before") + sideHtml(gettext("After: what if"), result.decision, "cl-side-after border-info") + "</div>" +
+        (compare.summary ? '<p id="whatif-summary">' + esc(compare.summary) + "</p>" : "") +
+        '<div class="d-flex flex-wrap align-items-center gap-3 mb-2"><button type="button" class="btn btn-sm btn-outline-primary" id="whatif-watch"><i class="bi bi-play-circle" aria-hidden="true"></i> ' +
+        esc(gettext("Watch the what-if decision")) + '</button><div class="form-check form-switch mb-0"><input class="form-check-input" type="checkbox" id="whatif-only-changed"' + (rows.length > 20 ? " checked" : "") +
+        '><label class="form-check-label small" for="whatif-only-changed">' + esc(interpolate(ngettext("Only the %s host that changed", "Only the %s hosts that changed", changed), [changed])) + "</label></div></div>" +
+        '<div class="table-responsive"><table class="table table-sm align-middle" id="whatif-compare"><thead><tr><th>' + esc(gettext("Host")) + "</th><th>" + esc(gettext("Before")) +
+        "</th><th>" + esc(gettext("After")) + "</th></tr></thead><tbody>" + rows.map(function (r) {
+          return '<tr class="cl-compare-row' + (r.changed ? " table-warning" : "") + '" data-host="' + esc(r.host) + '" data-changed="' + (r.changed ? "true" : "false") + '"><th scope="row">' +
+            (r.changed ? '<i class="bi bi-arrow-left-right" aria-label="' + esc(gettext("changed")) + '"></i> ' : "") + esc(r.host) + "</th><td>" + verdictHtml(side(r, "before")) + "</td><td>" + verdictHtml(side(r, "after")) + "</td></tr>";
+        }).join("") + "</tbody></table></div>";
+      box.classList.remove("d-none");
+      var only = $("whatif-only-changed");
+      var filterRows = function () { box.querySelectorAll(".cl-compare-row[data-changed=false]").forEach(function (tr) { tr.classList.toggle("d-none", only.checked); }); };
+      only.addEventListener("change", filterRows);
+      filterRows();
+      $("whatif-watch").addEventListener("click", function () {
+        view.replay.pause();
+        view.show(result.decision, result, 0);
+        window.scrollTo({ top: 0, behavior: view.reduceMotion ? "auto" : "smooth" });
+        view.replay.play();
+      });
+    }
   };
 })();

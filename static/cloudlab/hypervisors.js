@@ -5,20 +5,20 @@
   var esc = CloudLab.escapeHtml;
   var tbody = document.querySelector("#hosts-table tbody");
   var form = document.getElementById("host-action-form");
-  var pendingDisable = null;
+  var actions = page.host_actions || {};
+  var pending = null;  // the action waiting for its reason: {host, action}
 
   function fmt(n) { return Number.isInteger(n) ? String(n) : Number(n).toFixed(1); }
   function triple(used, total, limit, unit) {
     return '<span class="text-nowrap">' + esc(fmt(used)) + " / " + esc(fmt(total)) + " / " + esc(fmt(limit)) + (unit ? " " + esc(unit) : "") + "</span>";
   }
 
+  /* Exactly the service actions the server's row says are available now (h.actions), in its
+     words (page.host_actions). */
   function actionsHtml(h) {
-    var items = [];
-    if (h.enabled) items.push(["disable", gettext("Disable Service")]); else items.push(["enable", gettext("Enable Service")]);
-    if (h.up) items.push(["mark_down", gettext("Mark Down")]); else items.push(["bring_up", gettext("Bring Up")]);
-    return items.map(function (a) {
-      return '<button type="button" class="btn btn-sm btn-outline-' + (a[0] === "disable" || a[0] === "mark_down" ? "danger" : "success") +
-        ' me-1 mb-1" data-host="' + esc(h.name) + '" data-action="' + a[0] + '">' + esc(a[1]) + "</button>";
+    return (h.actions || []).filter(function (name) { return actions[name]; }).map(function (name) {
+      return '<button type="button" class="btn btn-sm btn-outline-' + (actions[name].destructive ? "danger" : "success") +
+        ' me-1 mb-1" data-host="' + esc(h.name) + '" data-action="' + esc(name) + '">' + esc(actions[name].label) + "</button>";
     }).join("");
   }
 
@@ -69,16 +69,17 @@
   tbody.addEventListener("click", function (event) {
     var button = event.target.closest("button[data-action]");
     if (!button) return;
-    if (button.dataset.action === "disable") {
-      pendingDisable = button.dataset.host;
+    var action = button.dataset.action;
+    if (actions[action].asks_reason) {
+      pending = { host: button.dataset.host, action: action };
       document.getElementById("disable-reason").value = "";
       bootstrap.Modal.getOrCreateInstance(document.getElementById("disable-modal")).show();
       return;
     }
-    submit(button.dataset.host, button.dataset.action);
+    submit(button.dataset.host, action);
   });
   document.getElementById("disable-confirm").addEventListener("click", function () {
-    submit(pendingDisable, "disable", document.getElementById("disable-reason").value);
+    submit(pending.host, pending.action, document.getElementById("disable-reason").value);
   });
 
   var refetchTimer = null;

@@ -46,23 +46,31 @@
     return html + "</div>";
   }
 
+  /* One cell per column of page.columns (the server's list, which the header shows too). */
+  var CELLS = {
+    select: function (row) {
+      return '<td><input class="form-check-input cl-select" type="checkbox" value="' + esc(row.id) + '" aria-label="' +
+        esc(interpolate(gettext("Select %s"), [row.name])) + '"' + (selected.has(row.id) ? " checked" : "") + "></td>";
+    },
+    project: function (row) { return "<td>" + esc(row.project) + "</td>"; },
+    name: function (row) {
+      var link = page.detail_url.replace("00000000-0000-0000-0000-000000000000", row.id);
+      return '<td class="cl-name"><a href="' + esc(link) + '">' + esc(row.name) + "</a>" +
+        (row.locked ? ' <i class="bi bi-lock-fill" title="' + esc(gettext("Locked")) + '"></i>' : "") + "</td>";
+    },
+    image: function (row) { return '<td class="cl-image">' + esc(row.image) + "</td>"; },
+    ip: function (row) { return '<td class="cl-ip">' + (row.ip ? esc(row.ip) : "") + "</td>"; },
+    flavor: function (row) { return '<td class="cl-flavor">' + esc(row.flavor) + "</td>"; },
+    host: function (row) { return '<td class="cl-host">' + esc(row.host || "") + "</td>"; },
+    status: function (row) { return '<td class="cl-status-cell">' + statusCell(row) + "</td>"; },
+    task: function (row) { return '<td class="cl-task">' + esc(labels.task[row.task_state || ""] || row.task_state) + "</td>"; },
+    power: function (row) { return '<td class="cl-power">' + esc(labels.power[String(row.power_state)] || row.power_state) + "</td>"; },
+    age: function (row) { return '<td class="cl-age" data-created="' + esc(row.created_at) + '">' + esc(CloudLab.age(row.created_at)) + "</td>"; },
+    actions: function (row) { return '<td class="cl-actions">' + actionsHtml(row) + "</td>"; },
+  };
+
   function rowHtml(row) {
-    var link = page.detail_url.replace("00000000-0000-0000-0000-000000000000", row.id);
-    var cells = ['<td><input class="form-check-input cl-select" type="checkbox" value="' + esc(row.id) + '" aria-label="' +
-      esc(interpolate(gettext("Select %s"), [row.name])) + '"' + (selected.has(row.id) ? " checked" : "") + "></td>"];
-    if (page.show_project) cells.push('<td>' + esc(row.project) + "</td>");
-    cells.push('<td class="cl-name"><a href="' + esc(link) + '">' + esc(row.name) + "</a>" +
-               (row.locked ? ' <i class="bi bi-lock-fill" title="' + esc(gettext("Locked")) + '"></i>' : "") + "</td>");
-    cells.push('<td class="cl-image">' + esc(row.image) + "</td>");
-    cells.push('<td class="cl-ip">' + (row.ip ? esc(row.ip) : "") + "</td>");
-    cells.push('<td class="cl-flavor">' + esc(row.flavor) + "</td>");
-    if (page.show_host) cells.push('<td class="cl-host">' + esc(row.host || "") + "</td>");
-    cells.push('<td class="cl-status-cell">' + statusCell(row) + "</td>");
-    cells.push('<td class="cl-task">' + esc(labels.task[row.task_state || ""] || row.task_state) + "</td>");
-    cells.push('<td class="cl-power">' + esc(labels.power[String(row.power_state)] || row.power_state) + "</td>");
-    cells.push('<td class="cl-age" data-created="' + esc(row.created_at) + '">' + esc(CloudLab.age(row.created_at)) + "</td>");
-    cells.push('<td class="cl-actions">' + actionsHtml(row) + "</td>");
-    return cells.join("");
+    return page.columns.map(function (column) { return CELLS[column.key] ? CELLS[column.key](row) : "<td></td>"; }).join("");
   }
 
   function upsert(row) {

@@ -1,0 +1,113 @@
+/* The scheduling view's host cards: one per host, with its service, its capacity bars and, at each
+   stage, whether a filter removed it, its rank once weighed, and whether it was chosen. The cards
+   are built once per decision; apply() touches only the cards whose state changed. */
+(function () {
+  "use strict";
+  window.CloudLab.decisionCards = function (view) {
+    var Model = view.model, el = view.el, esc = view.esc, fmt = Model.fmt, named = view.named;
+    var COMPACT_FROM = 40;  // smaller cards from this many hosts on
+    var RESOURCE_LABELS = { vcpu: gettext("vCPU"), ram: gettext("RAM"), disk: gettext("Disk") };
+    var SEGMENTS = ["free", "over", "reserved", "used", "placed", "req"];
+
+    function barHtml(res) {
+      return '<div class="cl-bar-row cl-bar-' + res.key + '"><div class="cl-bar-text"><span class="cl-bar-label">' + esc(RESOURCE_LABELS[res.key] || res.key) +
+        '</span><span class="cl-bar-nums"></span></div><div class="cl-bar" role="img">' +
+        SEGMENTS.map(function (k) { return '<span class="cl-seg cl-seg-' + k + '"></span>'; }).join("") +
+        '<span class="cl-limit"></span></div></div>';
+    }
+
+    function serviceHtml(h) {
+      var ok = h.enabled !== false && h.up !== false;
+      var text = [h.enabled === false ? gettext("disabled") : gettext("enabled"), h.up === false ? gettext("down") : gettext("up")].join(", ");
+      return '<span class="cl-service ' + (ok ? "text-success" : "text-danger fw-semibold") + '"><i class="bi ' + (ok ? "bi-circle-fill" : "bi-exclamation-octagon-fill") + '" aria-hidden="true"></i> ' + esc(text) + "</span>";
+    }
+
+    function segments(row) {
+      var out = {};
+      SEGMENTS.forEach(function (k) { out[k] = row.querySelector(".cl-seg-" + k); });
+      out.limit = row.querySelector(".cl-limit");
+      return out;
+    }
+
+    /* Builds every card of a decision, each drawn with nothing of the request placed yet. */
+    function build(m) {
+      el.cards.classList.toggle("cl-compact", m.hosts.length >= COMPACT_FROM);
+      el.cards.innerHTML = m.hosts.map(function (h) {
+        var arch = h.architecture_label || h.architecture || "";
+        return '<div class="cl-host-card" role="listitem" data-host="' + esc(h.name) + '" data-arch="' + esc(h.architecture || "") + '">' +
+          '<div class="cl-card-head"><button type="button" class="cl-host-name" aria-haspopup="dialog" aria-controls="why-panel">' + esc(h.name) + "</button>" +
+          '<span class="cl-card-badge"></span></div>' +
+          '<div class="cl-host-meta">' + serviceHtml(h) + " · <span>" + esc(h.hypervisor_type || "") + "</span> · <span>" + esc(arch) + "</span></div>" +
+          '<div class="cl-bars">' + Model.RESOURCES.map(barHtml).join("") + "</div>" +
+          '<div class="cl-card-status" aria-live="off"></div></div>';
+      }).join("");
+      var nodes = el.cards.querySelectorAll(".cl-host-card"), flavor = (m.d.request || {}).flavor || {};
+      el.cardOf = {};
+      m.hosts.forEach(function (h, k) {
+        var node = nodes[k];
+        var card = { node: node, host: h, key: null, placed: 0, badge: node.querySelector(".cl-card-badge"), status: node.querySelector(".cl-card-status"),
+          bars: Model.RESOURCES.map(function (res) {
+            var row = node.querySelector(".cl-bar-" + res.key);
+            return { res: res, row: row, nums: row.querySelector(".cl-bar-nums"), bar: row.querySelector(".cl-bar"), seg: segments(row) };
+          }) };
+        el.cardOf[h.name] = card;
+        drawBars(card, 0, flavor);
+      });
+    }
+
+    /* The bars: reserved and used from the left, then what earlier instances of this request took,
+       then this request; the track runs to the physical total, hatched on to the limit after the
+       allocation ratio, which a marker shows. */
+    function drawBars(card, placed, flavor) {
+      card.bars.forEach(function (b) {
+        var r = b.res, n = Model.barNumbers(card.host, r, placed, flavor);
+        var pct = function (x) { return (100 * x / n.scale) + "%"; };
+        var put = function (seg, from, to) { seg.style.left = pct(from); seg.style.width = pct(Math.max(0, to - from)); };
+        put(b.seg.free, 0, n.total); put(b.seg.over, n.total, Math.max(n.total, n.limit)); put(b.seg.reserved, 0, n.reserved);
+        put(b.seg.used, n.reserved, n.used); put(b.seg.placed, n.used, n.used + n.took); put(b.seg.req, n.used + n.took, n.used + n.took + n.req);
+        b.seg.limit.style.left = pct(n.limit);
+        b.seg.req.classList.toggle("cl-over-limit", n.overLimit);
+        var nums = fmt(n.used, 1) + (n.took ? " + " + fmt(n.took, 1) : "") + " + " + fmt(n.req, 1) + " / " + fmt(n.total, 1) + " " + r.unit;
+        var described = named(gettext("%(resource)s: %(used)s used (%(reserved)s reserved), %(taken)s taken by earlier instances of this request, %(requested)s requested, %(total)s total, limit %(limit)s after the allocation ratio"),
+          { resource: RESOURCE_LABELS[r.key] || r.key, used: fmt(n.used, 1), reserved: fmt(n.reserved, 1), taken: fmt(n.took, 1), requested: fmt(n.req, 1), total: fmt(n.total, 1), limit: fmt(n.limit, 1) });
+        b.nums.textContent = nums + " ≤ " + fmt(n.limit, 1);
+        b.bar.setAttribute("aria-label", described);
+        b.row.title = described;
+      });
+    }
+
+    function applyCard(m, p, card) {
+      var s = Model.hostState(m, p, card.host.name);
+      if (s.placed !== card.placed) { drawBars(card, s.placed, (m.d.request || {}).flavor || {}); card.placed = s.placed; }
+      if (s.key === card.key) return;
+      card.key = s.key;
+      var node = card.node;
+      node.classList.toggle("cl-removed", !!s.gone);
+      node.classList.toggle("cl-just-removed", s.just);
+      node.classList.toggle("cl-chosen", s.chosen);
+      node.classList.toggle("cl-placed", s.placed > 0);
+      node.dataset.state = s.gone ? "removed" : (s.chosen ? "chosen" : "in");
+      var badge = "";
+      if (s.chosen) badge = '<span class="badge text-bg-success"><i class="bi bi-check-lg" aria-hidden="true"></i> ' + esc(gettext("chosen")) + "</span>";
+      else if (s.rank) badge = '<span class="badge text-bg-light border" title="' + esc(gettext("rank · total weight")) + '">#' + s.rank.n + " · " + esc(fmt(s.rank.weight)) + "</span>";
+      if (s.placed) badge += ' <span class="badge text-bg-secondary" title="' + esc(gettext("instances of this request already placed here")) + '">+' + s.placed + "</span>";
+      card.badge.innerHTML = badge;
+      card.status.innerHTML = s.gone ? '<div class="cl-removed-by"><i class="bi bi-x-circle-fill" aria-hidden="true"></i> <code>' + esc(s.gone.filter) + "</code>" +
+        (s.gone.carried ? ' <span class="text-muted">' + esc(interpolate(gettext("(instance %s)"), [s.gone.instance + 1])) + "</span>" : "") +
+        '</div><div class="cl-removed-reason" title="' + esc(s.gone.reason) + '">' + esc(s.gone.reason) + "</div>" : "";
+    }
+
+    /* Every card at position p (only those whose state changed are touched). */
+    function apply(m, p) { m.hosts.forEach(function (h) { applyCard(m, p, el.cardOf[h.name]); }); }
+
+    /* The "why" panel's host stands out among the cards. */
+    function pick(host) { Object.keys(el.cardOf).forEach(function (name) { el.cardOf[name].node.classList.toggle("cl-picked", name === host); }); }
+
+    el.cards.addEventListener("click", function (event) {
+      var card = event.target.closest(".cl-host-card");
+      if (card) view.why.open(card.dataset.host);
+    });
+
+    return { build: build, apply: apply, pick: pick };
+  };
+})();
