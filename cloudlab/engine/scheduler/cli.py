@@ -14,9 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+import yaml
+
 from ..resources import ERAS
 from .runner import run_scenario
-from .scenario import Scenario, ScenarioError, load_scenario_file
+from .scenario import Scenario, ScenarioError, load_scenario_file, parse_scenario
 from .schema import SchedulingTrace
 
 EXIT_PLACED, EXIT_NO_VALID_HOST, EXIT_INVALID = 0, 1, 2
@@ -64,10 +66,6 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
 def _load(path: Path, era: str | None) -> Scenario:
     if era is None:
         return load_scenario_file(path)
-    import yaml
-
-    from .scenario import parse_scenario
-
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):

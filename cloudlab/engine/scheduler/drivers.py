@@ -18,7 +18,7 @@ from .config import SchedulerConfig
 from .filters import FilterContext, HostFilter, make_filters
 from .historic import chance_scheduler, simple_scheduler
 from .model import HostState, ScheduleRequest
-from .placement import STAGE_NAME, placement_size, placement_verdicts
+from .placement import STAGE_NAME, capacity_verdict, placement_size, placement_verdicts
 from .schema import (
     ClaimEntry,
     FilterStage,
@@ -336,8 +336,6 @@ def _claim_walk(
     ordered: list[HostState], request: ScheduleRequest, render: Renderer, entry: InstanceResult
 ) -> HostState | None:
     """Placement era: claim on each host in order; the first claim that fits wins."""
-    from .placement import capacity_verdict
-
     size = placement_size(request)
     claims: list[ClaimEntry] = []
     entry["claims"] = claims

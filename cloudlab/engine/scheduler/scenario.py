@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from ..resources import Era
 from .checks import Checker, get, join, kind, unique
 from .config import SchedulerConfig
@@ -29,16 +31,27 @@ from .model import (
     ServerGroup,
 )
 from .sections import (
-    AGGREGATE_KEYS,
     SLUG,
-    TOP_KEYS,
     Refs,
+    parse_aggregate,
     parse_flavor,
     parse_host,
     parse_image,
     parse_request,
     parse_server_group,
     scheduler_section,
+)
+
+TOP_KEYS = (
+    "name",
+    "description",
+    "scheduler",
+    "aggregates",
+    "hosts",
+    "flavors",
+    "images",
+    "server_groups",
+    "requests",
 )
 
 
@@ -167,25 +180,13 @@ def parse_scenario(data: Any) -> Scenario:
     # aggregates
     aggregates: dict[str, Aggregate] = {}
     for path, raw in c.items("aggregates", get(top, "aggregates", [])):
-        m = c.mapping(path, raw, AGGREGATE_KEYS)
-        if m is None:
+        aggregate = parse_aggregate(c, path, raw)
+        if aggregate is None:
             continue
-        aname = c.string(join(path, "name"), get(m, "name", None))
-        az = get(m, "availability_zone", None)
-        if az is not None:
-            az = c.string(join(path, "availability_zone"), az)
-        meta = c.str_map(join(path, "metadata"), get(m, "metadata", {}))
-        if meta and "availability_zone" in meta:
-            c.add(
-                join(path, "metadata.availability_zone"),
-                "set the zone with the aggregate's availability_zone field",
-            )
-        if aname is None or meta is None:
+        if aggregate.name in aggregates:
+            c.add(join(path, "name"), f"duplicate aggregate name {aggregate.name!r}")
             continue
-        if aname in aggregates:
-            c.add(join(path, "name"), f"duplicate aggregate name {aname!r}")
-            continue
-        aggregates[aname] = Aggregate(aname, az, meta)
+        aggregates[aggregate.name] = aggregate
 
     # hosts and their instances
     hosts: list[HostState] = []
@@ -248,8 +249,6 @@ def load_scenario_file(path: str | Path) -> Scenario:
     ``.json`` files are read as JSON, anything else as YAML (which also reads JSON). A file that
     cannot be read or parsed raises ``ScenarioError`` with one problem naming the file.
     """
-    import yaml  # only the file reader needs it
-
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
