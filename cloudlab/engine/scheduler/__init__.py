@@ -4,7 +4,7 @@ The Django layer calls ``schedule()`` with ``HostState`` objects built from its 
 line (``python -m cloudlab.engine.scheduler FILE``) and the tests load scenarios.
 """
 
-from .config import ERA_DEFAULT_FILTERS, SchedulerConfig
+from .config import DEFAULT_DRIVER, ERA_DEFAULT_FILTERS, SchedulerConfig
 from .defaults import DEFAULT_FLAVORS, DEFAULT_IMAGES
 from .drivers import DRIVER_NAMES, DRIVERS, max_retries_exceeded, schedule
 from .filters import CLASSIC_ONLY_FILTERS, FILTER_NAMES, FILTERS, FilterContext, HostFilter, Verdict
@@ -51,6 +51,7 @@ from .whatif import WHAT_IF_KINDS, compare, describe_change, host_verdicts, what
 
 __all__ = [
     "CLASSIC_ONLY_FILTERS",
+    "DEFAULT_DRIVER",
     "DEFAULT_FLAVORS",
     "DEFAULT_IMAGES",
     "DRIVERS",

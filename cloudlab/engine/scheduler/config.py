@@ -8,10 +8,13 @@ the option values. A weigher's multiplier option is a field here of the same nam
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from ..resources import Era
 from .weighers import ERA_DEFAULT_WEIGHERS
+
+#: Nova's default ``scheduler_driver`` (the drivers are ``drivers.DRIVERS``).
+DEFAULT_DRIVER: Final = "filter_scheduler"
 
 #: Default ``enabled_filters`` per era, in Nova's order (the order filters run in). Classic: the
 #: course's list (Grizzly to Newton defaults with RetryFilter and RamFilter). Placement: Nova's
@@ -46,7 +49,7 @@ class SchedulerConfig:
     """
 
     era: Era = "classic"
-    driver: str = "filter_scheduler"
+    driver: str = DEFAULT_DRIVER
     enabled_filters: tuple[str, ...] = ERA_DEFAULT_FILTERS["classic"]
     weight_classes: tuple[str, ...] = ERA_DEFAULT_WEIGHERS["classic"]
     ram_weight_multiplier: float = 1.0

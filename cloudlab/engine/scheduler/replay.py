@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..i18n import N_, Translate, identity
+from .config import DEFAULT_DRIVER
 from .schema import (
     ClaimEntry,
     ClaimSummary,
@@ -202,7 +203,7 @@ def why_not(
 
     # Each filter_scheduler instance starts from the previous one's survivors; the historic
     # drivers look at every host again for each instance.
-    cumulative = trace.get("driver", "filter_scheduler") != "simple_scheduler"
+    cumulative = trace.get("driver", DEFAULT_DRIVER) != "simple_scheduler"
     for earlier in entries:
         i = int(earlier["index"])
         if i > instance:
@@ -289,7 +290,7 @@ def _chosen(
         "runner_up_weight": float(runner_up["weight"]) if runner_up else None,
         "margin": weight - float(runner_up["weight"]) if runner_up else None,
     }
-    driver = trace.get("driver", "filter_scheduler")
+    driver = trace.get("driver", DEFAULT_DRIVER)
     subset = entry.get("subset")
     subset_size = subset.get("host_subset_size", 1) if subset else 1
     failed_claims = [c for c in entry.get("claims") or [] if not c["passed"]]
@@ -322,7 +323,7 @@ def _lost(
 ) -> dict[str, Any]:
     weight = ranked[host]
     winner_weight = ranked.get(winner, 0.0)
-    driver = trace.get("driver", "filter_scheduler")
+    driver = trace.get("driver", DEFAULT_DRIVER)
     # simple_scheduler ranks by cores in use, fewest first: the margin is how far it was behind.
     margin = weight - winner_weight if driver == "simple_scheduler" else winner_weight - weight
     per_weigher: list[dict[str, Any]] = []

@@ -11,7 +11,7 @@ from typing import Any
 
 from ...resources import ERAS, Era
 from ..checks import Checker, did_you_mean, get, join, or_default, show
-from ..config import ERA_DEFAULT_FILTERS, SchedulerConfig
+from ..config import DEFAULT_DRIVER, ERA_DEFAULT_FILTERS, SchedulerConfig
 from ..drivers import DRIVER_NAMES
 from ..filters import CLASSIC_ONLY_FILTERS, FILTER_NAMES
 from ..model import CPU_ARCHES
@@ -53,7 +53,7 @@ def scheduler_section(
 
     era_value = get(m, "era", "classic")
     era: Era = c.choice(p("era"), era_value, ERAS) or "classic"  # type: ignore[assignment]
-    driver = c.choice(p("driver"), get(m, "driver", "filter_scheduler"), DRIVER_NAMES)
+    driver = c.choice(p("driver"), get(m, "driver", DEFAULT_DRIVER), DRIVER_NAMES)
 
     filters = _names(c, m, path, "enabled_filters", FILTER_NAMES, ERA_DEFAULT_FILTERS[era], "filter")
     if era == "placement":
@@ -66,7 +66,7 @@ def scheduler_section(
                 )
     weighers = _names(c, m, path, "weight_classes", WEIGHER_NAMES, ERA_DEFAULT_WEIGHERS[era], "weigher")
 
-    values: dict[str, Any] = {"era": era, "driver": driver or "filter_scheduler"}
+    values: dict[str, Any] = {"era": era, "driver": driver or DEFAULT_DRIVER}
     values["enabled_filters"] = filters
     values["weight_classes"] = weighers
     values.update(_multipliers(c, m, path))
