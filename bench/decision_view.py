@@ -64,7 +64,8 @@ def main() -> None:
 def _decision(count: int):  # type: ignore[no-untyped-def]
     from django.contrib.auth import get_user_model
 
-    from cloudlab.compute import actions, build
+    from cloudlab.compute import runner
+    from cloudlab.compute.actions import launch as actions
     from cloudlab.compute.models import Flavor, Image
     from cloudlab.compute.scenarios import create_cloud, enrol, parse_classroom
     from cloudlab.engine.scheduler import parse_scenario
@@ -94,7 +95,7 @@ def _decision(count: int):  # type: ignore[no-untyped-def]
         flavor_id=Flavor.objects.get(cloud=cloud, name="m1.small").flavorid,
     )
     [instance] = actions.do_launch(user, request)  # its build task is queued for no worker: we build here
-    build.schedule_and_claim(instance.pk)
+    runner.run_step(instance.pk, instance.actions.get().pk, 0)
     return instance.scheduling_records.get(), user
 
 

@@ -17,6 +17,8 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+from cloudlab.embedded import EmbeddedRedis, EmbeddedRedisError
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -41,9 +43,32 @@ def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
             process.wait()
 
 
-def run(args: argparse.Namespace) -> int:
-    from cloudlab.embedded import EmbeddedRedis, EmbeddedRedisError
+def worker_command(threads: int, data_dir: Path) -> list[str]:
+    """The Celery worker ``run`` starts: threads for the paced steps, and the beat scheduler
+    inside it (``--beat``), which sends the periodic tasks of CELERY_BEAT_SCHEDULE (the reaper,
+    every CLOUDLAB_REAPER_INTERVAL seconds). One worker process, so one beat."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "cloudlab",
+        "worker",
+        "--beat",
+        "--schedule",
+        str(data_dir / "celerybeat-schedule"),
+        "--pool",
+        "threads",
+        "--concurrency",
+        str(threads),
+        "--loglevel",
+        "warning",
+        "--without-gossip",
+        "--without-mingle",
+    ]
 
+
+def run(args: argparse.Namespace) -> int:
     data_dir = _data_dir()
     data_dir.mkdir(parents=True, exist_ok=True)
     os.environ["CLOUDLAB_DATA_DIR"] = str(data_dir)
@@ -62,26 +87,7 @@ def run(args: argparse.Namespace) -> int:
         except subprocess.CalledProcessError as error:
             print(f"cloudlab: set-up failed ({error})", file=sys.stderr)
             return 1
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "cloudlab",
-                "worker",
-                "--pool",
-                "threads",
-                "--concurrency",
-                str(args.workers),
-                "--loglevel",
-                "warning",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=BASE_DIR,
-            start_new_session=True,
-        )
+        worker = subprocess.Popen(worker_command(args.workers, data_dir), cwd=BASE_DIR, start_new_session=True)
         server = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", args.host, "-p", str(args.port), "cloudlab.asgi:application"],
             cwd=BASE_DIR,
@@ -122,12 +128,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def test(pytest_args: list[str]) -> int:
-    from cloudlab.embedded import EmbeddedRedis, EmbeddedRedisError
-
     with ExitStack() as stack:
+        # /tmp keeps the unix socket path short wherever the checkout lives.
+        data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cloudlab-test-", dir="/tmp")))
+        os.environ.setdefault("CLOUDLAB_TEST_SQLITE", str(data_dir / "test.sqlite3"))  # without DATABASE_URL
         if not os.environ.get("REDIS_URL"):
-            # /tmp keeps the unix socket path short wherever the checkout lives.
-            data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cloudlab-test-", dir="/tmp")))
             try:
                 embedded = stack.enter_context(EmbeddedRedis(data_dir))
             except EmbeddedRedisError as error:

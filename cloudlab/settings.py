@@ -96,7 +96,8 @@ else:
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
             # A file, not memory: the browser tests' Daphne process and worker threads share it.
-            "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
+            # `python -m cloudlab test` gives each run its own, so two runs never share one.
+            "TEST": {"NAME": envstr("CLOUDLAB_TEST_SQLITE") or str(DATA_DIR / "test.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

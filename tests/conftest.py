@@ -76,7 +76,7 @@ def project_of() -> Callable[[Any], Any]:
 @pytest.fixture
 def launch(project_of: Callable[[Any], Any]) -> Callable[..., list[Any]]:
     """Launch through the same action the page calls: ``launch(alice, name="web")``."""
-    from cloudlab.compute import actions
+    from cloudlab.compute.actions import launch as launching
 
     def do(
         user: Any, *, name: str = "test", count: int = 1, image: str = "cirros", flavor: str = "m1.tiny"
@@ -86,10 +86,10 @@ def launch(project_of: Callable[[Any], Any]) -> Callable[..., list[Any]]:
         project = project_of(user)
         image_obj = Image.objects.get(cloud=project.cloud, name=image)
         flavor_obj = Flavor.objects.get(cloud=project.cloud, name=flavor)
-        request = actions.check_launch(
+        request = launching.check_launch(
             user, project, name=name, count=count, image_id=str(image_obj.uuid), flavor_id=flavor_obj.flavorid
         )
-        return actions.do_launch(user, request)
+        return launching.do_launch(user, request)
 
     return do
 

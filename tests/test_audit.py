@@ -3,14 +3,14 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from cloudlab.compute import build
 from cloudlab.compute.models import Host, Migration
+from tests import steps
 
 
 def test_a_built_cloud_balances(alice, launch, django_capture_on_commit_callbacks, capsys):
     with django_capture_on_commit_callbacks(execute=False):
         for instance in launch(alice, count=3):
-            build.schedule_and_claim(instance.pk)
+            steps.schedule(instance)
     call_command("audit")
     assert "all 4 hosts balance" in capsys.readouterr().out
 
@@ -30,7 +30,7 @@ def test_a_resize_in_progress_holds_both_flavors(alice, launch, django_capture_o
 
     with django_capture_on_commit_callbacks(execute=False):
         [instance] = launch(alice)
-        build.schedule_and_claim(instance.pk)
+        steps.schedule(instance)
     instance.refresh_from_db()
     source = instance.host
     dest = Host.objects.get(name="compute-kvm2")

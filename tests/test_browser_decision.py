@@ -3,8 +3,8 @@ numbers, ends at the stage that emptied it on NoValidHost, and replays at a chos
 
 import pytest
 
-from cloudlab.compute import build
 from cloudlab.compute.models import Host, SchedulingRecord
+from tests import steps
 from tests.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.books_unbalanced]
@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pyte
 
 def _decide(launch, alice, flavor="m1.small"):
     [instance] = launch(alice, name="vm", flavor=flavor)
-    build.schedule_and_claim(instance.pk)
+    steps.schedule(instance)
     return SchedulingRecord.objects.get(instance=instance)
 
 

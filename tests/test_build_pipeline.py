@@ -56,13 +56,29 @@ def test_no_valid_host_ends_in_error_with_the_fault(celery_worker, alice, launch
     assert instance.host is None and instance.fixed_ip is None
 
 
-def test_paced_steps_wait_without_blocking_the_worker(celery_worker, alice, launch, demo_cloud):
-    """With a pace, the next step is scheduled with a countdown: the worker stays free, so a
-    second launch made meanwhile is scheduled at once."""
-    demo_cloud.pace = 0.4
+@pytest.fixture
+def one_worker_thread(transactional_db):
+    """A real Celery worker with a single thread: whatever a task does, it does alone."""
+    from celery.contrib.testing.worker import start_worker
+
+    from cloudlab.celery import app
+
+    with start_worker(app, pool="threads", concurrency=1, perform_ping_check=False, shutdown_timeout=10) as worker:
+        yield worker
+
+
+def test_paced_steps_wait_without_blocking_the_worker(one_worker_thread, alice, launch, demo_cloud):
+    """With a pace, the next step is scheduled with a countdown and the worker is free meanwhile:
+    on a worker with one thread, a second launch made while the first is networking is placed
+    before the first's next step. A worker that slept through the pace would finish the first
+    build before it even looked at the second."""
+    demo_cloud.pace = 0.5
     demo_cloud.save()
     [first] = launch(alice, name="first")
     wait_for(lambda: Instance.objects.get(pk=first.pk).task_state == "networking")
     [second] = launch(alice, name="second")
-    wait_for(lambda: Instance.objects.get(pk=second.pk).host_id is not None, timeout=5)
-    wait_for(lambda: Instance.objects.get(pk=first.pk).vm_state == VmState.ACTIVE, timeout=20)
+    wait_for(lambda: Instance.objects.get(pk=second.pk).host_id is not None, timeout=30)
+    placed = second.actions.get().events.get(event="schedule_instances").finish_time
+    wait_for(lambda: Instance.objects.get(pk=first.pk).vm_state == VmState.ACTIVE, timeout=60)
+    first_bdm = first.actions.get().events.get(event="compute_prep_block_device").start_time
+    assert placed < first_bdm, "the second launch waited for the first one's paced steps"

@@ -4,10 +4,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from cloudlab.compute import build
 from cloudlab.compute.models import Host, SchedulingRecord
-from cloudlab.engine.scheduler import replay_stages
+from cloudlab.engine.resources import ERAS
+from cloudlab.engine.scheduler import WHAT_IF_KINDS, replay_stages
+from cloudlab.engine.scheduler.whatif import HOST_CAPACITY_FIELDS, HOST_USAGE_FIELDS
 from cloudlab.live.events import project_stream
+from tests import steps
 from tests.helpers import EventRecorder, wait_for
 
 
@@ -24,7 +26,7 @@ def decided(alice, launch, django_capture_on_commit_callbacks):
     Host.objects.filter(name="compute-lxc").update(enabled=False)
     with django_capture_on_commit_callbacks(execute=False):
         [instance] = launch(alice, name="vm", flavor="m1.small")
-        build.schedule_and_claim(instance.pk)
+        steps.schedule(instance)
     return SchedulingRecord.objects.get(instance=instance)
 
 
@@ -120,3 +122,54 @@ def test_the_worker_publishes_the_stages_at_the_clouds_pace(demo_cloud, alice, l
         wait_for(lambda: len([m for m in recorder.messages if m["event"] == "scheduler.stage"]) == count, timeout=20)
     stages = [m["data"]["index"] for m in recorder.messages if m["event"] == "scheduler.stage"]
     assert stages == list(range(count))
+
+
+# -- the page's names come from the one source ---------------------------------------------------
+
+_SAMPLE_INPUTS = {  # a valid value for each input of the what-if form
+    "host": "compute-kvm1",
+    "field": "memory_mb_used",
+    "value": "0",
+    "name": "RamFilter",
+    "enabled": "false",
+    "flavor": "1",
+    "era": "placement",
+}
+
+
+def test_the_what_if_form_offers_the_engines_kinds_and_host_fields(ivy, alice, decided):
+    page = _client(ivy).get(reverse("dashboard:decision", args=[decided.pk]))
+    form = page.context["page"]["whatif"]
+    assert [k["code"] for k in form["kinds"]] == list(WHAT_IF_KINDS)
+    assert all(k["label"] != k["code"] for k in form["kinds"]), "a kind of change without words"
+    assert sorted(f["code"] for f in form["host_fields"]) == sorted(HOST_CAPACITY_FIELDS + HOST_USAGE_FIELDS)
+    assert [e["code"] for e in form["eras"]] == list(ERAS)
+    html = page.content.decode()
+    assert '<option value="memory_mb_used">RAM MB used</option>' in html
+    assert '<option value="classic">classic (Icehouse–Newton)</option>' in html  # the model's words, not a copy
+    assert _client(alice).get(reverse("dashboard:decision", args=[decided.pk])).context["page"]["whatif"] is None
+
+
+def test_each_kind_of_change_runs_from_just_the_inputs_the_form_shows_for_it(ivy, decided):
+    form = _client(ivy).get(reverse("dashboard:decision", args=[decided.pk])).context["page"]["whatif"]
+    for kind in WHAT_IF_KINDS:
+        shown = [name for name, kinds in form["inputs"].items() if kind in kinds.split()]
+        assert shown, f"the form shows no input for {kind}"
+        data = {"kind": kind, **{name: _SAMPLE_INPUTS[name] for name in shown}}
+        if kind == "multiplier":
+            data["name"] = "ram_weight_multiplier"
+        response = _client(ivy).post(reverse("dashboard:decision-whatif", args=[decided.pk]), data)
+        assert response.status_code == 200, (kind, response.json())
+
+
+def test_outcomes_and_verdicts_are_worded_by_the_server_in_the_readers_language(alice, decided):
+    page = _client(alice).get(reverse("dashboard:decision", args=[decided.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    labels = page.context["page"]["labels"]
+    assert set(labels["outcomes"]) == set(SchedulingRecord.Outcome.values)
+    assert labels["outcomes"]["claimed"]["kind"] == "ok" and labels["outcomes"]["NoValidHost"]["kind"] == "error"
+    assert labels["outcomes"]["claim_failed"]["kind"] == "transitional"
+    words = [labels["outcomes"]["claimed"]["label"], *labels["verdicts"].values()]
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in word) for word in words), words
+    assert {"filtered", "lost", "chosen", "not_seen"} <= set(labels["verdicts"])
+    listed = _client(alice).get(reverse("dashboard:decisions")).content.decode()
+    assert 'class="cl-outcome-ok" data-outcome="claimed"' in listed

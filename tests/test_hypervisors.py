@@ -4,9 +4,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from cloudlab.compute import build
 from cloudlab.compute.models import Host, SchedulingRecord
 from cloudlab.live.events import cloud_stream
+from tests import steps
 from tests.helpers import EventRecorder, wait_for
 
 
@@ -40,7 +40,7 @@ def test_disable_with_a_reason_and_computefilter_skips_the_host(
     assert (host.enabled, host.disabled_reason) == (False, "firmware upgrade")
     with django_capture_on_commit_callbacks(execute=False):
         [instance] = launch(alice)
-        build.schedule_and_claim(instance.pk)
+        steps.schedule(instance)
     trace = SchedulingRecord.objects.get(instance=instance).trace
     compute = next(f for f in trace["instances"][0]["filters"] if f["name"] == "ComputeFilter")
     assert compute["verdicts"]["compute-kvm1"]["passed"] is False
@@ -86,3 +86,17 @@ def test_a_host_action_is_announced_to_instructors(demo_cloud, ivy):
     assert (
         message["data"]["name"] == "compute-lxc" and message["data"]["up"] is False and message["data"]["by"] == "ivy"
     )
+
+
+def test_each_row_offers_the_service_actions_available_now_in_the_pages_words(ivy_client):
+    def actions_of(name):
+        hosts = ivy_client.get(reverse("dashboard:hypervisors-rows")).json()["hosts"]
+        return next(h for h in hosts if h["name"] == name)["actions"]
+
+    assert actions_of("compute-kvm1") == ["disable", "mark_down"]
+    _act(ivy_client, "compute-kvm1", "disable", "firmware upgrade")
+    _act(ivy_client, "compute-kvm1", "mark_down")
+    assert actions_of("compute-kvm1") == ["enable", "bring_up"]
+    words = ivy_client.get(reverse("dashboard:hypervisors")).context["page"]["host_actions"]
+    assert set(words) == {"disable", "enable", "mark_down", "bring_up"}
+    assert words["disable"] == {"label": "Disable Service", "destructive": True, "asks_reason": True}

@@ -5,10 +5,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from cloudlab.compute import build
 from cloudlab.compute.models import Instance, InstanceAction
 from cloudlab.compute.rows import instance_row
 from cloudlab.engine import lifecycle
+from tests import steps
 
 
 @pytest.fixture
@@ -16,9 +16,8 @@ def running(alice, launch, django_capture_on_commit_callbacks):
     """An instance that finished building (the build steps applied in this thread)."""
     with django_capture_on_commit_callbacks(execute=False):
         [instance] = launch(alice, name="vm")
-        build.schedule_and_claim(instance.pk)
-        for index in range(1, len(lifecycle.BUILD_STEPS)):
-            build.advance(instance.pk, index)
+        steps.schedule(instance)
+        steps.run_to_end(instance)
     instance.refresh_from_db()
     assert instance.vm_state == "active"
     return instance

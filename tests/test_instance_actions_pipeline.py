@@ -3,7 +3,7 @@ states, and the host usage (the audit runs after each test through the demo_clou
 
 import pytest
 
-from cloudlab.compute.instance_actions import do_instance_action
+from cloudlab.compute.actions.instance import do_instance_action
 from cloudlab.compute.models import Host, Image, Instance, Migration
 from cloudlab.engine import lifecycle
 from cloudlab.live.events import current_seqs, project_stream
@@ -163,7 +163,7 @@ def test_delete_frees_the_host_and_the_address(alice, active):
 
 
 def test_evacuate_rebuilds_elsewhere_when_the_host_is_down(ivy, active):
-    from cloudlab.compute.actions import do_host_action
+    from cloudlab.compute.actions.host import do_host_action
 
     source = active.host
     do_host_action(ivy, source, "mark_down")
@@ -181,7 +181,7 @@ def test_a_resize_with_no_valid_host_goes_back_with_the_fault(alice, active):
 
 
 def test_a_host_that_comes_back_reports_its_guests_shut_down_and_nova_stops_them(ivy, active):
-    from cloudlab.compute.actions import do_host_action
+    from cloudlab.compute.actions.host import do_host_action
     from cloudlab.compute.rows import instance_row
 
     host = active.host

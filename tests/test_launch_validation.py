@@ -4,7 +4,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from cloudlab.compute import actions
+from cloudlab.compute.actions import launch as actions
+from cloudlab.compute.actions.errors import ActionError
 from cloudlab.compute.models import Flavor, Image, Instance
 from cloudlab.identity.models import Quota
 
@@ -133,6 +134,6 @@ def test_the_dialog_greys_out_what_the_action_would_refuse(alice_client, alice, 
 def _refused(user, project, image_id, flavor_id):
     try:
         actions.check_launch(user, project, name="x", count=1, image_id=image_id, flavor_id=flavor_id)
-    except actions.ActionError:
+    except ActionError:
         return True
     return False

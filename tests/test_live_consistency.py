@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from cloudlab.compute.instance_actions import do_instance_action
+from cloudlab.compute.actions.instance import do_instance_action
 from cloudlab.compute.models import Instance
 from cloudlab.live.events import cloud_stream, project_stream
 from tests.helpers import EventRecorder, wait_for

@@ -1,9 +1,9 @@
 """The placement step: the FilterScheduler on the live hosts, claims under a row lock, fixed IPs."""
 
-from cloudlab.compute import build
 from cloudlab.compute.models import Host, Instance
 from cloudlab.engine.lifecycle import TaskState, VmState
 from cloudlab.engine.resources import usage_of
+from tests import steps
 
 
 def _usage_matches_instances(host):
@@ -19,7 +19,7 @@ def _usage_matches_instances(host):
 def test_the_host_with_most_free_ram_is_chosen_and_claimed(alice, launch, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         [instance] = launch(alice)
-        build.schedule_and_claim(instance.pk)
+        steps.schedule(instance)
     instance.refresh_from_db()
     assert instance.host.name == "compute-kvm1"  # the most free RAM, vCPUs and disk: the weighers spread
     assert (instance.vm_state, instance.task_state) == (VmState.BUILDING, TaskState.NETWORKING)
@@ -34,7 +34,7 @@ def test_disabled_and_down_hosts_are_never_chosen(alice, launch, django_capture_
     Host.objects.filter(name="compute-kvm2").update(enabled=True, up=False)
     with django_capture_on_commit_callbacks(execute=False):
         [instance] = launch(alice)
-        build.schedule_and_claim(instance.pk)
+        steps.schedule(instance)
     instance.refresh_from_db()
     assert instance.host.name == "compute-vbox"
 
@@ -43,7 +43,7 @@ def test_no_fit_is_novas_no_valid_host(alice, launch, django_capture_on_commit_c
     Host.objects.update(enabled=False)
     with django_capture_on_commit_callbacks(execute=False):
         [instance] = launch(alice)
-        build.schedule_and_claim(instance.pk)
+        steps.schedule(instance)
     instance.refresh_from_db()
     assert (instance.vm_state, instance.task_state, instance.host) == (VmState.ERROR, None, None)
     assert instance.fault["code"] == 500
@@ -61,7 +61,7 @@ def test_claims_never_pass_the_limit(alice, launch, django_capture_on_commit_cal
     with django_capture_on_commit_callbacks(execute=False):
         instances = launch(alice, flavor="m1.xlarge", count=10)
         for instance in instances:
-            build.schedule_and_claim(instance.pk)
+            steps.schedule(instance)
     for host in Host.objects.all():
         resources = host.resources()
         assert resources.memory_mb_used <= resources.memory_mb_limit
@@ -75,7 +75,7 @@ def test_claims_never_pass_the_limit(alice, launch, django_capture_on_commit_cal
 def test_a_duplicate_delivery_changes_nothing(alice, launch, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         [instance] = launch(alice)
-        build.schedule_and_claim(instance.pk)
+        steps.schedule(instance)
         before = Host.objects.get(name="compute-kvm1").memory_mb_used
-        build.schedule_and_claim(instance.pk)
+        steps.schedule(instance)
     assert Host.objects.get(name="compute-kvm1").memory_mb_used == before

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connection
 
 from cloudlab.compute import reaper
-from cloudlab.compute.instance_actions import do_instance_action
+from cloudlab.compute.actions.instance import do_instance_action
 from cloudlab.compute.models import Instance
 from tests.helpers import wait_for
 
@@ -120,13 +120,11 @@ def test_a_reboot_interrupted_by_a_killed_worker_completes(demo_cloud, alice, la
 
 def test_a_worker_starting_up_settles_what_the_last_one_left(demo_cloud, alice, launch, worker_process):
     """As nova-compute checks its instances when it starts: the new worker's reaper runs at once."""
-    from cloudlab.compute import build
-    from cloudlab.engine import lifecycle
+    from tests import steps
 
     [instance] = launch(alice, name="half-stopped")
-    build.schedule_and_claim(instance.pk)
-    for index in range(1, len(lifecycle.BUILD_STEPS)):
-        build.advance(instance.pk, index)
+    steps.schedule(instance)
+    steps.run_to_end(instance)
     Instance.objects.filter(pk=instance.pk).update(task_state="powering-off")  # a stop its worker never finished
     os.environ["CLOUDLAB_REAPER_GRACE"] = "0"
     try:

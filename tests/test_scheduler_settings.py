@@ -6,10 +6,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from cloudlab.compute import build
 from cloudlab.compute.models import Cloud, Host, SchedulingRecord
 from cloudlab.compute.scheduling import scheduler_config
 from cloudlab.live.events import cloud_stream, project_stream
+from tests import steps
 from tests.helpers import EventRecorder, wait_for
 
 
@@ -68,7 +68,7 @@ def test_the_filter_order_is_kept_and_applies_to_the_next_request(
     assert config.host_subset_size == 2
     with django_capture_on_commit_callbacks(execute=False):
         [instance] = launch(alice)
-        build.schedule_and_claim(instance.pk)
+        steps.schedule(instance)
     trace = SchedulingRecord.objects.get(instance=instance).trace
     assert trace["instances"][0]["filters"][0]["name"] == "CoreFilter"
 

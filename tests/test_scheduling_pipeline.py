@@ -5,17 +5,18 @@ import threading
 import pytest
 from django.db import connection
 
-from cloudlab.compute import build
+from cloudlab.compute import placement
 from cloudlab.compute.models import Host, Instance, SchedulingRecord
 from cloudlab.engine.lifecycle import VmState
 from cloudlab.identity.models import Quota
+from tests import steps
 from tests.helpers import wait_for
 
 
 def test_the_trace_is_kept_as_a_scheduling_record(alice, launch, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         [instance] = launch(alice)
-        build.schedule_and_claim(instance.pk)
+        steps.schedule(instance)
     record = SchedulingRecord.objects.get(instance=instance)
     assert record.outcome == "claimed" and record.selected_host == "compute-kvm1" and record.attempt == 1
     assert record.era == "classic" and record.driver == "filter_scheduler"
@@ -32,23 +33,23 @@ def test_the_trace_is_kept_as_a_scheduling_record(alice, launch, django_capture_
 def test_a_lost_race_is_rescheduled_without_the_host_that_filled(
     alice, launch, monkeypatch, django_capture_on_commit_callbacks
 ):
-    real_decide = build.decide
+    real_decide = placement.decide
     passes = []
 
-    def decide_then_someone_fills_the_host(instance, *, tried):
-        trace, moment = real_decide(instance, tried=tried)
+    def decide_then_someone_fills_the_host(instance, *, tried, **kwargs):
+        trace, moment = real_decide(instance, tried=tried, **kwargs)
         if not passes:  # between the decision and the claim, another claim takes kvm1's RAM
             Host.objects.filter(name=trace["selected_hosts"][0]).update(memory_mb_used=10**6)
         passes.append(tried)
         return trace, moment
 
-    monkeypatch.setattr(build, "decide", decide_then_someone_fills_the_host)
+    monkeypatch.setattr(placement, "decide", decide_then_someone_fills_the_host)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         [instance] = launch(alice)
-        build.schedule_and_claim(instance.pk)
+        steps.schedule(instance)
     assert len(callbacks) >= 2  # the reschedule was enqueued after commit
     with django_capture_on_commit_callbacks(execute=False):
-        build.schedule_and_claim(instance.pk)
+        steps.schedule(instance)
 
     first, second = SchedulingRecord.objects.filter(instance=instance).order_by("attempt")
     assert (first.outcome, first.selected_host) == ("claim_failed", "compute-kvm1")
@@ -65,7 +66,7 @@ def test_no_valid_host_keeps_the_trace_that_explains_it(alice, launch, django_ca
     Host.objects.update(enabled=False)
     with django_capture_on_commit_callbacks(execute=False):
         [instance] = launch(alice)
-        build.schedule_and_claim(instance.pk)
+        steps.schedule(instance)
     record = SchedulingRecord.objects.get(instance=instance)
     assert record.outcome == "NoValidHost"
     assert record.trace["error"]["message"] == "No valid host was found. There are not enough hosts available."
@@ -83,13 +84,13 @@ def test_concurrent_launches_never_overcommit_a_host(demo_cloud, alice, bob, ivy
     def student(index: int) -> None:
         try:
             [instance] = launch(users[index % 3], name=f"rush-{index}", flavor="m1.xlarge")
-            build.schedule_and_claim(instance.pk)
+            steps.schedule(instance)
             # a reschedule after a lost race runs here too, as the worker would
             while (
                 Instance.objects.get(pk=instance.pk).task_state == "scheduling"
                 and Instance.objects.get(pk=instance.pk).vm_state == VmState.BUILDING
             ):
-                build.schedule_and_claim(instance.pk)
+                steps.schedule(instance)
         except BaseException as error:
             errors.append(error)
         finally:
@@ -122,7 +123,7 @@ def test_the_instance_page_explains_the_decision_in_the_readers_language(
     Host.objects.update(enabled=False)
     with django_capture_on_commit_callbacks(execute=False):
         [instance] = launch(alice)
-        build.schedule_and_claim(instance.pk)
+        steps.schedule(instance)
     client = Client()
     client.force_login(alice)
     url = reverse("dashboard:instance-json", args=[instance.uuid])

@@ -20,9 +20,12 @@ from django.utils import timezone
 
 from cloudlab.engine import lifecycle
 
-from .actions import publish_instance
-from .instance_actions import EFFECTS, StepFailed, _set_state
-from .models import Instance, InstanceAction, InstanceActionEvent
+from . import action_log
+from .effects import apply_effect
+from .models import Instance
+from .outcomes import StepFailed
+from .publish import publish_instance
+from .runner import set_state
 
 log = logging.getLogger(__name__)
 
@@ -69,40 +72,27 @@ def settle_instance(instance_id: int, *, grace: float | None = None) -> str | No
         if settlement is None or not settlement.steps:
             return None
         before = (instance.vm_state, instance.task_state)
-        now = timezone.now()
-        record = instance.actions.filter(finish_time__isnull=True).order_by("-start_time", "-id").first()
-        if record is None:
-            record = InstanceAction.objects.create(
-                instance=instance,
-                action="settle",
-                request_id=InstanceAction.new_request_id(),
-                project=instance.project,
-                start_time=now,
-                context={"action": "settle"},
-            )
-        # The interrupted plan is over: late deliveries of its steps find the action finished.
-        record.events.filter(finish_time__isnull=True).update(
-            finish_time=now, result=InstanceActionEvent.Result.ERROR, details="worker lost"
+        record = action_log.open_action(instance) or action_log.record_action(
+            instance, "settle", user=None, context={"action": "settle"}
         )
+        # The interrupted plan is over: late deliveries of its steps find the action finished.
+        action_log.finish_open_events(record, action_log.ERROR, "worker lost")
         error = None
         for step in settlement.steps:
             try:
-                if step.effect:
-                    EFFECTS[step.effect](instance, record)
+                apply_effect(step.effect, instance, record)
             except StepFailed as failure:  # pragma: no cover - settlement effects only release
                 error = str(failure)
                 break
-            _set_state(instance, step)
+            set_state(instance, step)
         if instance.vm_state == lifecycle.VmState.ERROR and not instance.fault:
-            instance.fault = {"code": 500, "message": settlement.rule.outcome, "created": now.isoformat()}
+            instance.fault = {"code": 500, "message": settlement.rule.outcome, "created": timezone.now().isoformat()}
         instance.save()
         failed = instance.vm_state == lifecycle.VmState.ERROR or error is not None
-        InstanceActionEvent.objects.create(
-            action=record,
-            event=SETTLE_EVENT,
-            start_time=now,
-            finish_time=timezone.now(),
-            result=InstanceActionEvent.Result.ERROR if failed else InstanceActionEvent.Result.SUCCESS,
+        action_log.record_settled(
+            record,
+            SETTLE_EVENT,
+            failed=failed,
             details=settlement.rule.outcome + (f" {error}" if error else ""),
             host=instance.host.name if instance.host else "",
         )

@@ -11,6 +11,7 @@ from typing import Any
 from cloudlab.engine import lifecycle
 from cloudlab.engine.resources import limits as resource_limits
 
+from .host_services import available_host_actions
 from .models import Host, Instance
 
 
@@ -56,9 +57,6 @@ def instance_row(instance: Instance, *, for_instructor: bool) -> dict[str, Any]:
 def host_row(host: Host) -> dict[str, Any]:
     """A compute host as Admin → Hypervisors shows it: capacity, usage, limits after the ratios,
     and the service actions available now."""
-    from .actions.host import HOST_ACTIONS  # here: the actions module imports this one
-
-    available = {"disable": host.enabled, "enable": not host.enabled, "mark_down": host.up, "bring_up": not host.up}
     resources = host.resources()
     limits = resource_limits(resources, host.cloud.era)  # type: ignore[arg-type]
     return {
@@ -89,5 +87,5 @@ def host_row(host: Host) -> dict[str, Any]:
         "up": host.up,
         "down_since": host.down_since.isoformat() if host.down_since else None,
         # The row's buttons: each service action that would change something now.
-        "actions": [action for action in HOST_ACTIONS if available[action]],
+        "actions": available_host_actions(enabled=host.enabled, up=host.up),
     }

@@ -12,7 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from cloudlab.compute import actions
+from cloudlab.compute.actions.errors import ActionError
+from cloudlab.compute.actions.host import do_host_action
 from cloudlab.compute.models import Cloud, Host
 from cloudlab.compute.rows import host_row
 from cloudlab.live.events import cloud_stream, current_seqs
@@ -60,7 +61,7 @@ def host_action(request: HttpRequest, host_name: str) -> HttpResponse:
     cloud = instructor_project_or_404(request).cloud
     host = get_object_or_404(Host, cloud=cloud, name=host_name)
     try:
-        actions.do_host_action(request.user, host, request.POST.get("action", ""), request.POST.get("reason", ""))
-    except actions.ActionError as error:
+        do_host_action(request.user, host, request.POST.get("action", ""), request.POST.get("reason", ""))
+    except ActionError as error:
         messages.error(request, error.message)
     return redirect("dashboard:hypervisors")

@@ -1,4 +1,4 @@
-"""Project → Compute → Instances: the table, Launch Instance, and the row and batch actions."""
+"""Project → Compute → Instances: the table, Launch Instance, and the row and batch launching."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cloudlab.compute import actions
-from cloudlab.compute.instance_actions import do_instance_action
+from cloudlab.compute.actions import launch as launching
+from cloudlab.compute.actions.errors import ActionError
+from cloudlab.compute.actions.instance import do_instance_action
+from cloudlab.compute.ids import is_uuid
 from cloudlab.compute.models import Instance
 from cloudlab.compute.rows import instance_row
 from cloudlab.engine import lifecycle
@@ -39,11 +41,11 @@ def _project_snapshot(project: Project, *, for_instructor: bool) -> dict[str, An
 def _launch_choices(project: Project) -> dict[str, Any]:
     """What the Launch Instance dialog offers, and why a flavor is greyed out: the same checks
     ``check_launch`` makes, computed here once per (flavor, image) for a count of one."""
-    limits = actions.quota_limits(project)
-    usage = actions.quota_usage(project)
-    images = list(actions.launchable_images(project))
+    limits = launching.quota_limits(project)
+    usage = launching.quota_usage(project)
+    images = list(launching.launchable_images(project))
     flavors = []
-    for flavor in actions.launchable_flavors(project):
+    for flavor in launching.launchable_flavors(project):
         flavors.append(
             {
                 "id": flavor.flavorid,
@@ -51,10 +53,10 @@ def _launch_choices(project: Project) -> dict[str, Any]:
                 "vcpus": flavor.vcpus,
                 "ram": flavor.memory_mb,
                 "disk": flavor.disk_gb,
-                "quota": actions.render_problems(quota_problems(limits, usage, flavor.size, 1)),
+                "quota": launching.render_problems(quota_problems(limits, usage, flavor.size, 1)),
                 "image": {
-                    str(image.uuid): actions.render_problems(
-                        flavor_image_problems(flavor.name, flavor.size, actions.image_requirements(image))
+                    str(image.uuid): launching.render_problems(
+                        flavor_image_problems(flavor.name, flavor.size, launching.image_requirements(image))
                     )
                     for image in images
                 },
@@ -76,9 +78,9 @@ def action_choices(project: Project) -> dict[str, Any]:
     return {
         "flavors": [
             {"id": f.flavorid, "name": f.name, "vcpus": f.vcpus, "ram": f.memory_mb, "disk": f.disk_gb}
-            for f in actions.launchable_flavors(project)
+            for f in launching.launchable_flavors(project)
         ],
-        "images": [{"id": str(i.uuid), "name": i.name} for i in actions.launchable_images(project)],
+        "images": [{"id": str(i.uuid), "name": i.name} for i in launching.launchable_images(project)],
     }
 
 
@@ -131,7 +133,7 @@ def launch_choices(request: HttpRequest) -> JsonResponse:
 def launch(request: HttpRequest) -> JsonResponse:
     project = project_or_404(request)
     try:
-        launch_request = actions.check_launch(
+        launch_request = launching.check_launch(
             request.user,
             project,
             name=request.POST.get("name"),
@@ -139,8 +141,8 @@ def launch(request: HttpRequest) -> JsonResponse:
             image_id=request.POST.get("image"),
             flavor_id=request.POST.get("flavor"),
         )
-        created = actions.do_launch(request.user, launch_request)
-    except actions.ActionError as error:
+        created = launching.do_launch(request.user, launch_request)
+    except ActionError as error:
         return JsonResponse({"ok": False, "field": error.field, "message": error.message}, status=error.status)
     instructor = is_instructor(request.user, project.cloud_id)
     return JsonResponse({"ok": True, "rows": [instance_row(i, for_instructor=instructor) for i in created]}, status=202)
@@ -153,7 +155,7 @@ def _run_action(request: HttpRequest, instance: Instance, action: str) -> tuple[
     params = {key: request.POST.get(key) for key in ("flavor", "image", "name") if request.POST.get(key) is not None}
     try:
         accepted = do_instance_action(request.user, instance, action, params)
-    except actions.ActionError as error:
+    except ActionError as error:
         return error.status, {"ok": False, "id": str(instance.uuid), "field": error.field, "message": error.message}
     row = instance_row(accepted.instance, for_instructor=is_instructor(request.user, instance.cloud_id))
     return 202, {"ok": True, "id": str(instance.uuid), "row": row, "request_id": accepted.action.request_id}
@@ -184,7 +186,7 @@ def batch_action(request: HttpRequest) -> JsonResponse:
     for instance_id in ids:
         instance = (
             Instance.objects.visible_to(request.user).for_table().filter(uuid=instance_id).first()
-            if actions.is_uuid(instance_id)
+            if is_uuid(instance_id)
             else None
         )
         if instance is None:

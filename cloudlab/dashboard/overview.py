@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from cloudlab.compute import actions
+from cloudlab.compute.actions.launch import quota_limits, quota_usage
 from cloudlab.identity.models import Project
 from cloudlab.live.events import current_seqs, project_stream
 
@@ -20,8 +20,8 @@ from .access import project_or_404
 def _snapshot(project: Project) -> dict[str, Any]:
     stream = project_stream(project.pk)
     seqs = current_seqs([stream])
-    limits = actions.quota_limits(project)
-    usage = actions.quota_usage(project)
+    limits = quota_limits(project)
+    usage = quota_usage(project)
     return {
         "streams": seqs,
         "limits": [

@@ -17,16 +17,23 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cloudlab.compute import actions
+from cloudlab.compute.actions.scheduler_settings import do_update_scheduler
 from cloudlab.compute.models import Cloud, Host, Image
 from cloudlab.compute.scheduling import scheduler_config
-from cloudlab.engine.scheduler import FILTERS, WEIGHERS, ScenarioError, parse_scheduler_config
+from cloudlab.engine.scheduler import (
+    DRIVER_NAMES,
+    FILTER_NAMES,
+    MULTIPLIER_OPTIONS,
+    WEIGHER_NAMES,
+    ScenarioError,
+    parse_scheduler_config,
+)
 
 from .access import instructor_project_or_404
 from .values import typed
 
 #: The nova.conf multiplier of every weigher, as the engine names it.
-MULTIPLIERS = [weigher.multiplier_option for weigher in WEIGHERS.values()]
+MULTIPLIERS = list(MULTIPLIER_OPTIONS)
 INTEGERS = ["host_subset_size", "max_attempts", "max_instances_per_host", "max_io_ops_per_host", "max_cores", "seed"]
 RATIOS = ["cpu_allocation_ratio", "ram_allocation_ratio", "disk_allocation_ratio"]
 
@@ -41,12 +48,12 @@ class SchedulerForm(forms.Form):
     )
     driver = forms.ChoiceField(
         label=gettext_lazy("Driver"),
-        choices=[(d, d) for d in ("filter_scheduler", "chance_scheduler", "simple_scheduler")],
+        choices=[(d, d) for d in DRIVER_NAMES],
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
     weight_classes = forms.MultipleChoiceField(
         label=gettext_lazy("Weighers"),
-        choices=[(w, w) for w in WEIGHERS],
+        choices=[(w, w) for w in WEIGHER_NAMES],
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -78,7 +85,7 @@ class SchedulerForm(forms.Form):
                 required=False,
                 help_text=gettext_lazy("Sets every host's ratio; leave empty to keep each host's own."),
             )
-        for name in FILTERS:
+        for name in FILTER_NAMES:
             self.fields[f"filter_{name}"] = forms.BooleanField(label=name, required=False)
             self.fields[f"order_{name}"] = forms.IntegerField(
                 required=False,
@@ -89,7 +96,7 @@ class SchedulerForm(forms.Form):
 
     def filter_rows(self) -> list[dict[str, Any]]:
         """Every filter, the enabled ones first in their order (as nova.conf lists them)."""
-        rows = [{"name": n, "enabled": self[f"filter_{n}"], "order": self[f"order_{n}"]} for n in FILTERS]
+        rows = [{"name": n, "enabled": self[f"filter_{n}"], "order": self[f"order_{n}"]} for n in FILTER_NAMES]
 
         def position(row: dict[str, Any]) -> tuple[int, int]:
             order = row["order"].value()
@@ -105,7 +112,7 @@ class SchedulerForm(forms.Form):
         data = super().clean()
         chosen = [
             (data.get(f"order_{name}") or 99, index, name)
-            for index, name in enumerate(FILTERS)
+            for index, name in enumerate(FILTER_NAMES)
             if data.get(f"filter_{name}")
         ]
         section: dict[str, Any] = {
@@ -184,7 +191,7 @@ def scheduler_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = SchedulerForm(request.POST, cloud=cloud)
         if form.is_valid():
-            changes = actions.do_update_scheduler(request.user, cloud, form.config, form.ratios)
+            changes = do_update_scheduler(request.user, cloud, form.config, form.ratios)
             if changes:
                 messages.success(request, _("Saved. The next scheduling request uses the new settings."))
             else:

@@ -15,6 +15,7 @@ import pytest
 
 from cloudlab.engine.lifecycle import (
     ACTIONS,
+    BUILD,
     EFFECTS,
     STATUS_DISPLAY,
     Plan,
@@ -221,7 +222,7 @@ def test_revert_goes_back_to_the_vm_state_recorded_before_the_resize_when_given(
 
 def test_a_failed_scheduling_leaves_the_instance_where_nova_leaves_it() -> None:
     def failure(action: str, vm_state: str, power: int) -> State | None:
-        step = plan(action, vm_state=vm_state, power_state=power).on_schedule_failure
+        step = plan(action, vm_state=vm_state, power_state=power).on_failure
         return None if step is None else (step.vm_state, step.task_state, step.power_state)
 
     assert failure("resize", "stopped", SHUTDOWN) == ("stopped", None, 4)
@@ -263,10 +264,10 @@ def test_every_step_is_a_compare_and_swap_from_the_previous_one_and_the_last_set
         final = p.steps[-1]
         assert final.task_state is None, (action, vm_state)
         assert STATUS_DISPLAY[status_from_state(final.vm_state, None)].kind == "ok", (action, vm_state, final)
-        if p.on_schedule_failure is not None:
+        if p.on_failure is not None:
             scheduling = next(s for s in p.steps if s.effect in ("schedule_destination", "schedule_and_claim"))
-            assert p.on_schedule_failure.expect_task_state == scheduling.expect_task_state
-            assert p.on_schedule_failure.task_state is None
+            assert p.on_failure.expect_task_state == scheduling.expect_task_state
+            assert p.on_failure.task_state is None
 
 
 def test_while_a_task_runs_the_row_shows_a_transitional_or_verify_status() -> None:
@@ -283,6 +284,7 @@ def test_effects_are_from_the_vocabulary_and_each_is_used() -> None:
             assert step.effect is None or step.effect in EFFECTS
             used.add(step.effect)
     used.update(plan("delete", vm_state="error", power_state=0, has_host=False).effects())
+    used.update(plan(BUILD, vm_state="building", power_state=0).effects())
     assert used - {None} == set(EFFECTS)
 
 
@@ -314,3 +316,18 @@ def test_step_stays_positionally_compatible() -> None:
     step = Step("scheduling", "building", "networking", 0, "compute_allocate_network", 1.0)
     assert step.effect is None
     assert Step("a", "b", None, 1, None, 2.0, "release_host").effect == "release_host"
+
+
+def test_a_boot_schedules_and_claims_then_takes_an_address_in_the_same_write() -> None:
+    p = plan(BUILD, vm_state="building", power_state=0)
+    assert p.api_step is not None and (p.api_step.vm_state, p.api_step.task_state) == ("building", "scheduling")
+    schedule, network = p.steps[:2]
+    assert (schedule.effect, schedule.event, schedule.weight) == ("schedule_and_claim", "schedule_instances", 0.0)
+    assert schedule.task_state == "scheduling" and network.expect_task_state == "scheduling"
+    assert (network.task_state, network.effect) == ("networking", "allocate_network")
+    assert [s.event for s in p.steps if s.event] == [
+        "schedule_instances", "compute_allocate_network", "compute_prep_block_device", "compute_spawn",
+    ]  # fmt: skip
+    assert seen(p)[-1] == ("active", None, 1)
+    assert p.on_failure is not None and (p.on_failure.vm_state, p.on_failure.task_state) == ("error", None)
+    assert p.on_failure.effect == "release_host"  # a failed boot frees its claim

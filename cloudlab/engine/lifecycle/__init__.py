@@ -26,6 +26,7 @@ from .actions import (
 )
 from .diagram import LAUNCH, STATE_DIAGRAM, DiagramEdge, StateDiagram
 from .plans import (
+    BUILD,
     DEFAULT_SHELVED_OFFLOAD_TIME,
     LIBVIRT_HYPERVISOR_TYPES,
     Plan,
@@ -67,6 +68,7 @@ __all__ = [
     "ALLOW_HARD_REBOOT",
     "ALLOW_REBOOT",
     "ALLOW_SOFT_REBOOT",
+    "BUILD",
     "BUILD_FAILED_STEP",
     "BUILD_STEPS",
     "DEFAULT_SHELVED_OFFLOAD_TIME",

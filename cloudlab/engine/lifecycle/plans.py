@@ -27,7 +27,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .actions import ACTIONS
-from .states import Effect, PowerState, Step, TaskState, VmState
+from .states import BUILD_FAILED_STEP, BUILD_STEPS, Effect, PowerState, Step, TaskState, VmState
 
 NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
 
@@ -46,10 +46,12 @@ class Plan:
 
     api_step: Step | None  # None: nova-api changes no state (lock, unlock)
     steps: tuple[Step, ...]  # empty: nothing happens compute-side (lock, unlock)
-    #: Where Nova leaves the instance when the scheduling step finds no valid host (the fault
-    #: is recorded): a move goes back to where it was, an unshelve stays offloaded, an
-    #: evacuation ends in error.
-    on_schedule_failure: Step | None = None
+    #: Where Nova leaves the instance when a step's effect fails (no valid host for a move or an
+    #: unshelve, no fixed IP for a boot; the fault is recorded): a move goes back to where it
+    #: was, an unshelve stays offloaded, an evacuation and a boot end in error. Its effect, if
+    #: any, undoes what the plan holds (a failed boot frees its claim). None: the instance goes
+    #: back to the vm_state and power_state the action started from.
+    on_failure: Step | None = None
 
     @property
     def final(self) -> Step | None:
@@ -176,7 +178,7 @@ def _unshelve(start: _Start) -> Plan:
             start.hold(task, TaskState.SPAWNING, "compute_unshelve_instance", 2.0),
             Step(TaskState.SPAWNING, VmState.ACTIVE, None, PowerState.RUNNING, None),
         ),
-        on_schedule_failure=start.hold(task, None),
+        on_failure=start.hold(task, None),
     )
 
 
@@ -198,7 +200,7 @@ def _resize(start: _Start) -> Plan:
             start.hold(migrated, finish, "compute_finish_resize", 1.0),
             Step(finish, VmState.RESIZED, None, PowerState.RUNNING if powered_on else PowerState.SHUTDOWN, None),
         ),
-        on_schedule_failure=start.hold(prep, None),
+        on_failure=start.hold(prep, None),
     )
 
 
@@ -247,7 +249,7 @@ def _live_migrate(start: _Start) -> Plan:
             start.hold(task, task, "compute_post_live_migration_at_destination", 0.5, "move_to_destination"),
             Step(task, start.vm_state, None, start.power_state, None, effect="release_source"),
         ),
-        on_schedule_failure=start.hold(task, None),
+        on_failure=start.hold(task, None),
     )
 
 
@@ -285,7 +287,7 @@ def _evacuate(start: _Start) -> Plan:
     return Plan(
         start.api(task),
         (schedule, *_rebuild_tail(start, first, "release_source")),
-        on_schedule_failure=Step(task, VmState.ERROR, None, start.power_state, None),
+        on_failure=Step(task, VmState.ERROR, None, start.power_state, None),
     )
 
 
@@ -310,6 +312,25 @@ def _delete(start: _Start) -> Plan:
     if local:
         return Plan(start.api(task, weight=0.0), (release, done))
     return Plan(start.api(task), (start.hold(task, task, "compute_terminate_instance", 1.0), release, done))
+
+
+#: The action log's name for a boot (``openstack server event list`` shows ``create``).
+BUILD = "create"
+
+
+def _build(start: _Start) -> Plan:
+    """A boot (nova/conductor/manager.py schedule_and_build_instances, then the compute manager's
+    _build_and_run_instance). nova-api has already written building/scheduling when it created
+    the instance. The conductor's scheduling pass takes no time of its own (weight 0): the
+    scheduler picks a host and the claim is made on it, and networking starts in the same write.
+    No valid host, or no fixed IP: error, with the claim freed."""
+    schedule = Step(TaskState.SCHEDULING, VmState.BUILDING, TaskState.SCHEDULING, PowerState.NOSTATE,
+                    "schedule_instances", 0.0, "schedule_and_claim")  # fmt: skip
+    return Plan(
+        Step(None, VmState.BUILDING, TaskState.SCHEDULING, PowerState.NOSTATE, None, 0.0),
+        (schedule, *BUILD_STEPS),
+        on_failure=replace(BUILD_FAILED_STEP, effect="release_host"),
+    )
 
 
 def _no_state_change(start: _Start) -> Plan:
@@ -342,8 +363,9 @@ _PLANS: dict[str, Callable[[_Start], Plan]] = {
     "unlock": _no_state_change,
     "delete": _delete,
     "evacuate": _evacuate,
+    BUILD: _build,
 }
-assert _PLANS.keys() == ACTIONS.keys()
+assert _PLANS.keys() == ACTIONS.keys() | {BUILD}
 
 
 def plan(
@@ -358,7 +380,8 @@ def plan(
 ) -> Plan:
     """The states ``action`` walks an instance through, from (vm_state, power_state).
 
-    Call it for a request ``refusal()`` accepted; it is deterministic, so a worker can compute it
+    ``action`` is a row action of ``ACTIONS`` (call it for a request ``refusal()`` accepted) or
+    ``BUILD``, a boot (from building/scheduling); it is deterministic, so a worker can compute it
     again at every step from the state the action started in. ``params``: ``shelved_offload_time``
     (shelve, default 0), ``old_vm_state`` (revert; default inferred from power_state),
     ``hypervisor_type`` (suspend; default libvirt). ``task_state`` is the task the request found

@@ -264,6 +264,7 @@ Effect = Literal[
     "release_destination",
     "release_host",
     "schedule_and_claim",
+    "allocate_network",
     "snapshot_image",
     "rebuild_image",
     "mark_deleted",
@@ -289,7 +290,10 @@ EFFECTS: Final[dict[Effect, str]] = {
         "Free everything the instance holds (its host's claim and both sides of an unfinished "
         "move) and clear its host (shelve offload, delete, an abandoned unshelve)."
     ),
-    "schedule_and_claim": N_("Unshelve of an offloaded instance: run the scheduler and claim a host, like a boot."),
+    "schedule_and_claim": N_(
+        "Run the scheduler and claim the chosen host (a boot, and the unshelve of an offloaded instance)."
+    ),
+    "allocate_network": N_("Take the lowest free fixed IP of the cloud's network for the new instance (a boot)."),
     "snapshot_image": N_("The snapshot image appears in the project's images."),
     "rebuild_image": N_("Switch the instance to the new image, if one was given."),
     "mark_deleted": N_("vm_state deleted; free the fixed IP (and any claim still held)."),
@@ -306,7 +310,10 @@ class Step:
     whatever is still open: so ``compute_reboot_instance`` spans rebooting → reboot_pending →
     reboot_started → active, as in Nova, where one manager method records one event.
 
-    ``weight`` is how long the phase this step starts lasts, in units of the cloud's pace.
+    ``weight`` is how long the phase this step starts lasts, in units of the cloud's pace. A
+    compute-side step of weight 0 is a phase that takes no time at all: the next step is applied
+    with it, in the same write (a boot's scheduling pass: the class watches its funnel while
+    networking starts). An ``api_step`` of weight 0 only means the compute side starts at once.
 
     ``effect`` names the resource or image work done with the step, from ``EFFECTS``:
 
@@ -323,7 +330,9 @@ class Step:
       (revert_resize; an interrupted move that is rolled back). A no-op without a move.
     * ``release_host``: free the host's resources and clear the host (shelve offload; delete;
       an unshelve abandoned after its claim), including both sides of an unfinished move.
-    * ``schedule_and_claim``: unshelve of an offloaded instance: scheduled again like a boot.
+    * ``schedule_and_claim``: run the scheduler and claim the chosen host, with the cloud's era's
+      claim policy (a boot; an offloaded instance's unshelve is scheduled again like a boot).
+    * ``allocate_network``: a boot's fixed IP, the lowest free address of the cloud's network.
     * ``snapshot_image``: create the snapshot image in the project.
     * ``rebuild_image``: switch the instance to the new image (if given).
     * ``mark_deleted``: vm_state deleted, free the fixed IP.
@@ -345,7 +354,7 @@ class Step:
 #: block_device_mapping, as in every Nova release (nova-semantics.md, "Boot").
 BUILD_STEPS: tuple[Step, ...] = (
     Step(TaskState.SCHEDULING, VmState.BUILDING, TaskState.NETWORKING, PowerState.NOSTATE,
-         "compute_allocate_network", 1.0),
+         "compute_allocate_network", 1.0, "allocate_network"),
     Step(TaskState.NETWORKING, VmState.BUILDING, TaskState.BLOCK_DEVICE_MAPPING, PowerState.NOSTATE,
          "compute_prep_block_device", 1.0),
     Step(TaskState.BLOCK_DEVICE_MAPPING, VmState.BUILDING, TaskState.SPAWNING, PowerState.NOSTATE,

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from cloudlab.compute.models import Cloud
 from cloudlab.compute.scenarios import ClassroomError, create_cloud, enrol, load_yaml, parse_classroom
 from cloudlab.engine.scheduler import ScenarioError, load_scenario_file
 
@@ -39,8 +40,6 @@ class Command(BaseCommand):
                 raise CommandError(f"{options['classroom']}: {error}") from None
         if options["pace"] is not None and options["pace"] < 0:
             raise CommandError("--pace must be 0 or more seconds")
-        from cloudlab.compute.models import Cloud
-
         if options["if_missing"] and Cloud.objects.filter(name=scenario.name).exists():
             self.stdout.write(f"cloud '{scenario.name}' exists already; left as it is")
             return

@@ -1,0 +1,150 @@
+"""Every Horizon row action on an instance, under Nova's rules (``cloudlab/engine/lifecycle``).
+
+``check_instance_action`` refuses what Nova refuses (409 with Nova's text, nothing changes) and
+validates the parameters as nova-api does; ``do_instance_action`` records the action, applies
+the API's own transition at once and starts the compute side, which the step runner
+(``compute/runner.py``) paces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from cloudlab.engine import lifecycle
+from cloudlab.engine.launch import MAX_NAME_LENGTH, QuotaSet, flavor_image_problems, quota_problems
+from cloudlab.engine.resources import FlavorSize
+from cloudlab.identity.models import is_instructor
+
+from ..action_log import record_action
+from ..ids import is_uuid
+from ..models import Flavor, Image, Instance, InstanceAction
+from ..rows import gate_state
+from ..runner import begin, plan_of
+from .errors import ActionError
+from .launch import image_requirements, quota_limits, quota_usage, render_problems
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+
+# -- checking --------------------------------------------------------------------------------
+
+
+def refusal_for(user: AbstractBaseUser, instance: Instance, action: str) -> lifecycle.Refusal | None:
+    return lifecycle.refusal(
+        action,
+        instance_id=str(instance.uuid),
+        host_name=instance.host.name if instance.host is not None else "",
+        **gate_state(instance, is_admin=is_instructor(user, instance.cloud_id)),
+    )
+
+
+def allowed_actions(instance: Instance, *, is_admin: bool) -> list[str]:
+    """The row's menu: exactly the actions Nova would accept now (the engine's table decides)."""
+    return lifecycle.allowed_actions(**gate_state(instance, is_admin=is_admin))
+
+
+def _check_params(user: AbstractBaseUser, instance: Instance, action: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """The parameters an action needs, validated as nova-api does; ids are stored, not objects."""
+    params: dict[str, Any] = {}
+    if action == "resize":
+        flavor = Flavor.objects.filter(cloud=instance.cloud, flavorid=str(raw.get("flavor") or "")).first()
+        if flavor is None:
+            raise ActionError(_("Select a flavor of this cloud to resize to."), "flavor")
+        if flavor.pk == instance.flavor_id:
+            # Nova: CannotResizeToSameFlavor
+            raise ActionError(_("When resizing, instances must change flavor!"), "flavor")
+        problems = flavor_image_problems(flavor.name, flavor.size, image_requirements(instance.image))
+        if problems:
+            raise ActionError(" ".join(render_problems(problems)), "flavor")
+        # Resize checks only the upward delta of cores and RAM against the quota.
+        delta_cores = max(0, flavor.vcpus - instance.flavor.vcpus)
+        delta_ram = max(0, flavor.memory_mb - instance.flavor.memory_mb)
+        if delta_cores or delta_ram:
+            problems = [
+                p
+                for p in quota_problems(
+                    quota_limits(instance.project),
+                    _without_instances(quota_usage(instance.project)),
+                    FlavorSize(delta_cores, delta_ram, 0),
+                    1,
+                )
+                if p.numbers.get("resource") != "instances"
+            ]
+            if problems:
+                raise ActionError(" ".join(render_problems(problems)), "flavor", status=403)
+        params["flavor"] = flavor.flavorid
+    elif action == "rebuild":
+        image_id = raw.get("image") or str(instance.image.uuid)
+        image = Image.objects.filter(cloud=instance.cloud, uuid=image_id).first() if is_uuid(image_id) else None
+        if image is None or (image.owner_id not in (None, instance.project_id)):
+            raise ActionError(_("Select an image of this cloud to rebuild from."), "image")
+        problems = flavor_image_problems(instance.flavor.name, instance.flavor.size, image_requirements(image))
+        if problems:
+            raise ActionError(" ".join(render_problems(problems)), "image")
+        params["image"] = str(image.uuid)
+    elif action == "create_snapshot":
+        name = (raw.get("name") or "").strip() if isinstance(raw.get("name"), str) else ""
+        if not name:
+            raise ActionError(_("Snapshot name is required."), "name")
+        if len(name) > MAX_NAME_LENGTH:
+            raise ActionError(_("Snapshot name is at most %(max)d characters.") % {"max": MAX_NAME_LENGTH}, "name")
+        params["name"] = name
+    return params
+
+
+def _without_instances(usage: QuotaSet) -> QuotaSet:
+    return QuotaSet(instances=0, cores=usage.cores, ram=usage.ram)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    instance: Instance
+    action: InstanceAction
+
+
+def check_instance_action(
+    user: AbstractBaseUser, instance: Instance, action: str, raw_params: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    if action not in lifecycle.ACTIONS:
+        raise ActionError(_("Unknown action '%(action)s'.") % {"action": action})
+    refusal = refusal_for(user, instance, action)
+    if refusal is not None:
+        raise ActionError(refusal.render(_), status=refusal.status)
+    return _check_params(user, instance, action, raw_params or {})
+
+
+def do_instance_action(
+    user: AbstractBaseUser, instance: Instance, action: str, raw_params: dict[str, Any] | None = None
+) -> Accepted:
+    """Check, then in one transaction: set the API's task_state, record the action; after commit
+    publish and start the compute side (the step runner applies the plan's steps)."""
+    rule = lifecycle.ACTIONS.get(action)
+    with transaction.atomic():
+        locked = Instance.objects.locked().get(pk=instance.pk)
+        params = check_instance_action(user, locked, action, raw_params)  # re-checked under the lock
+        assert rule is not None
+        record = record_action(
+            locked,
+            rule.api_name,
+            user=user,
+            context={
+                "action": action,
+                "vm_state": locked.vm_state,
+                "power_state": locked.power_state,
+                "task_state": locked.task_state,
+                "has_host": locked.host_id is not None,
+                "host_up": locked.host.up if locked.host is not None else True,
+                "params": {**params, "hypervisor_type": locked.host.hypervisor_type if locked.host else None},
+            },
+        )
+        if action in ("lock", "unlock"):
+            locked.locked = action == "lock"
+            locked.locked_by = ("admin" if is_instructor(user, locked.cloud_id) else "owner") if locked.locked else ""
+            locked.save(update_fields=["locked", "locked_by", "updated_at"])
+        begin(locked, record, plan_of(record))
+    return Accepted(locked, record)

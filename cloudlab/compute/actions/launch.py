@@ -1,0 +1,176 @@
+"""Launch Instance: what a launch depends on (images, flavors, the quota), its validation as
+nova-api makes it, and the creation of the instances whose builds the step runner then paces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+
+from cloudlab.engine import lifecycle
+from cloudlab.engine.launch import (
+    MAX_NAME_LENGTH,
+    ImageRequirements,
+    Problem,
+    QuotaSet,
+    flavor_image_problems,
+    instance_names,
+    quota_problems,
+)
+from cloudlab.identity.models import Project, Quota
+
+from ..action_log import record_action
+from ..ids import is_uuid
+from ..models import Flavor, Image, Instance, InstanceAction
+from ..runner import begin, set_state
+from .errors import ActionError
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+
+# -- reading what a launch depends on -----------------------------------------------------------
+
+
+def quota_limits(project: Project) -> QuotaSet:
+    """The project's quota; a project without a quota row has Nova's defaults. Reading it
+    writes nothing (a page's GET must not create rows)."""
+    quota = Quota.objects.filter(project=project).first() or Quota(project=project)
+    return QuotaSet(instances=quota.instances, cores=quota.cores, ram=quota.ram)
+
+
+def quota_usage(project: Project) -> QuotaSet:
+    """What counts against the quota: every instance of the project not yet deleted."""
+    usage = (
+        Instance.objects.filter(project=project)
+        .live()
+        .aggregate(
+            instances=models.Count("id"),
+            cores=models.Sum("flavor__vcpus"),
+            ram=models.Sum("flavor__memory_mb"),
+        )
+    )
+    return QuotaSet(instances=usage["instances"], cores=usage["cores"] or 0, ram=usage["ram"] or 0)
+
+
+def image_requirements(image: Image) -> ImageRequirements:
+    return ImageRequirements(image.name, image.min_ram, image.min_disk, image.size_mb)
+
+
+def launchable_images(project: Project) -> models.QuerySet[Image]:
+    return Image.objects.filter(cloud=project.cloud, status="active").filter(
+        models.Q(owner__isnull=True) | models.Q(owner=project)
+    )
+
+
+def launchable_flavors(project: Project) -> models.QuerySet[Flavor]:
+    return Flavor.objects.filter(cloud=project.cloud, is_public=True)
+
+
+def render_problems(problems: list[Problem]) -> list[str]:
+    return [p.render(_) for p in problems]
+
+
+# -- launch -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LaunchRequest:
+    project: Project
+    names: list[str]
+    image: Image
+    flavor: Flavor
+
+
+def check_launch(
+    user: AbstractBaseUser, project: Project, *, name: Any, count: Any, image_id: Any, flavor_id: Any
+) -> LaunchRequest:
+    """Validate a Launch Instance request the way nova-api does, or raise ``ActionError``."""
+    if not Project.objects.for_user(user).filter(pk=project.pk).exists():
+        raise ActionError(_("You are not a member of project %(project)s.") % {"project": project.name}, status=404)
+    name = (name or "").strip() if isinstance(name, str) else ""
+    if not name:
+        raise ActionError(_("Instance name is required."), "name")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ActionError(
+            _("Instance name is %(length)d characters long; at most %(max)d are allowed.")
+            % {"length": len(name), "max": MAX_NAME_LENGTH},
+            "name",
+        )
+    if any(ord(ch) < 32 for ch in name):
+        raise ActionError(_("Instance name cannot contain control characters."), "name")
+    try:
+        count = int(count)
+    except (TypeError, ValueError):
+        raise ActionError(_("Count must be a whole number."), "count") from None
+    max_count = settings.CLOUDLAB_MAX_LAUNCH_COUNT
+    if not 1 <= count <= max_count:
+        raise ActionError(
+            _("Count must be between 1 and %(max)d; you asked for %(count)d.") % {"max": max_count, "count": count},
+            "count",
+        )
+    image = _find(launchable_images(project), "uuid", image_id)
+    if image is None:
+        raise ActionError(_("Select an image of this cloud; the one sent does not exist here."), "image")
+    flavor = _find(launchable_flavors(project), "flavorid", flavor_id)
+    if flavor is None:
+        raise ActionError(_("Select a flavor of this cloud; the one sent does not exist here."), "flavor")
+    problems = flavor_image_problems(flavor.name, flavor.size, image_requirements(image))
+    if problems:
+        raise ActionError(" ".join(render_problems(problems)), "flavor")
+    problems = quota_problems(quota_limits(project), quota_usage(project), flavor.size, count)
+    if problems:
+        raise ActionError(" ".join(render_problems(problems)), "count", status=403)
+    return LaunchRequest(project, instance_names(name, count), image, flavor)
+
+
+def _find(queryset: models.QuerySet[Any], field: str, value: Any) -> Any:
+    """The row whose ``field`` is ``value`` in ``queryset``, or None (a malformed id is not found)."""
+    if not isinstance(value, str) or not value:
+        return None
+    if field == "uuid" and not is_uuid(value):
+        return None
+    return queryset.filter(**{field: value}).first()
+
+
+def do_launch(user: AbstractBaseUser, request: LaunchRequest) -> list[Instance]:
+    """Create the instances (building / scheduling, the boot plan's api_step) and their
+    ``create`` actions in one transaction; after commit, publish them and start their builds
+    (the step runner applies the rest of the plan)."""
+    project = request.project
+    plan = lifecycle.plan(
+        lifecycle.BUILD, vm_state=lifecycle.VmState.BUILDING, power_state=lifecycle.PowerState.NOSTATE
+    )
+    assert plan.api_step is not None
+    with transaction.atomic():
+        # Serialise launches of one project so two tabs cannot both pass the quota check.
+        Quota.objects.select_for_update().get_or_create(project=project)
+        problems = quota_problems(quota_limits(project), quota_usage(project), request.flavor.size, len(request.names))
+        if problems:
+            raise ActionError(" ".join(render_problems(problems)), "count", status=403)
+        request_id = InstanceAction.new_request_id()
+        instances = []
+        for name in request.names:
+            instance = Instance(
+                cloud=project.cloud, project=project, user=user, name=name, flavor=request.flavor, image=request.image
+            )
+            set_state(instance, plan.api_step)
+            instance.save()
+            record = record_action(
+                instance,
+                lifecycle.BUILD,
+                user=user,
+                request_id=request_id,
+                context={
+                    "action": lifecycle.BUILD,
+                    "vm_state": instance.vm_state,
+                    "power_state": instance.power_state,
+                    "task_state": None,
+                },
+            )
+            begin(instance, record, plan, "instance.created")
+            instances.append(instance)
+    return instances

@@ -1,0 +1,48 @@
+"""Admin → Scheduler: the cloud's nova.conf scheduler options, changed by its instructors."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from cloudlab.engine.scheduler import SchedulerConfig
+from cloudlab.identity.models import is_instructor
+from cloudlab.live.events import cloud_stream, project_stream, publish_on_commit
+
+from ..models import Cloud, Host
+from .errors import ActionError
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+
+def do_update_scheduler(
+    user: AbstractBaseUser, cloud: Cloud, config: SchedulerConfig, ratios: dict[str, float]
+) -> dict[str, list[Any]]:
+    """Save a validated scheduler configuration (and cloud-wide allocation ratios, if given) and
+    announce the changes to everyone following the cloud. The next scheduling request reads it.
+
+    Returns ``{option: [old, new]}`` for what changed."""
+    if not is_instructor(user, cloud.pk):
+        raise ActionError(_("Only the cloud's instructors change its scheduler."), status=404)
+    with transaction.atomic():
+        cloud = Cloud.objects.select_for_update().get(pk=cloud.pk)
+        old = {**cloud.scheduler_config, "era": cloud.era}
+        new = config.to_dict()
+        changes: dict[str, list[Any]] = {k: [old.get(k), v] for k, v in new.items() if old.get(k) != v}
+        for name, value in ratios.items():
+            hosts = Host.objects.filter(cloud=cloud).exclude(**{name: value})
+            before = sorted({v for v in hosts.values_list(name, flat=True)}, key=lambda v: (v is None, v))
+            if hosts.update(**{name: value}):
+                changes[name] = [before[0] if len(before) == 1 else before, value]
+        cloud.scheduler_config = new
+        cloud.era = config.era
+        cloud.save(update_fields=["scheduler_config", "era"])
+        if changes:
+            data = {"changes": changes, "by": user.get_username()}
+            publish_on_commit(cloud_stream(cloud.pk), "cloud.scheduler_changed", data)
+            for project_id in cloud.projects.values_list("pk", flat=True):
+                publish_on_commit(project_stream(project_id), "cloud.scheduler_changed", data)
+    return changes

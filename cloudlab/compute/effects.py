@@ -1,0 +1,205 @@
+"""What happens to hosts, addresses and images when a step is applied: one function per effect
+of the engine's vocabulary (``lifecycle.EFFECTS``), run in the step's transaction.
+
+Every effect is idempotent (a redelivered step, the reaper), takes the locked instance and the
+action it belongs to, and returns how many seconds the viewers need before the next phase (a
+scheduling pass's funnel; 0 otherwise). One that cannot happen raises ``StepFailed`` (or, for a
+lost claim in the classic era, ``Reschedule``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cloudlab.engine import lifecycle
+
+from .claims import release
+from .models import Cloud, Flavor, Host, Image, Instance, InstanceAction, Migration
+from .outcomes import StepFailed
+from .placement import schedule_and_claim
+
+#: Neutron's words when the network's allocation pool is used up.
+NO_FIXED_IP = "Zero fixed IPs available."
+
+_MOVE_KINDS = {
+    "resize": Migration.Kind.RESIZE,
+    "migrate": Migration.Kind.MIGRATION,
+    "live_migrate": Migration.Kind.LIVE_MIGRATION,
+    "evacuate": Migration.Kind.EVACUATION,
+}
+
+
+def current_move(instance: Instance) -> Migration | None:
+    return (
+        instance.migrations.filter(status__in=Migration.IN_PROGRESS)
+        .select_related("source_host", "dest_host", "old_flavor", "new_flavor")
+        .first()
+    )
+
+
+def _on_host(instance: Instance, host: Host | None) -> None:
+    """The instance's host, node and (with a host) availability zone, as Nova writes them together."""
+    instance.host = host
+    instance.node = host.name if host is not None else ""
+    if host is not None:
+        instance.availability_zone = host.availability_zone
+
+
+def effect_schedule_and_claim(instance: Instance, record: InstanceAction) -> float:
+    placed = schedule_and_claim(instance, record, instance.flavor)
+    _on_host(instance, placed.host)
+    return placed.funnel_seconds
+
+
+def effect_allocate_network(instance: Instance, record: InstanceAction) -> None:
+    """The lowest free address of the cloud's network after the gateway (.1), as Neutron's
+    default allocation pool hands them out: 10.0.0.2, 10.0.0.3, … An instance that has one keeps it."""
+    if instance.fixed_ip is not None:
+        return
+    ip = _free_fixed_ip(instance.cloud)
+    if ip is None:
+        raise StepFailed(NO_FIXED_IP)
+    instance.fixed_ip = ip
+
+
+def _free_fixed_ip(cloud: Cloud) -> str | None:
+    Cloud.objects.select_for_update().filter(pk=cloud.pk).exists()  # serialise allocations
+    used = {
+        ipaddress.ip_address(ip)
+        for ip in Instance.objects.filter(cloud=cloud, fixed_ip__isnull=False).values_list("fixed_ip", flat=True)
+    }
+    hosts = cloud.network.hosts()
+    next(hosts, None)  # the gateway
+    for address in hosts:
+        if address not in used:
+            return str(address)
+    return None
+
+
+def effect_schedule_destination(instance: Instance, record: InstanceAction) -> float:
+    action = record.context["action"]
+    new_flavor = instance.flavor
+    if action == "resize":
+        new_flavor = Flavor.objects.get(cloud=instance.cloud, flavorid=record.context["params"]["flavor"])
+    source = instance.host
+    if source is None:
+        raise StepFailed(_("Instance %(id)s has no host to move from.") % {"id": instance.uuid})
+    placed = schedule_and_claim(instance, record, new_flavor, exclude=source.name)
+    Migration.objects.create(
+        instance=instance,
+        kind=_MOVE_KINDS[action],
+        source_host=source,
+        dest_host=placed.host,
+        old_flavor=instance.flavor,
+        new_flavor=new_flavor,
+        old_vm_state=record.context["vm_state"],
+    )
+    return placed.funnel_seconds
+
+
+def effect_move_to_destination(instance: Instance, record: InstanceAction) -> None:
+    move = current_move(instance)
+    if move is None or move.dest_host is None:
+        raise StepFailed(_("No move in progress for instance %(id)s.") % {"id": instance.uuid})
+    _on_host(instance, move.dest_host)
+    instance.flavor = move.new_flavor
+    if move.kind in (Migration.Kind.RESIZE, Migration.Kind.MIGRATION):
+        move.status = Migration.Status.FINISHED  # waits for confirm or revert
+        move.save(update_fields=["status", "updated_at"])
+
+
+def effect_release_source(instance: Instance, record: InstanceAction) -> None:
+    move = current_move(instance)
+    if move is None:
+        return
+    release(move.source_host_id, move.old_flavor)
+    move.status = (
+        Migration.Status.CONFIRMED
+        if move.kind in (Migration.Kind.RESIZE, Migration.Kind.MIGRATION)
+        else Migration.Status.COMPLETED
+    )
+    move.save(update_fields=["status", "updated_at"])
+
+
+def effect_release_destination(instance: Instance, record: InstanceAction) -> None:
+    move = current_move(instance)
+    if move is None:
+        return
+    if move.dest_host_id is not None:
+        release(move.dest_host_id, move.new_flavor)
+    _on_host(instance, move.source_host)
+    instance.flavor = move.old_flavor
+    move.status = Migration.Status.REVERTED
+    move.save(update_fields=["status", "updated_at"])
+
+
+def effect_release_host(instance: Instance, record: InstanceAction) -> None:
+    # An instance holds its flavor on its host exactly while it has one (see compute/audit.py).
+    if instance.host_id is not None:
+        release(instance.host_id, instance.flavor)
+    move = current_move(instance)
+    if move is not None:  # deleting in the middle of a move frees the other side too
+        other = move.dest_host_id if move.source_host_id == instance.host_id else move.source_host_id
+        held = move.new_flavor if other == move.dest_host_id else move.old_flavor
+        if other is not None:
+            release(other, held)
+        move.status = Migration.Status.ERROR
+        move.save(update_fields=["status", "updated_at"])
+    _on_host(instance, None)
+
+
+def effect_snapshot_image(instance: Instance, record: InstanceAction) -> None:
+    Image.objects.create(
+        cloud=instance.cloud,
+        owner=instance.project,
+        name=record.context["params"]["name"],
+        disk_format=instance.image.disk_format,
+        size_mb=instance.image.size_mb,
+        min_ram=instance.image.min_ram,
+        min_disk=instance.flavor.root_gb,
+        properties={
+            **instance.image.properties,
+            "image_type": "snapshot",
+            "instance_uuid": str(instance.uuid),
+            "base_image_ref": str(instance.image.uuid),
+        },
+    )
+
+
+def effect_rebuild_image(instance: Instance, record: InstanceAction) -> None:
+    image_id = record.context["params"].get("image")
+    if image_id:
+        instance.image = Image.objects.get(cloud=instance.cloud, uuid=image_id)
+
+
+def effect_mark_deleted(instance: Instance, record: InstanceAction) -> None:
+    if instance.host_id is not None:
+        effect_release_host(instance, record)
+    instance.fixed_ip = None
+    instance.deleted_at = timezone.now()
+
+
+EFFECTS: dict[lifecycle.Effect, Callable[[Instance, InstanceAction], float | None]] = {
+    "schedule_destination": effect_schedule_destination,
+    "move_to_destination": effect_move_to_destination,
+    "release_source": effect_release_source,
+    "release_destination": effect_release_destination,
+    "release_host": effect_release_host,
+    "schedule_and_claim": effect_schedule_and_claim,
+    "allocate_network": effect_allocate_network,
+    "snapshot_image": effect_snapshot_image,
+    "rebuild_image": effect_rebuild_image,
+    "mark_deleted": effect_mark_deleted,
+}
+assert EFFECTS.keys() == lifecycle.EFFECTS.keys(), "every effect of the engine's vocabulary has its writer"
+
+
+def apply_effect(effect: lifecycle.Effect | None, instance: Instance, record: InstanceAction) -> float:
+    """Perform ``effect`` (if any) on the locked instance; the seconds the viewers need after it."""
+    if effect is None:
+        return 0.0
+    return EFFECTS[effect](instance, record) or 0.0
