@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cloudlab.engine import lifecycle
+from cloudlab.engine.architectures import DEFAULT_ARCHITECTURE
 from cloudlab.engine.pacing import phase_seconds
 
 from . import action_log, queue
@@ -53,7 +54,7 @@ def set_state(instance: Instance, step: lifecycle.Step) -> None:
 
 def step_seconds(instance: Instance, step: lifecycle.Step) -> float:
     """How long the phase ``step`` starts lasts on this instance's host."""
-    architecture = instance.host.architecture if instance.host else "bare-metal"
+    architecture = instance.host.architecture if instance.host else DEFAULT_ARCHITECTURE
     return phase_seconds(step, instance.cloud.pace, architecture, instance.image.size_mb)
 
 
