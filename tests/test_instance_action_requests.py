@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from cloudlab.compute.models import Instance, InstanceAction
+from cloudlab.compute.models import Host, Instance, InstanceAction, Migration
 from cloudlab.compute.rows import instance_row
 from cloudlab.engine import lifecycle
 from tests import steps
@@ -122,3 +122,52 @@ def test_a_batch_reports_each_row(alice, running, launch, django_capture_on_comm
 def test_only_batch_actions_are_batched(alice, running):
     response = _client(alice).post(reverse("dashboard:batch-action"), {"action": "resize", "ids": [str(running.uuid)]})
     assert response.status_code == 400
+
+
+def test_shelve_offload_is_the_admins_and_a_student_never_sees_it(
+    alice, ivy, running, django_capture_on_commit_callbacks
+):
+    """nova/policies/shelve.py: os-shelve:shelve_offload defaults to ADMIN, checked before the state."""
+    Instance.objects.filter(pk=running.pk).update(vm_state="shelved", power_state=4)
+    shelved = Instance.objects.for_table().get(pk=running.pk)
+    assert "shelve_offload" not in instance_row(shelved, for_instructor=False)["actions"]
+    assert "shelve_offload" in instance_row(shelved, for_instructor=True)["actions"]
+    response = _post(_client(alice), running, "shelve_offload")
+    assert response.status_code == 403
+    assert response.json()["message"] == (
+        "Policy doesn't allow os_compute_api:os-shelve:shelve_offload to be performed."
+    )
+    assert not InstanceAction.objects.filter(instance=running, action="shelveOffload").exists()
+    with django_capture_on_commit_callbacks(execute=False):
+        assert _post(_client(ivy), running, "shelve_offload").status_code == 202
+    assert Instance.objects.get(pk=running.pk).task_state == "shelving_offloading"
+
+
+@pytest.mark.books_unbalanced  # a resize made up by hand: the source holds no claim for it
+def test_confirm_resize_waits_for_the_source_compute_service(alice, ivy, running):
+    """nova/compute/api.py confirm_resize: ServiceUnavailable (409) while the source host is down."""
+    source = Host.objects.exclude(pk=running.host_id).filter(cloud=running.cloud).first()
+    Migration.objects.create(
+        instance=running,
+        kind=Migration.Kind.RESIZE,
+        status=Migration.Status.FINISHED,
+        source_host=source,
+        dest_host=running.host,
+        old_flavor=running.flavor,
+        new_flavor=running.flavor,
+        old_vm_state="active",
+    )
+    Instance.objects.filter(pk=running.pk).update(vm_state="resized")
+    Host.objects.filter(pk=source.pk).update(up=False)
+    resized = Instance.objects.for_table().get(pk=running.pk)
+    row = instance_row(resized, for_instructor=False)
+    assert "confirm_resize" not in row["actions"] and "revert_resize" in row["actions"]
+    response = _post(_client(alice), running, "confirm_resize")
+    assert response.status_code == 409
+    assert response.json()["message"] == "Service is unavailable at this time."
+    assert Instance.objects.get(pk=running.pk).vm_state == "resized"
+    Host.objects.filter(pk=source.pk).update(up=True)
+    assert (
+        "confirm_resize"
+        in instance_row(Instance.objects.for_table().get(pk=running.pk), for_instructor=False)["actions"]
+    )

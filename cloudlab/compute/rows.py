@@ -12,7 +12,7 @@ from cloudlab.engine import lifecycle
 from cloudlab.engine.resources import limits as resource_limits
 
 from .host_services import available_host_actions
-from .models import Host, Instance
+from .models import Host, Instance, Migration
 
 
 def gate_state(instance: Instance, *, is_admin: bool) -> dict[str, Any]:
@@ -25,8 +25,18 @@ def gate_state(instance: Instance, *, is_admin: bool) -> dict[str, Any]:
         "locked_by": instance.locked_by or None,
         "has_host": instance.host_id is not None,
         "host_up": instance.host.up if instance.host is not None else None,
+        "source_host_up": _resize_source_up(instance),
         "is_admin": is_admin,
     }
+
+
+def _resize_source_up(instance: Instance) -> bool | None:
+    """For a resized instance, whether the resize's source compute service is up (confirm needs
+    it); None when there is no resize waiting."""
+    if instance.vm_state != lifecycle.VmState.RESIZED:
+        return None
+    move = instance.migrations.filter(status=Migration.Status.FINISHED).select_related("source_host").first()
+    return move.source_host.up if move is not None else None
 
 
 def instance_row(instance: Instance, *, for_instructor: bool) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cloudlab.compute.models import Instance
-from cloudlab.compute.rows import instance_row
+from cloudlab.compute.rows import gate_state, instance_row
 from cloudlab.engine import lifecycle
 from cloudlab.identity.models import is_instructor
 from cloudlab.live.events import current_seqs, project_stream
@@ -63,22 +63,16 @@ def _instance_detail(instance: Instance, *, for_instructor: bool) -> dict[str, A
 def _lifecycle_view(instance: Instance, *, for_instructor: bool) -> dict[str, Any]:
     """For the state diagram: the edge being travelled now, and every action with whether the
     engine's gate accepts it here, or why not (in the reader's language)."""
-    gate = []
+    gate = gate_state(instance, is_admin=for_instructor)
+    answers = []
     for name, rule in lifecycle.ACTIONS.items():
         refusal = lifecycle.refusal(
             name,
             instance_id=str(instance.uuid),
-            vm_state=instance.vm_state,
-            task_state=instance.task_state,
-            launched=instance.launched_at is not None,
-            locked=instance.locked,
-            locked_by=instance.locked_by or None,
-            has_host=instance.host_id is not None,
-            host_up=instance.host.up if instance.host else None,
             host_name=instance.host.name if instance.host else "",
-            is_admin=for_instructor,
+            **gate,
         )
-        gate.append(
+        answers.append(
             {
                 "name": name,
                 "label": _(rule.label),
@@ -92,7 +86,7 @@ def _lifecycle_view(instance: Instance, *, for_instructor: bool) -> dict[str, An
             {"source": e.source, "action": e.action, "target": e.target}
             for e in lifecycle.STATE_DIAGRAM.in_progress(instance.vm_state, instance.task_state)
         ],
-        "gate": gate,
+        "gate": answers,
         "host_down": host_down,
         "host_down_explanation": _(lifecycle.HOST_DOWN_EXPLANATION) if host_down else "",
     }

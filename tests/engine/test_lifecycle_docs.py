@@ -41,10 +41,12 @@ def action_rows() -> list[str]:
             host = "before the state" if rule.host_checked_first else "after the state; up"
         if rule.needs_host_down:
             host = "down"
+        if rule.needs_source_up:
+            host = "resize's source up"
         rows.append(
             f"| `{name}` | `{rule.api_name}` | {rule.label} | {vm} | {tasks} | "
             f"{'yes' if rule.needs_launched else 'no'} | {host} | {'yes' if rule.lock_check else 'no'} | "
-            f"{'admin' if rule.admin_only else 'anyone'} |"
+            f"`{rule.policy}`: {'admin' if rule.admin_only else 'members'} |"
         )
     return rows
 

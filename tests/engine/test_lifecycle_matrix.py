@@ -62,7 +62,9 @@ REFERENCE: dict[str, Gate] = {
     "suspend": Gate("suspend", {"active"}, {None}, True, True, None, None),
     "resume": Gate("resume", {"suspended"}, {None}, True, True, None, None),
     "shelve": Gate("shelve", {"active", "stopped", "paused", "suspended"}, {None}, True, True, None, None),
-    "shelve_offload": Gate("shelveOffload", {"shelved"}, {None}, True, True, None, None),
+    # nova/policies/shelve.py: shelve_offload's default is ADMIN
+    "shelve_offload": Gate("shelveOffload", {"shelved"}, {None}, True, True, None,
+                           "os_compute_api:os-shelve:shelve_offload"),
     "unshelve": Gate("unshelve", {"shelved", "shelved_offloaded"}, {None}, True, True, None, None),
     "resize": Gate("resize", {"active", "stopped"}, {None}, True, True, "after", None),
     "confirm_resize": Gate("confirmResize", {"resized"}, {None}, True, True, None, None),
@@ -288,3 +290,30 @@ def test_refusals_translate_their_template_not_the_filled_sentence() -> None:
 
     assert answer.render(translate) == "无法对实例 i-1 执行 'start'：其 vm_state 为 active"
     assert seen == ["Cannot '{action}' instance {instance} while it is in {attr} {state}"]
+
+
+def test_confirm_resize_needs_the_source_compute_service_up() -> None:
+    # nova/compute/api.py confirm_resize: the source frees the old copy, so a down source
+    # service is refused (ServiceUnavailable → 409) after the lock and state checks.
+    assert _refuse("confirm_resize", vm_state="resized", source_host_up=False) == "Service is unavailable at this time."
+    assert _refuse("confirm_resize", vm_state="resized", source_host_up=True) is None
+    assert _refuse("confirm_resize", vm_state="active", source_host_up=False) == (
+        "Cannot 'confirmResize' instance i-1 while it is in vm_state active"
+    )
+    assert _refuse("confirm_resize", vm_state="resized", locked=True, source_host_up=False) == "Instance i-1 is locked"
+    assert _refuse("revert_resize", vm_state="resized", source_host_up=False) is None
+
+
+def test_every_action_names_its_policy_and_the_member_defaults_let_students_through() -> None:
+    admin_only = {name for name, rule in ACTIONS.items() if rule.admin_only}
+    assert admin_only == {"shelve_offload", "migrate", "live_migrate", "evacuate"}
+    for name, rule in ACTIONS.items():
+        assert rule.policy.startswith("os_compute_api:"), name
+    assert _refuse("shelve_offload", vm_state="shelved") == (
+        "Policy doesn't allow os_compute_api:os-shelve:shelve_offload to be performed."
+    )
+    # the policy comes first: even a locked instance in the wrong state answers 403
+    assert _refuse("shelve_offload", vm_state="active", locked=True) == (
+        "Policy doesn't allow os_compute_api:os-shelve:shelve_offload to be performed."
+    )
+    assert _refuse("shelve_offload", vm_state="shelved", is_admin=True) is None

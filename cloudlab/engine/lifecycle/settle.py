@@ -46,26 +46,30 @@ _RULES: dict[str, SettleRule] = dict([
        "cloudlab"),
     _r("complete_deletion", N_("vm_state deleted, a task still set"),
        N_("Complete the deletion."), "nova"),
-    _r("restart_deletion", N_("task deleting (any vm_state)"),
-       N_("Service started deleting the instance during the previous run, but did not finish. "
-          "Restarting the deletion now."), "nova"),
-    _r("build_failed", N_("vm_state building, or task scheduling, networking, block_device_mapping or spawning"),
+    _r("build_failed", N_("vm_state building (whatever the task, deleting included), or task scheduling, "
+                          "networking, block_device_mapping or spawning"),
        N_("Instance failed to spawn correctly, setting to ERROR state."), "nova"),
-    _r("rebuild_failed", N_("task rebuilding, rebuild_block_device_mapping or rebuild_spawning"),
+    _r("rebuild_failed", N_("vm_state active or stopped, task rebuilding, rebuild_block_device_mapping or "
+                            "rebuild_spawning"),
        N_("Instance failed to rebuild correctly, setting to ERROR state (an interrupted evacuation "
           "gives back its destination's claim)."), "nova"),
-    _r("image_task_cleared", N_("task image_snapshot_pending, image_snapshot, image_pending_upload, "
-                                "image_uploading or image_backup"),
+    _r("image_task_cleared", N_("task image_snapshot_pending, image_snapshot, image_pending_upload or "
+                                "image_uploading"),
        N_("Instance in transitional state at start-up: clearing task state (no image is made)."), "nova"),
+    _r("image_backup_left", N_("task image_backup"),
+       N_("Nova's start-up has no rule for a backup in progress: the instance is left as it is."), "nova"),
     _r("resize_prep_cleared", N_("task resize_prep"),
        N_("Instance in transitional state at start-up: clearing task state (the destination's claim is "
           "given back)."), "nova"),
-    _r("reboot_retried", N_("task reboot_pending (vm_state active), reboot_pending_hard, or reboot_started / "
-                            "reboot_started_hard with the guest not running"),
+    _r("restart_deletion", N_("task deleting (any vm_state but building)"),
+       N_("Service started deleting the instance during the previous run, but did not finish. "
+          "Restarting the deletion now."), "nova"),
+    _r("reboot_retried", N_("task reboot_pending (vm_state active), reboot_pending_hard, or rebooting, "
+                            "rebooting_hard, reboot_started, reboot_started_hard with the guest not running"),
        N_("Instance in transitional state at start-up: triggering the reboot again (hard if the guest is "
           "not running)."), "nova"),
-    _r("task_cleared_running", N_("task reboot_started, reboot_started_hard, pausing or unpausing, "
-                                  "the guest running"),
+    _r("task_cleared_running", N_("task rebooting, rebooting_hard, reboot_started, reboot_started_hard, "
+                                  "pausing or unpausing, the guest running"),
        N_("Instance in transitional state at start-up and its guest is running: clearing task state, "
           "vm_state active."), "nova"),
     _r("unpause_retried", N_("task unpausing, the guest paused"),
@@ -80,8 +84,13 @@ _RULES: dict[str, SettleRule] = dict([
     _r("live_migration_reset", N_("task migrating"),
        N_("Instance found in migrating state during startup: aborting the live migration, resetting "
           "task state."), "nova"),
-    _r("reboot_finished", N_("task rebooting or rebooting_hard (the request was still queued)"),
+    _r("reboot_finished", N_("any other reboot task (reboot_pending or reboot_pending_hard in a vm_state that "
+                             "reboot does not allow, the guest running)"),
        N_("The interrupted reboot is carried out (hard if the guest is not running)."), "cloudlab"),
+    _r("rebuild_abandoned", N_("task rebuilding, rebuild_block_device_mapping or rebuild_spawning in any "
+                               "other vm_state (an error instance's rebuild or evacuation)"),
+       N_("The interrupted rebuild is abandoned: error, and an evacuation gives back its destination's "
+          "claim."), "cloudlab"),
     _r("unshelve_rolled_back", N_("task unshelving, vm_state shelved_offloaded"),
        N_("The interrupted unshelve is abandoned: back to shelved_offloaded, any host claimed for it "
           "given back."), "cloudlab"),
@@ -106,16 +115,22 @@ _BUILD_TASKS = frozenset({
 _REBUILD_TASKS = frozenset({
     TaskState.REBUILDING, TaskState.REBUILD_BLOCK_DEVICE_MAPPING, TaskState.REBUILD_SPAWNING,
 })  # fmt: skip
+#: The snapshot tasks _init_instance clears (image_backup is not among them).
 _IMAGE_TASKS = frozenset({
     TaskState.IMAGE_SNAPSHOT_PENDING, TaskState.IMAGE_SNAPSHOT, TaskState.IMAGE_PENDING_UPLOAD,
-    TaskState.IMAGE_UPLOADING, TaskState.IMAGE_BACKUP,
+    TaskState.IMAGE_UPLOADING,
 })  # fmt: skip
+#: _init_instance's rebuild rule takes only these vm_states.
+_REBUILT_FROM = frozenset({VmState.ACTIVE, VmState.STOPPED})
 #: task_states.soft_reboot_states: a retry of these is soft if the guest still runs.
 _SOFT_REBOOT_STATES = frozenset({TaskState.REBOOTING, TaskState.REBOOT_PENDING, TaskState.REBOOT_STARTED})
 _REBOOT_TASKS = _SOFT_REBOOT_STATES | {
     TaskState.REBOOTING_HARD, TaskState.REBOOT_PENDING_HARD, TaskState.REBOOT_STARTED_HARD,
 }  # fmt: skip
-_STARTED = frozenset({TaskState.REBOOT_STARTED, TaskState.REBOOT_STARTED_HARD})
+#: _retry_reboot's started_not_running and the "guest running" rule: the reboot tasks past pending.
+_STARTED = frozenset({
+    TaskState.REBOOTING, TaskState.REBOOTING_HARD, TaskState.REBOOT_STARTED, TaskState.REBOOT_STARTED_HARD,
+})  # fmt: skip
 
 #: The action whose remaining steps finish an interrupted task (rule "action_finished").
 _FINISHED_BY: Final[dict[str, str]] = {
@@ -141,7 +156,9 @@ class Settlement:
     """What start-up does to one instance: the rule that applies and the steps, in order."""
 
     rule: SettleRule
-    steps: tuple[Step, ...]  # the first expects the task found; the last leaves task None
+    #: the first expects the task found; the last leaves task None. Empty: Nova leaves the
+    #: instance as it is (a backup in progress).
+    steps: tuple[Step, ...]
 
 
 def settle(vm_state: str, task_state: str | None, power_state: int) -> Step | None:
@@ -153,7 +170,7 @@ def settle(vm_state: str, task_state: str | None, power_state: int) -> Step | No
     follow: ``settlement(...).steps`` is the whole sequence, to be paced like any plan.
     """
     found = settlement(vm_state, task_state, power_state)
-    return found.steps[0] if found else None
+    return found.steps[0] if found and found.steps else None
 
 
 def settlement(
@@ -188,18 +205,20 @@ def _settle_task(vm_state: str, task: str, power: int, shelved_offload_time: int
     if vm_state == VmState.DELETED:
         return _one("complete_deletion", Step(task, VmState.DELETED, None, PowerState.NOSTATE, None,
                                               effect="mark_deleted"))  # fmt: skip
-    if task == TaskState.DELETING:
-        # Nova marks a building instance error first; the delete request still queued then removes it.
-        return Settlement(_RULES["restart_deletion"], continue_plan("delete", task, vm_state=vm_state,
-                                                                    power_state=power))  # fmt: skip
     if vm_state == VmState.BUILDING or task in _BUILD_TASKS:
+        # before the deletion rule: a building instance being deleted becomes error first
         return _one("build_failed", Step(task, VmState.ERROR, None, power, None))
-    if task in _REBUILD_TASKS:
+    if task in _REBUILD_TASKS and vm_state in _REBUILT_FROM:
         return _one("rebuild_failed", Step(task, VmState.ERROR, None, power, None, effect="release_destination"))
     if task in _IMAGE_TASKS:
         return _one("image_task_cleared", keep.cleared())
+    if task == TaskState.IMAGE_BACKUP:
+        return Settlement(_RULES["image_backup_left"], ())
     if task == TaskState.RESIZE_PREP:
         return _one("resize_prep_cleared", keep.cleared("release_destination"))
+    if task == TaskState.DELETING:
+        return Settlement(_RULES["restart_deletion"], continue_plan("delete", task, vm_state=vm_state,
+                                                                    power_state=power))  # fmt: skip
     if task in _REBOOT_TASKS and _nova_retries_reboot(vm_state, task, power):
         return Settlement(_RULES["reboot_retried"], _reboot_again(vm_state, task, power))
     if power == PowerState.RUNNING and task in _STARTED | {TaskState.PAUSING, TaskState.UNPAUSING}:
@@ -219,6 +238,8 @@ def _settle_task(vm_state: str, task: str, power: int, shelved_offload_time: int
     # CloudLab's rules: Nova has none for these states.
     if task in _REBOOT_TASKS:
         return Settlement(_RULES["reboot_finished"], _reboot_again(vm_state, task, power))
+    if task in _REBUILD_TASKS:
+        return _one("rebuild_abandoned", Step(task, VmState.ERROR, None, power, None, effect="release_destination"))
     if task == TaskState.UNSHELVING and vm_state != VmState.SHELVED:
         return _one("unshelve_rolled_back", keep.cleared("release_host"))
     if task == TaskState.RESTORING:
