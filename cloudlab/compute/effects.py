@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 
 from cloudlab.engine import lifecycle
 
+from . import queue
 from .claims import release
 from .models import Cloud, Flavor, Host, Image, Instance, InstanceAction, Migration
 from .outcomes import StepFailed
-from .placement import schedule_and_claim
+from .placement import remaining_funnel, schedule_and_claim, unplaced_siblings
 
 #: Neutron's words when the network's allocation pool is used up.
 NO_FIXED_IP = "Zero fixed IPs available."
@@ -50,9 +51,19 @@ def _on_host(instance: Instance, host: Host | None) -> None:
 
 
 def effect_schedule_and_claim(instance: Instance, record: InstanceAction) -> float:
-    placed = schedule_and_claim(instance, record, instance.flavor)
-    _on_host(instance, placed.host)
-    return placed.funnel_seconds
+    """A boot's (or an offloaded instance's unshelve's) placement. The first instance of a
+    multi-create places the whole request in one pass; the others, placed by it, only wait for
+    its funnel before their builds go on."""
+    if instance.host_id is not None:  # placed with the rest of its multi-create
+        return remaining_funnel(record)
+    siblings = unplaced_siblings(instance, record) if record.context["action"] == lifecycle.BUILD else []
+    first, *rest = schedule_and_claim(instance, record, instance.flavor, siblings=siblings)
+    _on_host(instance, first.host)
+    for member, placed in zip(siblings, rest, strict=True):
+        _on_host(member.instance, placed.host)
+        member.instance.save(update_fields=["host", "node", "availability_zone", "updated_at"])
+        queue.run_step(member.instance.pk, member.record.pk, member.record.context.get("step", 0))
+    return first.funnel_seconds
 
 
 def effect_allocate_network(instance: Instance, record: InstanceAction) -> None:
@@ -88,7 +99,7 @@ def effect_schedule_destination(instance: Instance, record: InstanceAction) -> f
     source = instance.host
     if source is None:
         raise StepFailed(_("Instance %(id)s has no host to move from.") % {"id": instance.uuid})
-    placed = schedule_and_claim(instance, record, new_flavor, exclude=source.name)
+    [placed] = schedule_and_claim(instance, record, new_flavor, exclude=source.name)
     Migration.objects.create(
         instance=instance,
         kind=_MOVE_KINDS[action],

@@ -373,6 +373,8 @@ class SchedulingRecord(models.Model):
         InstanceAction, on_delete=models.SET_NULL, null=True, blank=True, related_name="scheduling_records"
     )
     attempt = models.PositiveSmallIntegerField(_("attempt"), default=1)
+    #: Which instance of its request this record is for (a multi-create shares one pass).
+    instance_index = models.PositiveSmallIntegerField(_("instance of the request"), default=0)
     era = models.CharField(_("era"), max_length=16)
     driver = models.CharField(_("driver"), max_length=32)
     trace = models.JSONField(_("trace"))

@@ -58,15 +58,25 @@ def step_seconds(instance: Instance, step: lifecycle.Step) -> float:
     return phase_seconds(step, instance.cloud.pace, architecture, instance.image.size_mb)
 
 
-def begin(instance: Instance, record: InstanceAction, plan: lifecycle.Plan, event: str = "instance.updated") -> None:
+def begin(
+    instance: Instance,
+    record: InstanceAction,
+    plan: lifecycle.Plan,
+    event: str = "instance.updated",
+    *,
+    start: bool = True,
+) -> None:
     """Write the plan's api_step on the locked instance, publish the row (``event``) and start
     the first compute-side step once the API's cast has arrived, in that order after commit, so
-    no viewer sees a step before the request; a plan with no steps is over at once."""
+    no viewer sees a step before the request; a plan with no steps is over at once. ``start``
+    False: another writer starts the steps (the first instance of a multi-create)."""
     if plan.api_step is not None:
         set_state(instance, plan.api_step)
         instance.fault = None
         instance.save()
     publish_instance(instance, event)
+    if plan.steps and not start:
+        return
     if plan.steps:
         delay = step_seconds(instance, plan.api_step) if plan.api_step is not None else 0.0
         queue.run_step(instance.pk, record.pk, 0, delay)
@@ -102,6 +112,12 @@ def run_step(instance_id: int, action_id: int, index: int) -> None:
                 return
             except StepFailed as failure:
                 fail(instance, record, plan, str(failure))
+                for other in failure.others:  # the rest of a multi-create fails with it
+                    other_plan = plan_of(other.record)
+                    event = other_plan.steps[other.record.context.get("step", 0)].event
+                    if event:
+                        action_log.start_event(other.record, event, "")
+                    fail(other.instance, other.record, other_plan, str(failure))
                 return
             set_state(instance, step)
             index += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -83,25 +84,33 @@ def host_states(cloud: Cloud) -> list[HostState]:
     ]
 
 
-def schedule_request(instance: Instance) -> ScheduleRequest:
+def schedule_request(instance: Instance, siblings: Sequence[Instance] = ()) -> ScheduleRequest:
+    """Nova's RequestSpec for ``instance`` and, in a multi-create, the other instances of its
+    request (one request, num_instances of them, in the order they were created)."""
+    uuids = (str(instance.uuid), *(str(s.uuid) for s in siblings))
     return ScheduleRequest(
         flavor=engine_flavor(instance.flavor),
         image=engine_image(instance.image),
-        num_instances=1,
-        instance_uuids=(str(instance.uuid),),
+        num_instances=len(uuids),
+        instance_uuids=uuids,
         project=instance.project.name,
     )
 
 
 def decide(
-    instance: Instance, *, tried: list[str] | None = None, exclude: str | None = None, flavor: Flavor | None = None
+    instance: Instance,
+    *,
+    tried: list[str] | None = None,
+    exclude: str | None = None,
+    flavor: Flavor | None = None,
+    siblings: Sequence[Instance] = (),
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Run the cloud's scheduler for ``instance`` on the cloud as it is now; return the trace and
-    the frozen moment it was made from (kept for replay and what-if). ``tried`` are hosts a claim
-    already failed on (RetryFilter); ``exclude`` is a move's source host; ``flavor`` a resize's
-    new flavor."""
+    """Run the cloud's scheduler for ``instance`` (and the ``siblings`` of its multi-create, in
+    the same pass) on the cloud as it is now; return the trace and the frozen moment it was made
+    from (kept for replay and what-if). ``tried`` are hosts a claim already failed on
+    (RetryFilter); ``exclude`` is a move's source host; ``flavor`` a resize's new flavor."""
     hosts = [h for h in host_states(instance.cloud) if h.name != exclude]
-    request = schedule_request(instance)
+    request = schedule_request(instance, siblings)
     if flavor is not None:
         request = replace(request, flavor=engine_flavor(flavor))
     moment = Moment(tuple(hosts), request, scheduler_config(instance.cloud), tuple(tried or ()))

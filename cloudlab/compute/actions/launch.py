@@ -171,6 +171,8 @@ def do_launch(user: AbstractBaseUser, request: LaunchRequest) -> list[Instance]:
                     "task_state": None,
                 },
             )
-            begin(instance, record, plan, "instance.created")
+            # A multi-create is one scheduling request: the first instance's pass places them all
+            # and starts the others' builds (nova/conductor/manager.py schedule_and_build_instances).
+            begin(instance, record, plan, "instance.created", start=not instances)
             instances.append(instance)
     return instances
