@@ -280,6 +280,11 @@ class Shortfall:
     limit: float
     used: float
 
+    @property
+    def over_committed(self) -> bool:
+        """The host already uses more than the limit (``free`` is negative): no claim fits."""
+        return self.used > self.limit
+
 
 def claim_shortfalls(host: HostResources, flavor: FlavorSize, era: Era) -> list[Shortfall]:
     """What a claim of ``flavor`` on ``host`` would lack, by the era's rule (empty list: it fits).
@@ -287,7 +292,10 @@ def claim_shortfalls(host: HostResources, flavor: FlavorSize, era: Era) -> list[
     Classic: the compute claim tests ``requested ≤ limit − used`` for each limit the filters set,
     plus the filters' "no overcommit against itself" (request ≤ physical total). CloudLab always
     passes all three limits, so the claim guards every resource the capacity bars show.
-    Placement: ``used + requested ≤ (total − reserved) × ratio`` and ``requested ≤ total``.
+    Placement: ``used + requested ≤ (total − reserved) × ratio`` and ``requested ≤ total``; a
+    resource the flavor asks none of is not asked of Placement.
+    On an over-committed resource (used beyond the limit, so ``free`` is negative) both rules
+    refuse every claim, as Nova's do: the host keeps its instances and takes no new one.
     """
     short: list[Shortfall] = []
     if era == "classic":
@@ -323,13 +331,119 @@ def claim_shortfalls(host: HostResources, flavor: FlavorSize, era: Era) -> list[
     return short
 
 
+ResourceKey = Literal["vcpus", "memory_mb", "local_gb"]
+RESOURCE_KEYS: tuple[ResourceKey, ...] = ("vcpus", "memory_mb", "local_gb")
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """One resource of a host as its era's rule counts it (disk in GB).
+
+    classic: ``used`` includes the reserved amount and ``limit = total × ratio``;
+    placement: ``used`` leaves the reserved amount out and ``limit = (total − reserved) × ratio``.
+    """
+
+    resource: ResourceKey
+    era: Era
+    total: int
+    ratio: float
+    reserved: int
+    used: int
+    limit: float
+
+    @property
+    def room(self) -> float:
+        """What instances may hold at most: the limit, less the reservation in the classic era."""
+        return self.limit - self.reserved if self.era == "classic" else self.limit
+
+    @property
+    def over(self) -> bool:
+        """Used beyond the limit: over-committed. Nova keeps such a host (a ratio lowered or a
+        reservation raised after instances landed, a forced host, an evacuation); its filters and
+        Placement refuse it any new instance until usage falls back under the limit."""
+        return self.used > self.limit
+
+    @property
+    def bar_limit(self) -> float:
+        """The limit on the scale of a compute_nodes row's usage (reserved amount included)."""
+        return self.limit if self.era == "classic" else self.limit + self.reserved
+
+
+def capacities(host: HostResources, era: Era) -> tuple[Capacity, ...]:
+    """vCPUs, memory and disk of ``host`` by ``era``'s rule, in ``RESOURCE_KEYS`` order."""
+    reserved_gb = host.reserved_host_disk_mb // 1024
+    if era == "placement":
+        return (
+            Capacity(
+                "vcpus",
+                era,
+                host.vcpus,
+                host.cpu_allocation_ratio,
+                host.reserved_host_cpus,
+                host.placement_vcpus_used,
+                host.placement_vcpu_capacity,
+            ),
+            Capacity(
+                "memory_mb",
+                era,
+                host.memory_mb,
+                host.ram_allocation_ratio,
+                host.reserved_host_memory_mb,
+                host.placement_memory_used,
+                host.placement_memory_capacity,
+            ),
+            Capacity(
+                "local_gb",
+                era,
+                host.local_gb,
+                host.disk_allocation_ratio,
+                reserved_gb,
+                host.placement_disk_used,
+                host.placement_disk_capacity,
+            ),
+        )
+    return (
+        Capacity(
+            "vcpus",
+            era,
+            host.vcpus,
+            host.cpu_allocation_ratio,
+            host.reserved_host_cpus,
+            host.vcpus_used,
+            host.vcpus_limit,
+        ),
+        Capacity(
+            "memory_mb",
+            era,
+            host.memory_mb,
+            host.ram_allocation_ratio,
+            host.reserved_host_memory_mb,
+            host.memory_mb_used,
+            host.memory_mb_limit,
+        ),
+        Capacity(
+            "local_gb",
+            era,
+            host.local_gb,
+            host.disk_allocation_ratio,
+            reserved_gb,
+            host.local_gb_used,
+            host.disk_mb_limit / 1024,
+        ),
+    )
+
+
+def overcommitted(host: HostResources, era: Era) -> list[Capacity]:
+    """The resources of ``host`` used beyond their limit in ``era`` (empty: none)."""
+    return [c for c in capacities(host, era) if c.over]
+
+
 def limits(host: HostResources, era: Era) -> dict[str, float]:
     """The most each resource may reach on ``host`` in ``era``, reserved amounts included, for the
     capacity bars: classic ``total × ratio``; placement ``(total − reserved) × ratio + reserved``."""
-    if era == "placement":
-        return {
-            "vcpus": host.placement_vcpu_capacity + host.reserved_host_cpus,
-            "memory_mb": host.placement_memory_capacity + host.reserved_host_memory_mb,
-            "local_gb": host.placement_disk_capacity + host.reserved_host_disk_mb // 1024,
-        }
-    return {"vcpus": host.vcpus_limit, "memory_mb": host.memory_mb_limit, "local_gb": host.disk_mb_limit / 1024}
+    return {c.resource: c.bar_limit for c in capacities(host, era)}
+
+
+def over_limits(host: HostResources, era: Era) -> dict[str, bool]:
+    """For each resource of ``limits``, whether its usage is beyond the limit (over-committed)."""
+    return {c.resource: c.over for c in capacities(host, era)}

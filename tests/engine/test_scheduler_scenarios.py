@@ -253,10 +253,28 @@ INVALID = [
         "server_groups[0].members[0]: 6d2d1c7e-0000-4000-8000-000000000099 is not an instance of this scenario",
     ),
     (
-        "instance does not fit",
-        "hosts.1.instances",
-        [{"flavor": "m1.xlarge"}],
-        "hosts[1].instances[0]: c2-vm1 (m1.xlarge) does not fit on c2: 16384 MB of RAM requested, 11776 free",
+        "negative usage",
+        "hosts.1.usage",
+        {"memory_mb_used": -512},
+        "hosts[1].usage.memory_mb_used: must be a non-negative integer",
+    ),
+    (
+        "usage not a number",
+        "hosts.1.usage",
+        {"vcpus_used": "lots"},
+        "hosts[1].usage.vcpus_used: must be a non-negative integer, not 'lots'",
+    ),
+    (
+        "usage without the reservation",
+        "hosts.1.usage",
+        {"memory_mb_used": 256},
+        "hosts[1].usage.memory_mb_used: includes the reserved memory, so it must be at least 512",
+    ),
+    (
+        "reserved not a number",
+        "hosts.1.reserved_host_disk_mb",
+        "10G",
+        "hosts[1].reserved_host_disk_mb: must be a non-negative integer, not '10G'",
     ),
     (
         "unknown group in hint",
@@ -341,3 +359,117 @@ def test_inline_flavor_in_a_request() -> None:
     s = parse_scenario(data)
     assert s.requests[0].flavor.vcpus == 2
     assert len(s.flavors) == len(DEFAULT_FLAVORS)
+
+
+# -- over-committed hosts: a state Nova runs with, so a warning with its numbers ---------------
+
+
+def _tight(era: str = "classic", **host: Any) -> dict[str, Any]:
+    """compute2 (8192 MB, ratio 1.0) holds an m1.large and an m1.medium: 512 + 12288 MB."""
+    data = minimal()
+    data["scheduler"] = {"era": era}
+    data["hosts"][1] = {
+        "name": "compute2",
+        "vcpus": 8,
+        "memory_mb": 8192,
+        "local_gb": 200,
+        "ram_allocation_ratio": 1.0,
+        "instances": [{"flavor": "m1.large"}, {"flavor": "m1.medium"}],
+        **host,
+    }
+    return data
+
+
+def test_an_over_committed_host_loads_with_a_warning_that_shows_the_classic_rule() -> None:
+    s = parse_scenario(_tight())
+    assert s.host("compute2").resources.memory_mb_used == 512 + 8192 + 4096
+    [w] = s.warnings
+    assert str(w) == (
+        "compute2: memory_mb used 12800 MB > limit 8192 MB (8192 × ratio 1.0; used includes 512 MB reserved)"
+        " — over-committed; Nova keeps such hosts and its filters skip them"
+    )
+    assert (w.path, w.host, w.kind, w.resource) == ("hosts[1]", "compute2", "overcommitted", "memory_mb")
+    assert w.numbers == {"total": 8192, "ratio": 1.0, "reserved": 512, "used": 12800, "limit": 8192, "room": 7680}
+    assert len(s.instances) == 2
+
+
+def test_the_placement_era_warns_by_placements_rule() -> None:
+    [w] = parse_scenario(_tight("placement")).warnings
+    assert str(w) == (
+        "compute2: memory_mb used 12288 MB > limit 7680 MB ((8192 − reserved 512) × ratio 1.0)"
+        " — over-committed; Nova keeps such hosts and Placement skips them"
+    )
+
+
+def test_a_host_at_its_limit_is_not_over_committed() -> None:
+    # 4096 reserved + an m1.medium's 4096 MB = 8192 MB = 8192 × 1.0: allowed; one MB more is not.
+    at_limit = _tight(instances=[{"flavor": "m1.medium"}], reserved_host_memory_mb=4096)
+    assert parse_scenario(at_limit).warnings == ()
+    over = _tight(instances=[{"flavor": "m1.medium"}], reserved_host_memory_mb=4097)
+    assert [w.resource for w in parse_scenario(over).warnings] == ["memory_mb"]
+    assert parse_scenario(minimal()).warnings == ()
+
+
+def test_every_resource_over_its_limit_is_its_own_warning() -> None:
+    # Two m1.medium (2 vCPUs, 4096 MB, 40 GB each) on 2 vCPUs × 1.0, 8192 MB × 1.0, 70 GB × 1.0.
+    data = _tight(vcpus=2, cpu_allocation_ratio=1.0, local_gb=70, instances=[{"flavor": "m1.medium"}] * 2)
+    assert [str(w) for w in parse_scenario(data).warnings] == [
+        "compute2: vcpus used 4 > limit 2 (2 × ratio 1.0) — over-committed; "
+        "Nova keeps such hosts and its filters skip them",
+        "compute2: memory_mb used 8704 MB > limit 8192 MB (8192 × ratio 1.0; used includes 512 MB reserved) — "
+        "over-committed; Nova keeps such hosts and its filters skip them",
+        "compute2: local_gb used 80 GB > limit 70 GB (70 × ratio 1.0) — over-committed; "
+        "Nova keeps such hosts and its filters skip them",
+    ]
+
+
+def test_a_stated_usage_beyond_the_limit_is_a_warning_too() -> None:
+    data = _tight(instances=[], usage={"memory_mb_used": 9000})
+    [w] = parse_scenario(data).warnings
+    assert str(w).startswith("compute2: memory_mb used 9000 MB > limit 8192 MB")
+
+
+def test_a_reservation_that_leaves_nothing_is_a_warning_not_a_problem() -> None:
+    data = _tight("placement", instances=[], reserved_host_memory_mb=8192)
+    s = parse_scenario(data)
+    [w] = s.warnings
+    assert str(w) == (
+        "compute2: reserved_host_memory_mb 8192 leaves nothing for instances: (8192 − reserved 8192) × ratio 1.0"
+        " = 0 MB — Nova keeps such hosts and Placement skips them"
+    )
+    assert (w.path, w.kind) == ("hosts[1].reserved_host_memory_mb", "reserved")
+    disk = _tight(instances=[], reserved_host_disk_mb=200 * 1024)
+    assert [str(w) for w in parse_scenario(disk).warnings] == [
+        "compute2: reserved_host_disk_mb 204800 leaves nothing for instances: limit 200 GB (200 × ratio 1.0)"
+        " − reserved 200 GB = 0 GB — Nova keeps such hosts and its filters skip them"
+    ]
+
+
+def test_the_classic_ratio_gives_room_above_a_reservation_of_the_whole_host() -> None:
+    # RamFilter: 8192 × 1.5 − 8192 = 4096 MB are still usable, so Nova classic is not stuck.
+    data = _tight(instances=[], reserved_host_memory_mb=8192, ram_allocation_ratio=1.5)
+    assert parse_scenario(data).warnings == ()
+
+
+def test_an_instance_larger_than_its_host_is_a_warning() -> None:
+    data = _tight(instances=[{"name": "big", "flavor": "m1.xlarge"}], ram_allocation_ratio=4.0)
+    [w] = parse_scenario(data).warnings
+    assert str(w) == (
+        "compute2: big (m1.xlarge) is larger than the host (16384 MB of RAM > 8192 MB) — an instance cannot "
+        "overcommit against itself, so no filter would have placed it (a forced host or an evacuation can)"
+    )
+    assert (w.path, w.kind) == ("hosts[1].instances[0]", "larger_than_host")
+
+
+def test_instances_that_hold_nothing_do_not_over_commit() -> None:
+    data = _tight(instances=[{"flavor": "m1.xlarge", "vm_state": "shelved_offloaded"}])
+    assert parse_scenario(data).warnings == ()
+
+
+def test_an_over_committed_host_takes_no_new_instance_in_either_era() -> None:
+    for era in ("classic", "placement"):
+        data = _tight(era)
+        data["hosts"] = [data["hosts"][1]]
+        data["requests"] = [{"flavor": "m1.tiny"}]
+        [trace] = run_scenario(parse_scenario(data))
+        assert trace["error"]["type"] == "NoValidHost", era

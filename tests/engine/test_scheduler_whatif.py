@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sched_helpers import config, host, request
 
+from cloudlab.engine.resources import Era
 from cloudlab.engine.scheduler import (
     WHAT_IF_KINDS,
     HostState,
@@ -296,3 +297,59 @@ def test_a_host_removed_by_another_filter_counts_as_changed() -> None:
     assert row["before"]["outcome"] == row["after"]["outcome"] == "filtered"
     assert row["changed"] is True
     assert result["changed"] == ["compute2"]
+
+
+# -- a change that over-commits a host ----------------------------------------------------------
+
+
+def _one_full_host(era: Era) -> Moment:
+    """compute2 holds 11264 MB of instances on 8192 MB at ratio 1.5: within the limit in both eras
+    (12288 classic, 11520 placement); compute1 is disabled, so compute2 is the only choice."""
+    full = host("compute2", era=era, memory_mb=8192, memory_mb_used=512 + 11264, ram_allocation_ratio=1.5)
+    empty = host("compute1", era=era, memory_mb=4096, enabled=False)
+    return Moment((full, empty), request("m1.nano"), config(era))
+
+
+LOWER_RAM_RATIO = {"kind": "host", "host": "compute2", "field": "ram_allocation_ratio", "value": 1.0}
+
+
+def test_lowering_a_ratio_below_the_usage_is_accepted_and_over_commits_the_host_classic() -> None:
+    m = _one_full_host("classic")
+    changed = what_if(m, LOWER_RAM_RATIO)
+    assert changed.host("compute2").resources.memory_mb_used == 11776  # the instances stay
+    before, after = rerun(m), rerun(changed)
+    result = compare(before, after)
+    row = next(r for r in result["hosts"] if r["host"] == "compute2")
+    assert row["before"]["outcome"] == "chosen"
+    assert (row["after"]["outcome"], row["after"]["filter"]) == ("filtered", "RamFilter")
+    assert row["after"]["reason"] == (
+        "usable RAM = 8192 × 1 − 11776 = -3584 MB, below zero: the host is over-committed and takes no new "
+        "instance (64 MB requested)"
+    )
+    assert result["selected"] == ["compute2", None]
+    assert describe_change(LOWER_RAM_RATIO, moment=m) == (
+        "compute2 ram_allocation_ratio 1.5 → 1; compute2 is now over-committed: memory_mb used 11776 > limit 8192"
+    )
+
+
+def test_lowering_a_ratio_below_the_usage_is_accepted_and_over_commits_the_host_placement() -> None:
+    m = _one_full_host("placement")
+    result = compare(rerun(m), rerun(what_if(m, LOWER_RAM_RATIO)))
+    row = next(r for r in result["hosts"] if r["host"] == "compute2")
+    assert (row["after"]["outcome"], row["after"]["filter"]) == ("filtered", "Placement")
+    assert row["after"]["reason"].startswith("MEMORY_MB: 11264 used + 64 requested > (8192 − 512) × 1 = 7680 MB")
+    assert describe_change(LOWER_RAM_RATIO, moment=m).endswith(
+        "; compute2 is now over-committed: memory_mb used 11264 > limit 7680"
+    )
+
+
+def test_a_host_over_committed_already_is_not_said_again() -> None:
+    m = what_if(_one_full_host("classic"), LOWER_RAM_RATIO)
+    usage = {"kind": "host", "host": "compute2", "field": "memory_mb_used", "value": 13000}
+    assert describe_change(usage, moment=m) == "compute2 memory_mb_used 11776 → 13000"
+    zh = {
+        "{change}; {host} is now over-committed: {resources}": "{change}；{host} 现已超额分配：{resources}",
+        "{resource} used {used} > limit {limit}": "{resource} 已用 {used} > 上限 {limit}",
+    }
+    label = describe_change(LOWER_RAM_RATIO, lambda s: zh.get(s, s), moment=_one_full_host("classic"))
+    assert label == "compute2 ram_allocation_ratio 1.5 → 1；compute2 现已超额分配：memory_mb 已用 11776 > 上限 8192"

@@ -2,7 +2,8 @@
 
 Loads a scenario, schedules its requests in order and prints each trace as a readable table (or
 the JSON trace). Exit status: 0 every printed request was placed, 1 NoValidHost, 2 the file is
-invalid (its problems on stderr).
+invalid (its problems on stderr). A valid scenario's warnings (an over-committed host…) go to
+stderr too, so stdout stays the trace alone.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         for problem in exc.problems:
             print(f"  {problem}", file=err)
         return EXIT_INVALID
+    for warning in scenario.warnings:
+        print(f"{args.file}: warning: {warning}", file=err)
     if not scenario.requests:
         print(f"{args.file}: the scenario has no requests to schedule", file=err)
         return EXIT_INVALID

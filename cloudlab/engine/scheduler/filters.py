@@ -252,6 +252,23 @@ class ComputeFilter(HostFilter):
         return _SERVICE_UP
 
 
+#: RamFilter / CoreFilter / DiskFilter on an over-committed host (used beyond total × ratio, after a
+#: ratio was lowered or a reservation raised, a forced host, an evacuation): the headroom is
+#: negative, so Nova's filter fails it whatever the request.
+_RAM_OVERCOMMITTED = N_(
+    "usable RAM = {memory_mb} × {ram_allocation_ratio} − {used_ram_mb} = {usable_ram_mb} MB, below zero: "
+    "the host is over-committed and takes no new instance ({requested_ram_mb} MB requested)"
+)
+_CPU_OVERCOMMITTED = N_(
+    "free vCPUs = {vcpus} × {cpu_allocation_ratio} − {vcpus_used} = {free_vcpus}, below zero: "
+    "the host is over-committed and takes no new instance ({requested_vcpus} requested)"
+)
+_DISK_OVERCOMMITTED = N_(
+    "usable disk = {total_disk_mb} × {disk_allocation_ratio} − {used_disk_mb} = {usable_disk_mb} MB, below zero: "
+    "the host is over-committed and takes no new instance ({requested_disk_mb} MB requested)"
+)
+
+
 @_register
 class RamFilter(HostFilter):
     """Classic: ``memory_mb × ram_allocation_ratio − used ≥ requested`` (reserved counts as used)."""
@@ -287,6 +304,8 @@ class RamFilter(HostFilter):
                 numbers,
                 {"memory_mb": r.memory_mb_limit},
             )
+        if r.usable_ram_mb < 0:
+            return Verdict(False, _RAM_OVERCOMMITTED, numbers)
         return Verdict(
             False,
             N_(
@@ -335,6 +354,8 @@ class CoreFilter(HostFilter):
                 numbers,
                 {"vcpu": r.vcpus_limit},
             )
+        if r.free_vcpus < 0:
+            return Verdict(False, _CPU_OVERCOMMITTED, numbers)
         return Verdict(
             False,
             N_(
@@ -384,6 +405,8 @@ class DiskFilter(HostFilter):
                 numbers,
                 {"disk_gb": r.disk_mb_limit / 1024},
             )
+        if r.usable_disk_mb < 0:
+            return Verdict(False, _DISK_OVERCOMMITTED, numbers)
         return Verdict(
             False,
             N_(

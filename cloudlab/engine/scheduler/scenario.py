@@ -2,7 +2,9 @@
 
 ``parse_scenario(data)`` checks every field, collects every problem with its path
 (``hosts[2].memory_mb: must be a positive integer``) and raises ``ScenarioError`` with all of
-them, or returns a complete ``Scenario`` with every default filled in. ``load_scenario_file``
+them, or returns a complete ``Scenario`` with every default filled in. States Nova runs with
+but a student should notice (a host over-committed, a reservation that leaves nothing) are not
+problems: they are the scenario's ``warnings``, each a sentence with its numbers. ``load_scenario_file``
 reads YAML or JSON first. ``parse_scheduler_config`` validates a ``scheduler:`` section alone
 (the settings page validates ``nova.conf`` options with it).
 """
@@ -33,6 +35,7 @@ from .model import (
 from .sections import (
     SLUG,
     Refs,
+    ScenarioWarning,
     parse_aggregate,
     parse_flavor,
     parse_host,
@@ -75,6 +78,8 @@ class Scenario:
     server_groups: tuple[ServerGroup, ...]
     requests: tuple[ScheduleRequest, ...]
     instances: tuple[Instance, ...] = field(default=())
+    #: What Nova runs with that the scenario describes (over-committed hosts…), in file order.
+    warnings: tuple[ScenarioWarning, ...] = field(default=())
 
     def host(self, name: str) -> HostState:
         return next(h for h in self.hosts if h.name == name)
@@ -131,8 +136,9 @@ def parse_scenario(data: Any) -> Scenario:
     """Validate a scenario (already read from YAML/JSON) and fill every default.
 
     Steps: the top-level keys; flavors and images (references need them); the scheduler
-    section; aggregates; hosts with their instances and usage; server groups; requests. Every
-    problem is collected; if there is any, ``ScenarioError`` lists them all.
+    section; aggregates; hosts with their instances and usage (and the warnings about hosts
+    over their limits); server groups; requests. Every problem is collected; if there is any,
+    ``ScenarioError`` lists them all.
     """
     c = Checker()
     top = c.mapping("", data, TOP_KEYS) if isinstance(data, Mapping) else None
@@ -193,6 +199,7 @@ def parse_scenario(data: Any) -> Scenario:
     instances: list[Instance] = []
     seen_hosts: dict[str, str] = {}
     seen_uuids: dict[str, str] = {}
+    warnings: list[ScenarioWarning] = []
     for index, (path, raw) in enumerate(raw_hosts):
         hname = raw.get("name") if isinstance(raw, Mapping) else None
         if isinstance(hname, str) and hname in seen_hosts:
@@ -200,7 +207,7 @@ def parse_scenario(data: Any) -> Scenario:
             continue
         if isinstance(hname, str):
             seen_hosts[hname] = path
-        host = parse_host(c, path, raw, index, era, aggregates, refs, instances, seen_uuids)
+        host = parse_host(c, path, raw, index, era, aggregates, refs, instances, seen_uuids, warnings)
         if host is not None:
             hosts.append(host)
     if not raw_hosts:
@@ -240,6 +247,7 @@ def parse_scenario(data: Any) -> Scenario:
         server_groups=tuple(groups.values()),
         requests=tuple(requests),
         instances=tuple(instances),
+        warnings=tuple(warnings),
     )
 
 

@@ -16,6 +16,11 @@ An era switch keeps every host's allocation ratios as they are (a moment holds t
 hosts had, not whether they were defaults), switches the capacity rule (RamFilter/CoreFilter/
 DiskFilter vs the Placement stage) and sets ``enabled_filters`` to the new era's default list;
 ``weight_classes`` become the new era's defaults only if they were the old era's defaults.
+
+A change may leave a host over-committed (``ram_allocation_ratio`` lowered below what its
+instances hold, usage raised past the limit, the stricter Placement rule): that is a state Nova
+runs with, so the change is accepted, the rerun shows the filters and claims refusing the host,
+and ``describe_change`` says which hosts it over-commits, with the numbers.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..i18n import N_, Translate, identity, render
-from ..resources import ERAS, Era
+from ..resources import ERAS, Capacity, Era, overcommitted
 from .checks import show
 from .config import ERA_DEFAULT_FILTERS, SchedulerConfig
 from .filters import CLASSIC_ONLY_FILTERS, FILTER_NAMES
@@ -210,9 +215,35 @@ def describe_change(change: Mapping[str, Any], translate: Translate = identity, 
     With ``moment`` the change is validated against it and the old value is shown.
     """
     kind = _kind(change)
-    if moment is not None:
-        what_if(moment, change)  # raises on an invalid change
+    label = _label(kind, change, translate, moment)
+    if moment is None:
+        return label
+    newly = newly_overcommitted(moment, what_if(moment, change))  # what_if raises on an invalid change
+    for host, caps in newly.items():
+        resources = ", ".join(
+            render(_OVER_RESOURCE, {"resource": c.resource, "used": c.used, "limit": c.limit}, translate) for c in caps
+        )
+        label = render(_NOW_OVER, {"change": label, "host": host, "resources": resources}, translate)
+    return label
 
+
+_NOW_OVER = N_("{change}; {host} is now over-committed: {resources}")
+_OVER_RESOURCE = N_("{resource} used {used} > limit {limit}")
+
+
+def newly_overcommitted(before: Moment, after: Moment) -> dict[str, list[Capacity]]:
+    """The hosts ``after`` over-commits that ``before`` did not (or not on those resources),
+    each with the resources now used beyond their limit, by ``after``'s era."""
+    out: dict[str, list[Capacity]] = {}
+    was = {h.name: {c.resource for c in overcommitted(h.resources, before.config.era)} for h in before.hosts}
+    for h in after.hosts:
+        caps = [c for c in overcommitted(h.resources, after.config.era) if c.resource not in was.get(h.name, set())]
+        if caps:
+            out[h.name] = caps
+    return out
+
+
+def _label(kind: str, change: Mapping[str, Any], translate: Translate, moment: Moment | None) -> str:
     def say(template: str, **values: Any) -> str:
         return render(template, {k: _shown(v) for k, v in values.items()}, translate)
 

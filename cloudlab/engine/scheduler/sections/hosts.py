@@ -3,7 +3,8 @@
 A host is read concern by concern, each by its own parser naming the field it checks:
 aggregates, hypervisor (type, version, architecture class, CPU architecture, supported
 instances), service state, capacity, allocation ratios, reserved amounts, the instances on it,
-and its usage. ``parse_host`` then builds the ``HostState`` and checks that the instances fit.
+and its usage. ``parse_host`` then builds the ``HostState``; a host that holds more than its
+limits allow is a state Nova runs with, so it is a warning (``overcommit``), not a problem.
 """
 
 from __future__ import annotations
@@ -20,9 +21,6 @@ from ...resources import (
     DEFAULT_RESERVED_HOST_DISK_MB,
     DEFAULT_RESERVED_HOST_MEMORY_MB,
     Era,
-    HostResources,
-    Shortfall,
-    claim_shortfalls,
     counts_toward_usage,
     is_io_workload,
     usage_of,
@@ -38,6 +36,7 @@ from ..model import (
     host_resources,
 )
 from .catalog import Refs
+from .overcommit import ScenarioWarning, host_warnings
 from .slugs import SLUG, derived_uuid
 
 AGGREGATE_KEYS = ("name", "availability_zone", "metadata")
@@ -184,9 +183,10 @@ def _ratios(c: Checker, path: str, m: Mapping[str, Any]) -> dict[str, float | No
     return ratios
 
 
-def _reserved(c: Checker, path: str, m: Mapping[str, Any], capacity: _Capacity) -> dict[str, int | None]:
-    """What the host keeps for itself (nova.conf defaults when left out), less than its totals."""
-    reserved = {
+def _reserved(c: Checker, path: str, m: Mapping[str, Any]) -> dict[str, int | None]:
+    """What the host keeps for itself (nova.conf defaults when left out). A reservation that
+    leaves instances nothing is a warning (``overcommit``): nova-compute starts with it."""
+    return {
         "reserved_host_memory_mb": c.integer(
             join(path, "reserved_host_memory_mb"),
             get(m, "reserved_host_memory_mb", DEFAULT_RESERVED_HOST_MEMORY_MB),
@@ -201,15 +201,6 @@ def _reserved(c: Checker, path: str, m: Mapping[str, Any], capacity: _Capacity) 
             join(path, "reserved_host_cpus"), get(m, "reserved_host_cpus", DEFAULT_RESERVED_HOST_CPUS), 0
         ),
     }
-    for key, total, unit in (
-        ("reserved_host_memory_mb", capacity.memory_mb, 1),
-        ("reserved_host_disk_mb", capacity.local_gb, 1024),
-        ("reserved_host_cpus", capacity.vcpus, 1),
-    ):
-        r = reserved[key]
-        if r is not None and total is not None and r >= total * unit:
-            c.add(join(path, key), f"{r} leaves nothing for instances (the host has {total * unit})")
-    return reserved
 
 
 def _host_instances(
@@ -264,13 +255,14 @@ def parse_host(
     refs: Refs,
     instances_out: list[Instance],
     seen_uuids: dict[str, str],
+    warnings_out: list[ScenarioWarning],
 ) -> HostState | None:
     """One host (``hosts[index]``) with its instances, which are added to ``instances_out``.
 
     Steps: each concern's parser, in the order of the file format; nothing more when any found
     a problem; the resources with the era's default ratios and the usage (the stated one, or
-    the sum of the instances that count, which must each have fitted when claimed, one after
-    the other); the host's instance and I/O counts.
+    the sum of the instances that count); the warnings about a host over its limits (added to
+    ``warnings_out``); the host's instance and I/O counts.
     """
     m = c.mapping(path, raw, HOST_KEYS)
     if m is None:
@@ -288,7 +280,7 @@ def parse_host(
     enabled, up = _service_state(c, path, m)
     capacity = _capacity(c, path, m)
     ratios = _ratios(c, path, m)
-    reserved = _reserved(c, path, m, capacity)
+    reserved = _reserved(c, path, m)
     host_instances = _host_instances(
         c, p("instances"), get(m, "instances", []), name or f"host{index}", refs, seen_uuids
     )
@@ -318,7 +310,8 @@ def parse_host(
         **ratios,  # type: ignore[arg-type]
         **res_kwargs,
     )
-    counted = [i for i in host_instances if counts_toward_usage(i.vm_state)]
+    counted_at = [(k, i) for k, i in enumerate(host_instances) if counts_toward_usage(i.vm_state)]
+    counted = [i for _, i in counted_at]
     resources = base.with_usage(
         usage_of(
             [i.flavor.size for i in counted],
@@ -329,8 +322,7 @@ def parse_host(
     )
     if usage_override:
         resources = replace(resources, **{k: v for k, v in usage_override.items() if k in _RESOURCE_USAGE})
-    else:
-        _check_instances_fit(c, path, name, base, host_instances, counted, era)
+    warnings_out.extend(host_warnings(path, name, resources, era, res_kwargs, counted_at))
     num_instances = usage_override.get("num_instances", len(counted))
     num_io_ops = usage_override.get("num_io_ops", sum(1 for i in counted if is_io_workload(i.vm_state, i.task_state)))
     instances_out.extend(host_instances)
@@ -355,43 +347,6 @@ def parse_host(
         failed_builds=usage_override.get("failed_builds", 0),
         instance_uuids=frozenset(i.uuid for i in counted),
     )
-
-
-def _check_instances_fit(
-    c: Checker,
-    path: str,
-    name: str,
-    base: HostResources,
-    host_instances: list[Instance],
-    counted: list[Instance],
-    era: Era,
-) -> None:
-    """Every instance must have fitted when it was claimed, one after the other (the first
-    that did not is the problem)."""
-    fill = base.with_usage(
-        usage_of([], base.reserved_host_memory_mb, base.reserved_host_disk_mb, base.reserved_host_cpus)
-    )
-    for inst in counted:
-        short = claim_shortfalls(fill, inst.flavor.size, era)
-        if short:
-            lacks = "; ".join(_shortfall_text(s, era) for s in short)
-            c.add(
-                join(path, f"instances[{host_instances.index(inst)}]"),
-                f"{inst.name} ({inst.flavor.name}) does not fit on {name}: {lacks}",
-            )
-            return
-        fill = fill.consume(inst.flavor.size)
-
-
-def _shortfall_text(s: Shortfall, era: Era) -> str:
-    unit = {
-        "memory_mb": "MB of RAM",
-        "vcpus": "vCPUs",
-        "disk": "GB of disk" if era == "placement" else "MB of disk",
-    }[s.resource]
-    if s.requested > s.free:
-        return f"{s.requested:g} {unit} requested, {max(s.free, 0):g} free"
-    return f"{s.requested:g} {unit} requested, more than the host has"
 
 
 # -- the instances on a host --------------------------------------------------------------------
