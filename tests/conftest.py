@@ -162,3 +162,46 @@ def browser() -> Iterator[Any]:
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _sent_event_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Watch every event sent, in this process and in the children forked after it (Daphne):
+    session-scoped and autouse, so it is in place before any module's server starts."""
+    from tests.helpers import SentEventLog
+
+    log = SentEventLog(tmp_path_factory.mktemp("live") / "sent-events.jsonl")
+    with log.watching():
+        yield log
+
+
+@pytest.fixture(autouse=True)
+def sent_events(_sent_event_log: Any) -> Iterator[Any]:
+    """Every test fails if an event it sent does not match its schema (cloudlab/live/schemas.py).
+
+    Autouse fixtures are set up first, so this one is torn down last: after the test's worker
+    and its last events."""
+    from tests.helpers import SentEvents
+
+    sent = SentEvents(_sent_event_log)
+    yield sent
+    problems = sent.problems()
+    if problems:
+        pytest.fail("events that do not match their schema:\n  " + "\n  ".join(problems), pytrace=False)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fresh_sync_executor_in_forked_children() -> None:
+    """A child forked from the test process (the browser tests' Daphne) starts with a fresh
+    asgiref executor for ``sync_to_async``. Once a test here has run a consumer in-process, that
+    executor has a worker thread, which does not survive a fork: the child's copy believes it
+    still has it and queues every ``sync_to_async`` call (the consumer's access check) forever,
+    so a page's socket never says hello."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from asgiref.sync import SyncToAsync
+
+    def fresh_executor() -> None:
+        SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
+
+    os.register_at_fork(after_in_child=fresh_executor)

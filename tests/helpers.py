@@ -1,10 +1,15 @@
-"""Helpers for tests: waiting on the real worker, and listening to a stream of the channel layer."""
+"""Helpers for tests: waiting on the real worker, listening to a stream of the channel layer,
+and checking every event sent against its schema."""
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 
@@ -61,6 +66,75 @@ class EventRecorder:
                 await layer.group_discard(self.stream, channel)
 
         asyncio.run(listen())
+
+
+class SentEventLog:
+    """Every event any process of the test session sends, with its schema problems: one JSON
+    line per event in a file, because the browser tests' Daphne (a forked child) sends events too.
+
+    ``watching()`` wraps the one place events leave (``cloudlab.live.events._group_send``); a
+    child forked while it is active keeps the wrapper and writes to the same file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.path.touch()
+
+    @contextmanager
+    def watching(self) -> Iterator[None]:
+        import pytest
+
+        from cloudlab.live import events
+        from cloudlab.live.schemas import validate_event
+
+        send = events._group_send
+
+        def checked(message: dict[str, Any]) -> None:
+            entry = {
+                "pid": os.getpid(),
+                "stream": message["stream"],
+                "seq": message["seq"],
+                "event": message["event"],
+                "problems": validate_event(message["event"], message["data"]),
+            }
+            # One write per line on a file opened for appending: lines of two processes never mix.
+            with self.path.open("a", encoding="utf-8") as log:
+                log.write(json.dumps(entry) + "\n")
+            send(message)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(events, "_group_send", checked)
+            yield
+
+    def end(self) -> int:
+        return self.path.stat().st_size
+
+    def entries(self, start: int = 0) -> list[dict[str, Any]]:
+        with self.path.open("rb") as log:
+            log.seek(start)
+            lines = log.read().decode("utf-8").splitlines()
+        return [json.loads(line) for line in lines if line]
+
+
+class SentEvents:
+    """The events sent during one test (``sent_events`` fixture). The test fails afterwards if one
+    does not match its schema; a test that sends a bad event on purpose calls ``forgive()``."""
+
+    def __init__(self, log: SentEventLog) -> None:
+        self.log = log
+        self.start = log.end()
+
+    def entries(self) -> list[dict[str, Any]]:
+        return self.log.entries(self.start)
+
+    def problems(self) -> list[str]:
+        return [
+            f"{e['event']} on {e['stream']} (seq {e['seq']}): {problem}"
+            for e in self.entries()
+            for problem in e["problems"]
+        ]
+
+    def forgive(self) -> None:
+        self.start = self.log.end()
 
 
 def log_in(page: Any, url: str, username: str) -> None:

@@ -34,6 +34,11 @@ async def _connect(communicator):
     return connected, code
 
 
+def _stage(instance):
+    """A small event that matches its schema (every event sent in a test is checked)."""
+    return {"record": 1, "instance": instance, "index": 0}
+
+
 def run(coro):
     import asyncio
 
@@ -54,15 +59,15 @@ def test_a_student_receives_her_projects_events_and_not_others(alice, bob, proje
         assert hello == {"type": "hello", "streams": [alice_stream]}
         from asgiref.sync import sync_to_async
 
-        await sync_to_async(send_now)(bob_stream, "instance.updated", {"id": "bobs"})
-        seq = await sync_to_async(send_now)(alice_stream, "instance.updated", {"id": "alices"})
+        await sync_to_async(send_now)(bob_stream, "scheduler.stage", _stage("bobs"))
+        seq = await sync_to_async(send_now)(alice_stream, "scheduler.stage", _stage("alices"))
         message = await communicator.receive_json_from(timeout=5)
         assert message == {
             "type": "event",
             "stream": alice_stream,
             "seq": seq,
-            "event": "instance.updated",
-            "data": {"id": "alices"},
+            "event": "scheduler.stage",
+            "data": _stage("alices"),
         }
         assert await communicator.receive_nothing(timeout=0.3)
         await communicator.disconnect()
@@ -174,7 +179,7 @@ def test_an_idle_socket_stays_open_past_the_redis_read_timeout(alice, project_of
         assert (await _connect(communicator))[0]
         await communicator.receive_json_from(timeout=5)  # hello
         await asyncio.sleep(6.5)
-        seq = await sync_to_async(send_now)(stream, "instance.updated", {"id": "later"})
+        seq = await sync_to_async(send_now)(stream, "scheduler.stage", _stage("later"))
         message = await communicator.receive_json_from(timeout=5)
         assert message["seq"] == seq
         await communicator.disconnect()

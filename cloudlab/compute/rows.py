@@ -10,6 +10,7 @@ from typing import Any
 
 from cloudlab.engine import lifecycle
 from cloudlab.engine.resources import limits as resource_limits
+from cloudlab.live.schemas import HostRow, InstanceRow
 
 from .host_services import available_host_actions
 from .models import Host, Instance, Migration
@@ -39,7 +40,7 @@ def _resize_source_up(instance: Instance) -> bool | None:
     return move.source_host.up if move is not None else None
 
 
-def instance_row(instance: Instance, *, for_instructor: bool) -> dict[str, Any]:
+def instance_row(instance: Instance, *, for_instructor: bool) -> InstanceRow:
     row: dict[str, Any] = {
         "id": str(instance.uuid),
         "name": instance.name,
@@ -64,7 +65,7 @@ def instance_row(instance: Instance, *, for_instructor: bool) -> dict[str, Any]:
     return row
 
 
-def host_row(host: Host) -> dict[str, Any]:
+def host_row(host: Host) -> HostRow:
     """A compute host as Admin → Hypervisors shows it: capacity, usage, limits after the ratios,
     and the service actions available now."""
     resources = host.resources()

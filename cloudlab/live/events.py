@@ -4,6 +4,9 @@ A stream is what one kind of viewer may see: ``project-<id>`` (the members of a 
 ``cloud-<id>`` (the instructors of a cloud). Every event is sent *after* the transaction that
 caused it commits (Zulip's ``send_event_on_commit``), numbered per stream by a Redis counter, so
 a page that sees a gap in the numbers knows it missed something and refetches a snapshot.
+
+What each event carries is declared in ``cloudlab.live.schemas``; a name not declared there is
+refused.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
+
+from .schemas import EVENT_SCHEMAS
 
 log = logging.getLogger(__name__)
 
@@ -49,19 +54,32 @@ def current_seqs(streams: list[str]) -> dict[str, int]:
     return {s: int(v or 0) for s, v in zip(streams, values, strict=True)}
 
 
+def _check_declared(event: str) -> None:
+    if event not in EVENT_SCHEMAS:
+        raise ValueError(f"{event!r} is not a declared live event: add it to cloudlab/live/schemas.py")
+
+
 def send_now(stream: str, event: str, data: dict[str, Any]) -> int:
     """Number and send one event immediately. Callers inside a transaction use ``publish_on_commit``."""
+    _check_declared(event)
     seq = int(_redis().incr(_seq_key(stream)))
-    layer = get_channel_layer()
-    assert layer is not None, "CHANNEL_LAYERS is not configured"
-    async_to_sync(layer.group_send)(
-        stream, {"type": CHANNEL_MESSAGE_TYPE, "stream": stream, "seq": seq, "event": event, "data": data}
-    )
+    _group_send({"type": CHANNEL_MESSAGE_TYPE, "stream": stream, "seq": seq, "event": event, "data": data})
     return seq
 
 
+def _group_send(message: dict[str, Any]) -> None:
+    """Where every event leaves for the channel layer; the test suite checks each one here
+    against its schema (tests/conftest.py), whichever process sends it."""
+    layer = get_channel_layer()
+    assert layer is not None, "CHANNEL_LAYERS is not configured"
+    async_to_sync(layer.group_send)(message["stream"], message)
+
+
 def publish_on_commit(stream: str, event: str, data: dict[str, Any]) -> None:
-    """Send ``event`` on ``stream`` once the current transaction commits (at once if none)."""
+    """Send ``event`` on ``stream`` once the current transaction commits (at once if none).
+
+    An undeclared event name raises ``ValueError`` here, in the caller, not later in the hook."""
+    _check_declared(event)
 
     def send() -> None:
         try:

@@ -1,0 +1,229 @@
+"""What each live event carries: one TypedDict per event name, and a check of a payload against it.
+
+``EVENT_SCHEMAS`` is the list of events there are. To add an event, declare its TypedDict here
+and add it to ``EVENT_SCHEMAS``: ``publish_on_commit`` refuses any other name, and the test
+suite checks every event it sees sent against its declaration (``validate_event``).
+
+Payloads are checked as the page receives them, JSON-decoded: ``float`` accepts an int (JSON
+writes ``2.0`` as ``2`` from some encoders), ``int`` refuses a bool, and a key the TypedDict does
+not declare is a problem (the declaration is the whole payload, so a page can rely on it).
+"""
+
+# No ``from __future__ import annotations`` here: on Python 3.11 a TypedDict with string
+# annotations counts its NotRequired keys as required.
+
+import json
+import types
+import typing
+from typing import Any, Literal, NotRequired, TypedDict, Union
+
+# -- the payloads -------------------------------------------------------------------------------
+
+
+class InstanceRow(TypedDict):
+    """One row of Horizon's Instances table (``cloudlab.compute.rows.instance_row``)."""
+
+    id: str
+    name: str
+    image: str
+    ip: str | None
+    flavor: str
+    status: str
+    vm_state: str
+    task_state: str | None
+    power_state: int
+    created_at: str
+    locked: bool
+    fault: str | None
+    host_down: bool
+    #: The actions legal now, in menu order.
+    actions: list[str]
+    #: Only in the instructors' rows (the cloud stream, Admin → Instances).
+    host: NotRequired[str | None]
+    project: NotRequired[str]
+
+
+class HostRatios(TypedDict):
+    cpu: float
+    ram: float
+    disk: float
+
+
+class HostRow(TypedDict):
+    """A compute host as Admin → Hypervisors shows it (``cloudlab.compute.rows.host_row``)."""
+
+    name: str
+    hypervisor_type: str
+    hypervisor_version: int
+    architecture: str
+    architecture_label: str
+    availability_zone: str
+    aggregates: list[str]
+    host_ip: str | None
+    vcpus: int
+    vcpus_used: int
+    memory_mb: int
+    memory_mb_used: int
+    local_gb: int
+    local_gb_used: int
+    reserved_host_memory_mb: int
+    limits: dict[str, float]
+    ratios: HostRatios
+    instances: int
+    enabled: bool
+    disabled_reason: str
+    up: bool
+    down_since: str | None
+    #: The host actions legal now (disable, enable, mark_down, bring_up). NotRequired until
+    #: ``host_row`` sends it (in progress); then make it required like the rest.
+    actions: NotRequired[list[str]]
+
+
+class HostUpdated(HostRow):
+    """A compute service changed: the host's row, and who changed it."""
+
+    by: str
+
+
+class SchedulerDecision(TypedDict):
+    """A scheduling decision was made; its funnel follows as ``scheduler.stage`` events."""
+
+    record: int
+    instance: str
+    stages: int
+
+
+class SchedulerStage(TypedDict):
+    """Stage ``index`` of a decision's funnel is on screen now."""
+
+    record: int
+    instance: str
+    index: int
+
+
+class SchedulerChanged(TypedDict):
+    """The instructor changed ``nova.conf``: ``{option: [old, new]}`` and who did."""
+
+    changes: dict[str, list[Any]]
+    by: str
+
+
+#: Every event name there is, and what its ``data`` carries.
+EVENT_SCHEMAS: dict[str, type] = {
+    "instance.created": InstanceRow,
+    "instance.updated": InstanceRow,
+    "scheduler.decision": SchedulerDecision,
+    "scheduler.stage": SchedulerStage,
+    "host.updated": HostUpdated,
+    "cloud.scheduler_changed": SchedulerChanged,
+}
+
+
+# -- the check ----------------------------------------------------------------------------------
+
+
+def validate_event(event: str, data: Any) -> list[str]:
+    """The problems of ``data`` as the payload of ``event``, each naming where (``data.ratios.cpu``);
+    empty when it matches the declaration. ``data`` is checked JSON-decoded, as a page gets it."""
+    schema = EVENT_SCHEMAS.get(event)
+    if schema is None:
+        return [f"{event!r} is not a declared event (cloudlab/live/schemas.py EVENT_SCHEMAS)"]
+    try:
+        decoded = json.loads(json.dumps(data))
+    except (TypeError, ValueError) as error:
+        return [f"data: not JSON ({error})"]
+    return _problems(schema, decoded, "data")
+
+
+def _problems(expected: Any, value: Any, path: str) -> list[str]:
+    """Steps: TypedDicts key by key, unions member by member, containers item by item, then the
+    JSON scalars."""
+    if expected is Any:
+        return []
+    if typing.is_typeddict(expected):
+        return _typeddict_problems(expected, value, path)
+    origin = typing.get_origin(expected)
+    if origin in (Union, types.UnionType):
+        if any(not _problems(member, value, path) for member in typing.get_args(expected)):
+            return []
+        return [f"{path}: expected {_name(expected)}, got {_json_type(value)}"]
+    if origin is Literal:
+        allowed = typing.get_args(expected)
+        return [] if value in allowed else [f"{path}: expected one of {list(allowed)}, got {value!r}"]
+    if origin is list:
+        if not isinstance(value, list):
+            return [f"{path}: expected a list, got {_json_type(value)}"]
+        (item,) = typing.get_args(expected) or (Any,)
+        return [p for i, v in enumerate(value) for p in _problems(item, v, f"{path}[{i}]")]
+    if origin is dict:
+        if not isinstance(value, dict):
+            return [f"{path}: expected an object, got {_json_type(value)}"]
+        _, item = typing.get_args(expected) or (str, Any)
+        return [p for k, v in value.items() for p in _problems(item, v, f"{path}.{k}")]
+    checks = _SCALARS.get(expected)
+    if checks is None:
+        raise TypeError(f"{path}: {expected!r} is not a JSON type the event schemas can declare")
+    return [] if checks(value) else [f"{path}: expected {_name(expected)}, got {_json_type(value)}"]
+
+
+def _typeddict_problems(schema: Any, value: Any, path: str) -> list[str]:
+    if not isinstance(value, dict):
+        return [f"{path}: expected an object ({schema.__name__}), got {_json_type(value)}"]
+    hints = typing.get_type_hints(schema)  # NotRequired[...] stripped; __required_keys__ knows
+    problems = [f"{path}.{key}: missing" for key in hints if key in schema.__required_keys__ and key not in value]
+    for key, item in value.items():
+        if key not in hints:
+            problems.append(f"{path}.{key}: not declared in {schema.__name__}")
+        else:
+            problems.extend(_problems(hints[key], item, f"{path}.{key}"))
+    return problems
+
+
+_SCALARS: dict[Any, Any] = {
+    str: lambda v: isinstance(v, str),
+    bool: lambda v: isinstance(v, bool),
+    int: lambda v: isinstance(v, int) and not isinstance(v, bool),
+    float: lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    type(None): lambda v: v is None,
+}
+
+
+def _name(expected: Any) -> str:
+    if expected is type(None):
+        return "null"
+    if isinstance(expected, type) and typing.get_origin(expected) is None:
+        return expected.__name__
+    return str(expected).replace("typing.", "").replace("NoneType", "null")
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {bool: "bool", int: "int", float: "float", str: "str", list: "a list", dict: "an object"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _declared_types(expected: Any, path: str) -> None:
+    """Fail at import, not at the first event, on a schema that uses a type JSON cannot carry."""
+    if expected is Any:
+        return
+    if typing.is_typeddict(expected):
+        for key, item in typing.get_type_hints(expected).items():
+            _declared_types(item, f"{path}.{key}")
+        return
+    origin = typing.get_origin(expected)
+    if origin in (Union, types.UnionType, list, dict):
+        args = typing.get_args(expected)
+        if origin is dict and args and args[0] is not str:
+            raise TypeError(f"{path}: JSON object keys are strings, not {args[0]!r}")
+        for arg in args[1:] if origin is dict else args:
+            _declared_types(arg, path)
+        return
+    if origin is Literal or expected in _SCALARS:
+        return
+    raise TypeError(f"{path}: {expected!r} is not a JSON type the event schemas can declare")
+
+
+for _event, _schema in EVENT_SCHEMAS.items():
+    _declared_types(_schema, _event)
