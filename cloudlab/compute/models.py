@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from cloudlab.engine import lifecycle
 from cloudlab.engine.architectures import ARCHITECTURES
 from cloudlab.engine.resources import ERA_DEFAULT_RATIOS, FlavorSize, HostResources
+from cloudlab.identity.access import visible_projects
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -219,13 +220,8 @@ class InstanceQuerySet(models.QuerySet["Instance"]):
 
     def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> InstanceQuerySet:
         """What a user may open: their projects' instances, and every instance of a cloud they
-        teach. Anything else answers 404, never 403."""
-        from cloudlab.identity.models import Membership, Role
-
-        if not user.is_authenticated:
-            return self.none()
-        taught = Membership.objects.filter(user=user, role=Role.INSTRUCTOR).values("project__cloud_id")
-        return self.filter(models.Q(project__memberships__user=user) | models.Q(cloud_id__in=taught)).distinct()
+        teach (``cloudlab.identity.access``). Anything else answers 404, never 403."""
+        return self.filter(project__in=visible_projects(user))
 
     def locked(self) -> InstanceQuerySet:
         """The rows locked for an update (only the instance's own row: its nullable host join
@@ -355,7 +351,7 @@ class InstanceActionEvent(models.Model):
 class SchedulingRecordQuerySet(models.QuerySet["SchedulingRecord"]):
     def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> SchedulingRecordQuerySet:
         """Decisions of the user's projects, and every decision of a cloud they teach (else 404)."""
-        return self.filter(instance__in=Instance.objects.visible_to(user))
+        return self.filter(instance__project__in=visible_projects(user))
 
 
 class SchedulingRecord(models.Model):

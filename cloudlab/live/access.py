@@ -1,4 +1,5 @@
-"""Who may follow which stream: the one rule the WebSocket consumer and the snapshot views share."""
+"""Who may follow which stream: a project's stream whoever may see the project, a cloud's stream
+its instructors. The rule itself is ``cloudlab.identity.access``, which the tables read too."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import re
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from cloudlab.identity.models import Membership, Project, is_instructor
+from cloudlab.identity.access import may_see_cloud, may_see_project
 
 _STREAM = re.compile(r"^(project|cloud)-([1-9][0-9]{0,17})$")
 
@@ -27,8 +28,5 @@ def may_follow(user: AbstractBaseUser | AnonymousUser, stream: str) -> bool:
     if not user.is_authenticated:
         return False
     if kind == "cloud":
-        return is_instructor(user, ident)
-    project = Project.objects.filter(pk=ident).only("cloud_id").first()
-    if project is None:
-        return False
-    return Membership.objects.filter(user=user, project=project).exists() or is_instructor(user, project.cloud_id)
+        return may_see_cloud(user, ident)
+    return may_see_project(user, ident)
