@@ -74,9 +74,8 @@ class HostRow(TypedDict):
     disabled_reason: str
     up: bool
     down_since: str | None
-    #: The host actions legal now (disable, enable, mark_down, bring_up). NotRequired until
-    #: ``host_row`` sends it (in progress); then make it required like the rest.
-    actions: NotRequired[list[str]]
+    #: The service actions that would change something now (disable, enable, mark_down, bring_up).
+    actions: list[str]
 
 
 class HostUpdated(HostRow):
