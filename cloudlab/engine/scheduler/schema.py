@@ -122,12 +122,18 @@ class FilterStage(TypedDict):
 
 
 class WeigherValue(TypedDict):
-    """One weigher on one host: raw → normalised × multiplier = weighted."""
+    """One weigher on one host: raw → clamped → normalised × multiplier = weighted.
+
+    ``clamped`` is the raw value moved into the weigher's declared range (``minval`` 0 for
+    RAM, CPU, Disk and IoOps: a negative free amount counts as 0), the value normalised.
+    Traces stored before the field existed lack it (their raw value was normalised as is).
+    """
 
     raw: float
     normalized: float
     multiplier: float
     weighted: float
+    clamped: NotRequired[float]
 
 
 class WeigherEntry(TypedDict):

@@ -1,18 +1,25 @@
 """Nova's host weighers (nova-semantics.md section c) and its normalisation (nova/weights.py).
 
-Each weigher gives a raw value per host. Nova normalises the list to [0, 1] with
-``(x − lo) / (hi − lo)``: ``hi`` is the largest raw value; ``lo`` is the smallest, except for the
-weighers that declare ``minval = 0`` (RAM, CPU, Disk, IoOps), where ``lo`` starts at 0, so free
-RAM 512 / 1024 / 3072 / 8192 normalises to 0.0625 / 0.125 / 0.375 / 1.0 rather than 0 … 1. (Nova
-lowers that ``lo`` to a raw value below it, so an over-committed host with negative free RAM
-scores 0 and the others are measured from it.) If ``lo == hi`` every host gets 0. A host's score
-is the sum of ``multiplier × normalised`` over the weighers, where the multiplier comes from the
-config, overridden by the host's aggregate metadata under the option's name (the minimum across
-aggregates; any unparsable value means the config value).
+Each weigher gives a raw value per host. Nova then, per weigher (``BaseWeigher.weigh_objects``
+and ``normalize``):
+
+1. clamps every raw value into the range the weigher declares: RAM, CPU, Disk and IoOps declare
+   ``minval = 0``, so an over-committed host's negative free RAM counts as 0 (since Victoria 22;
+   before, a value below ``minval`` lowered the bottom of the scale for every host);
+2. normalises the clamped list to [0, 1] with ``(x − lo) / (hi − lo)``, where ``lo`` is the
+   declared ``minval`` (else the smallest value) and ``hi`` the declared ``maxval`` (else the
+   largest): free RAM 512 / 1024 / 3072 / 8192 gives 0.0625 / 0.125 / 0.375 / 1.0 rather than
+   0 … 1; if ``lo == hi`` every host gets 0;
+3. adds ``multiplier × normalised`` to each host's score, the multiplier coming from the config,
+   overridden by the host's aggregate metadata under the option's name (the minimum across
+   aggregates; any unparsable value means the config value).
+
+No weigher declares a ``maxval`` in Nova; ``minval`` is declared by exactly the four above.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -36,7 +43,9 @@ class HostWeigher:
     multiplier_option: ClassVar[str]
     multiplier_minimum: ClassVar[float | None] = None
     eras: ClassVar[frozenset[Era]] = _CLASSIC_AND_PLACEMENT
+    #: The range Nova's weigher declares: raw values are clamped into it, then it is the scale.
     minval: ClassVar[float | None] = None
+    maxval: ClassVar[float | None] = None
     #: BuildFailureWeigher applies its multiplier negated.
     negate_multiplier: ClassVar[bool] = False
 
@@ -70,16 +79,26 @@ def aggregate_multiplier(host: HostState, option: str, configured: float) -> flo
         return configured
 
 
-def normalize(raws: Sequence[float], minval: float | None) -> list[float]:
-    """Nova's ``normalize`` with the weigher's declared ``minval`` (lowered by smaller raws)."""
-    hi = max(raws)
-    lo = min(raws)
-    if minval is not None and minval < lo:
-        lo = minval
+def clamp(raws: Sequence[float], minval: float | None, maxval: float | None) -> list[float]:
+    """``weigh_objects``: each raw value moved into ``[minval, maxval]`` (a bound left None is open)."""
+    if minval is None and maxval is None:
+        return list(raws)
+    lo = -math.inf if minval is None else minval
+    hi = math.inf if maxval is None else maxval
+    return [lo if x < lo else hi if x > hi else x for x in raws]
+
+
+def normalize(values: Sequence[float], minval: float | None = None, maxval: float | None = None) -> list[float]:
+    """Nova's ``normalize``: ``(x − lo) / (hi − lo)``, ``lo`` = ``minval`` or the smallest value,
+    ``hi`` = ``maxval`` or the largest; all 0 when ``lo == hi``. Clamp first (``clamp``)."""
+    if not values:
+        return []
+    hi = float(max(values) if maxval is None else maxval)
+    lo = float(min(values) if minval is None else minval)
     if lo == hi:
-        return [0.0] * len(raws)
+        return [0.0] * len(values)
     span = hi - lo
-    return [(x - lo) / span for x in raws]
+    return [(x - lo) / span for x in values]
 
 
 @_register
