@@ -177,6 +177,65 @@ def test_image_properties_filter_canonicalises_the_image_values() -> None:
     assert run("ImagePropertiesFilter", host(), ctx(request(image=img))).passed
 
 
+def _image(**properties: str) -> Image:
+    return Image("x", "x", properties=properties)
+
+
+@pytest.mark.parametrize(
+    ("props", "triple"),
+    [
+        # nova/tests/unit/scheduler/filters/test_image_props_filters.py, the *_compat tests:
+        ({"hw_vm_mode": "pv"}, ("x86_64", "xen", "xen")),
+        ({"hw_vm_mode": "hv"}, ("x86_64", "kvm", "hvm")),
+        ({"hw_architecture": "x86_32"}, ("i686", "kvm", "hvm")),
+        ({"img_hv_type": "xapi"}, ("x86_64", "xen", "hvm")),
+        ({"hw_vm_mode": "baremetal"}, ("x86_64", "baremetal", "hvm")),
+        # nova/tests/unit/objects/test_fields.py: case and the i386 family
+        ({"hw_architecture": "I386"}, ("i686", "qemu", "hvm")),
+        ({"img_hv_type": "QeMu"}, ("x86_64", "qemu", "hvm")),
+    ],
+)
+def test_image_properties_filter_canonicalises_the_image_side_as_nova(
+    props: dict[str, str], triple: tuple[str, str, str]
+) -> None:
+    assert run("ImagePropertiesFilter", host(supported_instances=(triple,)), ctx(request(image=_image(**props)))).passed
+
+
+@pytest.mark.parametrize(
+    ("advertised", "props"),
+    [
+        # The compute node's supported_instances are HVSpec objects: the same canonicalize applies.
+        (("amd64", "docker", "exe"), {"hw_architecture": "x86_64"}),
+        (("i486", "kvm", "hvm"), {"hw_architecture": "i686"}),
+        (("x86_32p", "kvm", "hvm"), {"hw_architecture": "i686"}),
+        (("AARCH64", "QEMU", "HVM"), {"hw_architecture": "aarch64", "img_hv_type": "qemu", "hw_vm_mode": "hvm"}),
+        (("x86_64", "xapi", "pv"), {"img_hv_type": "xen", "hw_vm_mode": "xen"}),
+        (("x86_64", "kvm", "hv"), {"hw_vm_mode": "hvm"}),
+    ],
+)
+def test_image_properties_filter_canonicalises_the_host_side_too(
+    advertised: tuple[str, str, str], props: dict[str, str]
+) -> None:
+    h = host(supported_instances=(advertised,))
+    assert run("ImagePropertiesFilter", h, ctx(request(image=_image(**props)))).passed
+
+
+def test_the_reason_names_both_sides_canonically_and_keeps_what_the_host_stated() -> None:
+    h = host(supported_instances=(("amd64", "docker", "exe"),))
+    v = run("ImagePropertiesFilter", h, ctx(request(image=_image(hw_architecture="AMD64"))))
+    assert render(v.message, v.numbers) == "the image needs x86_64/*/*, the host supports x86_64/docker/exe"
+    assert v.numbers["advertised"] == "amd64/docker/exe"
+    v = run("ImagePropertiesFilter", h, ctx(request(image=_image(hw_architecture="i386"))))
+    assert render(v.message, v.numbers) == "the image needs i686/*/*, the host supports only x86_64/docker/exe"
+
+
+def test_only_novas_aliases_are_canonical_names() -> None:
+    # Architecture.canonicalize knows amd64 and the i386 family, nothing else: arm64 is not aarch64.
+    h = host(supported_instances=(("aarch64", "qemu", "hvm"),))
+    assert not run("ImagePropertiesFilter", h, ctx(request(image=_image(hw_architecture="arm64")))).passed
+    assert not run("ImagePropertiesFilter", host(), ctx(request(image=_image(hw_architecture="x64")))).passed
+
+
 def test_image_properties_filter_fails_a_host_with_no_supported_instances() -> None:
     h = host(supported_instances=())
     assert run("ImagePropertiesFilter", h, ctx(request(image=Image("x", "bare")))).passed

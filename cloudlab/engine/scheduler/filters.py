@@ -18,7 +18,7 @@ from ..i18n import N_
 from ..resources import ERAS, Era
 from .config import SchedulerConfig
 from .extra_specs import match
-from .model import HostState, ScheduleRequest
+from .model import HostState, ScheduleRequest, canonical_arch, canonical_hv_type, canonical_vm_mode
 
 
 class Verdict(NamedTuple):
@@ -133,36 +133,6 @@ def _register(cls: type[HostFilter]) -> type[HostFilter]:
     cls.name = cls.__name__
     FILTERS[cls.__name__] = cls
     return cls
-
-
-# -- canonical names for ImagePropertiesFilter (nova/objects/fields.py) --------------------------
-
-_ARCH_ALIASES = {
-    "amd64": "x86_64",
-    "x64": "x86_64",
-    "i386": "i686",
-    "i486": "i686",
-    "i586": "i686",
-    "x86_32": "i686",
-    "ia32": "i686",
-    "arm64": "aarch64",
-    "ppc64el": "ppc64le",
-}
-
-
-def canonical_arch(value: str) -> str:
-    v = value.lower()
-    return _ARCH_ALIASES.get(v, v)
-
-
-def canonical_hv_type(value: str) -> str:
-    v = value.lower()
-    return "xen" if v == "xapi" else v
-
-
-def canonical_vm_mode(value: str) -> str:
-    v = value.lower()
-    return {"pv": "xen", "hv": "hvm", "baremetal": "hvm"}.get(v, v)
 
 
 def _version_str(version: int) -> str:
@@ -425,7 +395,7 @@ class ImagePropertiesFilter(HostFilter):
 
     def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
         # The answer depends only on what the host advertises: hosts alike share one verdict.
-        key = (host.instance_triples, host.hypervisor_version)
+        key = (host.advertised_triples, host.hypervisor_version)
         memo = ctx.memo.setdefault(self.name, {})
         verdict: Verdict | None = memo.get(key)
         if verdict is None:
@@ -433,6 +403,8 @@ class ImagePropertiesFilter(HostFilter):
         return verdict
 
     def _check(self, host: HostState, ctx: FilterContext) -> Verdict:
+        # Both sides in Nova's canonical names (nova/objects/fields.py): the image's values here,
+        # the host's triples as its HVSpec stores them; ``advertised`` is what the host stated.
         wanted = ctx.image_props
         if not any(wanted):
             return _NO_IMAGE_PROPERTIES
@@ -441,6 +413,7 @@ class ImagePropertiesFilter(HostFilter):
         numbers: dict[str, Any] = {
             "needed": needed,
             "supported": ", ".join("/".join(t) for t in triples),
+            "advertised": ", ".join("/".join(t) for t in host.advertised_triples),
         }
         if not triples:
             return Verdict(False, N_("the image needs {needed}, the host advertises no supported instances"), numbers)

@@ -166,6 +166,50 @@ CPU_ARCHES: tuple[str, ...] = (
 )
 
 
+# -- canonical names (nova/objects/fields.py Architecture, HVType, VMMode .canonicalize) -----------
+#
+# Nova canonicalises both sides of ImagePropertiesFilter: the image's properties when it reads
+# them, and the compute node's supported_instances when it stores them (each HVSpec field is an
+# enum field that canonicalises on assignment). A name Nova does not know would be refused
+# there; CloudLab keeps it, lower-cased, so it simply matches nothing.
+
+#: Architecture.canonicalize: the 32-bit x86 spellings are i686 (x86_32 / x86_32p were a Xen
+#: mistake of Icehouse and earlier), amd64 is x86_64. No other alias: arm64 is not aarch64.
+_ARCH_ALIASES: dict[str, str] = {
+    "i386": "i686",
+    "i486": "i686",
+    "i586": "i686",
+    "x86_32": "i686",
+    "x86_32p": "i686",
+    "amd64": "x86_64",
+}
+#: HVType.canonicalize: XenAPI's name is xen.
+_HV_TYPE_ALIASES: dict[str, str] = {"xapi": "xen"}
+#: VMMode.canonicalize: pre-Folsom pv / hv, and baremetal, which runs native (hvm) guests.
+_VM_MODE_ALIASES: dict[str, str] = {"pv": "xen", "hv": "hvm", "baremetal": "hvm"}
+
+
+def canonical_arch(name: str) -> str:
+    lowered = name.lower()
+    return _ARCH_ALIASES.get(lowered, lowered)
+
+
+def canonical_hv_type(name: str) -> str:
+    lowered = name.lower()
+    return _HV_TYPE_ALIASES.get(lowered, lowered)
+
+
+def canonical_vm_mode(name: str) -> str:
+    lowered = name.lower()
+    return _VM_MODE_ALIASES.get(lowered, lowered)
+
+
+def canonical_triple(triple: tuple[str, str, str]) -> tuple[str, str, str]:
+    """A supported_instances entry as Nova's HVSpec stores it: ``(amd64, QEMU, hv)`` → ``(x86_64, qemu, hvm)``."""
+    arch, hv_type, vm_mode = triple
+    return (canonical_arch(arch), canonical_hv_type(hv_type), canonical_vm_mode(vm_mode))
+
+
 def default_supported_instances(cpu_arch: str, hypervisor_type: str) -> tuple[tuple[str, str, str], ...]:
     """The (arch, hv_type, vm_mode) triples a compute node of this kind reports.
 
@@ -191,8 +235,8 @@ class HostState:
     ``aggregates`` carries the availability zone and metadata of every aggregate the host is in.
     ``instance_uuids`` are the instances on the host (server-group filters and weighers, the
     same/different-host hints). ``supported_instances`` None means "what a host of this
-    hypervisor_type and cpu_arch reports" (``instance_triples``); an empty tuple means the host
-    advertises nothing.
+    hypervisor_type and cpu_arch reports" (``advertised_triples``); an empty tuple means the host
+    advertises nothing. ``instance_triples`` are those triples canonicalised, as Nova stores them.
     """
 
     name: str
@@ -247,10 +291,16 @@ class HostState:
         return self.resources.vcpus_used
 
     @cached_property
-    def instance_triples(self) -> tuple[tuple[str, str, str], ...]:
+    def advertised_triples(self) -> tuple[tuple[str, str, str], ...]:
+        """The (arch, hv_type, vm_mode) triples as the host states them."""
         if self.supported_instances is not None:
             return self.supported_instances
         return default_supported_instances(self.cpu_arch, self.hypervisor_type)
+
+    @cached_property
+    def instance_triples(self) -> tuple[tuple[str, str, str], ...]:
+        """The advertised triples with Nova's canonical names (what ImagePropertiesFilter compares)."""
+        return tuple(canonical_triple(t) for t in self.advertised_triples)
 
     @cached_property
     def availability_zones(self) -> frozenset[str]:
