@@ -61,6 +61,12 @@ class FlavorSize:
         """The request DiskFilter checks: 1024 × (root + ephemeral) + swap MB."""
         return 1024 * (self.root_gb + self.ephemeral_gb) + self.swap
 
+    @property
+    def consumed_disk_mb(self) -> int:
+        """What the scheduler's HostState takes off ``free_disk_mb`` for one more instance of a
+        request: 1024 × (root + ephemeral), no swap (``HostState._locked_consume_from_request``)."""
+        return 1024 * (self.root_gb + self.ephemeral_gb)
+
 
 @dataclass(frozen=True)
 class HostResources:
@@ -78,6 +84,11 @@ class HostResources:
     reserved_host_memory_mb: int = DEFAULT_RESERVED_HOST_MEMORY_MB
     reserved_host_disk_mb: int = DEFAULT_RESERVED_HOST_DISK_MB
     reserved_host_cpus: int = DEFAULT_RESERVED_HOST_CPUS
+    #: GB by which Placement's DISK_GB usage is ahead of ``local_gb_used`` while one request is
+    #: scheduled: Placement's claims for the instances already placed count their swap (and no
+    #: root disk for a volume boot), the scheduler's HostState did not (``consume_from_request``).
+    #: Always 0 on a compute node's row.
+    placement_disk_offset_gb: int = 0
 
     # -- what Nova's HostState derives from the row -------------------------------------------
     @property
@@ -151,16 +162,35 @@ class HostResources:
 
     @property
     def placement_disk_used(self) -> int:
-        return self.local_gb_used - self.reserved_host_disk_mb // 1024
+        return self.local_gb_used - self.reserved_host_disk_mb // 1024 + self.placement_disk_offset_gb
 
     # -- changing usage --------------------------------------------------------------------------
     def consume(self, flavor: FlavorSize, count: int = 1) -> HostResources:
-        """The host after ``count`` more instances of ``flavor`` (HostState consume_from_request)."""
+        """The host after ``count`` more instances of ``flavor`` were built on it, as its
+        compute_nodes row and Placement count them (swap included; the ResourceTracker's view)."""
         return replace(
             self,
             vcpus_used=self.vcpus_used + count * flavor.vcpus,
             memory_mb_used=self.memory_mb_used + count * flavor.memory_mb,
             local_gb_used=self.local_gb_used + count * flavor.disk_gb,
+        )
+
+    def consume_from_request(self, flavor: FlavorSize, placement_disk_gb: int) -> HostResources:
+        """The host as the next instance of the same request sees it, one instance later.
+
+        Nova keeps two views apart. The scheduler's HostState (``_locked_consume_from_request``)
+        takes the flavor's vCPUs and RAM and ``consumed_disk_mb`` (root + ephemeral, no swap)
+        off ``free_disk_mb``; DiskFilter and DiskWeigher read that. Placement holds the claim,
+        ``placement_disk_gb`` (``disk_gb`` with swap, without the root disk of a volume boot);
+        the next claim reads that.
+        """
+        host_disk_gb = flavor.consumed_disk_mb // 1024
+        return replace(
+            self,
+            vcpus_used=self.vcpus_used + flavor.vcpus,
+            memory_mb_used=self.memory_mb_used + flavor.memory_mb,
+            local_gb_used=self.local_gb_used + host_disk_gb,
+            placement_disk_offset_gb=self.placement_disk_offset_gb + placement_disk_gb - host_disk_gb,
         )
 
     def release(self, flavor: FlavorSize, count: int = 1) -> HostResources:

@@ -193,7 +193,7 @@ def filter_scheduler(
             entry["limits"] = limits.get(chosen.name, {})
         entry["selected"] = chosen.name
 
-        consumed = chosen.consume(request.flavor, ctx.instance_uuid)
+        consumed = chosen.consume_from_request(request, ctx.instance_uuid)
         next_order = ordered if era == "placement" else survivors
         candidates = [consumed if h is chosen else h for h in next_order]
         if group is not None:

@@ -321,12 +321,9 @@ class HostState:
         return {k: frozenset(v) for k, v in values.items()}
 
     def consume(self, flavor: Flavor, instance_uuid: str | None = None) -> HostState:
-        """The host after one more instance of ``flavor`` was placed on it.
-
-        Nova's ``HostState.consume_from_request`` and ``_consume_selected_host``: usage grows by
-        the flavor, ``num_instances`` and ``num_io_ops`` by one, and the new instance counts as
-        on the host for the server-group filters of the next instance of the same request.
-        """
+        """The host after one more instance of ``flavor`` was built on it (the next request sees
+        this): usage grows by the flavor as the compute node counts it (swap included),
+        ``num_instances`` and ``num_io_ops`` by one, and the instance is on the host."""
         uuids = self.instance_uuids | {instance_uuid} if instance_uuid else self.instance_uuids
         return replace(
             self,
@@ -334,6 +331,23 @@ class HostState:
             num_instances=self.num_instances + 1,
             num_io_ops=self.num_io_ops + 1,
             instance_uuids=uuids,
+        )
+
+    def consume_from_request(self, request: ScheduleRequest, instance_uuid: str) -> HostState:
+        """The host as the next instance of ``request`` sees it, after this one was placed here.
+
+        Nova's ``HostState._locked_consume_from_request`` (via ``_consume_selected_host``):
+        vCPUs and RAM of the flavor, ``free_disk_mb`` down by (root + ephemeral) × 1024 without
+        the swap, ``num_instances`` and ``num_io_ops`` up by one (every scheduled instance is an
+        I/O operation), the instance on the host for the server-group filters. Placement's
+        usage grows by the claim, swap included (``HostResources.consume_from_request``).
+        """
+        return replace(
+            self,
+            resources=self.resources.consume_from_request(request.flavor.size, request.placement_size.disk_gb),
+            num_instances=self.num_instances + 1,
+            num_io_ops=self.num_io_ops + 1,
+            instance_uuids=self.instance_uuids | {instance_uuid},
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -434,6 +448,15 @@ class ScheduleRequest:
     server_group: ServerGroup | None = None
     instance_uuids: tuple[str, ...] = ()
     project: str = "demo"
+
+    @property
+    def placement_size(self) -> FlavorSize:
+        """What the scheduler asks Placement for: the flavor, without the root disk for a boot
+        from volume (``resources_from_request_spec``)."""
+        size = self.flavor.size
+        if self.image is None:
+            return FlavorSize(size.vcpus, size.memory_mb, 0, size.ephemeral_gb, size.swap)
+        return size
 
     def uuid_of(self, index: int) -> str:
         if index < len(self.instance_uuids):

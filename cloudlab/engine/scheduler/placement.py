@@ -49,12 +49,8 @@ _FITS = N_(
 
 
 def placement_size(request: ScheduleRequest) -> FlavorSize:
-    """What the scheduler asks Placement for: the flavor, without the root disk for a boot
-    from volume (``resources_from_request_spec``)."""
-    size = request.flavor.size
-    if request.image is None:
-        return FlavorSize(size.vcpus, size.memory_mb, 0, size.ephemeral_gb, size.swap)
-    return size
+    """What the scheduler asks Placement for (``ScheduleRequest.placement_size``)."""
+    return request.placement_size
 
 
 def capacity_verdict(host: HostState, size: FlavorSize) -> Verdict:
