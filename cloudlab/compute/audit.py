@@ -6,6 +6,10 @@ shelve-offload and at deletion, so an instance holds its flavor exactly while it
 unshelving instance holds its new host from the claim on), plus the
 moves in progress: an incoming move holds the new flavor on the destination until the instance
 arrives, an outgoing one keeps the old flavor on the source until it is confirmed or reverted.
+
+Usage beyond a host's limits (over-committed: a ratio lowered or a reservation raised after the
+instances landed, a forced host) is not an imbalance: the books compare what is recorded with
+what is held, and an over-committed host holds exactly what it records.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """Build a Cloud in the database from a validated scenario, and a classroom (people) onto it.
 
 The engine validates the scenario (every problem by its path, nothing loaded on error); this
-module writes it, all in one transaction, so a cloud is either created whole or not at all.
+module writes it, all in one transaction, so a cloud is either created whole or not at all. A
+host over its limits (``Scenario.warnings``) is written as it is: Nova runs such hosts, and the
+claims and filters refuse it new instances until its usage is back under the limit.
 """
 
 from __future__ import annotations

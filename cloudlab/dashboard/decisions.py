@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cloudlab.compute.models import Flavor, Host, Instance, SchedulingRecord
 from cloudlab.engine.pacing import funnel_stage_seconds
-from cloudlab.engine.resources import FlavorSize
+from cloudlab.engine.resources import FlavorSize, over_limits
 from cloudlab.engine.resources import limits as resource_limits
 from cloudlab.engine.scheduler import (
     FILTERS,
@@ -92,6 +92,8 @@ def _host_card(host: HostState, era: str) -> dict[str, Any]:
         "reserved_host_cpus": r.reserved_host_cpus,
         "reserved_host_disk_gb": r.reserved_host_disk_mb // 1024,
         "limits": resource_limits(r, era),  # type: ignore[arg-type]
+        # Per resource of "limits": used beyond it (over-committed), by the engine's one rule.
+        "over": over_limits(r, era),  # type: ignore[arg-type]
     }
 
 

@@ -7,11 +7,12 @@
     var Model = view.model, el = view.el, esc = view.esc, fmt = Model.fmt, named = view.named;
     var COMPACT_FROM = 40;  // smaller cards from this many hosts on
     var RESOURCE_LABELS = { vcpu: gettext("vCPU"), ram: gettext("RAM"), disk: gettext("Disk") };
-    var SEGMENTS = ["free", "over", "reserved", "used", "placed", "req"];
+    var SEGMENTS = ["free", "over", "reserved", "used", "beyond", "placed", "req"];
 
     function barHtml(res) {
       return '<div class="cl-bar-row cl-bar-' + res.key + '"><div class="cl-bar-text"><span class="cl-bar-label">' + esc(RESOURCE_LABELS[res.key] || res.key) +
-        '</span><span class="cl-bar-nums"></span></div><div class="cl-bar" role="img">' +
+        '</span><span class="cl-bar-flag" title="' + esc(gettext("over-committed")) + '"><i class="bi bi-exclamation-triangle-fill" aria-hidden="true"></i><span class="visually-hidden">' +
+        esc(gettext("over-committed")) + '</span></span><span class="cl-bar-nums"></span></div><div class="cl-bar" role="img">' +
         SEGMENTS.map(function (k) { return '<span class="cl-seg cl-seg-' + k + '"></span>'; }).join("") +
         '<span class="cl-limit"></span></div></div>';
     }
@@ -57,20 +58,23 @@
 
     /* The bars: reserved and used from the left, then what earlier instances of this request took,
        then this request; the track runs to the physical total, hatched on to the limit after the
-       allocation ratio, which a marker shows. */
+       allocation ratio, which a marker shows. A resource the server marks over-committed
+       (host.over, used beyond the limit) shows the usage past the marker in red, with its numbers. */
     function drawBars(card, placed, flavor) {
       card.bars.forEach(function (b) {
-        var r = b.res, n = Model.barNumbers(card.host, r, placed, flavor);
+        var r = b.res, n = Model.barNumbers(card.host, r, placed, flavor), over = !!(card.host.over || {})[r.limit];
         var pct = function (x) { return (100 * x / n.scale) + "%"; };
         var put = function (seg, from, to) { seg.style.left = pct(from); seg.style.width = pct(Math.max(0, to - from)); };
         put(b.seg.free, 0, n.total); put(b.seg.over, n.total, Math.max(n.total, n.limit)); put(b.seg.reserved, 0, n.reserved);
-        put(b.seg.used, n.reserved, n.used); put(b.seg.placed, n.used, n.used + n.took); put(b.seg.req, n.used + n.took, n.used + n.took + n.req);
+        put(b.seg.used, n.reserved, n.used); put(b.seg.beyond, n.limit, over ? n.used : n.limit); put(b.seg.placed, n.used, n.used + n.took); put(b.seg.req, n.used + n.took, n.used + n.took + n.req);
         b.seg.limit.style.left = pct(n.limit);
         b.seg.req.classList.toggle("cl-over-limit", n.overLimit);
         var nums = fmt(n.used, 1) + (n.took ? " + " + fmt(n.took, 1) : "") + " + " + fmt(n.req, 1) + " / " + fmt(n.total, 1) + " " + r.unit;
         var described = named(gettext("%(resource)s: %(used)s used (%(reserved)s reserved), %(taken)s taken by earlier instances of this request, %(requested)s requested, %(total)s total, limit %(limit)s after the allocation ratio"),
           { resource: RESOURCE_LABELS[r.key] || r.key, used: fmt(n.used, 1), reserved: fmt(n.reserved, 1), taken: fmt(n.took, 1), requested: fmt(n.req, 1), total: fmt(n.total, 1), limit: fmt(n.limit, 1) });
-        b.nums.textContent = nums + " ≤ " + fmt(n.limit, 1);
+        if (over) described += " — " + named(gettext("over-committed: %(used)s used > limit %(limit)s; Nova keeps the host and it takes no new instance"), { used: fmt(n.used, 1), limit: fmt(n.limit, 1) });
+        b.row.classList.toggle("cl-bar-overcommitted", over);
+        b.nums.textContent = nums + (over ? " > " : " ≤ ") + fmt(n.limit, 1);
         b.bar.setAttribute("aria-label", described);
         b.row.title = described;
       });

@@ -1,4 +1,8 @@
-"""Create a cloud from a scenario file (and, optionally, the people who use it)."""
+"""Create a cloud from a scenario file (and, optionally, the people who use it).
+
+A scenario's warnings (a host over-committed, a reservation that leaves nothing: states Nova runs
+with) do not stop it; they are printed after the cloud is created, one a line.
+"""
 
 from __future__ import annotations
 
@@ -56,3 +60,5 @@ class Command(BaseCommand):
                 f"era {cloud.era}, pace {cloud.pace:g} s"
             )
         )
+        for warning in scenario.warnings:
+            self.stdout.write(self.style.WARNING(f"warning: {warning}"))
