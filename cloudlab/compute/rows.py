@@ -10,6 +10,7 @@ from typing import Any
 
 from cloudlab.engine import lifecycle
 from cloudlab.engine.resources import limits as resource_limits
+from cloudlab.engine.resources import over_limits
 from cloudlab.live.schemas import HostRow, InstanceRow
 
 from .host_services import available_host_actions
@@ -66,8 +67,9 @@ def instance_row(instance: Instance, *, for_instructor: bool) -> InstanceRow:
 
 
 def host_row(host: Host) -> HostRow:
-    """A compute host as Admin → Hypervisors shows it: capacity, usage, limits after the ratios,
-    and the service actions available now."""
+    """A compute host as Admin → Hypervisors shows it: capacity, usage, limits after the ratios
+    (and, per resource, whether usage is beyond its limit: over-committed), and the service
+    actions available now."""
     resources = host.resources()
     limits = resource_limits(resources, host.cloud.era)  # type: ignore[arg-type]
     return {
@@ -87,6 +89,7 @@ def host_row(host: Host) -> HostRow:
         "local_gb_used": host.local_gb_used,
         "reserved_host_memory_mb": host.reserved_host_memory_mb,
         "limits": limits,
+        "over": over_limits(resources, host.cloud.era),  # type: ignore[arg-type]
         "ratios": {
             "cpu": resources.cpu_allocation_ratio,
             "ram": resources.ram_allocation_ratio,

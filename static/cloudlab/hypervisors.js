@@ -9,9 +9,16 @@
   var pending = null;  // the action waiting for its reason: {host, action}
 
   function fmt(n) { return Number.isInteger(n) ? String(n) : Number(n).toFixed(1); }
-  function triple(used, total, limit, unit) {
-    return '<span class="text-nowrap">' + esc(fmt(used)) + " / " + esc(fmt(total)) + " / " + esc(fmt(limit)) + (unit ? " " + esc(unit) : "") + "</span>";
+  /* used / total / limit; a resource the server marks over-committed (h.over: used beyond the
+     limit after the allocation ratio) reads in red, "used > limit", with the numbers in its title. */
+  function triple(used, total, limit, unit, over) {
+    var u = unit ? " " + esc(unit) : "";
+    if (!over) return '<span class="text-nowrap">' + esc(fmt(used)) + " / " + esc(fmt(total)) + " / " + esc(fmt(limit)) + u + "</span>";
+    var title = interpolate(gettext("over-committed: %(used)s used > limit %(limit)s; Nova keeps the host and it takes no new instance"), { used: fmt(used) + u, limit: fmt(limit) + u }, true);
+    return '<span class="text-nowrap cl-overcommitted" title="' + esc(title) + '"><strong>' + esc(fmt(used)) + "</strong> / " + esc(fmt(total)) + " &gt; " + esc(fmt(limit)) + u + "</span>" +
+      '<div class="small cl-overcommitted">' + esc(gettext("over-committed")) + "</div>";
   }
+  function over(h, key) { return !!(h.over || {})[key]; }
 
   /* Exactly the service actions the server's row says are available now (h.actions), in its
      words (page.host_actions). */
@@ -31,18 +38,19 @@
     return '<tr data-host="' + esc(h.name) + '" data-enabled="' + h.enabled + '" data-up="' + h.up + '"><td><strong>' + esc(h.name) + '</strong><div class="small text-muted">' + esc(h.host_ip || "") + "</div></td>" +
       "<td>" + esc(h.hypervisor_type) + "</td><td>" + esc(h.architecture_label) + "</td>" +
       "<td>" + esc(h.availability_zone) + (h.aggregates.length ? '<div class="small text-muted">' + esc(h.aggregates.join(", ")) + "</div>" : "") + "</td>" +
-      "<td>" + triple(h.vcpus_used, h.vcpus, h.limits.vcpus, "") + "</td>" +
-      "<td>" + triple(h.memory_mb_used, h.memory_mb, h.limits.memory_mb, "MB") + "</td>" +
-      "<td>" + triple(h.local_gb_used, h.local_gb, h.limits.local_gb, "GB") + "</td>" +
+      '<td class="cl-res-vcpus">' + triple(h.vcpus_used, h.vcpus, h.limits.vcpus, "", over(h, "vcpus")) + "</td>" +
+      '<td class="cl-res-memory_mb">' + triple(h.memory_mb_used, h.memory_mb, h.limits.memory_mb, "MB", over(h, "memory_mb")) + "</td>" +
+      '<td class="cl-res-local_gb">' + triple(h.local_gb_used, h.local_gb, h.limits.local_gb, "GB", over(h, "local_gb")) + "</td>" +
       "<td>" + esc(h.instances) + '</td><td class="cl-service">' + service + '</td><td class="cl-state">' + state + "</td><td>" + actionsHtml(h) + "</td></tr>";
   }
 
-  function chart(id, title, hosts, used, total, limit) {
+  function chart(id, title, hosts, used, total, limit, key) {
     if (!window.Plotly) return;
     var names = hosts.map(function (h) { return h.name; });
     var usedVals = hosts.map(used), limitVals = hosts.map(limit);
+    var colours = hosts.map(function (h) { return over(h, key) ? "#dc3545" : "#0d6efd"; });  // over-committed in red
     var data = [
-      { type: "bar", name: gettext("Used"), x: names, y: usedVals, marker: { color: "#0d6efd" } },
+      { type: "bar", name: gettext("Used"), x: names, y: usedVals, marker: { color: colours } },
       { type: "bar", name: gettext("Free to the limit"), x: names, y: hosts.map(function (h, i) { return Math.max(0, limitVals[i] - usedVals[i]); }), marker: { color: "#cfe2ff" } },
       { type: "scatter", mode: "markers", name: gettext("Physical total"), x: names, y: hosts.map(total), marker: { symbol: "line-ew-open", size: 28, color: "#212529", line: { width: 2 } } },
     ];
@@ -54,9 +62,9 @@
   function render(snapshot) {
     var hosts = snapshot.hosts;
     tbody.innerHTML = hosts.map(row).join("");
-    chart("chart-vcpus", gettext("VCPUs"), hosts, function (h) { return h.vcpus_used; }, function (h) { return h.vcpus; }, function (h) { return h.limits.vcpus; });
-    chart("chart-memory", gettext("RAM (MB)"), hosts, function (h) { return h.memory_mb_used; }, function (h) { return h.memory_mb; }, function (h) { return h.limits.memory_mb; });
-    chart("chart-disk", gettext("Disk (GB)"), hosts, function (h) { return h.local_gb_used; }, function (h) { return h.local_gb; }, function (h) { return h.limits.local_gb; });
+    chart("chart-vcpus", gettext("VCPUs"), hosts, function (h) { return h.vcpus_used; }, function (h) { return h.vcpus; }, function (h) { return h.limits.vcpus; }, "vcpus");
+    chart("chart-memory", gettext("RAM (MB)"), hosts, function (h) { return h.memory_mb_used; }, function (h) { return h.memory_mb; }, function (h) { return h.limits.memory_mb; }, "memory_mb");
+    chart("chart-disk", gettext("Disk (GB)"), hosts, function (h) { return h.local_gb_used; }, function (h) { return h.local_gb; }, function (h) { return h.limits.local_gb; }, "local_gb");
   }
 
   function submit(host, action, reason) {
