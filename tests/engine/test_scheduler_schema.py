@@ -38,6 +38,10 @@ def _decisions() -> dict[str, SchedulingTrace]:
         "classic out of attempts": schedule(hosts, request(), config(max_attempts=1), retry_hosts=["h1"]),
         "placement placed": schedule(hosts, request(group=group), config("placement")),
         "placement no valid host": schedule([full], request("m1.large"), config("placement")),
+        "placement zone request filter": schedule(hosts, request(availability_zone="az1"), config("placement")),
+        "placement zone without hosts": schedule(
+            hosts, request(availability_zone="az9"), config("placement"), aggregates=[aggregate("x", "az9")]
+        ),
         "over-committed host weighed": schedule(
             [host("h1"), host("over", memory_mb=2048, memory_mb_used=4096)], request(), config(enabled_filters=[])
         ),

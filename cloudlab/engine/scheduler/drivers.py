@@ -17,8 +17,9 @@ from ..resources import Era
 from .config import SchedulerConfig
 from .filters import FilterContext, HostFilter, make_filters
 from .historic import chance_scheduler, simple_scheduler
-from .model import HostState, ScheduleRequest
+from .model import Aggregate, HostState, ScheduleRequest
 from .placement import STAGE_NAME, capacity_verdict, placement_size, placement_verdicts
+from .request_filters import AZ_STAGE, cloud_aggregates, map_az_to_placement_aggregate
 from .schema import (
     ClaimEntry,
     FilterStage,
@@ -29,7 +30,7 @@ from .schema import (
     VerdictEntry,
     WeigherValue,
 )
-from .trace import NO_VALID_HOST, NOT_ENOUGH_HOSTS, Renderer, no_valid_host, stage_entry
+from .trace import NO_CANDIDATES, NO_VALID_HOST, NOT_ENOUGH_HOSTS, Renderer, no_valid_host, stage_entry
 from .weighers import HostWeigher, clamp, make_weighers, normalize
 
 
@@ -41,19 +42,23 @@ def schedule(
     translate: Translate = identity,
     retry_hosts: Iterable[str] = (),
     rng: random.Random | None = None,
+    aggregates: Iterable[Aggregate] = (),
 ) -> SchedulingTrace:
     """Schedule ``request`` on ``hosts`` with ``config``'s driver and return the trace.
 
     ``retry_hosts`` are the hosts already tried for this request (classic RetryFilter).
     ``rng`` makes random choices (``host_subset_size`` > 1, chance_scheduler); by default a
     ``random.Random(config.seed)``, so the same inputs give the same answer.
+    ``aggregates`` are the cloud's host aggregates besides those of ``hosts`` (an aggregate
+    without hosts, or whose hosts are not offered): the placement era's availability-zone
+    request filter reads every aggregate that declares the requested zone.
     """
     # A decision allocates a dict per verdict and nothing cyclic; pausing the cyclic garbage
     # collector meanwhile keeps 10,000 hosts linear (it would rescan the growing trace).
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _schedule(hosts, request, config, Renderer(translate), tuple(retry_hosts), rng)
+        return _schedule(hosts, request, config, Renderer(translate), tuple(retry_hosts), rng, tuple(aggregates))
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -66,6 +71,7 @@ def _schedule(
     render: Renderer,
     tried: tuple[str, ...],
     rng: random.Random | None,
+    aggregates: tuple[Aggregate, ...],
 ) -> SchedulingTrace:
     rng = rng if rng is not None else random.Random(config.seed)  # noqa: S311 - not cryptographic
     trace: SchedulingTrace = {
@@ -82,7 +88,7 @@ def _schedule(
         trace["error"] = max_retries_exceeded(config, request.uuid_of(0))
     else:
         driver = DRIVERS.get(config.driver, filter_scheduler)
-        driver(trace, hosts, request, config, render, tried, rng)
+        driver(trace, hosts, request, config, render, tried, rng, aggregates)
     if trace["error"] is None:
         trace["selected_hosts"] = [i["selected"] for i in trace["instances"] if i["selected"] is not None]
     return trace
@@ -119,10 +125,12 @@ def filter_scheduler(
     render: Renderer,
     retry_hosts: tuple[str, ...],
     rng: random.Random,
+    aggregates: tuple[Aggregate, ...] = (),
 ) -> None:
     """Nova's FilterScheduler, one instance at a time.
 
-    1. (placement era) the Placement stage keeps the allocation candidates, once per request;
+    1. (placement era) once per request, the availability-zone request filter and the Placement
+       stage keep the allocation candidates (none: NoValidHost with Nova's empty reason);
     2. the enabled filters in order (run-once filters only for the first instance), stopping
        when no host is left;
     3. the weighers, unless only one host is left; a stable sort, highest weight first;
@@ -143,11 +151,9 @@ def filter_scheduler(
         ctx.group_hosts = [h.name for h in hosts if h.instance_uuids & members]
 
     candidates = list(hosts)
-    placement_entry: FilterStage | None = None
+    prefilter_stages: list[FilterStage] = []
     if era == "placement":
-        verdicts = placement_verdicts(candidates, request)
-        candidates = [h for h, v in verdicts if v.passed]
-        placement_entry = stage_entry(STAGE_NAME, len(verdicts), candidates, verdicts, render)
+        candidates, prefilter_stages = _prefilter(candidates, request, aggregates, render)
 
     for index in range(request.num_instances):
         ctx.index = index
@@ -157,9 +163,10 @@ def filter_scheduler(
         trace["instances"].append(entry)
         removed_by: list[RemovedBy] = []
         survivors = candidates
-        if placement_entry is not None and index == 0:
-            entry["filters"].append(placement_entry)
-            _note_removed(removed_by, placement_entry)
+        if index == 0:
+            for stage in prefilter_stages:
+                entry["filters"].append(stage)
+                _note_removed(removed_by, stage)
         limits: dict[str, dict[str, float]] = {}
         for f in filters:
             if not survivors:
@@ -171,9 +178,11 @@ def filter_scheduler(
             survivors = _run_filter(f, survivors, ctx, render, entry, limits)
             _note_removed(removed_by, entry["filters"][-1])
         if not survivors:
-            trace["error"] = _filters_failed(
-                index, removed_by, removed_by[-1]["filter"] if removed_by else None, _explain(removed_by, render)
-            )
+            # Placement without a candidate is Nova's NoValidHost with an empty reason, raised
+            # before any filter; filters that leave too few hosts give "not enough hosts".
+            reason = NO_CANDIDATES if era == "placement" and not candidates else NOT_ENOUGH_HOSTS
+            last = removed_by[-1]["filter"] if removed_by else None
+            trace["error"] = _filters_failed(index, removed_by, last, _explain(removed_by, render), reason)
             entry["selected"] = None
             return
 
@@ -206,11 +215,39 @@ def filter_scheduler(
         trace["alternates"] = [h.name for h in candidates if h.name not in selected][: config.max_attempts - 1]
 
 
+def _prefilter(
+    hosts: list[HostState], request: ScheduleRequest, aggregates: tuple[Aggregate, ...], render: Renderer
+) -> tuple[list[HostState], list[FilterStage]]:
+    """Placement era, once per request: the request filters' stages, then Placement's.
+
+    1. ``map_az_to_placement_aggregate`` when a zone is requested (its own stage);
+    2. the ``Placement`` stage (disabled trait, capacity) on the hosts left; not run when none is.
+    Returns the allocation candidates and the stages.
+    """
+    stages: list[FilterStage] = []
+    zone_verdicts = map_az_to_placement_aggregate(hosts, request, cloud_aggregates(hosts, aggregates))
+    if zone_verdicts is not None:
+        kept = [h for h, v in zone_verdicts if v.passed]
+        stages.append(stage_entry(AZ_STAGE, len(hosts), kept, zone_verdicts, render))
+        if not kept:
+            stages.append(_not_run(STAGE_NAME, "no host left"))
+            return kept, stages
+        hosts = kept
+    verdicts = placement_verdicts(hosts, request)
+    candidates = [h for h, v in verdicts if v.passed]
+    stages.append(stage_entry(STAGE_NAME, len(verdicts), candidates, verdicts, render))
+    return candidates, stages
+
+
 def _filters_failed(
-    index: int, removed_by: list[RemovedBy], last_filter: str | None, explanation: str
+    index: int,
+    removed_by: list[RemovedBy],
+    last_filter: str | None,
+    explanation: str,
+    reason: str = NOT_ENOUGH_HOSTS,
 ) -> SchedulingError:
     """NoValidHost for instance ``index``, with which stages removed which hosts and why."""
-    error = no_valid_host(NOT_ENOUGH_HOSTS, index)
+    error = no_valid_host(reason, index)
     error["removed_by"] = removed_by
     error["last_filter"] = last_filter
     error["explanation"] = explanation
@@ -358,9 +395,18 @@ def _claim_walk(
 # -- the registry -------------------------------------------------------------------------------
 
 #: A driver fills ``trace`` for one request: (trace, hosts, request, config, render, hosts
-#: already tried, random generator).
+#: already tried, random generator, the cloud's aggregates).
 Driver = Callable[
-    [SchedulingTrace, Sequence[HostState], ScheduleRequest, SchedulerConfig, Renderer, tuple[str, ...], random.Random],
+    [
+        SchedulingTrace,
+        Sequence[HostState],
+        ScheduleRequest,
+        SchedulerConfig,
+        Renderer,
+        tuple[str, ...],
+        random.Random,
+        tuple[Aggregate, ...],
+    ],
     None,
 ]
 

@@ -14,7 +14,7 @@ from typing import Any, cast
 from ..i18n import N_
 from .config import SchedulerConfig
 from .filters import Verdict
-from .model import HostState, ScheduleRequest
+from .model import Aggregate, HostState, ScheduleRequest
 from .schema import InstanceResult, SchedulingTrace
 from .trace import Renderer, no_valid_host, stage_entry
 
@@ -29,6 +29,7 @@ def chance_scheduler(
     render: Renderer,
     retry_hosts: tuple[str, ...],
     rng: random.Random,
+    aggregates: tuple[Aggregate, ...] = (),
 ) -> None:
     """ChanceScheduler: every host whose nova-compute is up (disabled is not checked), at random.
 
@@ -73,6 +74,7 @@ def simple_scheduler(
     render: Renderer,
     retry_hosts: tuple[str, ...],
     rng: random.Random,
+    aggregates: tuple[Aggregate, ...] = (),
 ) -> None:
     """SimpleScheduler ("least loaded"), nova-semantics.md section i.
 

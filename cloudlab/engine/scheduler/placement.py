@@ -1,10 +1,9 @@
-"""Today's Nova before any filter runs: the request filters and Placement's capacity check.
+"""Today's Nova before any filter runs: Placement's capacity check (the ``Placement`` stage).
 
-In the placement era the scheduler asks Placement for allocation candidates. A host is not a
-candidate when its compute service is disabled (the COMPUTE_STATUS_DISABLED trait), when an
-availability zone was requested and the host is in none of that zone's aggregates, or when a
-resource does not fit by ``used + requested ≤ (total − reserved) × ratio`` or exceeds
-``max_unit`` (the host's total). The trace shows this as the stage named ``Placement``.
+In the placement era the scheduler asks Placement for allocation candidates, after the request
+filters (``request_filters``) narrowed the request. A host is not a candidate when its compute
+service is disabled (the COMPUTE_STATUS_DISABLED trait), or when a resource does not fit by
+``used + requested ≤ (total − reserved) × ratio`` or exceeds ``max_unit`` (the host's total).
 """
 
 from __future__ import annotations
@@ -80,19 +79,10 @@ def capacity_verdict(host: HostState, size: FlavorSize) -> Verdict:
 def placement_verdicts(hosts: Sequence[HostState], request: ScheduleRequest) -> list[tuple[HostState, Verdict]]:
     """The Placement stage's verdict for every host, in order."""
     size = placement_size(request)
-    zone = request.availability_zone
-    # map_az_to_placement_aggregate: only a zone some aggregate carries constrains the hosts.
-    zone_has_aggregates = bool(zone) and any(zone in h.availability_zones for h in hosts)
     out: list[tuple[HostState, Verdict]] = []
     for host in hosts:
         if not host.enabled:
             verdict = Verdict(False, N_("the compute service is disabled (trait COMPUTE_STATUS_DISABLED)"), {})
-        elif zone_has_aggregates and zone not in host.availability_zones:
-            verdict = Verdict(
-                False,
-                N_("not in an aggregate of availability zone {requested_zone}"),
-                {"requested_zone": zone, "host_zones": ", ".join(sorted(host.availability_zones))},
-            )
         else:
             verdict = capacity_verdict(host, size)
         out.append((host, verdict))

@@ -27,7 +27,9 @@ def run_scenario(
     last = len(scenario.requests) - 1 if only is None else only
     for index, request in enumerate(scenario.requests[: last + 1]):
         request = _with_members(request, joined)
-        trace = schedule(hosts, request, scenario.scheduler, translate=translate, rng=rng)
+        trace = schedule(
+            hosts, request, scenario.scheduler, translate=translate, rng=rng, aggregates=scenario.aggregates
+        )
         trace["request_index"] = index
         if only is None or index == only:
             traces.append(trace)

@@ -13,6 +13,8 @@ from .schema import FilterStage, SchedulingError, VerdictEntry
 #: nova/exception.py NoValidHost: "No valid host was found. %(reason)s".
 NO_VALID_HOST = "No valid host was found."
 NOT_ENOUGH_HOSTS = "There are not enough hosts available."
+#: The reason when Placement returns no allocation candidate (nova/scheduler/manager.py): none.
+NO_CANDIDATES = ""
 
 
 class Renderer:
