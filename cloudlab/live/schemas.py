@@ -68,9 +68,8 @@ class HostRow(TypedDict):
     local_gb_used: int
     reserved_host_memory_mb: int
     limits: dict[str, float]
-    #: Per resource of ``limits``, whether usage is beyond it (over-committed). NotRequired only
-    #: while host_row's over-commit flags are being added; required once they are committed.
-    over: NotRequired[dict[str, bool]]
+    #: Per resource of ``limits``, whether usage is beyond it (over-committed).
+    over: dict[str, bool]
     ratios: HostRatios
     instances: int
     enabled: bool
