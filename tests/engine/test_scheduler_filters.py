@@ -15,14 +15,24 @@ def run(name: str, h, c=None):  # type: ignore[no-untyped-def]
     return FILTERS[name]().host_passes(h, c or ctx())
 
 
-def test_the_registry_has_the_eighteen_filters_the_course_models() -> None:
-    assert len(FILTER_NAMES) == 18
+def test_the_registry_has_the_twenty_six_filters_the_course_models() -> None:
+    assert len(FILTER_NAMES) == 26
     assert {"RamFilter", "ComputeFilter", "AggregateInstanceExtraSpecsFilter"} <= set(FILTER_NAMES)
     assert all(FILTERS[name].name == name for name in FILTER_NAMES)
 
 
 def test_only_the_filters_removed_from_nova_are_classic_only() -> None:
-    assert CLASSIC_ONLY_FILTERS == {"RamFilter", "CoreFilter", "DiskFilter", "RetryFilter"}
+    # RamFilter/CoreFilter/DiskFilter: removed in Train (20); RetryFilter and the three
+    # per-aggregate capacity filters: removed in Victoria (22).
+    assert CLASSIC_ONLY_FILTERS == {
+        "RamFilter",
+        "CoreFilter",
+        "DiskFilter",
+        "RetryFilter",
+        "AggregateRamFilter",
+        "AggregateCoreFilter",
+        "AggregateDiskFilter",
+    }
 
 
 @pytest.mark.parametrize(
@@ -46,6 +56,14 @@ def test_only_the_filters_removed_from_nova_are_classic_only() -> None:
         ("IoOpsFilter", False),
         ("ServerGroupAffinityFilter", False),
         ("ServerGroupAntiAffinityFilter", False),
+        ("AggregateRamFilter", False),
+        ("AggregateCoreFilter", False),
+        ("AggregateDiskFilter", False),
+        ("AggregateNumInstancesFilter", False),
+        ("AggregateIoOpsFilter", False),
+        ("AggregateTypeAffinityFilter", True),
+        ("AggregateImagePropertiesIsolation", True),
+        ("AggregateMultiTenancyIsolation", True),
     ],
 )
 def test_run_filter_once_per_request_flags_are_novas(name: str, once: bool) -> None:

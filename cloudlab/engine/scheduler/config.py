@@ -70,6 +70,10 @@ class SchedulerConfig:
     restrict_isolated_hosts_to_isolated_images: bool = True
     default_availability_zone: str = "nova"
     image_properties_default_architecture: str | None = None
+    #: AggregateImagePropertiesIsolation: compare only the aggregate keys that start with
+    #: ``namespace + separator`` (None: every key).
+    aggregate_image_properties_isolation_namespace: str | None = None
+    aggregate_image_properties_isolation_separator: str = "."
     max_cores: int = 16
     seed: int = 0
 

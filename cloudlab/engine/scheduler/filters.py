@@ -9,16 +9,25 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, Literal, NamedTuple
 
 from ..i18n import N_
 from ..resources import ERAS, Era
 from .config import SchedulerConfig
 from .extra_specs import match
-from .model import HostState, ScheduleRequest, canonical_arch, canonical_hv_type, canonical_vm_mode
+from .model import (
+    HostState,
+    ScheduleRequest,
+    aggregate_number,
+    canonical_arch,
+    canonical_hv_type,
+    canonical_vm_mode,
+)
+from .weighers import WEIGHERS
 
 
 class Verdict(NamedTuple):
@@ -108,6 +117,11 @@ _CLASSIC_AND_PLACEMENT: frozenset[Era] = frozenset(ERAS)
 _CLASSIC: frozenset[Era] = frozenset({"classic"})
 
 
+#: What an aggregate metadata value must be: a positive number (an allocation ratio), a
+#: non-negative integer (a per-host maximum), a comma-separated list of names.
+MetadataKind = Literal["ratio", "count", "list"]
+
+
 class HostFilter:
     """A filter: ``host_passes`` gives the verdict for one host; the registry entry declares the rest.
 
@@ -120,6 +134,10 @@ class HostFilter:
     #: Nova's flag: the answer cannot change between the instances of one request, so the
     #: filter runs for the first instance only.
     run_filter_once_per_request: ClassVar[bool] = False
+    #: The aggregate metadata key the filter reads and what its value must be, for scenario
+    #: files to check (``aggregate_metadata_problem``); None for filters that read no fixed key.
+    metadata_key: ClassVar[str | None] = None
+    metadata_kind: ClassVar[MetadataKind | None] = None
 
     def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
         raise NotImplementedError
@@ -222,6 +240,29 @@ class ComputeFilter(HostFilter):
         return _SERVICE_UP
 
 
+_RAM_FITS = N_(
+    "usable RAM = {memory_mb} × {ram_allocation_ratio} − {used_ram_mb} = {usable_ram_mb} MB ≥ {requested_ram_mb} MB "
+    "requested"
+)
+_RAM_SHORT = N_(
+    "usable RAM = {memory_mb} × {ram_allocation_ratio} − {used_ram_mb} = {usable_ram_mb} MB < {requested_ram_mb} MB "
+    "requested"
+)
+_CPU_FITS = N_(
+    "free vCPUs = {vcpus} × {cpu_allocation_ratio} − {vcpus_used} = {free_vcpus} ≥ {requested_vcpus} requested"
+)
+_CPU_SHORT = N_(
+    "free vCPUs = {vcpus} × {cpu_allocation_ratio} − {vcpus_used} = {free_vcpus} < {requested_vcpus} requested"
+)
+_DISK_FITS = N_(
+    "usable disk = {total_disk_mb} × {disk_allocation_ratio} − {used_disk_mb} = {usable_disk_mb} MB "
+    "≥ {requested_disk_mb} MB requested"
+)
+_DISK_SHORT = N_(
+    "usable disk = {total_disk_mb} × {disk_allocation_ratio} − {used_disk_mb} = {usable_disk_mb} MB "
+    "< {requested_disk_mb} MB requested"
+)
+
 #: RamFilter / CoreFilter / DiskFilter on an over-committed host (used beyond total × ratio, after a
 #: ratio was lowered or a reservation raised, a forced host, an evacuation): the headroom is
 #: negative, so Nova's filter fails it whatever the request.
@@ -267,10 +308,7 @@ class RamFilter(HostFilter):
         if r.usable_ram_mb >= requested:
             return Verdict(
                 True,
-                N_(
-                    "usable RAM = {memory_mb} × {ram_allocation_ratio} − {used_ram_mb} "
-                    "= {usable_ram_mb} MB ≥ {requested_ram_mb} MB requested"
-                ),
+                _RAM_FITS,
                 numbers,
                 {"memory_mb": r.memory_mb_limit},
             )
@@ -278,10 +316,7 @@ class RamFilter(HostFilter):
             return Verdict(False, _RAM_OVERCOMMITTED, numbers)
         return Verdict(
             False,
-            N_(
-                "usable RAM = {memory_mb} × {ram_allocation_ratio} − {used_ram_mb} "
-                "= {usable_ram_mb} MB < {requested_ram_mb} MB requested"
-            ),
+            _RAM_SHORT,
             numbers,
         )
 
@@ -317,10 +352,7 @@ class CoreFilter(HostFilter):
         if r.free_vcpus >= requested:
             return Verdict(
                 True,
-                N_(
-                    "free vCPUs = {vcpus} × {cpu_allocation_ratio} − {vcpus_used} "
-                    "= {free_vcpus} ≥ {requested_vcpus} requested"
-                ),
+                _CPU_FITS,
                 numbers,
                 {"vcpu": r.vcpus_limit},
             )
@@ -328,10 +360,7 @@ class CoreFilter(HostFilter):
             return Verdict(False, _CPU_OVERCOMMITTED, numbers)
         return Verdict(
             False,
-            N_(
-                "free vCPUs = {vcpus} × {cpu_allocation_ratio} − {vcpus_used} "
-                "= {free_vcpus} < {requested_vcpus} requested"
-            ),
+            _CPU_SHORT,
             numbers,
         )
 
@@ -368,10 +397,7 @@ class DiskFilter(HostFilter):
         if r.usable_disk_mb >= requested:
             return Verdict(
                 True,
-                N_(
-                    "usable disk = {total_disk_mb} × {disk_allocation_ratio} − {used_disk_mb} "
-                    "= {usable_disk_mb} MB ≥ {requested_disk_mb} MB requested"
-                ),
+                _DISK_FITS,
                 numbers,
                 {"disk_gb": r.disk_mb_limit / 1024},
             )
@@ -379,12 +405,110 @@ class DiskFilter(HostFilter):
             return Verdict(False, _DISK_OVERCOMMITTED, numbers)
         return Verdict(
             False,
-            N_(
-                "usable disk = {total_disk_mb} × {disk_allocation_ratio} − {used_disk_mb} "
-                "= {usable_disk_mb} MB < {requested_disk_mb} MB requested"
-            ),
+            _DISK_SHORT,
             numbers,
         )
+
+
+# -- the per-aggregate capacity filters (classic; nova/scheduler/filters/{ram,core,disk}_filter.py) --
+#
+# AggregateRamFilter, AggregateCoreFilter and AggregateDiskFilter are their base filter with the
+# allocation ratio taken from the host's aggregates (the smallest value of the ratio's key; the
+# host's own ratio when no aggregate sets one or any value is not a number). Deprecated in Train
+# (20), removed in Victoria (22), so classic only. Their sentences are the base filter's with
+# where the ratio came from.
+
+#: Base sentence → the same sentence saying where the ratio came from. Sentences not listed
+#: (larger than the host, no vCPU count) do not depend on the ratio.
+_AGGREGATE_RATIO_SENTENCES: dict[str, str] = {
+    _RAM_FITS: N_(
+        "usable RAM = {memory_mb} × {ram_allocation_ratio} − {used_ram_mb} = {usable_ram_mb} MB "
+        "≥ {requested_ram_mb} MB requested (ram_allocation_ratio: the smallest of the aggregates' "
+        "{aggregate_values}, or the host's {host_ratio} if there is none or one is not a number)"
+    ),
+    _RAM_SHORT: N_(
+        "usable RAM = {memory_mb} × {ram_allocation_ratio} − {used_ram_mb} = {usable_ram_mb} MB "
+        "< {requested_ram_mb} MB requested (ram_allocation_ratio: the smallest of the aggregates' "
+        "{aggregate_values}, or the host's {host_ratio} if there is none or one is not a number)"
+    ),
+    _RAM_OVERCOMMITTED: N_(
+        "usable RAM = {memory_mb} × {ram_allocation_ratio} − {used_ram_mb} = {usable_ram_mb} MB, below zero: "
+        "the host is over-committed and takes no new instance ({requested_ram_mb} MB requested; "
+        "ram_allocation_ratio: the smallest of the aggregates' {aggregate_values}, or the host's {host_ratio} "
+        "if there is none or one is not a number)"
+    ),
+    _CPU_FITS: N_(
+        "free vCPUs = {vcpus} × {cpu_allocation_ratio} − {vcpus_used} = {free_vcpus} ≥ {requested_vcpus} requested "
+        "(cpu_allocation_ratio: the smallest of the aggregates' {aggregate_values}, or the host's {host_ratio} "
+        "if there is none or one is not a number)"
+    ),
+    _CPU_SHORT: N_(
+        "free vCPUs = {vcpus} × {cpu_allocation_ratio} − {vcpus_used} = {free_vcpus} < {requested_vcpus} requested "
+        "(cpu_allocation_ratio: the smallest of the aggregates' {aggregate_values}, or the host's {host_ratio} "
+        "if there is none or one is not a number)"
+    ),
+    _CPU_OVERCOMMITTED: N_(
+        "free vCPUs = {vcpus} × {cpu_allocation_ratio} − {vcpus_used} = {free_vcpus}, below zero: "
+        "the host is over-committed and takes no new instance ({requested_vcpus} requested; "
+        "cpu_allocation_ratio: the smallest of the aggregates' {aggregate_values}, or the host's {host_ratio} "
+        "if there is none or one is not a number)"
+    ),
+    _DISK_FITS: N_(
+        "usable disk = {total_disk_mb} × {disk_allocation_ratio} − {used_disk_mb} = {usable_disk_mb} MB "
+        "≥ {requested_disk_mb} MB requested (disk_allocation_ratio: the smallest of the aggregates' "
+        "{aggregate_values}, or the host's {host_ratio} if there is none or one is not a number)"
+    ),
+    _DISK_SHORT: N_(
+        "usable disk = {total_disk_mb} × {disk_allocation_ratio} − {used_disk_mb} = {usable_disk_mb} MB "
+        "< {requested_disk_mb} MB requested (disk_allocation_ratio: the smallest of the aggregates' "
+        "{aggregate_values}, or the host's {host_ratio} if there is none or one is not a number)"
+    ),
+    _DISK_OVERCOMMITTED: N_(
+        "usable disk = {total_disk_mb} × {disk_allocation_ratio} − {used_disk_mb} = {usable_disk_mb} MB, below zero: "
+        "the host is over-committed and takes no new instance ({requested_disk_mb} MB requested; "
+        "disk_allocation_ratio: the smallest of the aggregates' {aggregate_values}, or the host's {host_ratio} "
+        "if there is none or one is not a number)"
+    ),
+}
+
+
+class _AggregateRatioFilter(HostFilter):
+    """The base filter ``base`` run with the host's ratio ``option`` replaced by its aggregates'."""
+
+    eras = _CLASSIC
+    metadata_kind = "ratio"
+    base: ClassVar[type[HostFilter]]
+    #: The aggregate metadata key, also the HostResources field it replaces.
+    option: ClassVar[str]
+
+    def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
+        own: float = getattr(host.resources, self.option)
+        ratio = aggregate_number(host, self.option, own, float)
+        if ratio.value != own:
+            changed: dict[str, Any] = {self.option: ratio.value}
+            host = replace(host, resources=replace(host.resources, **changed))
+        verdict = self.base().host_passes(host, ctx)
+        numbers = {**verdict.numbers, "aggregate_values": ratio.listed, "host_ratio": ratio.default}
+        message = _AGGREGATE_RATIO_SENTENCES.get(verdict.message, verdict.message)
+        return Verdict(verdict.passed, message, numbers, verdict.limits)
+
+
+@_register
+class AggregateRamFilter(_AggregateRatioFilter):
+    base = RamFilter
+    option = metadata_key = "ram_allocation_ratio"
+
+
+@_register
+class AggregateCoreFilter(_AggregateRatioFilter):
+    base = CoreFilter
+    option = metadata_key = "cpu_allocation_ratio"
+
+
+@_register
+class AggregateDiskFilter(_AggregateRatioFilter):
+    base = DiskFilter
+    option = metadata_key = "disk_allocation_ratio"
 
 
 @_register
@@ -511,30 +635,92 @@ class SameHostFilter(HostFilter):
         return Verdict(False, N_("none of the {count} listed instances is on this host"), {"count": len(listed)})
 
 
-@_register
-class NumInstancesFilter(HostFilter):
+class _CountFilter(HostFilter):
+    """``count < limit``: the host's ``count`` attribute against the ``option`` of nova.conf."""
+
+    #: The HostState counter and the nova.conf option (also the aggregate metadata key).
+    count: ClassVar[str]
+    option: ClassVar[str]
+    #: (passes, fails) sentences.
+    sentences: ClassVar[tuple[str, str]]
+
     def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
-        limit = ctx.config.max_instances_per_host
-        numbers = {"num_instances": host.num_instances, "max_instances_per_host": limit}
-        if host.num_instances < limit:
-            return Verdict(
-                True,
-                N_("{num_instances} instances < max_instances_per_host {max_instances_per_host}"),
-                numbers,
-            )
-        return Verdict(
-            False, N_("{num_instances} instances ≥ max_instances_per_host {max_instances_per_host}"), numbers
-        )
+        configured: int = getattr(ctx.config, self.option)
+        return self._verdict(host, configured, {})
+
+    def _verdict(self, host: HostState, limit: float, extra: dict[str, Any]) -> Verdict:
+        count: int = getattr(host, self.count)
+        numbers = {self.count: count, self.option: limit, **extra}
+        passes, fails = self.sentences
+        return Verdict(True, passes, numbers) if count < limit else Verdict(False, fails, numbers)
+
+
+class _AggregateCountFilter(_CountFilter):
+    """The count filter with its limit from the host's aggregates (the smallest integer), falling
+    back to nova.conf when none sets it or a value is not an integer."""
+
+    metadata_kind = "count"
+
+    def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
+        configured: int = getattr(ctx.config, self.option)
+        limit = aggregate_number(host, self.option, configured, int)
+        return self._verdict(host, limit.value, {"aggregate_values": limit.listed, "configured": configured})
 
 
 @_register
-class IoOpsFilter(HostFilter):
-    def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
-        limit = ctx.config.max_io_ops_per_host
-        numbers = {"num_io_ops": host.num_io_ops, "max_io_ops_per_host": limit}
-        if host.num_io_ops < limit:
-            return Verdict(True, N_("{num_io_ops} I/O operations < max_io_ops_per_host {max_io_ops_per_host}"), numbers)
-        return Verdict(False, N_("{num_io_ops} I/O operations ≥ max_io_ops_per_host {max_io_ops_per_host}"), numbers)
+class NumInstancesFilter(_CountFilter):
+    count = "num_instances"
+    option = "max_instances_per_host"
+    sentences = (
+        N_("{num_instances} instances < max_instances_per_host {max_instances_per_host}"),
+        N_("{num_instances} instances ≥ max_instances_per_host {max_instances_per_host}"),
+    )
+
+
+@_register
+class AggregateNumInstancesFilter(_AggregateCountFilter):
+    """NumInstancesFilter with ``max_instances_per_host`` from aggregate metadata (Juno 2014.2+)."""
+
+    count = "num_instances"
+    option = metadata_key = "max_instances_per_host"
+    sentences = (
+        N_(
+            "{num_instances} instances < max_instances_per_host {max_instances_per_host} (the smallest of the "
+            "aggregates' {aggregate_values}, or nova.conf's {configured} if there is none or one is not an integer)"
+        ),
+        N_(
+            "{num_instances} instances ≥ max_instances_per_host {max_instances_per_host} (the smallest of the "
+            "aggregates' {aggregate_values}, or nova.conf's {configured} if there is none or one is not an integer)"
+        ),
+    )
+
+
+@_register
+class IoOpsFilter(_CountFilter):
+    count = "num_io_ops"
+    option = "max_io_ops_per_host"
+    sentences = (
+        N_("{num_io_ops} I/O operations < max_io_ops_per_host {max_io_ops_per_host}"),
+        N_("{num_io_ops} I/O operations ≥ max_io_ops_per_host {max_io_ops_per_host}"),
+    )
+
+
+@_register
+class AggregateIoOpsFilter(_AggregateCountFilter):
+    """IoOpsFilter with ``max_io_ops_per_host`` from aggregate metadata (Juno 2014.2+)."""
+
+    count = "num_io_ops"
+    option = metadata_key = "max_io_ops_per_host"
+    sentences = (
+        N_(
+            "{num_io_ops} I/O operations < max_io_ops_per_host {max_io_ops_per_host} (the smallest of the "
+            "aggregates' {aggregate_values}, or nova.conf's {configured} if there is none or one is not an integer)"
+        ),
+        N_(
+            "{num_io_ops} I/O operations ≥ max_io_ops_per_host {max_io_ops_per_host} (the smallest of the "
+            "aggregates' {aggregate_values}, or nova.conf's {configured} if there is none or one is not an integer)"
+        ),
+    )
 
 
 @_register
@@ -615,6 +801,108 @@ class AggregateInstanceExtraSpecsFilter(HostFilter):
         if not checked:
             return _NO_AGGREGATE_SPECS
         return Verdict(True, N_("the host's aggregates match all {count} extra specs"), {"count": checked})
+
+
+def _listed(values: frozenset[str] | set[str]) -> str:
+    return "[" + ", ".join(sorted(values)) + "]"
+
+
+_NO_INSTANCE_TYPE = Verdict(True, N_("no aggregate of this host sets instance_type"), {})
+_NO_TENANT_RESTRICTION = Verdict(True, N_("no aggregate of this host restricts projects (filter_tenant_id)"), {})
+
+
+@_register
+class AggregateTypeAffinityFilter(HostFilter):
+    """A host whose aggregates set ``instance_type`` (a comma list) takes only those flavors.
+
+    nova/scheduler/filters/type_filter.py: each aggregate value is split at commas; the flavor's
+    name must be among them; no value at all → every flavor.
+    """
+
+    run_filter_once_per_request = True
+    metadata_key = "instance_type"
+    metadata_kind = "list"
+
+    def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
+        values = host.aggregate_metadata.get("instance_type")
+        if not values:
+            return _NO_INSTANCE_TYPE
+        names = {part.strip() for value in values for part in value.split(",")}
+        numbers = {"flavor": ctx.request.flavor.name, "instance_types": _listed(names)}
+        if ctx.request.flavor.name in names:
+            return Verdict(
+                True, N_("flavor {flavor} is listed in the aggregates' instance_type {instance_types}"), numbers
+            )
+        return Verdict(
+            False, N_("flavor {flavor} is not listed in the aggregates' instance_type {instance_types}"), numbers
+        )
+
+
+@_register
+class AggregateImagePropertiesIsolation(HostFilter):
+    """Every aggregate key the image also sets as a property must list the image's value.
+
+    nova/scheduler/filters/aggregate_image_properties_isolation.py, step by step: the host's
+    aggregate metadata, values split at commas; only the keys starting with
+    ``namespace + separator`` when ``aggregate_image_properties_isolation_namespace`` is set;
+    a key the image does not set (or sets empty) is skipped; the first key whose options lack
+    the image's value fails the host.
+    """
+
+    run_filter_once_per_request = True
+
+    def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
+        namespace = ctx.config.aggregate_image_properties_isolation_namespace
+        prefix = f"{namespace}{ctx.config.aggregate_image_properties_isolation_separator}" if namespace else ""
+        props = ctx.request.image.properties if ctx.request.image else {}
+        checked = 0
+        for key, options in host.aggregate_metadata_items.items():
+            if not key.startswith(prefix):
+                continue
+            value = props.get(key)
+            if not value:
+                continue
+            if value not in options:
+                numbers = {"key": key, "value": value, "allowed": _listed(options)}
+                return Verdict(
+                    False, N_("image property {key} = {value}, the host's aggregates allow {allowed}"), numbers
+                )
+            checked += 1
+        if not checked:
+            return Verdict(True, N_("the image sets none of the properties the host's aggregates name"), {})
+        return Verdict(
+            True, N_("the {checked} image properties the host's aggregates name all match"), {"checked": checked}
+        )
+
+
+_TENANT_KEY = "filter_tenant_id"
+
+
+@_register
+class AggregateMultiTenancyIsolation(HostFilter):
+    """A host whose aggregates set ``filter_tenant_id`` takes only those projects' instances.
+
+    nova/scheduler/filters/aggregate_multitenancy_isolation.py: values split at commas; since
+    2024.2 (30) every key starting with ``filter_tenant_id`` counts (``filter_tenant_id_2`` …),
+    so the placement era reads those too, the classic era the one key only.
+    """
+
+    run_filter_once_per_request = True
+    metadata_key = _TENANT_KEY
+    metadata_kind = "list"
+
+    def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
+        metadata = host.aggregate_metadata_items
+        if ctx.config.era == "placement":
+            tenants = {t for key, values in metadata.items() if key.startswith(_TENANT_KEY) for t in values}
+        else:
+            tenants = set(metadata.get(_TENANT_KEY, ()))
+        if not tenants:
+            return _NO_TENANT_RESTRICTION
+        numbers = {"project": ctx.request.project, "tenants": _listed(tenants)}
+        if ctx.request.project in tenants:
+            return Verdict(True, N_("project {project} is among the aggregates' filter_tenant_id {tenants}"), numbers)
+        return Verdict(False, N_("project {project} is not among the aggregates' filter_tenant_id {tenants}"), numbers)
 
 
 #: HostState attributes a ``capabilities:`` extra spec can name, as Nova calls them.
@@ -706,3 +994,62 @@ FILTER_NAMES: tuple[str, ...] = tuple(FILTERS)
 
 #: Filters a placement-era cloud cannot enable.
 CLASSIC_ONLY_FILTERS: frozenset[str] = frozenset(n for n, f in FILTERS.items() if "placement" not in f.eras)
+
+
+#: Aggregate metadata keys the filters read, with what the value must be and the filters that
+#: read it (``filter_tenant_id`` stands for every key starting with it).
+def _metadata_keys() -> dict[str, tuple[MetadataKind, tuple[str, ...]]]:
+    keys: dict[str, tuple[MetadataKind, tuple[str, ...]]] = {}
+    for name, f in FILTERS.items():
+        if f.metadata_key and f.metadata_kind:
+            kind, readers = keys.get(f.metadata_key, (f.metadata_kind, ()))
+            keys[f.metadata_key] = (kind, (*readers, name))
+    return keys
+
+
+AGGREGATE_METADATA_KEYS: dict[str, tuple[MetadataKind, tuple[str, ...]]] = _metadata_keys()
+
+
+def aggregate_metadata_problem(key: str, value: str) -> str | None:
+    """What is wrong with aggregate metadata ``key: value`` for the filter or weigher that reads
+    it, or None. Nova would log a warning and use nova.conf's value; a scenario says so instead.
+
+    Ratios must be positive numbers, per-host maxima non-negative integers, lists name at least
+    one item, weigher multipliers numbers at least the option's minimum.
+    """
+    rule = AGGREGATE_METADATA_KEYS.get(key)
+    if rule is None and key.startswith(_TENANT_KEY):
+        rule = AGGREGATE_METADATA_KEYS.get(_TENANT_KEY)
+    if rule is not None:
+        kind, readers = rule
+        by = f" ({', '.join(readers)} reads it)"
+        if kind == "ratio":
+            number = _finite(value)
+            return None if number is not None and number > 0 else f"must be a positive number{by}, not {value!r}"
+        if kind == "count":
+            try:
+                ok = int(value) >= 0
+            except ValueError:
+                ok = False
+            return None if ok else f"must be a non-negative integer{by}, not {value!r}"
+        if not any(part.strip() for part in value.split(",")):
+            return f"must list at least one name, comma-separated{by}"
+        return None
+    for weigher in WEIGHERS.values():
+        if weigher.multiplier_option == key:
+            number = _finite(value)
+            by = f" ({weigher.name} reads it)"
+            if number is None:
+                return f"must be a number{by}, not {value!r}"
+            minimum = weigher.multiplier_minimum
+            if minimum is not None and number < minimum:
+                return f"must be ≥ {minimum:g}{by}"
+    return None
+
+
+def _finite(value: str) -> float | None:
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None

@@ -7,10 +7,11 @@ same objects from a file. ``to_dict()`` gives JSON-ready data.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..architectures import DEFAULT_ARCHITECTURE
 from ..resources import ERA_DEFAULT_RATIOS, Era, FlavorSize, HostResources
@@ -308,7 +309,8 @@ class HostState:
 
     @cached_property
     def aggregate_metadata(self) -> Mapping[str, frozenset[str]]:
-        """Values per key across the host's aggregates, as Nova collects them (a set per key).
+        """Values per key across the host's aggregates, as Nova collects them (a set per key,
+        ``filters/utils.aggregate_values_from_key``).
 
         The availability zone is aggregate metadata in Nova too (key ``availability_zone``).
         """
@@ -319,6 +321,16 @@ class HostState:
             if agg.availability_zone:
                 values.setdefault("availability_zone", set()).add(agg.availability_zone)
         return {k: frozenset(v) for k, v in values.items()}
+
+    @cached_property
+    def aggregate_metadata_items(self) -> Mapping[str, frozenset[str]]:
+        """Like ``aggregate_metadata``, each value split at commas and stripped
+        (``filters/utils.aggregate_metadata_get_by_host``): ``"a, b"`` counts as ``a`` and ``b``.
+        Keys keep the order of the host's aggregates."""
+        return {
+            key: frozenset(part.strip() for value in values for part in value.split(","))
+            for key, values in self.aggregate_metadata.items()
+        }
 
     def consume(self, flavor: Flavor, instance_uuid: str | None = None) -> HostState:
         """The host after one more instance of ``flavor`` was built on it (the next request sees
@@ -407,6 +419,43 @@ def host_resources(
         disk_allocation_ratio=defaults.disk if disk_allocation_ratio is None else disk_allocation_ratio,
         **usage_and_reserved,
     )
+
+
+# -- numbers from aggregate metadata (nova/scheduler/filters/utils.py validate_num_values) --------
+
+
+class AggregateNumber(NamedTuple):
+    """A number a filter or weigher reads from the host's aggregates, or its default.
+
+    ``values`` are the aggregates' values for the key, sorted; ``value`` is their smallest once
+    each is cast (``int`` or ``float``), and ``default`` (``from_aggregates`` False) when there is
+    none or any one does not cast, as Nova's ``validate_num_values`` falls back on ValueError.
+    An infinite or NaN float counts as not a number (Nova would take it; no trace can hold it).
+    """
+
+    value: float
+    default: float
+    values: tuple[str, ...]
+    from_aggregates: bool
+
+    @property
+    def listed(self) -> str:
+        """The aggregates' values as a verdict shows them: ``[1.5, 2.0]``, ``[]``."""
+        return "[" + ", ".join(self.values) + "]"
+
+
+def aggregate_number(host: HostState, key: str, default: float, cast: Callable[[str], float]) -> AggregateNumber:
+    """``validate_num_values(aggregate_values_from_key(host, key), default, cast_to=cast)``."""
+    values = tuple(sorted(host.aggregate_metadata.get(key, ())))
+    if not values:
+        return AggregateNumber(default, default, values, False)
+    try:
+        numbers = [cast(v) for v in values]
+    except ValueError:
+        return AggregateNumber(default, default, values, False)
+    if not all(math.isfinite(n) for n in numbers):
+        return AggregateNumber(default, default, values, False)
+    return AggregateNumber(min(numbers), default, values, True)
 
 
 # -- a request ----------------------------------------------------------------------------------

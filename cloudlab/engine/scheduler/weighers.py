@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from ..resources import ERAS, Era
-from .model import HostState, ScheduleRequest
+from .model import HostState, ScheduleRequest, aggregate_number
 
 _CLASSIC_AND_PLACEMENT: frozenset[Era] = frozenset(ERAS)
 _PLACEMENT: frozenset[Era] = frozenset({"placement"})
@@ -70,13 +70,7 @@ def _register(cls: type[HostWeigher]) -> type[HostWeigher]:
 
 def aggregate_multiplier(host: HostState, option: str, configured: float) -> float:
     """Nova's ``get_weight_multiplier``: the minimum aggregate value, else the config value."""
-    values = host.aggregate_metadata.get(option)
-    if not values:
-        return configured
-    try:
-        return min(float(v) for v in values)
-    except ValueError:
-        return configured
+    return aggregate_number(host, option, configured, float).value
 
 
 def clamp(raws: Sequence[float], minval: float | None, maxval: float | None) -> list[float]:

@@ -26,6 +26,7 @@ from ...resources import (
     usage_of,
 )
 from ..checks import Checker, did_you_mean, get, join, show
+from ..filters import aggregate_metadata_problem
 from ..model import (
     CPU_ARCHES,
     HV_TYPES,
@@ -96,6 +97,10 @@ def parse_aggregate(c: Checker, path: str, raw: Any) -> Aggregate | None:
             join(path, "metadata.availability_zone"),
             "set the zone with the aggregate's availability_zone field",
         )
+    for key, value in (metadata or {}).items():
+        problem = aggregate_metadata_problem(key, value)
+        if problem:
+            c.add(join(join(path, "metadata"), key), problem)
     if name is None or metadata is None:
         return None
     return Aggregate(name, zone, metadata)

@@ -71,7 +71,12 @@ def scheduler_section(
     values["weight_classes"] = weighers
     values.update(_multipliers(c, m, path))
     values.update(_integers(c, m, path))
-    for key in ("default_availability_zone", "image_properties_default_architecture"):
+    for key in (
+        "default_availability_zone",
+        "image_properties_default_architecture",
+        "aggregate_image_properties_isolation_namespace",
+        "aggregate_image_properties_isolation_separator",
+    ):
         if get(m, key, None) is not None:
             values[key] = c.string(p(key), m[key])
     if values.get("image_properties_default_architecture"):
