@@ -2,7 +2,7 @@
 
 import pytest
 
-from cloudlab.compute.models import Host, Instance
+from cloudlab.compute.models import Host, Instance, SchedulingRecord
 from cloudlab.engine.lifecycle import PowerState, VmState
 from cloudlab.live.events import project_stream
 from tests.helpers import EventRecorder, wait_for
@@ -26,6 +26,7 @@ def test_a_launch_reaches_active_through_novas_build_steps(celery_worker, alice,
     steps = [(m["event"], m["data"]["vm_state"], m["data"]["task_state"]) for m in rows]
     assert steps == [
         ("instance.created", "building", "scheduling"),
+        ("instance.updated", "building", "scheduling"),  # placed and claimed; the funnel plays
         ("instance.updated", "building", "networking"),
         ("instance.updated", "building", "block_device_mapping"),
         ("instance.updated", "building", "spawning"),
@@ -78,7 +79,33 @@ def test_paced_steps_wait_without_blocking_the_worker(one_worker_thread, alice, 
     wait_for(lambda: Instance.objects.get(pk=first.pk).task_state == "networking")
     [second] = launch(alice, name="second")
     wait_for(lambda: Instance.objects.get(pk=second.pk).host_id is not None, timeout=30)
-    placed = second.actions.get().events.get(event="schedule_instances").finish_time
+    placed = SchedulingRecord.objects.get(instance=second).created_at
     wait_for(lambda: Instance.objects.get(pk=first.pk).vm_state == VmState.ACTIVE, timeout=60)
     first_bdm = first.actions.get().events.get(event="compute_prep_block_device").start_time
     assert placed < first_bdm, "the second launch waited for the first one's paced steps"
+
+
+def test_nothing_moves_on_before_the_funnel_has_chosen(celery_worker, alice, ivy, launch, demo_cloud, project_of):
+    """A viewer never sees the instance networked, its address or its host before the paced
+    funnel has reached the selection: it stays in scheduling meanwhile (issue 10, item 1)."""
+    from cloudlab.engine.pacing import funnel_seconds
+    from cloudlab.engine.scheduler import replay_stages
+    from cloudlab.live.events import cloud_stream
+
+    demo_cloud.pace = 0.3
+    demo_cloud.save()
+    with EventRecorder(cloud_stream(demo_cloud.pk)) as recorder:
+        [instance] = launch(alice, name="watched")
+        wait_for(lambda: Instance.objects.get(pk=instance.pk).task_state == "block_device_mapping", timeout=30)
+    record = SchedulingRecord.objects.get(instance=instance)
+    funnel_ends = record.live_started_at.timestamp() + funnel_seconds(0.3, len(replay_stages(record.trace)))
+    networking = next(
+        m for m in recorder.messages if m["event"].startswith("instance.") and m["data"]["task_state"] == "networking"
+    )
+    scheduling = [
+        m for m in recorder.messages if m["event"].startswith("instance.") and m["data"]["task_state"] == "scheduling"
+    ]
+    assert scheduling and all(m["data"]["host"] is None and m["data"]["ip"] is None for m in scheduling)
+    assert networking["data"]["host"] == record.selected_host and networking["data"]["ip"] is not None
+    started = instance.actions.get().events.get(event="compute_allocate_network").start_time.timestamp()
+    assert started >= funnel_ends - 0.05, "networking began while the funnel was still playing"

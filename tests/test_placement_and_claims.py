@@ -20,6 +20,7 @@ def test_the_host_with_most_free_ram_is_chosen_and_claimed(alice, launch, django
     with django_capture_on_commit_callbacks(execute=False):
         [instance] = launch(alice)
         steps.schedule(instance)
+        steps.run_next_step(instance)  # the compute service takes it: networking, its address
     instance.refresh_from_db()
     assert instance.host.name == "compute-kvm1"  # the most free RAM, vCPUs and disk: the weighers spread
     assert (instance.vm_state, instance.task_state) == (VmState.BUILDING, TaskState.NETWORKING)

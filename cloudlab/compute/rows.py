@@ -41,6 +41,15 @@ def _resize_source_up(instance: Instance) -> bool | None:
     return move.source_host.up if move is not None else None
 
 
+def shown_host(instance: Instance) -> Host | None:
+    """The host the API shows: none while the instance is still being scheduled. The claim is
+    made with the scheduler's pass, but Nova writes instance.host when the compute service takes
+    the instance, as networking starts, and the class is still watching the funnel until then."""
+    if instance.task_state == lifecycle.TaskState.SCHEDULING:
+        return None
+    return instance.host
+
+
 def instance_row(instance: Instance, *, for_instructor: bool) -> InstanceRow:
     row: dict[str, Any] = {
         "id": str(instance.uuid),
@@ -61,7 +70,8 @@ def instance_row(instance: Instance, *, for_instructor: bool) -> InstanceRow:
         "actions": lifecycle.allowed_actions(**gate_state(instance, is_admin=for_instructor)),
     }
     if for_instructor:
-        row["host"] = instance.host.name if instance.host else None
+        host = shown_host(instance)
+        row["host"] = host.name if host else None
         row["project"] = instance.project.name
     return row
 

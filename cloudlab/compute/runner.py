@@ -8,9 +8,11 @@ lifecycle plan (``lifecycle.plan``) applied one step at a time by the worker.
    counter), and the instance in the task_state the step expects (a compare-and-swap: a
    duplicate or late delivery, the reaper or another action make it a no-op);
 2. open the step's event in the action log, perform its effect (``effects.py``), write its
-   state; a step of weight 0 takes no time, so the next one is applied with it;
+   state;
 3. save, publish the row after commit, and enqueue the next step with the engine's pacing
-   (``pacing.phase_seconds``, plus the funnel of a scheduling pass) as countdown. No task sleeps.
+   (``pacing.phase_seconds``, plus the time the funnel of a scheduling pass takes to play, so
+   nothing moves on before the class has watched the scheduler choose) as countdown. No task
+   sleeps.
 
 An effect that fails ends the action through the plan's failure step (``fail``); a claim that
 lost its race in the classic era runs the same step again (``Reschedule``).
@@ -96,33 +98,25 @@ def run_step(instance_id: int, action_id: int, index: int) -> None:
             return
         if instance.task_state != plan.steps[index].expect_task_state:
             return
-        wait = 0.0
-        start = index
-        while True:
-            step = plan.steps[index]
-            if step.event:  # a new phase of the action log starts; the previous one is done
-                action_log.start_event(record, step.event, instance.host.name if instance.host else "")
-            try:
-                wait += apply_effect(step.effect, instance, record)
-            except Reschedule:
-                if index > start:
-                    _save(instance, record, index)
-                    publish_instance(instance)
-                queue.run_step(instance.pk, record.pk, index)
-                return
-            except StepFailed as failure:
-                fail(instance, record, plan, str(failure))
-                for other in failure.others:  # the rest of a multi-create fails with it
-                    other_plan = plan_of(other.record)
-                    event = other_plan.steps[other.record.context.get("step", 0)].event
-                    if event:
-                        action_log.start_event(other.record, event, "")
-                    fail(other.instance, other.record, other_plan, str(failure))
-                return
-            set_state(instance, step)
-            index += 1
-            if index >= len(plan.steps) or step.weight > 0:
-                break
+        step = plan.steps[index]
+        if step.event:  # a new phase of the action log starts; the previous one is done
+            action_log.start_event(record, step.event, instance.host.name if instance.host else "")
+        try:
+            wait = apply_effect(step.effect, instance, record)
+        except Reschedule:
+            queue.run_step(instance.pk, record.pk, index)
+            return
+        except StepFailed as failure:
+            fail(instance, record, plan, str(failure))
+            for other in failure.others:  # the rest of a multi-create fails with it
+                other_plan = plan_of(other.record)
+                event = other_plan.steps[other.record.context.get("step", 0)].event
+                if event:
+                    action_log.start_event(other.record, event, "")
+                fail(other.instance, other.record, other_plan, str(failure))
+            return
+        set_state(instance, step)
+        index += 1
         last = index >= len(plan.steps)
         if step.vm_state == lifecycle.VmState.ACTIVE and instance.launched_at is None:
             instance.launched_at = timezone.now()

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cloudlab.compute.models import Instance
-from cloudlab.compute.rows import gate_state, instance_row
+from cloudlab.compute.rows import gate_state, instance_row, shown_host
 from cloudlab.engine import lifecycle
 from cloudlab.identity.models import is_instructor
 from cloudlab.live.events import current_seqs, project_stream
@@ -49,7 +49,7 @@ def _instance_detail(instance: Instance, *, for_instructor: bool) -> dict[str, A
         },
         "image": {"name": instance.image.name, "id": str(instance.image.uuid)},
         "availability_zone": instance.availability_zone,
-        "node": instance.node if for_instructor else None,
+        "node": instance.node if for_instructor and shown_host(instance) else None,
         "launched_at": instance.launched_at.isoformat() if instance.launched_at else None,
         "addresses": instance.addresses,
         "fault": instance.fault,

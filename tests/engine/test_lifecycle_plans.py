@@ -318,7 +318,7 @@ def test_step_stays_positionally_compatible() -> None:
     assert Step("a", "b", None, 1, None, 2.0, "release_host").effect == "release_host"
 
 
-def test_a_boot_schedules_and_claims_then_takes_an_address_in_the_same_write() -> None:
+def test_a_boot_schedules_and_claims_then_networking_takes_an_address() -> None:
     p = plan(BUILD, vm_state="building", power_state=0)
     assert p.api_step is not None and (p.api_step.vm_state, p.api_step.task_state) == ("building", "scheduling")
     schedule, network = p.steps[:2]

@@ -322,8 +322,9 @@ def _build(start: _Start) -> Plan:
     """A boot (nova/conductor/manager.py schedule_and_build_instances, then the compute manager's
     _build_and_run_instance). nova-api has already written building/scheduling when it created
     the instance. The conductor's scheduling pass takes no time of its own (weight 0): the
-    scheduler picks a host and the claim is made on it, and networking starts in the same write.
-    No valid host, or no fixed IP: error, with the claim freed."""
+    scheduler picks a host and the claim is made on it; the instance stays in scheduling while
+    the class watches the funnel, then the compute service starts networking (and the fixed IP
+    is allocated). No valid host, or no fixed IP: error, with the claim freed."""
     schedule = Step(TaskState.SCHEDULING, VmState.BUILDING, TaskState.SCHEDULING, PowerState.NOSTATE,
                     "schedule_instances", 0.0, "schedule_and_claim")  # fmt: skip
     return Plan(

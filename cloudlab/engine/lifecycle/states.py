@@ -311,9 +311,8 @@ class Step:
     reboot_started → active, as in Nova, where one manager method records one event.
 
     ``weight`` is how long the phase this step starts lasts, in units of the cloud's pace. A
-    compute-side step of weight 0 is a phase that takes no time at all: the next step is applied
-    with it, in the same write (a boot's scheduling pass: the class watches its funnel while
-    networking starts). An ``api_step`` of weight 0 only means the compute side starts at once.
+    step of weight 0 starts a phase that takes no time of its own (a scheduling pass: what the
+    class waits for then is the funnel it watches, which the Django layer adds).
 
     ``effect`` names the resource or image work done with the step, from ``EFFECTS``:
 
