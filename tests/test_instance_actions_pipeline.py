@@ -192,4 +192,23 @@ def test_a_host_that_comes_back_reports_its_guests_shut_down_and_nova_stops_them
     do_host_action(ivy, Host.objects.get(pk=host.pk), "bring_up")
     fresh = _settled(active, "stopped")  # the sync saw power_state 4 and called the stop API
     assert fresh.power_state == 4
-    assert fresh.actions.filter(action="stop").exists()
+    stop = fresh.actions.get(action="stop")
+    assert stop.user is None  # the compute service's own sync, not the instructor who clicked Bring Up
+
+
+def test_a_live_migration_off_a_down_host_fails_as_the_conductor_says(ivy, active):
+    """nova/conductor/tasks/live_migrate.py checks the source host first: ComputeServiceUnavailable,
+    the instance back where it was with the fault, not NoValidHost."""
+    from cloudlab.compute.actions.host import do_host_action
+    from cloudlab.compute.models import SchedulingRecord
+
+    host = active.host
+    do_host_action(ivy, host, "mark_down")
+    _act(ivy, active, "live_migrate")
+    fresh = _settled(active, "active")
+    assert fresh.host_id == host.pk and fresh.power_state == 1
+    assert fresh.fault["message"] == f"Compute service of {host.name} is unavailable at this time."
+    migration = fresh.actions.get(action="os-migrateLive")
+    assert migration.message == "Error"
+    assert migration.events.get(event="conductor_live_migrate_instance").result == "Error"
+    assert not SchedulingRecord.objects.filter(instance=fresh, action=migration).exists()  # never scheduled

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cloudlab.engine import lifecycle
+from cloudlab.engine.i18n import render
 
 from . import queue
 from .claims import release
@@ -99,6 +100,9 @@ def effect_schedule_destination(instance: Instance, record: InstanceAction) -> f
     source = instance.host
     if source is None:
         raise StepFailed(_("Instance %(id)s has no host to move from.") % {"id": instance.uuid})
+    if action == "live_migrate" and not source.up:
+        # nova/conductor/tasks/live_migrate.py _check_host_is_up(source), before any scheduling
+        raise StepFailed(render(lifecycle.COMPUTE_SERVICE_UNAVAILABLE, {"host": source.name}))
     [placed] = schedule_and_claim(instance, record, new_flavor, exclude=source.name)
     Migration.objects.create(
         instance=instance,

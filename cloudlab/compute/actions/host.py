@@ -87,6 +87,8 @@ def _follow_host_state(user: AbstractBaseUser, host: Host, *, recovered: bool) -
         publish_instance(instance)
         if sync.action:
             try:
-                do_instance_action(user, instance, sync.action)
+                # The sync is the compute service's own (an admin context, no user), not the
+                # instructor who brought the host back.
+                do_instance_action(None, instance, sync.action)
             except ActionError:
                 pass  # the gate refused (a task is running): the next sync would try again

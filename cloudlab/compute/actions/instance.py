@@ -9,8 +9,9 @@ the API's own transition at once and starts the compute side, which the step run
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -27,19 +28,24 @@ from ..runner import begin, plan_of
 from .errors import ActionError
 from .launch import image_requirements, quota_limits, quota_usage, render_problems
 
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
-
-
 # -- checking --------------------------------------------------------------------------------
 
 
-def refusal_for(user: AbstractBaseUser, instance: Instance, action: str) -> lifecycle.Refusal | None:
+#: Who asks: a user, or None for the cloud's own services (the power-state sync), which act
+#: with an admin context and leave no user in the action log, as Nova's periodic tasks do.
+Requester = AbstractBaseUser | None
+
+
+def acts_as_admin(user: Requester, instance: Instance) -> bool:
+    return user is None or is_instructor(user, instance.cloud_id)
+
+
+def refusal_for(user: Requester, instance: Instance, action: str) -> lifecycle.Refusal | None:
     return lifecycle.refusal(
         action,
         instance_id=str(instance.uuid),
         host_name=instance.host.name if instance.host is not None else "",
-        **gate_state(instance, is_admin=is_instructor(user, instance.cloud_id)),
+        **gate_state(instance, is_admin=acts_as_admin(user, instance)),
     )
 
 
@@ -48,7 +54,7 @@ def allowed_actions(instance: Instance, *, is_admin: bool) -> list[str]:
     return lifecycle.allowed_actions(**gate_state(instance, is_admin=is_admin))
 
 
-def _check_params(user: AbstractBaseUser, instance: Instance, action: str, raw: dict[str, Any]) -> dict[str, Any]:
+def _check_params(user: Requester, instance: Instance, action: str, raw: dict[str, Any]) -> dict[str, Any]:
     """The parameters an action needs, validated as nova-api does; ids are stored, not objects."""
     params: dict[str, Any] = {}
     if action == "resize":
@@ -108,7 +114,7 @@ class Accepted:
 
 
 def check_instance_action(
-    user: AbstractBaseUser, instance: Instance, action: str, raw_params: dict[str, Any] | None = None
+    user: Requester, instance: Instance, action: str, raw_params: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     if action not in lifecycle.ACTIONS:
         raise ActionError(_("Unknown action '%(action)s'.") % {"action": action})
@@ -119,7 +125,7 @@ def check_instance_action(
 
 
 def do_instance_action(
-    user: AbstractBaseUser, instance: Instance, action: str, raw_params: dict[str, Any] | None = None
+    user: Requester, instance: Instance, action: str, raw_params: dict[str, Any] | None = None
 ) -> Accepted:
     """Check, then in one transaction: set the API's task_state, record the action; after commit
     publish and start the compute side (the step runner applies the plan's steps)."""
@@ -144,7 +150,7 @@ def do_instance_action(
         )
         if action in ("lock", "unlock"):
             locked.locked = action == "lock"
-            locked.locked_by = ("admin" if is_instructor(user, locked.cloud_id) else "owner") if locked.locked else ""
+            locked.locked_by = ("admin" if acts_as_admin(user, locked) else "owner") if locked.locked else ""
             locked.save(update_fields=["locked", "locked_by", "updated_at"])
         begin(locked, record, plan_of(record))
     return Accepted(locked, record)

@@ -184,6 +184,8 @@ NOT_READY = N_("Instance {instance} is not ready")
 POLICY_FORBIDS = N_("Policy doesn't allow {rule} to be performed.")
 SERVICE_UNAVAILABLE = N_("Service is unavailable at this time.")
 SERVICE_IN_USE = N_("Compute service of {host} is still in use.")
+#: nova/exception.py ComputeServiceUnavailable: the conductor's live migration checks the source first.
+COMPUTE_SERVICE_UNAVAILABLE = N_("Compute service of {host} is unavailable at this time.")
 
 
 @dataclass(frozen=True)
