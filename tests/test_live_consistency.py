@@ -204,3 +204,22 @@ def test_the_check_notices_a_page_that_ignores_instance_updated(browser, live_se
     with pytest.raises(AssertionError, match="differs from a fresh snapshot"):
         assert_table_matches_a_fresh_snapshot(viewer, timeout=3)
     viewer.close()
+
+
+def test_a_late_answer_never_replaces_a_newer_row(browser, live_server_url, celery_worker, demo_cloud):
+    """An action's HTTP answer carries the row as the request left it; a step's event may have
+    arrived first. The table keeps the newer row (rows carry the instance's write version)."""
+    context = browser.new_context(locale="en-US")
+    try:
+        page = Viewer(context, live_server_url, "alice", reverse("dashboard:instances-rows")).page
+        _launch(page, "versioned", 1)
+        wait_for(lambda: page.evaluate(READ_TABLE) and page.evaluate(READ_TABLE)[0]["status"] == "ACTIVE")
+        current = page.evaluate(READ_TABLE)[0]["row"]
+        stale = {**current, "status": "BUILD", "vm_state": "building", "version": current["version"] - 1}
+        page.evaluate("row => CloudLab.instancesTable.upsert(row)", stale)
+        assert page.evaluate(READ_TABLE)[0]["status"] == "ACTIVE"
+        newer = {**current, "status": "SHUTOFF", "vm_state": "stopped", "version": current["version"] + 1}
+        page.evaluate("row => CloudLab.instancesTable.upsert(row)", newer)
+        assert page.evaluate(READ_TABLE)[0]["status"] == "SHUTOFF"
+    finally:
+        context.close()

@@ -65,6 +65,7 @@ def instance_row(instance: Instance, *, for_instructor: bool) -> InstanceRow:
         "locked": instance.locked,
         "fault": (instance.fault or {}).get("message"),
         "host_down": instance.host is not None and not instance.host.up,
+        "version": int(instance.updated_at.timestamp() * 1_000_000),
         # The row's menu, from the engine's action table (project members are not admins; the
         # cloud stream's rows are the instructors', who are).
         "actions": lifecycle.allowed_actions(**gate_state(instance, is_admin=for_instructor)),

@@ -38,6 +38,9 @@ class InstanceRow(TypedDict):
     host_down: bool
     #: The actions legal now, in menu order.
     actions: list[str]
+    #: Microseconds since the epoch of the instance's last write: a page never lets an older row
+    #: (an action's HTTP answer arriving late) replace a newer one (a step's event).
+    version: int
     #: Only in the instructors' rows (the cloud stream, Admin → Instances).
     host: NotRequired[str | None]
     project: NotRequired[str]

@@ -75,6 +75,7 @@
 
   function upsert(row) {
     var tr = rows.get(row.id);
+    if (tr && tr.__row && tr.__row.version > row.version) return;  // a late answer: the row moved on since
     if (row.vm_state === "deleted") {
       if (tr) { tr.remove(); rows.delete(row.id); selected.delete(row.id); }
       return;
