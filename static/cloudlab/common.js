@@ -25,8 +25,17 @@
     return interpolate(ngettext("%s minute", "%s minutes", minutes), [minutes]);
   }
 
+  /* A moment in the course's time zone (the server's TIME_ZONE, named in the top bar), as
+     YYYY-MM-DD HH:MM:SS: the same clock the server-rendered lists use (dashboard/clock.py). */
+  var clockFormat = new Intl.DateTimeFormat("en-CA", {
+    timeZone: document.documentElement.dataset.timeZone || "UTC", hourCycle: "h23",
+    year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+  });
   function localTime(isoTime) {
-    return isoTime ? new Date(isoTime).toLocaleString(document.documentElement.lang) : "–";
+    if (!isoTime) return "–";
+    var parts = {};
+    clockFormat.formatToParts(new Date(isoTime)).forEach(function (p) { parts[p.type] = p.value; });
+    return parts.year + "-" + parts.month + "-" + parts.day + " " + parts.hour + ":" + parts.minute + ":" + parts.second;
   }
 
   /* A dismissible notice at the top of the page (live announcements). */
