@@ -11,7 +11,7 @@ from cloudlab.engine import scheduler as engine
 from cloudlab.engine.resources import counts_toward_usage, is_io_workload
 from cloudlab.engine.scheduler import HostState, Moment, SchedulerConfig, ScheduleRequest, moment_to_dict, rerun
 
-from .models import Cloud, Flavor, Host, Image, Instance
+from .models import Aggregate, Cloud, Flavor, Host, Image, Instance
 
 
 def scheduler_config(cloud: Cloud) -> SchedulerConfig:
@@ -113,5 +113,11 @@ def decide(
     request = schedule_request(instance, siblings)
     if flavor is not None:
         request = replace(request, flavor=engine_flavor(flavor))
-    moment = Moment(tuple(hosts), request, scheduler_config(instance.cloud), tuple(tried or ()))
+    offered = {a.name for h in hosts for a in h.aggregates}
+    others = tuple(
+        engine.Aggregate(a.name, a.availability_zone or None, dict(a.metadata))
+        for a in Aggregate.objects.filter(cloud=instance.cloud).order_by("name")
+        if a.name not in offered
+    )
+    moment = Moment(tuple(hosts), request, scheduler_config(instance.cloud), tuple(tried or ()), others)
     return rerun(moment), moment_to_dict(moment)

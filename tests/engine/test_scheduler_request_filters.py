@@ -10,7 +10,17 @@ from __future__ import annotations
 
 from sched_helpers import aggregate, config, host, request
 
-from cloudlab.engine.scheduler import parse_scenario, replay_stages, run_scenario, schedule, why_not
+from cloudlab.engine.scheduler import (
+    Moment,
+    moment_from_dict,
+    moment_to_dict,
+    parse_scenario,
+    replay_stages,
+    rerun,
+    run_scenario,
+    schedule,
+    why_not,
+)
 from cloudlab.engine.scheduler.request_filters import AZ_STAGE
 
 AZ1 = aggregate("rack-a", "az1")
@@ -123,3 +133,14 @@ def test_replay_and_why_not_read_the_request_filter_stage_like_any_stage() -> No
     answer = why_not(trace, "plain")
     assert (answer["outcome"], answer["filter"]) == ("filtered", AZ_STAGE)
     assert answer["explanation"] == (f"{AZ_STAGE} removed plain: not in an aggregate of availability zone az1")
+
+
+def test_a_moment_keeps_the_clouds_other_aggregates_so_a_replay_decides_the_same() -> None:
+    others = [h for h in _hosts() if h.name == "plain"]
+    moment = Moment(tuple(others), request(availability_zone="az1"), config("placement"), (), (AZ1,))
+    again = moment_from_dict(moment_to_dict(moment))
+    assert again == moment and again.aggregates == (AZ1,)
+    assert rerun(again)["selected_hosts"] == []  # the zone binds in the replay too
+    old = moment_to_dict(moment)
+    del old["aggregates"]  # a moment stored before aggregates were kept
+    assert moment_from_dict(old).aggregates == ()

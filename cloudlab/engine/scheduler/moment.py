@@ -46,11 +46,15 @@ class Moment:
     request: ScheduleRequest
     config: SchedulerConfig
     retry_hosts: tuple[str, ...] = ()
+    #: The cloud's other aggregates (those no offered host is in): the placement era's
+    #: availability-zone request filter reads every aggregate that declares the zone.
+    aggregates: tuple[Aggregate, ...] = ()
 
     def __post_init__(self) -> None:
         # Callers often hold lists; a moment compares equal whatever sequence it was built from.
         object.__setattr__(self, "hosts", tuple(self.hosts))
         object.__setattr__(self, "retry_hosts", tuple(self.retry_hosts))
+        object.__setattr__(self, "aggregates", tuple(self.aggregates))
 
     def host(self, name: str) -> HostState:
         for h in self.hosts:
@@ -68,7 +72,9 @@ def rerun(m: Moment, *, translate: Translate = identity) -> SchedulingTrace:
 
     The random generator is a fresh ``random.Random(config.seed)``, as for any single decision.
     """
-    return schedule(m.hosts, m.request, m.config, retry_hosts=m.retry_hosts, translate=translate)
+    return schedule(
+        m.hosts, m.request, m.config, retry_hosts=m.retry_hosts, translate=translate, aggregates=m.aggregates
+    )
 
 
 # -- to plain data ------------------------------------------------------------------------------
@@ -82,6 +88,7 @@ def moment_to_dict(m: Moment) -> dict[str, Any]:
         "request": _request_to_dict(m.request),
         "config": m.config.to_dict(),
         "retry_hosts": list(m.retry_hosts),
+        "aggregates": [a.to_dict() for a in m.aggregates],
     }
 
 
@@ -135,7 +142,9 @@ def _plain(value: Any) -> Any:
 
 def moment_from_dict(d: Mapping[str, Any]) -> Moment:
     """The moment ``moment_to_dict`` stored; ``ValueError`` naming the first malformed path."""
-    data = _mapping("moment", d, required=("hosts", "request", "config"), optional=("version", "retry_hosts"))
+    data = _mapping(
+        "moment", d, required=("hosts", "request", "config"), optional=("version", "retry_hosts", "aggregates")
+    )
     version = data.get("version", MOMENT_VERSION)
     if version != MOMENT_VERSION:
         raise ValueError(f"moment.version: unsupported version {show(version)} (this code reads {MOMENT_VERSION})")
@@ -149,6 +158,9 @@ def moment_from_dict(d: Mapping[str, Any]) -> Moment:
         request=_request("request", data["request"]),
         config=_config("config", data["config"]),
         retry_hosts=_strings("retry_hosts", data.get("retry_hosts", [])),
+        aggregates=tuple(
+            _aggregate(f"aggregates[{i}]", a) for i, a in enumerate(_list("aggregates", data.get("aggregates", [])))
+        ),
     )
 
 
