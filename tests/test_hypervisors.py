@@ -100,3 +100,22 @@ def test_each_row_offers_the_service_actions_available_now_in_the_pages_words(iv
     words = ivy_client.get(reverse("dashboard:hypervisors")).context["page"]["host_actions"]
     assert set(words) == {"disable", "enable", "mark_down", "bring_up"}
     assert words["disable"] == {"label": "Disable Service", "destructive": True, "asks_reason": True}
+
+
+@pytest.mark.parametrize(
+    ("action", "said"),
+    [
+        ("disable", "The compute service of compute-kvm2 is disabled: new instances will not be scheduled there."),
+        ("mark_down", "compute-kvm2 is down: its heartbeat has stopped."),
+    ],
+)
+def test_a_host_action_says_what_it_did(ivy_client, action, said):
+    response = _act(ivy_client, "compute-kvm2", action, "maintenance")
+    assert said in response.content.decode()
+
+
+def test_every_host_action_has_its_confirmation_words():
+    from cloudlab.compute.host_services import HOST_ACTIONS
+    from cloudlab.dashboard.hypervisors import DONE
+
+    assert set(DONE) == set(HOST_ACTIONS)

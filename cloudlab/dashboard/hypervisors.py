@@ -10,6 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
 from cloudlab.compute.actions.errors import ActionError
@@ -55,13 +57,25 @@ def hypervisors_rows(request: HttpRequest) -> JsonResponse:
     return JsonResponse(_snapshot(instructor_project_or_404(request).cloud))
 
 
+#: What the page says once a host action is done (the writer refuses unknown actions first).
+DONE = {
+    "disable": gettext_noop("The compute service of %(host)s is disabled: new instances will not be scheduled there."),
+    "enable": gettext_noop("The compute service of %(host)s is enabled."),
+    "mark_down": gettext_noop("%(host)s is down: its heartbeat has stopped."),
+    "bring_up": gettext_noop("%(host)s is up again: its heartbeat is back."),
+}
+
+
 @login_required
 @require_POST
 def host_action(request: HttpRequest, host_name: str) -> HttpResponse:
     cloud = instructor_project_or_404(request).cloud
     host = get_object_or_404(Host, cloud=cloud, name=host_name)
+    action = request.POST.get("action", "")
     try:
-        do_host_action(request.user, host, request.POST.get("action", ""), request.POST.get("reason", ""))
+        do_host_action(request.user, host, action, request.POST.get("reason", ""))
     except ActionError as error:
         messages.error(request, error.message)
+    else:
+        messages.success(request, _(DONE[action]) % {"host": host.name})
     return redirect("dashboard:hypervisors")

@@ -78,16 +78,24 @@
     var button = event.target.closest("button[data-action]");
     if (!button) return;
     var action = button.dataset.action;
+    pending = { host: button.dataset.host, action: action };
     if (actions[action].asks_reason) {
-      pending = { host: button.dataset.host, action: action };
       document.getElementById("disable-reason").value = "";
       bootstrap.Modal.getOrCreateInstance(document.getElementById("disable-modal")).show();
+      return;
+    }
+    if (action === "mark_down") {  // stopping a heartbeat is asked first
+      document.getElementById("mark-down-text").textContent = interpolate(gettext("Mark %s down?"), [pending.host]);
+      bootstrap.Modal.getOrCreateInstance(document.getElementById("mark-down-modal")).show();
       return;
     }
     submit(button.dataset.host, action);
   });
   document.getElementById("disable-confirm").addEventListener("click", function () {
     submit(pending.host, pending.action, document.getElementById("disable-reason").value);
+  });
+  document.getElementById("mark-down-confirm").addEventListener("click", function () {
+    submit(pending.host, pending.action);
   });
 
   var refetchTimer = null;
