@@ -223,3 +223,30 @@ def test_a_late_answer_never_replaces_a_newer_row(browser, live_server_url, cele
         assert page.evaluate(READ_TABLE)[0]["status"] == "SHUTOFF"
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(
+    ("actions", "primary"),
+    [
+        (["reboot_hard", "rebuild", "rescue", "lock", "delete"], "reboot_hard"),  # error
+        (["lock", "delete"], "delete"),  # building
+        (["create_snapshot", "stop", "reboot_soft", "pause", "rescue", "lock", "delete"], "create_snapshot"),  # active
+        (["start", "create_snapshot", "rescue", "lock", "delete"], "start"),  # shut off
+        (["confirm_resize", "revert_resize", "lock", "delete"], "confirm_resize"),  # verify resize
+    ],
+)
+def test_the_rows_primary_button_is_the_one_horizon_shows(browser, live_server_url, demo_cloud, actions, primary):
+    context = browser.new_context(locale="en-US")
+    try:
+        page = Viewer(context, live_server_url, "alice", reverse("dashboard:instances-rows")).page
+        row = {
+            "id": "00000000-0000-4000-8000-0000000000aa", "name": "probe", "image": "cirros", "ip": None,
+            "flavor": "m1.tiny", "status": "ACTIVE", "vm_state": "active", "task_state": None, "power_state": 1,
+            "created_at": "2026-12-01T00:00:00+00:00", "locked": False, "fault": None, "host_down": False,
+            "actions": actions, "version": 1,
+        }  # fmt: skip
+        page.evaluate("row => CloudLab.instancesTable.upsert(row)", row)
+        shown = page.locator(f"tr[data-id='{row['id']}'] .btn-group > button[data-action]").first
+        assert shown.get_attribute("data-action") == primary
+    finally:
+        context.close()

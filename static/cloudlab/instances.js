@@ -28,10 +28,13 @@
   function actionsHtml(row) {
     var names = (row.actions || []).filter(function (n) { return labels.actions[n]; });
     if (!names.length) return "";
-    // Horizon's primary button: Create Snapshot, or the way back to running, else the first safe one.
-    var preferred = ["create_snapshot", "start", "unpause", "resume", "unshelve", "confirm_resize", "unrescue"];
+    // Horizon's primary button is the first row action its table allows (instances/tables.py
+    // row_actions: Start, Confirm Resize, Create Snapshot …); past those, the way back to
+    // running, then what mends an instance in error or being built. Never Lock or Rescue.
+    var preferred = ["start", "confirm_resize", "create_snapshot", "unpause", "resume", "unshelve", "unrescue",
+      "reboot_hard", "rebuild", "delete"];
     var primary = preferred.find(function (n) { return names.indexOf(n) >= 0; }) ||
-      names.find(function (n) { return !labels.actions[n].destructive; }) || names[0];
+      names.find(function (n) { return !labels.actions[n].destructive && n !== "lock" && n !== "rescue"; }) || names[0];
     var rest = names.filter(function (n) { return n !== primary; });
     var button = function (n, cls) {
       return '<button type="button" class="' + cls + '" data-action="' + esc(n) + '" data-id="' + esc(row.id) + '">' +
