@@ -43,28 +43,17 @@ def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
             process.wait()
 
 
-def worker_command(threads: int, data_dir: Path) -> list[str]:
+def worker_command(threads: int, data_dir: Path | None, *, pool: str = "threads") -> list[str]:
     """The Celery worker ``run`` starts: threads for the paced steps, and the beat scheduler
-    inside it (``--beat``), which sends the periodic tasks of CELERY_BEAT_SCHEDULE (the reaper,
-    every CLOUDLAB_REAPER_INTERVAL seconds). One worker process, so one beat."""
+    inside it (``--beat``, its schedule file in ``data_dir``), which sends the periodic tasks of
+    CELERY_BEAT_SCHEDULE (the reaper, every CLOUDLAB_REAPER_INTERVAL seconds). One worker
+    process, so one beat. Without ``data_dir``, no beat (the tests' own workers)."""
+    beat = ["--beat", "--schedule", str(data_dir / "celerybeat-schedule")] if data_dir is not None else []
     return [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "cloudlab",
-        "worker",
-        "--beat",
-        "--schedule",
-        str(data_dir / "celerybeat-schedule"),
-        "--pool",
-        "threads",
-        "--concurrency",
-        str(threads),
-        "--loglevel",
-        "warning",
-        "--without-gossip",
-        "--without-mingle",
+        *(sys.executable, "-m", "celery", "-A", "cloudlab", "worker"),
+        *beat,
+        *("--pool", pool, "--concurrency", str(threads), "--loglevel", "warning"),
+        *("--without-gossip", "--without-mingle"),
     ]
 
 

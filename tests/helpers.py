@@ -144,3 +144,14 @@ def log_in(page: Any, url: str, username: str) -> None:
     page.fill("#id_password", "cloudlab-demo")
     page.click("button[type=submit]")
     page.wait_for_selector("#instances-table")
+
+
+def click_row_action(row: Any, action: str) -> None:
+    """Click ``action`` in an Instances table row, as a user would: the primary button, or the
+    item in the row's dropdown."""
+    primary = row.locator(f".btn-group > button[data-action={action}]")
+    if primary.count():
+        primary.click()
+        return
+    row.locator(".dropdown-toggle").click()
+    row.locator(f".dropdown-menu button[data-action={action}]").click()

@@ -4,19 +4,9 @@ resize-confirm from the row menus, watching the cells change live; illegal actio
 import pytest
 
 from cloudlab.compute.models import Instance
-from tests.helpers import log_in, wait_for
+from tests.helpers import click_row_action, log_in, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _menu(row, action):
-    """Click ``action`` in the row: the primary button, or the item in the dropdown."""
-    primary = row.locator(f".btn-group > button[data-action={action}]")
-    if primary.count():
-        primary.click()
-        return
-    row.locator(".dropdown-toggle").click()
-    row.locator(f".dropdown-menu button[data-action={action}]").click()
 
 
 def _offered(row):
@@ -36,28 +26,28 @@ def test_stop_start_reboot_and_resize_from_the_rows(browser, live_server_url, ce
     row.locator("[data-status=ACTIVE]").wait_for()
     assert "start" not in _offered(row) and "stop" in _offered(row) and "migrate" not in _offered(row)
 
-    _menu(row, "stop")
+    click_row_action(row, "stop")
     page.click("#action-confirm")  # Shut Off asks for confirmation
     row.locator(".cl-task", has_text="Powering Off").wait_for(timeout=10000)
     row.locator("[data-status=SHUTOFF]").wait_for(timeout=15000)
     assert row.locator(".cl-power").inner_text() == "Shut Down"
     assert "stop" not in _offered(row) and "start" in _offered(row)
 
-    _menu(row, "start")
+    click_row_action(row, "start")
     row.locator("[data-status=ACTIVE]").wait_for(timeout=15000)
     assert row.locator(".cl-power").inner_text() == "Running"
 
-    _menu(row, "reboot_soft")
+    click_row_action(row, "reboot_soft")
     page.click("#action-confirm")
     row.locator("[data-status=REBOOT]").wait_for(timeout=10000)
     row.locator("[data-status=ACTIVE]").wait_for(timeout=15000)
 
-    _menu(row, "resize")
+    click_row_action(row, "resize")
     page.select_option("#action-flavor", "2")  # m1.small
     page.click("#action-confirm")
     row.locator("[data-status=VERIFY_RESIZE]").wait_for(timeout=20000)
     assert row.locator(".cl-flavor").inner_text() == "m1.small"
-    _menu(row, "confirm_resize")
+    click_row_action(row, "confirm_resize")
     row.locator("[data-status=ACTIVE]").wait_for(timeout=15000)
     assert Instance.objects.get(pk=instance.pk).flavor.name == "m1.small"
     context.close()

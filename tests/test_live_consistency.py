@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from cloudlab.compute.models import Instance
-from tests.helpers import log_in, wait_for
+from tests.helpers import click_row_action, log_in, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -97,16 +97,6 @@ def _row(page, name):
     return page.locator("#instances-table tbody tr", has_text=name)
 
 
-def _menu(row, action):
-    """Click ``action`` in the row: the primary button, or the item in the dropdown."""
-    primary = row.locator(f".btn-group > button[data-action={action}]")
-    if primary.count():
-        primary.click()
-        return
-    row.locator(".dropdown-toggle").click()
-    row.locator(f".dropdown-menu button[data-action={action}]").click()
-
-
 def _posted(path_part):
     """Wait for the page's POST to ``path_part`` (the settle check must not run before it lands)."""
     return lambda response: path_part in response.url and response.request.method == "POST"
@@ -129,7 +119,7 @@ def _launch(page, name, count):
 def _act(page, name, action, *, confirm=False):
     """Run ``action`` from the row's menu, as the user would, until the server has accepted it."""
     with page.expect_response(_posted("/action/")) as response:
-        _menu(_row(page, name), action)
+        click_row_action(_row(page, name), action)
         if confirm:
             page.click("#action-confirm")
     assert response.value.status == 202

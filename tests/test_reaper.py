@@ -4,13 +4,13 @@ transitional state; the reaper settles it as Nova's compute start-up does, in th
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
+from cloudlab.__main__ import worker_command
 from cloudlab.compute import reaper
 from cloudlab.compute.actions.instance import do_instance_action
 from cloudlab.compute.models import Instance
@@ -34,21 +34,7 @@ def _start_worker() -> subprocess.Popen:
         "CLOUDLAB_CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
     }
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "cloudlab",
-            "worker",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "warning",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
+        [*worker_command(1, None, pool="solo"), "--without-heartbeat"],
         cwd=settings.BASE_DIR,
         env=env,
         start_new_session=True,
