@@ -18,7 +18,7 @@ from cloudlab.compute.ids import is_uuid
 from cloudlab.compute.models import Instance
 from cloudlab.compute.rows import instance_row
 from cloudlab.engine import lifecycle
-from cloudlab.engine.launch import flavor_image_problems, quota_problems
+from cloudlab.engine.launch import FlavorRef, flavor_image_problems, quota_problems, resize_problems
 from cloudlab.identity.models import Project, is_instructor
 from cloudlab.live.events import current_seqs, project_stream
 
@@ -74,12 +74,29 @@ def _launch_choices(project: Project) -> dict[str, Any]:
 
 
 def action_choices(project: Project) -> dict[str, Any]:
-    """Flavors (resize) and images (rebuild) the row-action dialogs offer."""
+    """Flavors (resize) and images (rebuild) the row-action dialogs offer; for each of the
+    project's instances, why a flavor cannot be its new one: the resize writer's rules
+    (``launch.resize_problems``), nova-api's refusals and what the host's driver would refuse."""
+    flavors = list(launching.launchable_flavors(project))
+    limits = launching.quota_limits(project)
+    usage = launching.quota_usage(project)
+    resize: dict[str, dict[str, list[str]]] = {}
+    for instance in Instance.objects.filter(project=project).live().select_related("flavor", "image", "host"):
+        current = FlavorRef(instance.flavor.flavorid, instance.flavor.name, instance.flavor.size)
+        image = launching.image_requirements(instance.image)
+        hypervisor_type = instance.host.hypervisor_type if instance.host is not None else None
+        resize[str(instance.uuid)] = {
+            f.flavorid: launching.render_problems(
+                resize_problems(current, FlavorRef(f.flavorid, f.name, f.size), image, limits, usage, hypervisor_type)
+            )
+            for f in flavors
+        }
     return {
         "flavors": [
             {"id": f.flavorid, "name": f.name, "vcpus": f.vcpus, "ram": f.memory_mb, "disk": f.disk_gb}
-            for f in launching.launchable_flavors(project)
+            for f in flavors
         ],
+        "resize": resize,
         "images": [{"id": str(i.uuid), "name": i.name} for i in launching.launchable_images(project)],
     }
 

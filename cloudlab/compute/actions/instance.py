@@ -16,8 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cloudlab.engine import lifecycle
-from cloudlab.engine.launch import MAX_NAME_LENGTH, QuotaSet, flavor_image_problems, quota_problems
-from cloudlab.engine.resources import FlavorSize
+from cloudlab.engine.launch import MAX_NAME_LENGTH, FlavorRef, flavor_image_problems, resize_problems
 from cloudlab.identity.models import is_instructor
 
 from ..action_log import record_action
@@ -61,28 +60,19 @@ def _check_params(user: Requester, instance: Instance, action: str, raw: dict[st
         flavor = Flavor.objects.filter(cloud=instance.cloud, flavorid=str(raw.get("flavor") or "")).first()
         if flavor is None:
             raise ActionError(_("Select a flavor of this cloud to resize to."), "flavor")
-        if flavor.pk == instance.flavor_id:
-            # Nova: CannotResizeToSameFlavor
-            raise ActionError(_("When resizing, instances must change flavor!"), "flavor")
-        problems = flavor_image_problems(flavor.name, flavor.size, image_requirements(instance.image))
-        if problems:
-            raise ActionError(" ".join(render_problems(problems)), "flavor")
-        # Resize checks only the upward delta of cores and RAM against the quota.
-        delta_cores = max(0, flavor.vcpus - instance.flavor.vcpus)
-        delta_ram = max(0, flavor.memory_mb - instance.flavor.memory_mb)
-        if delta_cores or delta_ram:
-            problems = [
-                p
-                for p in quota_problems(
-                    quota_limits(instance.project),
-                    _without_instances(quota_usage(instance.project)),
-                    FlavorSize(delta_cores, delta_ram, 0),
-                    1,
-                )
-                if p.numbers.get("resource") != "instances"
-            ]
-            if problems:
-                raise ActionError(" ".join(render_problems(problems)), "flavor", status=403)
+        # nova-api's checks in Nova's order: it answers with the first refusal. What only
+        # nova-compute refuses (a disk the driver cannot shrink) nova-api accepts.
+        problems = resize_problems(
+            FlavorRef(instance.flavor.flavorid, instance.flavor.name, instance.flavor.size),
+            FlavorRef(flavor.flavorid, flavor.name, flavor.size),
+            image_requirements(instance.image),
+            quota_limits(instance.project),
+            quota_usage(instance.project),
+            instance.host.hypervisor_type if instance.host is not None else None,
+        )
+        refused = next((p for p in problems if p.where == "api"), None)
+        if refused is not None:
+            raise ActionError(refused.render(_), "flavor", status=refused.status)
         params["flavor"] = flavor.flavorid
     elif action == "rebuild":
         image_id = raw.get("image") or str(instance.image.uuid)
@@ -101,10 +91,6 @@ def _check_params(user: Requester, instance: Instance, action: str, raw: dict[st
             raise ActionError(_("Snapshot name is at most %(max)d characters.") % {"max": MAX_NAME_LENGTH}, "name")
         params["name"] = name
     return params
-
-
-def _without_instances(usage: QuotaSet) -> QuotaSet:
-    return QuotaSet(instances=0, cores=usage.cores, ram=usage.ram)
 
 
 @dataclass(frozen=True)
