@@ -32,10 +32,12 @@ def demo_cloud(db: None, request: pytest.FixtureRequest) -> Iterator[Any]:
     """The demo cloud of fixtures/demo with pace 0 (every step instant) and its classroom.
 
     Afterwards every host's usage must equal what it holds (``manage.py audit``), unless the test
-    unbalances the books on purpose (``@pytest.mark.books_unbalanced``)."""
+    unbalances the books on purpose (``@pytest.mark.books_unbalanced``), and every stored
+    scheduling trace must have the declared shape (``scheduler.validate_trace``)."""
     from cloudlab.compute.audit import audit
+    from cloudlab.compute.models import SchedulingRecord
     from cloudlab.compute.scenarios import create_cloud, enrol, load_yaml, parse_classroom
-    from cloudlab.engine.scheduler import load_scenario_file
+    from cloudlab.engine.scheduler import load_scenario_file, validate_trace
 
     cloud = create_cloud(load_scenario_file(DEMO / "cloud.yaml"), pace=0)
     enrol(cloud, parse_classroom(load_yaml(DEMO / "classroom.yaml")))
@@ -43,6 +45,12 @@ def demo_cloud(db: None, request: pytest.FixtureRequest) -> Iterator[Any]:
     if not request.node.get_closest_marker("books_unbalanced"):
         problems = audit()
         assert not problems, "the books do not balance: " + "; ".join(map(str, problems))
+    shapes = [
+        f"record {pk}: {problem}"
+        for pk, trace in SchedulingRecord.objects.values_list("pk", "trace")
+        for problem in validate_trace(trace)
+    ]
+    assert not shapes, "stored traces that do not match their schema: " + "; ".join(shapes[:5])
 
 
 def _user(name: str) -> Any:

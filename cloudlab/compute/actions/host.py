@@ -61,34 +61,42 @@ def do_host_action(user: AbstractBaseUser, host: Host, action: str, reason: str 
             host.up, host.down_since = True, None
         host.save(update_fields=["enabled", "disabled_reason", "up", "down_since"])
         publish_on_commit(cloud_stream(host.cloud_id), "host.updated", {**host_row(host), "by": user.get_username()})
-        if action in ("mark_down", "bring_up"):
-            _follow_host_state(user, host, recovered=action == "bring_up")
+    # After the host's transaction: every writer locks an instance before its host (a step's
+    # claim or release), so holding the host while locking its instances could deadlock.
+    if action in ("mark_down", "bring_up"):
+        _follow_host_state(host, recovered=action == "bring_up")
     return host
 
 
-def _follow_host_state(user: AbstractBaseUser, host: Host, *, recovered: bool) -> None:
+def _follow_host_state(host: Host, *, recovered: bool) -> None:
     """What the host's instances show when its heartbeat stops or comes back.
 
     Down: nothing is synced for a dead host, so vm_state and power_state stay as last reported
     (the rows say the host is down). Back: its guests died with it, the hypervisor reports them
     shut down, and Nova's power-state sync records that and stops, through the API, an instance
     that is still active (the engine's ``power_state_after_host_recovery``). Each instance is
-    written under its row lock, as every other writer of it does."""
-    for instance in Instance.objects.filter(host=host).locked():
-        if not recovered:
+    written in its own transaction under its row lock, as every other writer of it does."""
+    for instance_id in Instance.objects.filter(host=host).values_list("pk", flat=True):
+        with transaction.atomic():
+            instance = Instance.objects.filter(pk=instance_id, host=host).locked().first()
+            if instance is None:  # it moved or went away meanwhile
+                continue
+            if not recovered:
+                publish_instance(instance)
+                continue
+            sync = lifecycle.power_state_after_host_recovery(
+                instance.vm_state, instance.task_state, instance.power_state
+            )
+            if sync is None:
+                publish_instance(instance)
+                continue
+            instance.power_state = sync.power_state
+            instance.save(update_fields=["power_state", "updated_at"])
             publish_instance(instance)
-            continue
-        sync = lifecycle.power_state_after_host_recovery(instance.vm_state, instance.task_state, instance.power_state)
-        if sync is None:
-            publish_instance(instance)
-            continue
-        instance.power_state = sync.power_state
-        instance.save(update_fields=["power_state", "updated_at"])
-        publish_instance(instance)
-        if sync.action:
-            try:
-                # The sync is the compute service's own (an admin context, no user), not the
-                # instructor who brought the host back.
-                do_instance_action(None, instance, sync.action)
-            except ActionError:
-                pass  # the gate refused (a task is running): the next sync would try again
+            if sync.action:
+                try:
+                    # The sync is the compute service's own (an admin context, no user), not the
+                    # instructor who brought the host back.
+                    do_instance_action(None, instance, sync.action)
+                except ActionError:
+                    pass  # the gate refused (a task is running): the next sync would try again
