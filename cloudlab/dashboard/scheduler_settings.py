@@ -1,7 +1,9 @@
 """Admin → Scheduler: an instructor edits the cloud's nova.conf scheduler options.
 
 The form only gathers values; the engine's ``parse_scheduler_config`` validates them exactly as a
-scenario file's ``scheduler:`` section is validated, and its problems are shown by field.
+scenario file's ``scheduler:`` section is validated, and its problems are shown by field, in the
+page's words and the reader's language. Switching the era offers that era's defaults (the page
+fills them in from ``era_offers``); two filters at one position are refused.
 """
 
 from __future__ import annotations
@@ -15,13 +17,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from cloudlab.compute.actions.scheduler_settings import do_update_scheduler
 from cloudlab.compute.models import Cloud, Host, Image
 from cloudlab.compute.scheduling import scheduler_config
+from cloudlab.engine.resources import ERA_DEFAULT_RATIOS, ERAS
 from cloudlab.engine.scheduler import (
+    CLASSIC_ONLY_FILTERS,
     DRIVER_NAMES,
+    ERA_DEFAULT_FILTERS,
+    ERA_DEFAULT_WEIGHERS,
     FILTER_NAMES,
     MULTIPLIER_OPTIONS,
     WEIGHER_NAMES,
@@ -88,6 +94,7 @@ class SchedulerForm(forms.Form):
         for name in FILTER_NAMES:
             self.fields[f"filter_{name}"] = forms.BooleanField(label=name, required=False)
             self.fields[f"order_{name}"] = forms.IntegerField(
+                label=name,
                 required=False,
                 min_value=1,
                 max_value=99,
@@ -96,7 +103,11 @@ class SchedulerForm(forms.Form):
 
     def filter_rows(self) -> list[dict[str, Any]]:
         """Every filter, the enabled ones first in their order (as nova.conf lists them)."""
-        rows = [{"name": n, "enabled": self[f"filter_{n}"], "order": self[f"order_{n}"]} for n in FILTER_NAMES]
+        shared = getattr(self, "shared_positions", set())
+        rows = [
+            {"name": n, "enabled": self[f"filter_{n}"], "order": self[f"order_{n}"], "shared": n in shared}
+            for n in FILTER_NAMES
+        ]
 
         def position(row: dict[str, Any]) -> tuple[int, int]:
             order = row["order"].value()
@@ -110,6 +121,7 @@ class SchedulerForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        self._refuse_shared_positions(data)
         chosen = [
             (data.get(f"order_{name}") or 99, index, name)
             for index, name in enumerate(FILTER_NAMES)
@@ -145,21 +157,92 @@ class SchedulerForm(forms.Form):
             try:
                 value = float(raw)
             except ValueError:
-                self.add_error(name, _("%(name)s must be a number, not '%(value)s'.") % {"name": name, "value": raw})
+                self.add_error(name, _("Enter a number."))
                 continue
             if not value > 0 or value != value or value == float("inf"):
-                self.add_error(name, _("%(name)s must be greater than 0.") % {"name": name})
+                self.add_error(name, _("Enter a number greater than 0."))
                 continue
             self.ratios[name] = value
         return data
 
+    def _refuse_shared_positions(self, data: dict[str, Any]) -> None:
+        """Two enabled filters at one position: nova.conf is a list, so the page cannot tell
+        which runs first; ask instead of guessing."""
+        at: dict[int, list[str]] = {}
+        self.shared_positions: set[str] = set()
+        for name in FILTER_NAMES:
+            order = data.get(f"order_{name}")
+            if data.get(f"filter_{name}") and order is not None:
+                at.setdefault(order, []).append(name)
+        for position, names in sorted(at.items()):
+            if len(names) < 2:
+                continue
+            message = _("%(filters)s are all at position %(position)d. Give each enabled filter its own position.")
+            self.add_error(None, f"enabled_filters: {message % {'filters': ', '.join(names), 'position': position}}")
+            self.shared_positions.update(names)
+
     def _add_problem(self, problem: str) -> None:
-        """``scheduler.enabled_filters[0]: unknown filter …`` → the field it is about."""
-        match = re.match(r"^scheduler\.([a-z_]+)", problem)
-        field = match.group(1) if match else None
-        if field == "enabled_filters":
-            field = None  # the filter table has no single field; show it above the form
-        self.add_error(field if field in self.fields else None, problem)
+        """``scheduler.max_attempts: must be a positive integer`` → under the max_attempts field,
+        in the reader's language; a filter's problem goes above the form, naming the filter."""
+        path, _sep, message = problem.partition(": ")
+        match = re.match(r"^scheduler\.([a-z_]+)", path)
+        key = match.group(1) if match else ""
+        text = page_words(message)
+        if key in self.fields and key != "enabled_filters":
+            self.add_error(key, text)
+        else:
+            self.add_error(None, f"{key}: {text}" if key else text)
+
+    def error_list(self) -> list[dict[str, str]]:
+        """Every problem, each with the field it is about as the page labels it (for the list
+        above the form; the field shows its own too)."""
+        found = [{"field": "", "label": "", "message": str(e)} for e in self.non_field_errors()]
+        for name, errors in self.errors.items():
+            if name == "__all__":
+                continue
+            field = self[name]
+            found += [{"field": field.id_for_label, "label": str(field.label), "message": str(e)} for e in errors]
+        return found
+
+
+#: How the engine words a problem (``engine/scheduler/checks.py``, ``sections/nova_conf.py``) and
+#: how this page says it, in the reader's language: Django's own form messages where one says it
+#: (their msgids are Django's, translated in its catalogues), the page's sentences otherwise. A
+#: message no pattern matches is shown as the engine wrote it.
+_AT_LEAST = gettext_noop("Ensure this value is greater than or equal to %(limit_value)s.")
+_ENGINE_WORDS: tuple[tuple[re.Pattern[str], str, dict[str, str]], ...] = (
+    (re.compile(r"^must be (?:a positive|a non-negative|an) integer(?: ≥ -?\d+)?, not "), "Enter a whole number.", {}),
+    (re.compile(r"^must be a positive integer$"), _AT_LEAST, {"limit_value": "1"}),
+    (re.compile(r"^must be a non-negative integer$"), _AT_LEAST, {"limit_value": "0"}),
+    (re.compile(r"^must be an integer ≥ (?P<limit_value>-?\d+)$"), _AT_LEAST, {}),
+    (re.compile(r"^must be a (?:positive )?number, not "), "Enter a number.", {}),
+    (re.compile(r"^must be ≥ (?P<limit_value>\S+) \(Nova's minimum for this option\)$"), _AT_LEAST, {}),
+    (
+        re.compile(r"^(?P<name>\w+) was removed from Nova \(Train/Victoria\)"),
+        gettext_noop(
+            "%(name)s was removed from Nova (Train/Victoria): in the placement era Placement checks "
+            "capacity and alternates replace retries. Untick it, or choose the classic era."
+        ),
+        {},
+    ),
+    (re.compile(r"^(?P<name>\w+) is listed twice$"), gettext_noop("%(name)s is listed twice."), {}),
+    (
+        re.compile(r"^unknown (?:filter|weigher|host|image id) (?P<value>'[^']*')"),
+        gettext_noop("%(value)s does not exist in this cloud."),
+        {},
+    ),
+    (re.compile(r"^must be a non-empty string"), "This field is required.", {}),
+)
+
+
+def page_words(message: str) -> str:
+    """The engine's English problem (without its path) as the page says it."""
+    for pattern, words, fixed in _ENGINE_WORDS:
+        match = pattern.search(message)
+        if match is not None:
+            values = {**fixed, **match.groupdict()}
+            return _(words) % values if values else _(words)
+    return message
 
 
 def _show_number(value: Any) -> str:
@@ -184,10 +267,56 @@ def _initial(cloud: Cloud) -> dict[str, Any]:
     return initial
 
 
+def era_offers(cloud: Cloud, initial: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """What the form is filled with when the era select changes: for the cloud's own era its
+    saved settings, for another era that era's defaults (filters in order, weighers, allocation
+    ratios), each with the sentence saying so. Nothing is saved until the form is."""
+    labels = dict(Cloud.Era.choices)
+    offers: dict[str, dict[str, Any]] = {}
+    for era in ERAS:
+        if era == cloud.era:
+            offers[era] = {
+                "filters": [n for n in FILTER_NAMES if initial.get(f"filter_{n}")],
+                "orders": {n: initial[f"order_{n}"] for n in FILTER_NAMES if initial.get(f"filter_{n}")},
+                "weighers": list(initial.get("weight_classes", [])),
+                "ratios": {name: initial.get(name, "") for name in RATIOS},
+                "notice": _("Filled in again with this cloud's saved settings (era: %(era)s).") % {"era": labels[era]},
+            }
+            continue
+        ratios = ERA_DEFAULT_RATIOS[era]
+        filters = list(ERA_DEFAULT_FILTERS[era])
+        offers[era] = {
+            "filters": filters,
+            "orders": {n: i for i, n in enumerate(filters, start=1)},
+            "weighers": list(ERA_DEFAULT_WEIGHERS[era]),
+            "ratios": {
+                "cpu_allocation_ratio": _show_number(ratios.cpu),
+                "ram_allocation_ratio": _show_number(ratios.ram),
+                "disk_allocation_ratio": _show_number(ratios.disk),
+            },
+            "notice": _(
+                "Filled in with the defaults of the era %(era)s: its filters in their order, its weighers and "
+                "its allocation ratios. Nothing is saved until you press Save."
+            )
+            % {"era": labels[era]},
+        }
+    return offers
+
+
+def _page_data(cloud: Cloud, initial: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "era_offers": era_offers(cloud, initial),
+        # The filters nova_conf refuses in the placement era, and the page's reason why.
+        "classic_only": sorted(CLASSIC_ONLY_FILTERS),
+        "classic_only_reason": _("Removed from Nova in Train/Victoria: the placement era does not have it."),
+    }
+
+
 @login_required
 def scheduler_settings(request: HttpRequest) -> HttpResponse:
     project = instructor_project_or_404(request)
     cloud = project.cloud
+    initial = _initial(cloud)
     if request.method == "POST":
         form = SchedulerForm(request.POST, cloud=cloud)
         if form.is_valid():
@@ -198,5 +327,9 @@ def scheduler_settings(request: HttpRequest) -> HttpResponse:
                 messages.info(request, _("Nothing changed."))
             return redirect("dashboard:scheduler-settings")
     else:
-        form = SchedulerForm(initial=_initial(cloud), cloud=cloud)
-    return render(request, "dashboard/scheduler_settings.html", {"form": form, "cloud": cloud})
+        form = SchedulerForm(initial=initial, cloud=cloud)
+    return render(
+        request,
+        "dashboard/scheduler_settings.html",
+        {"form": form, "cloud": cloud, "page": _page_data(cloud, initial)},
+    )

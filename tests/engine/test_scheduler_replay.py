@@ -264,7 +264,8 @@ def test_replay_of_the_ram_filter_example_steps_through_the_funnel_in_the_traces
     assert stages[3]["removed"] == ["compute4"]
     assert [s["index"] for s in stages] == list(range(len(stages)))
     assert [h["host"] for h in stages[-2]["hosts"]] == ["compute1", "compute3"]
-    assert stages[-1] == {"index": 8, "kind": "selected", "instance": 0, "host": "compute1", "weight": 3.0}
+    # classic weighers: RAMWeigher (compute1 has the most free RAM: 1.0), IoOps and Metrics 0
+    assert stages[-1] == {"index": 8, "kind": "selected", "instance": 0, "host": "compute1", "weight": 1.0}
 
 
 def test_the_weighing_stage_carries_each_hosts_total_and_weigher_parts() -> None:

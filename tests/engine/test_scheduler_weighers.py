@@ -10,10 +10,34 @@ from cloudlab.engine.scheduler.weighers import aggregate_multiplier, clamp, norm
 
 
 def test_every_weigher_is_a_default_of_the_eras_that_had_it() -> None:
-    newer = ("NumInstancesWeigher", "BuildFailureWeigher", "HypervisorVersionWeigher")
+    """Classic: Nova's all_weighers from Juno to Liberty (nova/scheduler/weights/ held ram.py,
+    metrics.py and io_ops.py; disk.py and affinity.py came in Mitaka, cpu.py in Rocky)."""
     assert ERA_DEFAULT_WEIGHERS["placement"] == WEIGHER_NAMES
-    assert ERA_DEFAULT_WEIGHERS["classic"] == tuple(n for n in WEIGHER_NAMES if n not in newer)
+    assert ERA_DEFAULT_WEIGHERS["classic"] == ("RAMWeigher", "IoOpsWeigher", "MetricsWeigher")
     assert all(WEIGHERS[name].name == name for name in WEIGHER_NAMES)
+
+
+def test_a_negative_ram_multiplier_packs_under_the_classic_defaults() -> None:
+    """With Juno–Liberty's weighers nothing spreads against RAMWeigher: ram_weight_multiplier −1
+    picks the fullest host that fits. With every weigher, CPUWeigher and DiskWeigher (+1 each)
+    outweigh it and the big empty host wins."""
+    hosts = [
+        host("roomy", memory_mb=32768, local_gb=500, vcpus=16),
+        host("full", memory_mb=8192, local_gb=50, vcpus=4, memory_mb_used=6144),
+    ]
+    packed = schedule(hosts, request("m1.tiny"), config(era="classic", ram_weight_multiplier=-1.0))
+    assert packed["selected_hosts"] == ["full"]
+    every = config(era="classic", weight_classes=WEIGHER_NAMES, ram_weight_multiplier=-1.0)
+    assert schedule(hosts, request("m1.tiny"), every)["selected_hosts"] == ["roomy"]
+
+
+def test_the_metrics_weigher_never_changes_an_order() -> None:
+    """No host reports metrics and [metrics] weight_setting is empty: raw 0 everywhere."""
+    hosts = [host("a", memory_mb=4096), host("b", memory_mb=8192)]
+    trace = schedule(hosts, request(), config(weight_classes=("MetricsWeigher",), metrics_weight_multiplier=100.0))
+    [metrics] = trace["instances"][0]["weighers"]
+    assert {name: v["raw"] for name, v in metrics["values"].items()} == {"a": 0.0, "b": 0.0}
+    assert trace["instances"][0]["ranking"] == [{"host": "a", "weight": 0.0}, {"host": "b", "weight": 0.0}]
 
 
 def test_minval_zero_normalises_against_zero_not_the_minimum() -> None:

@@ -56,6 +56,7 @@ class SchedulerConfig:
     cpu_weight_multiplier: float = 1.0
     disk_weight_multiplier: float = 1.0
     io_ops_weight_multiplier: float = -1.0
+    metrics_weight_multiplier: float = 1.0
     num_instances_weight_multiplier: float = 0.0
     build_failure_weight_multiplier: float = 1000000.0
     hypervisor_version_weight_multiplier: float = 1.0

@@ -106,6 +106,7 @@ class RAMWeigher(HostWeigher):
 
 @_register
 class CPUWeigher(HostWeigher):
+    eras = _PLACEMENT  # Rocky 18
     multiplier_option = "cpu_weight_multiplier"
     minval = 0
 
@@ -115,6 +116,7 @@ class CPUWeigher(HostWeigher):
 
 @_register
 class DiskWeigher(HostWeigher):
+    eras = _PLACEMENT  # Mitaka 13
     multiplier_option = "disk_weight_multiplier"
     minval = 0
 
@@ -129,6 +131,20 @@ class IoOpsWeigher(HostWeigher):
 
     def raw(self, host: HostState, request: ScheduleRequest, members: frozenset[str]) -> float:
         return host.num_io_ops
+
+
+@_register
+class MetricsWeigher(HostWeigher):
+    """Σ metric × ratio over ``[metrics] weight_setting`` (Icehouse; nova/scheduler/weights/
+    metrics.py). The setting is empty by default and CloudLab's hosts report no metrics, so the
+    raw value is 0 on every host: the weigher is listed, as in Nova's "all weighers", and never
+    changes an order. Its multiplier is ``[metrics] weight_multiplier``, named as the aggregate
+    metadata key Nova reads (``metrics_weight_multiplier``)."""
+
+    multiplier_option = "metrics_weight_multiplier"
+
+    def raw(self, host: HostState, request: ScheduleRequest, members: frozenset[str]) -> float:
+        return 0.0
 
 
 @_register
@@ -161,6 +177,7 @@ class HypervisorVersionWeigher(HostWeigher):
 
 @_register
 class ServerGroupSoftAffinityWeigher(HostWeigher):
+    eras = _PLACEMENT  # Mitaka 13, with the soft-(anti-)affinity policies
     multiplier_option = "soft_affinity_weight_multiplier"
     multiplier_minimum = 0.0
     policy = "soft-affinity"
@@ -193,7 +210,10 @@ WEIGHER_NAMES: tuple[str, ...] = tuple(WEIGHERS)
 MULTIPLIER_OPTIONS: tuple[str, ...] = tuple(w.multiplier_option for w in WEIGHERS.values())
 
 #: Default ``weight_classes`` per era: every weigher of the era (Nova's default is "all
-#: weighers"; CPUWeigher, which the course teaches with RAM, counts as classic too).
+#: weighers", the modules of nova/scheduler/weights/). Classic: RAMWeigher, MetricsWeigher and
+#: IoOpsWeigher, Nova's weighers from Juno to Liberty (Icehouse had RAM and Metrics; Mitaka added
+#: Disk and the soft-affinity pair, Rocky CPU), so a negative ram_weight_multiplier packs as the
+#: course says. Placement: today's.
 ERA_DEFAULT_WEIGHERS: dict[Era, tuple[str, ...]] = {
     era: tuple(name for name, w in WEIGHERS.items() if era in w.eras) for era in ERAS
 }
