@@ -11,7 +11,9 @@ refused.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 from functools import cache
 from typing import Any
 
@@ -72,7 +74,17 @@ def _group_send(message: dict[str, Any]) -> None:
     against its schema (tests/conftest.py), whichever process sends it."""
     layer = get_channel_layer()
     assert layer is not None, "CHANNEL_LAYERS is not configured"
-    async_to_sync(layer.group_send)(message["stream"], message)
+    send = async_to_sync(layer.group_send)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # the usual case: a worker thread, a view's thread, a command
+        send(message["stream"], message)
+        return
+    # A synchronous caller on a thread that runs an event loop (a test driving Chromium through
+    # Playwright's sync API): async_to_sync refuses that thread, so send from a helper thread.
+    helper = threading.Thread(target=send, args=(message["stream"], message))
+    helper.start()
+    helper.join()
 
 
 def publish_on_commit(stream: str, event: str, data: dict[str, Any]) -> None:
