@@ -44,6 +44,10 @@ def test_disable_with_a_reason_and_computefilter_skips_the_host(
     trace = SchedulingRecord.objects.get(instance=instance).trace
     compute = next(f for f in trace["instances"][0]["filters"] if f["name"] == "ComputeFilter")
     assert compute["verdicts"]["compute-kvm1"]["passed"] is False
+    # the reason the instructor typed is in the verdict (Nova's ComputeFilter logs it too)
+    assert compute["verdicts"]["compute-kvm1"]["reason"] == (
+        "the nova-compute service is disabled, reason: firmware upgrade"
+    )
     assert trace["selected_hosts"] != ["compute-kvm1"]
 
 

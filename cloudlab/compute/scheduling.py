@@ -74,6 +74,7 @@ def host_states(cloud: Cloud) -> list[HostState]:
             cpu_arch=h.cpu_arch,
             supported_instances=tuple(tuple(t) for t in h.supported_instances) or None,  # type: ignore[arg-type]
             enabled=h.enabled,
+            disabled_reason=h.disabled_reason if not h.enabled else "",
             up=h.up,
             num_instances=counts[h.pk],
             num_io_ops=io_ops[h.pk],

@@ -94,6 +94,7 @@ _ALL_PASS = Verdict(True, N_("every host passes"), {})
 _FIRST_ATTEMPT = Verdict(True, N_("first attempt: no host tried yet"), {})
 _NO_ZONE_REQUESTED = Verdict(True, N_("no availability zone requested"), {})
 _SERVICE_DISABLED = Verdict(False, N_("the nova-compute service is disabled"), {})
+_SERVICE_DISABLED_BECAUSE = N_("the nova-compute service is disabled, reason: {disabled_reason}")
 _SERVICE_DOWN = Verdict(False, N_("nova-compute is down (no heartbeat within 60 s)"), {})
 _SERVICE_UP = Verdict(True, N_("nova-compute is enabled and up"), {})
 _NO_VCPU_COUNT = Verdict(True, N_("the host reports no vCPU count, so it passes (fail-safe)"), {})
@@ -234,6 +235,9 @@ class ComputeFilter(HostFilter):
 
     def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
         if not host.enabled:
+            # nova/scheduler/filters/compute_filter.py logs the operator's reason with it
+            if host.disabled_reason:
+                return Verdict(False, _SERVICE_DISABLED_BECAUSE, {"disabled_reason": host.disabled_reason})
             return _SERVICE_DISABLED
         if not host.up:
             return _SERVICE_DOWN

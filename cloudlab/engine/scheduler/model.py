@@ -251,6 +251,8 @@ class HostState:
     supported_instances: tuple[tuple[str, str, str], ...] | None = None
     enabled: bool = True
     up: bool = True
+    #: Why the operator disabled the service (``openstack compute service set --disable-reason``).
+    disabled_reason: str = ""
     num_instances: int = 0
     num_io_ops: int = 0
     failed_builds: int = 0
@@ -375,6 +377,7 @@ class HostState:
             "cpu_arch": self.cpu_arch,
             "supported_instances": [list(t) for t in self.instance_triples],
             "enabled": self.enabled,
+            "disabled_reason": self.disabled_reason,
             "up": self.up,
             "vcpus": r.vcpus,
             "memory_mb": r.memory_mb,
