@@ -162,6 +162,9 @@ TIME_ZONE = envstr("TIME_ZONE", "Asia/Shanghai") or "UTC"
 USE_TZ = True
 
 # -- static files: all served by CloudLab itself (classrooms may be offline) ---------------------
+# collectstatic (the run command) writes hashed, gzipped copies; with DEBUG=0 pages name the hashed
+# files and WhiteNoise serves them compressed and cached for ten years. DEBUG=1 names the source
+# files, served fresh by the finders. cloudlab/dashboard/staticfinders.py says how.
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -169,9 +172,15 @@ STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
     "cloudlab.dashboard.staticfinders.PlotlyFinder",  # plotly.min.js from the plotly package
+    "cloudlab.dashboard.staticfinders.HashedNameFinder",  # a hashed name → its source file
 ]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "cloudlab.dashboard.staticfinders.StaticStorage"},
+}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True  # the plain names come from the finders
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,5 @@
-"""Project → Compute → Overview: the project's quota usage as Horizon's Limit Summary shows it."""
+"""Project → Compute → Overview: the project's quota usage as Horizon's Limit Summary shows it
+(three small SVG donuts drawn by ``overview.js``; no chart library)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cloudlab.compute.actions.launch import quota_limits, quota_usage
@@ -25,9 +27,15 @@ def _snapshot(project: Project) -> dict[str, Any]:
     return {
         "streams": seqs,
         "limits": [
-            {"key": "instances", "used": usage.instances, "limit": limits.instances, "unit": ""},
-            {"key": "cores", "used": usage.cores, "limit": limits.cores, "unit": ""},
-            {"key": "ram", "used": usage.ram, "limit": limits.ram, "unit": "MB"},
+            {
+                "key": "instances",
+                "title": _("Instances"),
+                "used": usage.instances,
+                "limit": limits.instances,
+                "unit": "",
+            },
+            {"key": "cores", "title": _("VCPUs"), "used": usage.cores, "limit": limits.cores, "unit": ""},
+            {"key": "ram", "title": _("RAM"), "used": usage.ram, "limit": limits.ram, "unit": "MB"},
         ],
     }
 

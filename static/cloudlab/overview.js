@@ -1,24 +1,44 @@
-/* Project → Overview: quota usage pies (Horizon's Limit Summary), refreshed when instances change. */
+/* Project → Overview: quota usage donuts (Horizon's Limit Summary), refreshed when instances
+   change. Three small SVG rings: no chart library is loaded for them. */
 (function () {
   "use strict";
   var page = CloudLab.pageData();
-  var TITLES = { instances: gettext("Instances"), cores: gettext("VCPUs"), ram: gettext("RAM") };
+  var SVG = "http://www.w3.org/2000/svg";
+  var RADIUS = 48, WIDTH = 16, CIRCUMFERENCE = 2 * Math.PI * RADIUS;
+
+  function el(name, attrs) {
+    var node = document.createElementNS(SVG, name);
+    Object.keys(attrs).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    return node;
+  }
+
+  function donut(l, text) {
+    var unlimited = l.limit < 0;
+    var share = unlimited ? 0 : (l.limit > 0 ? Math.min(1, l.used / l.limit) : 1);
+    var full = !unlimited && l.used >= l.limit;
+    var svg = el("svg", { viewBox: "0 0 120 120", width: "150", height: "150", role: "img", "aria-label": l.title + ": " + text });
+    svg.appendChild(el("circle", { cx: 60, cy: 60, r: RADIUS, fill: "none", stroke: "#e9ecef", "stroke-width": WIDTH }));
+    if (share > 0) {
+      svg.appendChild(el("circle", {
+        cx: 60, cy: 60, r: RADIUS, fill: "none", stroke: full ? "#dc3545" : "#0d6efd", "stroke-width": WIDTH,
+        "stroke-dasharray": (share * CIRCUMFERENCE) + " " + CIRCUMFERENCE, transform: "rotate(-90 60 60)",
+        "class": "cl-donut-used",
+      }));
+    }
+    var label = el("text", { x: 60, y: 66, "text-anchor": "middle", "font-size": "18", fill: full ? "#b02a37" : "#212529" });
+    label.textContent = unlimited ? "∞" : Math.round(share * 100) + "%";
+    svg.appendChild(label);
+    return svg;
+  }
 
   function render(snapshot) {
     snapshot.limits.forEach(function (l) {
-      var unlimited = l.limit < 0;
-      var free = unlimited ? 0 : Math.max(0, l.limit - l.used);
-      var text = unlimited ? interpolate(gettext("Used %s of unlimited"), [l.used + (l.unit ? " " + l.unit : "")]) :
-        interpolate(gettext("Used %s of %s"), [l.used + (l.unit ? " " + l.unit : ""), l.limit + (l.unit ? " " + l.unit : "")]);
+      var unit = l.unit ? " " + l.unit : "";
+      var text = l.limit < 0 ? interpolate(gettext("Used %s of unlimited"), [l.used + unit]) :
+        interpolate(gettext("Used %s of %s"), [l.used + unit, l.limit + unit]);
       document.querySelector('[data-limit="' + l.key + '"]').textContent = text;
-      if (!window.Plotly) return;
-      Plotly.react("chart-" + l.key, [{
-        type: "pie", hole: 0.6, sort: false, textinfo: "none",
-        values: unlimited ? [l.used || 1, 0] : [l.used, free],
-        labels: [gettext("Used"), gettext("Available")],
-        marker: { colors: [!unlimited && l.used >= l.limit ? "#dc3545" : "#0d6efd", "#e9ecef"] },
-      }], { title: { text: TITLES[l.key], font: { size: 14 } }, height: 220, margin: { l: 10, r: 10, t: 40, b: 10 }, showlegend: false },
-      { displayModeBar: false, responsive: true });
+      var chart = document.getElementById("chart-" + l.key);
+      chart.replaceChildren(donut(l, text));
     });
   }
 
