@@ -11,13 +11,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from cloudlab.compute.action_log import open_action
 from cloudlab.compute.models import Instance
 from cloudlab.compute.rows import gate_state, instance_row, shown_host
+from cloudlab.compute.runner import plan_of
 from cloudlab.engine import lifecycle
 from cloudlab.identity.models import is_instructor
 from cloudlab.live.events import current_seqs, project_stream
 
 from .access import visible_instance_or_404
+from .instances import action_choices
 from .labels import state_labels
 from .traces import summarise
 
@@ -81,19 +84,37 @@ def _lifecycle_view(instance: Instance, *, for_instructor: bool) -> dict[str, An
             }
         )
     host_down = instance.host is not None and not instance.host.up
+    action, target = _running(instance) if instance.task_state is not None else (None, None)
+    moving = lifecycle.STATE_DIAGRAM.in_progress(instance.vm_state, instance.task_state, action=action, target=target)
     return {
-        "in_progress": [
-            {"source": e.source, "action": e.action, "target": e.target}
-            for e in lifecycle.STATE_DIAGRAM.in_progress(instance.vm_state, instance.task_state)
-        ],
+        "in_progress": [{"source": e.source, "action": e.action, "target": e.target} for e in moving],
         "gate": answers,
         "host_down": host_down,
         "host_down_explanation": _(lifecycle.HOST_DOWN_EXPLANATION) if host_down else "",
     }
 
 
+def _running(instance: Instance) -> tuple[str | None, str | None]:
+    """The action the instance's open log entry runs, as the diagram names it, and the vm_state
+    its plan ends in (None where the log does not say: a boot may end active or in error)."""
+    record = open_action(instance)
+    action = record.context.get("action") if record is not None else None
+    if action == lifecycle.BUILD:
+        return lifecycle.LAUNCH, None
+    if record is None or action not in lifecycle.ACTIONS:
+        return None, None  # no log entry, or a start-up settlement
+    final = plan_of(record).final
+    return action, final.vm_state if final is not None else None
+
+
 def _diagram() -> dict[str, Any]:
-    return lifecycle.STATE_DIAGRAM.as_dict()
+    """The engine's diagram, with the words its nodes and the launch edges read in."""
+    diagram = lifecycle.STATE_DIAGRAM
+    return {
+        **diagram.as_dict(),
+        "launch_label": _("Launch Instance"),
+        "node_status": {vm_state: lifecycle.status_from_state(vm_state) for vm_state in diagram.nodes},
+    }
 
 
 @login_required
@@ -114,6 +135,8 @@ def instance_detail(request: HttpRequest, instance_id: str) -> HttpResponse:
                 "show_host": instructor,
                 "labels": state_labels(),
                 "diagram": _diagram(),
+                "action_url": reverse("dashboard:instance-action", args=["00000000-0000-0000-0000-000000000000"]),
+                "choices": action_choices(instance.project),
                 "snapshot": {
                     "streams": current_seqs([stream]),
                     "detail": _instance_detail(instance, for_instructor=instructor),

@@ -1,4 +1,5 @@
-/* An instance's page: overview, states and action log, refreshed when its row changes. */
+/* An instance's page: overview, states, the Actions menu, the Lifecycle tab (the state diagram and
+   the gate's answer for every action) and the action log, refreshed when its row changes. */
 (function () {
   "use strict";
   var page = CloudLab.pageData();
@@ -82,15 +83,43 @@
     }).join("");
   }
 
+  /* Horizon's Actions menu: the row's actions (the server's row.actions), run by row_actions.js. */
+  function renderMenu(row) {
+    var names = (row.actions || []).filter(function (n) { return labels.actions[n]; });
+    document.getElementById("instance-actions-button").disabled = !names.length;
+    document.getElementById("instance-actions-menu").innerHTML = names.map(function (n) {
+      return '<li><button type="button" class="dropdown-item' + (labels.actions[n].destructive ? " text-danger" : "") + '" data-action="' + esc(n) +
+        '" data-id="' + esc(row.id) + '">' + esc(labels.actions[n].label) + "</button></li>";
+    }).join("");
+  }
+
+  /* Every action with the gate's answer; beside each one the menu offers now, a button that runs it. */
+  function renderGate(detail) {
+    var offered = detail.row.actions || [];
+    document.getElementById("action-gate").innerHTML = detail.lifecycle.gate.map(function (g) {
+      var run = g.allowed && offered.indexOf(g.name) >= 0;
+      return '<li class="mb-1 d-flex align-items-start ' + (g.allowed ? "" : "text-muted") + '" data-action="' + esc(g.name) + '" data-allowed="' + g.allowed + '">' +
+        '<span class="flex-grow-1">' + (g.allowed ? '<i class="bi bi-check-circle text-success"></i> ' : '<i class="bi bi-slash-circle"></i> ') + esc(g.label) +
+        (g.allowed ? "" : '<span class="d-block ms-3 cl-gate-reason">' + esc(g.reason) + "</span>") + "</span>" +
+        (run ? '<button type="button" class="btn btn-sm py-0 ms-2 cl-gate-run ' + (labels.actions[g.name].destructive ? "btn-outline-danger" : "btn-outline-primary") +
+          '" data-action="' + esc(g.name) + '" data-id="' + esc(detail.row.id) + '" aria-label="' + esc(interpolate(gettext("Run %s"), [g.label])) + '">' +
+          esc(gettext("Run")) + "</button>" : "") + "</li>";
+    }).join("");
+  }
+
   function renderLifecycle(detail) {
     CloudLab.stateDiagram.draw(document.getElementById("state-diagram"), page.diagram, detail, labels);
-    CloudLab.stateDiagram.gateList(document.getElementById("action-gate"), detail);
+    renderGate(detail);
     document.getElementById("detail-host-down").innerHTML = detail.lifecycle.host_down ?
       '<div class="alert alert-warning small" id="host-down-box"><strong>' + esc(gettext("Host down")) + "</strong><br>" + esc(detail.lifecycle.host_down_explanation) + "</div>" : "";
   }
 
+  var current = page.snapshot.detail;
   var baseRender = render;
-  render = function (detail) { baseRender(detail); renderScheduling(detail.scheduling); renderLifecycle(detail); };
+  render = function (detail) {
+    current = detail;
+    baseRender(detail); renderMenu(detail.row); renderScheduling(detail.scheduling); renderLifecycle(detail);
+  };
   render(page.snapshot.detail);
   var live = new CloudLab.LiveStream({
     streams: page.streams,
@@ -102,4 +131,20 @@
     },
   });
   live.start();
+
+  // The row actions' dialogs and requests are the Instances table's (row_actions.js), on this one row;
+  // an accepted request refetches the page's detail at once, and its events follow it live.
+  CloudLab.instancePage = {
+    row: function (id) { return id === current.row.id ? current.row : null; },
+    upsert: function () { live.refetch(); },
+  };
+  // The diagram is as wide as its column, which has no width while its tab is hidden.
+  document.getElementById("tab-lifecycle-button").addEventListener("shown.bs.tab", function () { renderLifecycle(current); });
+  var resizing = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(function () { renderLifecycle(current); }, 200);
+  });
+  CloudLab.rowActions.bind(document.getElementById("instance-actions-menu"));
+  CloudLab.rowActions.bind(document.getElementById("action-gate"));
 })();

@@ -1,16 +1,19 @@
-/* Row actions and batch actions of the Instances table. Which actions exist, their labels and
-   which need a confirmation or a parameter come from the engine's table (page.labels.actions);
-   legality is decided by the server (the row's `actions`, and again when the request arrives). */
+/* Row actions and batch actions of the Instances table, and the instance page's Actions menu.
+   Which actions exist, their labels and which need a confirmation or a parameter come from the
+   engine's table (page.labels.actions); legality is decided by the server (the row's `actions`,
+   and again when the request arrives). The rows are the table's (CloudLab.instancesTable) or the
+   instance page's one instance (CloudLab.instancePage): row(id) and upsert(row). */
 (function () {
   "use strict";
   var page = CloudLab.pageData();
   var esc = CloudLab.escapeHtml;
   var actions = page.labels.actions;
-  var table = document.getElementById("instances-table");
+  var table = document.getElementById("instances-table");  // absent on the instance page
   var toolbar = document.getElementById("batch-toolbar");
   var modalEl = document.getElementById("action-modal");
   var form = document.getElementById("action-form");
   var pending = null;
+  function rows() { return CloudLab.instancesTable || CloudLab.instancePage; }
 
   function post(url, data) {
     var body = new FormData();
@@ -38,8 +41,7 @@
   function open(action, ids) {
     var spec = actions[action];
     pending = { action: action, ids: ids };
-    var rows = ids.map(function (id) { return CloudLab.instancesTable.row(id); }).filter(Boolean);
-    var names = rows.map(function (r) { return r.name; }).join(", ");
+    var names = ids.map(function (id) { return rows().row(id); }).filter(Boolean).map(function (r) { return r.name; }).join(", ");
     document.getElementById("action-title").textContent = spec.label;
     document.getElementById("action-error").classList.add("d-none");
     var body = spec.params.map(paramField).join("");
@@ -69,20 +71,26 @@
     return run(action, ids, params || {}).then(function (outcome) {
       var failures = [];
       (outcome.results || [outcome]).forEach(function (r) {
-        if (r.ok && r.row) CloudLab.instancesTable.upsert(r.row);
+        if (r.ok && r.row) rows().upsert(r.row);
         if (!r.ok) failures.push(r.message);
       });
       return failures;
     });
   }
 
-  table.addEventListener("click", function (event) {
-    var button = event.target.closest("button[data-action]");
-    if (!button) return;
-    var action = button.dataset.action, ids = [button.dataset.id];
+  /* A row action: its dialog if it asks for confirmation or parameters, else the request. */
+  function start(action, ids) {
     if (needsDialog(action)) { open(action, ids); return; }
     execute(action, ids).then(function (failures) { failures.forEach(function (m) { CloudLab.notify(m, "danger"); }); });
-  });
+  }
+
+  /* Buttons with data-action and data-id inside `container` run their action on their row. */
+  function bind(container) {
+    container.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-action][data-id]");
+      if (button && container.contains(button)) start(button.dataset.action, [button.dataset.id]);
+    });
+  }
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -98,10 +106,13 @@
         return;
       }
       bootstrap.Modal.getOrCreateInstance(modalEl).hide();
-      CloudLab.instancesTable.selected.clear();
-      renderToolbar();
+      if (table) { CloudLab.instancesTable.selected.clear(); renderToolbar(); }
     }).finally(function () { confirm.disabled = false; });
   });
+
+  window.CloudLab.rowActions = { bind: bind, start: start };
+  if (!table) return;
+  bind(table);
 
   // -- batch: the table's buttons act on the selected rows -------------------------------------
   function renderToolbar() {

@@ -75,6 +75,18 @@ def test_the_page_finds_the_edge_a_task_is_travelling() -> None:
     assert STATE_DIAGRAM.in_progress("active", None) == ()
 
 
+def test_the_action_running_picks_its_edges_among_those_of_its_task() -> None:
+    resize = STATE_DIAGRAM.in_progress("active", "resize_migrating", action="resize")
+    assert [(e.action, e.target) for e in resize] == [("resize", "resized")]
+    offload = STATE_DIAGRAM.in_progress("active", "shelving", action="shelve", target="shelved_offloaded")
+    assert [(e.target, e.tasks[-1]) for e in offload] == [("shelved_offloaded", "shelving_offloading")]
+    kept = STATE_DIAGRAM.in_progress("active", "shelving", action="shelve", target="shelved")
+    assert [e.target for e in kept] == ["shelved"]
+    # a start-up settlement is no edge's action: every edge the task is on stays
+    assert len(STATE_DIAGRAM.in_progress("active", "resize_migrating", action="settle")) == 2
+    assert STATE_DIAGRAM.in_progress("active", None, action="resize") == ()
+
+
 def test_shelving_is_drawn_for_both_offload_settings_and_confirm_for_both_power_states() -> None:
     edges = {(e.source, e.action, e.target) for e in STATE_DIAGRAM.edges}
     assert {("active", "shelve", "shelved"), ("active", "shelve", "shelved_offloaded")} <= edges

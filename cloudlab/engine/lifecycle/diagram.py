@@ -47,11 +47,19 @@ class StateDiagram:
     nodes: tuple[str, ...]  # vm_states, in VmState.ALL order
     edges: tuple[DiagramEdge, ...]
 
-    def in_progress(self, vm_state: str, task_state: str | None) -> tuple[DiagramEdge, ...]:
-        """The edges an instance in (vm_state, task_state) may be travelling (none without a task)."""
+    def in_progress(
+        self, vm_state: str, task_state: str | None, *, action: str | None = None, target: str | None = None
+    ) -> tuple[DiagramEdge, ...]:
+        """The edges an instance in (vm_state, task_state) may be travelling (none without a task).
+
+        A task_state alone can be on several edges (resize_migrating: resize and migrate; shelving:
+        to shelved and to shelved_offloaded). Given the action running (and where its plan ends),
+        only its edges are kept, unless none of them has that task (a start-up settlement)."""
         if task_state is None:
             return ()
-        return tuple(e for e in self.edges if e.source == vm_state and task_state in e.tasks)
+        moving = tuple(e for e in self.edges if e.source == vm_state and task_state in e.tasks)
+        known = tuple(e for e in moving if action in (None, e.action) and target in (None, e.target))
+        return known or moving
 
     def as_dict(self) -> dict[str, Any]:
         """JSON for the page."""
