@@ -12,6 +12,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from cloudlab.compute.actions.instance import do_instance_action
 from cloudlab.compute.models import Host, SchedulingRecord
 from cloudlab.engine.scheduler import moment_from_dict, moment_to_dict, replay_stages, rerun
 from tests import steps
@@ -48,13 +49,25 @@ def _twice(record):
     )
 
 
-def _case(client, record, *, removed, chosen):
+def _moved(user, instance_user, launch):
+    """A cold migration's decision: its source host is left out of the request."""
+    [instance] = launch(instance_user, name="mover", flavor="m1.small")
+    steps.run_to_end(instance)
+    instance.refresh_from_db()
+    do_instance_action(user, instance, "migrate", {})
+    steps.run_next_step(instance)
+    return SchedulingRecord.objects.filter(instance=instance).latest("id"), instance.host.name
+
+
+def _case(client, record, *, removed, chosen, excluded=()):
     decision = client.get(reverse("dashboard:decision-data", args=[record.pk])).json()
+    hosts = Host.objects.filter(cloud=record.cloud).exclude(name__in=excluded)
     return {
         "decision": decision,
         "expect": {
             "stages": replay_stages(record.trace),
-            "hosts": sorted(Host.objects.filter(cloud=record.cloud).values_list("name", flat=True)),
+            "hosts": sorted(hosts.values_list("name", flat=True)),
+            "excluded": list(excluded),
             "removed": removed,
             "chosen": chosen,
             "full": [FULL],
@@ -63,9 +76,9 @@ def _case(client, record, *, removed, chosen):
 
 
 @pytest.fixture
-def decisions(alice, launch, django_capture_on_commit_callbacks):
+def decisions(alice, ivy, launch, django_capture_on_commit_callbacks):
     """alice's decisions, as the view serves them: one placed, the same request for two instances,
-    and one that found no valid host."""
+    a cold migration (its source host left out), and one that found no valid host."""
     Host.objects.filter(name=FULL).update(memory_mb_used=12000)
     Host.objects.filter(name=DISABLED).update(enabled=False)
     client = Client()
@@ -73,12 +86,14 @@ def decisions(alice, launch, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         placed = _decide(launch, alice, "vm")
         pair = _twice(placed)
+        moved, source = _moved(ivy, alice, launch)
         Host.objects.update(enabled=False)
         nowhere = _decide(launch, alice, "nowhere")
     removed = {"RamFilter": [FULL], "ComputeFilter": [DISABLED]}
     return {
         "placed": _case(client, placed, removed=removed, chosen=[placed.selected_host]),
         "pair": _case(client, pair, removed=removed, chosen=pair.trace["selected_hosts"]),
+        "moved": _case(client, moved, removed=removed, chosen=[moved.selected_host], excluded=[source]),
         "no_valid_host": _case(
             client,
             nowhere,  # RamFilter runs before ComputeFilter, which removes every host left

@@ -1,13 +1,17 @@
 """Decisions: history, replay data, why-not, what-if on a frozen copy, and who may see them."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from cloudlab.compute.models import Host, SchedulingRecord
+from cloudlab.engine.pacing import funnel_stage_seconds
 from cloudlab.engine.resources import ERAS
 from cloudlab.engine.scheduler import WHAT_IF_KINDS, replay_stages
-from cloudlab.engine.scheduler.whatif import HOST_CAPACITY_FIELDS, HOST_USAGE_FIELDS
+from cloudlab.engine.scheduler.whatif import HOST_FIELDS, HOST_RATIO_FIELDS, HOST_SERVICE_FIELDS
 from cloudlab.live.events import project_stream
 from tests import steps
 from tests.helpers import EventRecorder, wait_for
@@ -142,10 +146,14 @@ def test_the_what_if_form_offers_the_engines_kinds_and_host_fields(ivy, alice, d
     form = page.context["page"]["whatif"]
     assert [k["code"] for k in form["kinds"]] == list(WHAT_IF_KINDS)
     assert all(k["label"] != k["code"] for k in form["kinds"]), "a kind of change without words"
-    assert sorted(f["code"] for f in form["host_fields"]) == sorted(HOST_CAPACITY_FIELDS + HOST_USAGE_FIELDS)
+    assert sorted(f["code"] for f in form["host_fields"]) == sorted(HOST_FIELDS)
+    types = {f["code"]: f["type"] for f in form["host_fields"]}
+    assert {code for code, kind in types.items() if kind == "boolean"} == set(HOST_SERVICE_FIELDS)
+    assert {code for code, kind in types.items() if kind == "ratio"} == set(HOST_RATIO_FIELDS)
     assert [e["code"] for e in form["eras"]] == list(ERAS)
     html = page.content.decode()
-    assert '<option value="memory_mb_used">RAM MB used</option>' in html
+    assert '<option value="memory_mb_used" data-type="count">RAM MB used</option>' in html
+    assert '<option value="enabled" data-type="boolean">compute service enabled</option>' in html
     assert '<option value="classic">classic (Icehouse–Newton)</option>' in html  # the model's words, not a copy
     assert _client(alice).get(reverse("dashboard:decision", args=[decided.pk])).context["page"]["whatif"] is None
 
@@ -173,3 +181,99 @@ def test_outcomes_and_verdicts_are_worded_by_the_server_in_the_readers_language(
     assert {"filtered", "lost", "chosen", "not_seen"} <= set(labels["verdicts"])
     listed = _client(alice).get(reverse("dashboard:decisions")).content.decode()
     assert 'class="cl-outcome-ok" data-outcome="claimed"' in listed
+
+
+# -- what-if reads right -------------------------------------------------------------------------
+
+
+def _what_if(user, record, data, language="en"):
+    url = reverse("dashboard:decision-whatif", args=[record.pk])
+    response = _client(user).post(url, data, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_a_host_what_if_turns_a_disabled_compute_service_back_on(ivy, decided):
+    """The question after ComputeFilter removed a host: what if its service were enabled?"""
+    result = _what_if(ivy, decided, {"kind": "host", "host": "compute-lxc", "field": "enabled", "value": "true"})
+    assert "compute-lxc" in result["compare"]["changed"] and result["change"] == "compute-lxc enabled false → true"
+    after = {row["host"]: row["after"]["outcome"] for row in result["compare"]["hosts"]}
+    assert after["compute-lxc"] in ("passed", "chosen")
+    assert Host.objects.get(name="compute-lxc").enabled is False  # the live cloud is unchanged
+    ratio = {"kind": "host", "host": "compute-vbox", "field": "ram_allocation_ratio", "value": "3"}
+    assert "compute-vbox" in _what_if(ivy, decided, ratio)["compare"]["changed"]
+
+
+def _placed_on_kvm1_only(alice, launch, capture):
+    """alice's decision with every other host disabled: compute-kvm1 or nothing."""
+    Host.objects.exclude(name="compute-kvm1").update(enabled=False)
+    with capture(execute=False):
+        [instance] = launch(alice, name="only", flavor="m1.small")
+        steps.schedule(instance)
+    return SchedulingRecord.objects.get(instance=instance)
+
+
+def test_the_what_if_decision_carries_its_own_outcome(ivy, decided):
+    placed = _what_if(ivy, decided, {"kind": "filter", "name": "RamFilter", "enabled": "false"})["decision"]["record"]
+    assert placed["outcome"] == "selected" and placed["outcome_kind"] == "ok"
+    assert placed["outcome_label"] == f"would be placed on {decided.selected_host}"
+
+
+def test_a_what_if_that_finds_no_host_says_so_in_its_own_outcome(
+    ivy, alice, launch, django_capture_on_commit_callbacks
+):
+    record = _placed_on_kvm1_only(alice, launch, django_capture_on_commit_callbacks)
+    change = {"kind": "host", "host": "compute-kvm1", "field": "enabled", "value": "false"}
+    nowhere = _what_if(ivy, record, change)["decision"]["record"]
+    assert (nowhere["outcome"], nowhere["outcome_kind"]) == ("NoValidHost", "error")
+    assert nowhere["outcome_label"] == "no valid host"
+    assert record.outcome == "claimed"  # the real decision's outcome is its own
+
+
+def test_a_change_that_changes_nothing_changes_no_verdict(ivy, decided):
+    """Even for a decision an older engine stored: the what-if compares two runs of today's engine."""
+    trace = decided.trace
+    trace["instances"][0]["filters"][2]["verdicts"]["compute-kvm2"]["passed"] = False  # as another engine had it
+    SchedulingRecord.objects.filter(pk=decided.pk).update(trace=trace)
+    current = next(h for h in decided.moment["hosts"] if h["name"] == "compute-kvm1")["resources"]["memory_mb_used"]
+    result = _what_if(
+        ivy, decided, {"kind": "host", "host": "compute-kvm1", "field": "memory_mb_used", "value": current}
+    )
+    assert result["compare"]["changed"] == [] and not any(row["changed"] for row in result["compare"]["hosts"])
+    assert result["compare"]["summary"] == f"Both decisions choose {decided.selected_host}. No host changed verdict."
+
+
+def test_the_what_if_summary_counts_instances_from_1(ivy, alice, launch, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        first, _second = launch(alice, name="pair", count=2, flavor="m1.small")
+        steps.schedule(first)
+    record = SchedulingRecord.objects.get(instance=first)
+    result = _what_if(ivy, record, {"kind": "multiplier", "name": "ram_weight_multiplier", "value": "-1"})
+    summary = result["compare"]["summary"]
+    assert "instance 0" not in summary.lower() and "nstance 1 " in summary, summary
+    zh = _what_if(ivy, record, {"kind": "multiplier", "name": "ram_weight_multiplier", "value": "-1"}, "zh-hans")
+    assert "实例 1" in zh["compare"]["summary"], zh["compare"]["summary"]
+
+
+# -- live: the page follows the worker until the last stage is out ---------------------------------
+
+
+def test_a_live_decision_has_ended_once_its_last_stage_is_out(alice, decided, demo_cloud):
+    demo_cloud.pace = 1.0
+    demo_cloud.save()
+    stage = funnel_stage_seconds(demo_cloud.pace)
+    count = len(replay_stages(decided.trace))
+    url = reverse("dashboard:decision-data", args=[decided.pk])
+    for published, finished in ((count - 2, False), (count - 1, True)):
+        started = timezone.now() - timedelta(seconds=stage * published + stage / 2)
+        SchedulingRecord.objects.filter(pk=decided.pk).update(live_started_at=started)
+        assert _client(alice).get(url).json()["live"]["finished"] is finished, published
+
+
+def test_the_launch_notices_link_opens_the_decision_from_its_first_stage(alice, decided):
+    url = reverse("dashboard:instance-decision", args=[decided.instance.uuid]) + "?from=start"
+    response = _client(alice).get(url)
+    assert response.status_code == 302 and response["Location"].endswith(f"/project/decisions/{decided.pk}/?from=start")
+    page = _client(alice).get(response["Location"])
+    assert page.context["page"]["from_start"] is True
+    assert _client(alice).get(reverse("dashboard:decision", args=[decided.pk])).context["page"]["from_start"] is False

@@ -17,9 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 from django.views.decorators.http import require_GET, require_POST
 
 from cloudlab.compute.models import Flavor, Host, Instance, SchedulingRecord
+from cloudlab.engine.i18n import render as render_template
 from cloudlab.engine.pacing import funnel_stage_seconds
 from cloudlab.engine.resources import FlavorSize, over_limits
 from cloudlab.engine.resources import limits as resource_limits
@@ -39,7 +41,8 @@ from cloudlab.identity.models import is_instructor
 from cloudlab.live.events import current_seqs, project_stream
 
 from .access import instructor_project_or_404, project_or_404
-from .labels import decision_labels, outcome_kind, what_if_choices
+from .labels import EXCLUDED_SOURCE, decision_labels, outcome_kind, rerun_outcome, what_if_choices
+from .operations import excluded_source, flavor_names, operation, request_attempt, with_request_attempts
 from .traces import verdict_reason
 from .values import typed
 
@@ -91,6 +94,9 @@ def _host_card(host: HostState, era: str) -> dict[str, Any]:
         "reserved_host_memory_mb": r.reserved_host_memory_mb,
         "reserved_host_cpus": r.reserved_host_cpus,
         "reserved_host_disk_gb": r.reserved_host_disk_mb // 1024,
+        "cpu_allocation_ratio": r.cpu_allocation_ratio,
+        "ram_allocation_ratio": r.ram_allocation_ratio,
+        "disk_allocation_ratio": r.disk_allocation_ratio,
         "limits": resource_limits(r, era),  # type: ignore[arg-type]
         # Per resource of "limits": used beyond it (over-committed), by the engine's one rule.
         "over": over_limits(r, era),  # type: ignore[arg-type]
@@ -109,22 +115,57 @@ def decision_data(record: SchedulingRecord, trace: dict[str, Any] | None = None,
             data = _decision_data(record, record.trace, None)
             cache.set(key, data, DECISION_CACHE_SECONDS)
         return {**data, "live": _live(record, len(data["stages"]))}
-    return _decision_data(record, trace if trace is not None else record.trace, moment)
+    return _decision_data(record, trace if trace is not None else record.trace, moment, rerun=trace is not None)
 
 
 DECISION_CACHE_SECONDS = 600
 
 
 def _live(record: SchedulingRecord, stage_count: int) -> dict[str, Any]:
+    """Whether the worker is still publishing the decision: it has ended once its last stage is
+    out (stage k is published k stage-lengths after the start), so a page opened then shows the
+    outcome and offers a replay rather than waiting for a stage that never comes."""
     pace = record.cloud.pace
     finished = True
     if record.live_started_at and pace > 0:
         elapsed = (timezone.now() - record.live_started_at).total_seconds()
-        finished = elapsed >= funnel_stage_seconds(pace) * stage_count
+        finished = elapsed >= funnel_stage_seconds(pace) * max(0, stage_count - 1)
     return {"started_at": record.live_started_at.isoformat() if record.live_started_at else None, "finished": finished}
 
 
-def _decision_data(record: SchedulingRecord, trace: dict[str, Any], moment: Any) -> dict[str, Any]:
+def _excluded(record: SchedulingRecord) -> list[dict[str, Any]]:
+    """A move's source host: not in the moment (the request ignored it), shown as left out, with
+    the host's own description (its usage then is not known: the decision never read it)."""
+    host = excluded_source(record)
+    if host is None:
+        return []
+    return [
+        {
+            "name": host.name,
+            "architecture": host.architecture,
+            "architecture_label": str(_ARCHITECTURES.get(host.architecture, host.architecture)),
+            "hypervisor_type": host.hypervisor_type,
+            "reason": _(EXCLUDED_SOURCE) % {"host": host.name},
+        }
+    ]
+
+
+def _request_of(record: SchedulingRecord, trace: dict[str, Any]) -> dict[str, Any]:
+    """What the decision was for: the operation, the attempt within that request, and which
+    instance of a multi-create the record is for."""
+    request = trace.get("request", {})
+    count = max(int(request.get("num_instances") or 1), len(trace.get("instances") or []), 1)
+    return {
+        "operation": operation(record, flavor_names(record.cloud_id)),
+        "attempt": request_attempt(record),
+        "instance_number": record.instance_index + 1,
+        "instance_count": count,
+    }
+
+
+def _decision_data(
+    record: SchedulingRecord, trace: dict[str, Any], moment: Any, *, rerun: bool = False
+) -> dict[str, Any]:
     if moment is None and record.moment:
         moment = moment_from_dict(record.moment)
     hosts = list(moment.hosts) if moment is not None else []
@@ -137,15 +178,21 @@ def _decision_data(record: SchedulingRecord, trace: dict[str, Any], moment: Any)
         except ValueError:
             continue
     stages = replay_stages(trace)
+    outcome = {
+        "outcome": record.outcome,
+        "outcome_label": str(record.get_outcome_display()),
+        "outcome_kind": outcome_kind(record.outcome),
+    }
+    if rerun:  # a what-if: its own outcome, not the record's
+        outcome = rerun_outcome(trace)
     return {
         "record": {
             "id": record.pk,
-            "attempt": record.attempt,
+            **_request_of(record, trace),
             "era": trace.get("era", record.era),
             "driver": trace.get("driver", record.driver),
             "created_at": record.created_at.isoformat(),
-            "outcome": record.outcome,
-            "outcome_label": str(record.get_outcome_display()),
+            **outcome,
             "instance": {
                 "name": record.instance.name,
                 "id": str(record.instance.uuid),
@@ -160,6 +207,7 @@ def _decision_data(record: SchedulingRecord, trace: dict[str, Any], moment: Any)
             "num_instances": request.get("num_instances", 1),
         },
         "hosts": [_host_card(h, trace.get("era", record.era)) for h in hosts],
+        "excluded": _excluded(record),
         "trace": _translated(trace),
         "stages": stages,
         "why": why,
@@ -196,6 +244,8 @@ def decision(request: HttpRequest, record_id: int) -> HttpResponse:
                 "streams": [stream],
                 "snapshot_seqs": current_seqs([stream]),
                 "stage_param": int(stage) if stage.isdigit() else None,
+                # The launch notice's link: watch the decision from its first stage.
+                "from_start": request.GET.get("from") == "start",
                 "available_filters": list(FILTERS),
                 "multiplier_options": {name: weigher.multiplier_option for name, weigher in WEIGHERS.items()},
                 "flavors": [
@@ -297,29 +347,72 @@ def decision_what_if(request: HttpRequest, record_id: int) -> JsonResponse:
         label = describe_change(change, _, moment=moment)
     except ValueError as error:
         return JsonResponse({"ok": False, "message": str(error)}, status=400)
-    before = record.trace
+    # The same request rerun without the change, by the same engine: so a change that changes
+    # nothing changes no verdict, even for a decision stored by an older engine.
+    before = rerun(moment)
     after = rerun(changed)
+    comparison = compare(before, after, translate=_)
     return JsonResponse(
         {
             "ok": True,
             "change": label,
             "decision": decision_data(record, trace=after, moment=changed),
-            "compare": compare(before, after, translate=_),
+            "compare": {**comparison, "summary": _compare_summary(comparison, after)},
         }
     )
+
+
+# compare()'s sentence names the first instance of the request "instance 0"; the page counts
+# instances from 1 (and a request for one instance needs no number). The other sentences are
+# the engine's own templates, so their translations are shared.
+_SAME_ONE = N_("Both decisions choose {host}.")
+_SAME_FIRST = N_("Both decisions place instance 1 on {host}.")
+_MOVED_ONE = N_("The choice moves from {before} to {after}.")
+_MOVED_FIRST = N_("Instance 1 moves from {before} to {after}.")
+_BOTH_FAIL = N_("Both decisions end in NoValidHost.")
+_NO_HOST = N_("NoValidHost")
+_CHANGED = N_("Hosts that changed verdict: {hosts}.")
+_UNCHANGED = N_("No host changed verdict.")
+#: Two sentences in a row (Chinese puts no space after its full stop).
+_TWO_SENTENCES = N_("{first} {second}")
+
+
+def _compare_summary(comparison: dict[str, Any], after: dict[str, Any]) -> str:
+    before_host, after_host = comparison["selected"]
+    one = int((after.get("request") or {}).get("num_instances") or 1) <= 1
+    if before_host == after_host and before_host is not None:
+        text = render_template(_SAME_ONE if one else _SAME_FIRST, {"host": before_host}, _)
+    elif before_host == after_host:
+        text = render_template(_BOTH_FAIL, {}, _)
+    else:
+        values = {"before": before_host or _(_NO_HOST), "after": after_host or _(_NO_HOST)}
+        text = render_template(_MOVED_ONE if one else _MOVED_FIRST, values, _)
+    if comparison["changed"]:
+        verdicts = render_template(_CHANGED, {"hosts": ", ".join(comparison["changed"])}, _)
+    else:
+        verdicts = render_template(_UNCHANGED, {}, _)
+    return render_template(_TWO_SENTENCES, {"first": text, "second": verdicts}, _)
 
 
 # -- history: every decision of a project, or of the whole cloud for instructors -----------------
 
 
-def _rows(records: Any) -> list[dict[str, Any]]:
+def _rows(records: Any, cloud_id: int) -> list[dict[str, Any]]:
+    flavors = flavor_names(cloud_id)
+    listed = (
+        with_request_attempts(records)
+        .select_related("instance", "instance__project", "action")
+        .defer("trace", "moment")
+        .order_by("-created_at", "-id")[:MAX_LISTED]
+    )
     return [
         {
             "id": r.pk,
             "created_at": r.created_at,
             "instance": r.instance,
             "project": r.instance.project.name,
-            "attempt": r.attempt,
+            "operation": operation(r, flavors),
+            "attempt": r.request_attempt,
             "era": r.era,
             "driver": r.driver,
             "outcome": r.get_outcome_display(),
@@ -328,7 +421,7 @@ def _rows(records: Any) -> list[dict[str, Any]]:
             "selected_host": r.selected_host,
             "url": reverse("dashboard:decision", args=[r.pk]),
         }
-        for r in records.select_related("instance", "instance__project").order_by("-created_at", "-id")[:MAX_LISTED]
+        for r in listed
     ]
 
 
@@ -340,7 +433,7 @@ def project_decisions(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dashboard/decisions.html",
-        {"rows": _rows(records), "scope": "project", "show_project": False, "project": project},
+        {"rows": _rows(records, project.cloud_id), "scope": "project", "show_project": False, "project": project},
     )
 
 
@@ -352,7 +445,7 @@ def cloud_decisions(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dashboard/decisions.html",
-        {"rows": _rows(records), "scope": "cloud", "show_project": True, "project": project},
+        {"rows": _rows(records, project.cloud_id), "scope": "cloud", "show_project": True, "project": project},
     )
 
 
@@ -366,8 +459,9 @@ def instance_decision(request: HttpRequest, instance_id: str) -> HttpResponse:
     stream = project_stream(instance.project_id)
     if "application/json" in request.headers.get("Accept", ""):
         return JsonResponse({"record": record.pk if record else None, "streams": current_seqs([stream])})
+    watch = "?from=start" if request.GET.get("from") == "start" else ""  # the launch notice's link
     if record is not None:
-        return redirect("dashboard:decision", record.pk)
+        return redirect(reverse("dashboard:decision", args=[record.pk]) + watch)
     return render(
         request,
         "dashboard/decision_waiting.html",
@@ -378,7 +472,7 @@ def instance_decision(request: HttpRequest, instance_id: str) -> HttpResponse:
                 "streams": [stream],
                 "snapshot_seqs": current_seqs([stream]),
                 "self_url": request.path,
-                "decision_url": reverse("dashboard:decision", args=[0]),
+                "decision_url": reverse("dashboard:decision", args=[0]) + watch,
             },
         },
     )

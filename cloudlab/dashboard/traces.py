@@ -14,6 +14,8 @@ from django.utils.translation import gettext
 from cloudlab.compute.models import SchedulingRecord
 from cloudlab.engine.i18n import render
 
+from .operations import flavor_names, operation, request_attempt
+
 
 def verdict_reason(verdict: dict[str, Any]) -> str:
     """A filter verdict's sentence in the reader's language: the trace keeps the English template
@@ -47,7 +49,9 @@ def summarise(record: SchedulingRecord) -> dict[str, Any]:
     return {
         "id": record.pk,
         "url": reverse("dashboard:decision", args=[record.pk]),
-        "attempt": record.attempt,
+        # Counted as Nova does: the passes for the same request (a resize after the boot is 1 again).
+        "attempt": request_attempt(record),
+        "operation": operation(record, flavor_names(record.cloud_id)),
         "era": record.era,
         "driver": record.driver,
         "outcome": record.outcome,

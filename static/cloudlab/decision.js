@@ -57,18 +57,23 @@
   };
   var state = view.state, esc = view.esc;
 
+  /* The header: the instance, what the decision was for (the operation, which instance of a
+     multi-create, the attempt when the request was retried), era and driver, the outcome (shown
+     from the stage that decides it on: see showOutcome) and the request. */
   function renderHeader(d) {
     var r = d.record || {}, inst = r.instance || {}, req = d.request || {}, f = req.flavor || {};
     $("decision-title").innerHTML = inst.url ? '<a href="' + esc(inst.url) + '">' + esc(inst.name) + "</a>" : esc(inst.name || gettext("What-if decision"));
     var badges = [];
-    if (state.whatif) badges.push('<span class="badge text-bg-info">' + esc(gettext("what-if")) + "</span>");
-    if (r.attempt) badges.push('<span class="badge text-bg-light border">' + esc(interpolate(gettext("attempt %s"), [r.attempt])) + "</span>");
+    if (state.whatif) badges.push('<span class="badge text-bg-info" id="decision-whatif">' + esc(gettext("what-if")) + "</span>");
+    if (r.operation) badges.push('<span class="badge cl-badge-operation" id="decision-operation" data-operation="' + esc(r.operation.code) + '">' + esc(r.operation.label) + "</span>");
+    if (r.instance_count > 1) badges.push('<span class="badge text-bg-light border" id="decision-instance">' + esc(named(gettext("Instance %(number)s of %(count)s"), { number: r.instance_number, count: r.instance_count })) + "</span>");
+    if (r.attempt > 1) badges.push('<span class="badge text-bg-light border" id="decision-attempt">' + esc(interpolate(gettext("attempt %s"), [r.attempt])) + "</span>");
     var t = d.trace || {}, era = r.era || t.era, driver = r.driver || t.driver;
-    badges.push('<span class="badge text-bg-primary-subtle text-primary-emphasis border" id="decision-era" data-era="' + esc(era) + '">' + esc(interpolate(gettext("era: %s"), [era])) + "</span>");
+    badges.push('<span class="badge text-bg-primary-subtle text-primary-emphasis border" id="decision-era" data-era="' + esc(era) + '">' + esc(interpolate(gettext("era: %s"), [CloudLab.eraLabel(era)])) + "</span>");
     badges.push('<span class="badge text-bg-light border" id="decision-driver">' + esc(driver) + "</span>");
     if (r.outcome) {
-      var outcome = view.outcome(r.outcome);
-      badges.push('<span class="badge ' + (outcome.kind ? "cl-badge-" + outcome.kind : "text-bg-secondary") + '" id="decision-outcome" data-outcome="' + esc(r.outcome) + '">' + esc(outcome.label) + "</span>");
+      var kind = r.outcome_kind || view.outcome(r.outcome).kind, label = r.outcome_label || view.outcome(r.outcome).label;
+      badges.push('<span class="badge d-none ' + (kind ? "cl-badge-" + kind : "text-bg-secondary") + '" id="decision-outcome" data-outcome="' + esc(r.outcome) + '">' + esc(label) + "</span>");
     }
     if (r.created_at) badges.push('<span class="small text-muted">' + esc(CloudLab.localTime(r.created_at)) + "</span>");
     $("decision-badges").innerHTML = badges.join(" ");
@@ -78,6 +83,12 @@
     var text = named(gettext("Request: %(flavor)s (%(sizes)s), image %(image)s"), { flavor: f.name, sizes: sizes, image: (req.image || {}).name });
     if ((req.num_instances || 1) > 1) text += " · " + interpolate(ngettext("%s instance", "%s instances", req.num_instances), [req.num_instances]);
     $("decision-request").textContent = text;
+  }
+
+  /* The outcome badge appears with the stage that decides it, never ahead of the funnel. */
+  function showOutcome(m, p) {
+    var badge = $("decision-outcome");
+    if (badge) badge.classList.toggle("d-none", !Model.outcomeShown(m, p));
   }
 
   /* Moves to position p; the next animation frame draws it. */
@@ -97,6 +108,7 @@
     view.cards.apply(m, p);
     view.weighing.show(m, Model.instanceAt(m, p), s);
     view.replay.show(s);
+    showOutcome(m, p);
     state.drawn = p;
     state.drawnModel = m;
     document.body.dataset.stageIndex = s ? String(s.index) : "-1";
@@ -112,7 +124,7 @@
     view.funnel.build(state.m);
     view.cards.build(state.m);
     $("whatif-banner").classList.toggle("d-none", !whatif);
-    if (whatif) $("whatif-banner-text").textContent = interpolate(gettext("You are watching the what-if decision: %s The live cloud is unchanged."), [whatif.change || ""]);
+    if (whatif) $("whatif-banner-text").textContent = named(gettext("You are watching the what-if decision (%(change)s). The live cloud is unchanged."), { change: whatif.change || "" });
     go(p);
     if (state.picked && !whatif) view.why.open(state.picked);
   }
@@ -122,7 +134,7 @@
   view.weighing = CloudLab.decisionWeighing(view);
   view.why = CloudLab.decisionWhy(view);
   view.replay = CloudLab.decisionReplay(view);
-  CloudLab.decisionWhatif(view);
+  view.whatif = CloudLab.decisionWhatif(view);
 
   $("whatif-back").addEventListener("click", function () {
     view.replay.pause();
@@ -132,7 +144,10 @@
   (function start() {
     var m = Model.analyse(state.real);
     state.livePos = Model.estimatedLivePos(state.real, m, Date.now());
-    var at = Model.startPos(m, state.real, page.stage_param, state.livePos);
+    // A link to a what-if's stage is for instructors (who can run it again); anyone else gets
+    // the real decision as if opened without it, not the real one at the what-if's stage.
+    var stageParam = new URL(location.href).searchParams.has("whatif") && !page.whatif_url ? null : page.stage_param;
+    var at = Model.startPos(m, state.real, stageParam, state.livePos, page.from_start);
     state.following = at.following;  // a finished decision opens on its outcome; play replays it from the start
     show(state.real, null, at.pos);
     var bar = document.querySelector(".cl-decision-bar");
@@ -140,5 +155,7 @@
     measure();
     if (window.ResizeObserver) new ResizeObserver(measure).observe(bar);
     view.replay.startLive();
+    if (at.play) view.replay.play();  // from the launch notice: the whole funnel, from its first stage
+    view.whatif.openLinked();        // a link to a what-if's stage runs that what-if again
   })();
 })();

@@ -30,10 +30,23 @@
       return out;
     }
 
-    /* Builds every card of a decision, each drawn with nothing of the request placed yet. */
+    /* A host the request left out (a move's source host): greyed from the start with the
+       server's reason, no bars (the decision never read its usage), untouched by the stages. */
+    function excludedHtml(h) {
+      var arch = h.architecture_label || h.architecture || "";
+      return '<div class="cl-host-card cl-excluded" role="listitem" data-host="' + esc(h.name) + '" data-state="excluded">' +
+        '<div class="cl-card-head"><button type="button" class="cl-host-name" aria-haspopup="dialog" aria-controls="why-panel">' + esc(h.name) + "</button>" +
+        '<span class="cl-card-badge"><span class="badge cl-why-outcome cl-why-excluded">' + esc(view.verdictLabel("excluded")) + "</span></span></div>" +
+        '<div class="cl-host-meta"><span>' + esc(h.hypervisor_type || "") + "</span> · <span>" + esc(arch) + "</span></div>" +
+        '<div class="cl-card-status"><div class="cl-excluded-by"><i class="bi bi-slash-circle" aria-hidden="true"></i> ' + esc(gettext("source host of the move")) + "</div>" +
+        '<div class="cl-excluded-reason">' + esc(h.reason || "") + "</div></div></div>";
+    }
+
+    /* Builds every card of a decision, each drawn with nothing of the request placed yet (a
+       move's source host first, marked as left out). */
     function build(m) {
       el.cards.classList.toggle("cl-compact", m.hosts.length >= COMPACT_FROM);
-      el.cards.innerHTML = m.hosts.map(function (h) {
+      el.cards.innerHTML = m.excluded.map(excludedHtml).join("") + m.hosts.map(function (h) {
         var arch = h.architecture_label || h.architecture || "";
         return '<div class="cl-host-card" role="listitem" data-host="' + esc(h.name) + '" data-arch="' + esc(h.architecture || "") + '">' +
           '<div class="cl-card-head"><button type="button" class="cl-host-name" aria-haspopup="dialog" aria-controls="why-panel">' + esc(h.name) + "</button>" +
@@ -42,7 +55,7 @@
           '<div class="cl-bars">' + Model.RESOURCES.map(barHtml).join("") + "</div>" +
           '<div class="cl-card-status" aria-live="off"></div></div>';
       }).join("");
-      var nodes = el.cards.querySelectorAll(".cl-host-card"), flavor = (m.d.request || {}).flavor || {};
+      var nodes = el.cards.querySelectorAll(".cl-host-card:not(.cl-excluded)"), flavor = (m.d.request || {}).flavor || {};
       el.cardOf = {};
       m.hosts.forEach(function (h, k) {
         var node = nodes[k];
@@ -105,7 +118,7 @@
     function apply(m, p) { m.hosts.forEach(function (h) { applyCard(m, p, el.cardOf[h.name]); }); }
 
     /* The "why" panel's host stands out among the cards. */
-    function pick(host) { Object.keys(el.cardOf).forEach(function (name) { el.cardOf[name].node.classList.toggle("cl-picked", name === host); }); }
+    function pick(host) { el.cards.querySelectorAll(".cl-host-card").forEach(function (node) { node.classList.toggle("cl-picked", node.dataset.host === host); }); }
 
     el.cards.addEventListener("click", function (event) {
       var card = event.target.closest(".cl-host-card");

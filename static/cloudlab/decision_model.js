@@ -51,7 +51,7 @@
      hosts earlier instances were placed on. */
   function analyse(d) {
     var trace = d.trace || {}, tInst = trace.instances || [];
-    var m = { d: d, trace: trace, tInst: tInst, stages: d.stages || [], hosts: d.hosts || [], why: d.why || {},
+    var m = { d: d, trace: trace, tInst: tInst, stages: d.stages || [], hosts: d.hosts || [], why: d.why || {}, excluded: d.excluded || [],
               posOf: {}, firstPos: {}, selectedPos: {}, weighPos: {}, selected: {}, removedBy: {}, placed: {}, counts: [],
               numInstances: Math.max(1, tInst.length, (d.request || {}).num_instances || 1) };
     var removed = {}, parts = null, current = null, placedSoFar = {}, first = null;
@@ -88,6 +88,13 @@
     });
     m.initialCount = String(first === null ? m.hosts.length : first);
     return m;
+  }
+
+  /* A host the request left out (a move's source: Nova's ignore_hosts), or null. It is not one of
+     the decision's hosts: no stage counts it, removes it or ranks it. */
+  function excludedHost(m, name) {
+    for (var k = 0; k < m.excluded.length; k++) if (m.excluded[k].name === name) return m.excluded[k];
+    return null;
   }
 
   function instanceAt(m, p) { return p >= 0 && m.stages[p] ? instanceOf(m.stages[p]) : 0; }
@@ -175,6 +182,24 @@
 
   function liveUnfinished(d) { return !!(d.live && !d.live.finished); }
 
+  /* The position from which the outcome is known: the funnel's last stage (the request's result:
+     a multi-create is placed all or nothing, so no earlier stage decides it). */
+  function outcomePos(m) { return Math.max(0, m.stages.length - 1); }
+
+  /* Whether the header may show the decision's outcome at position p. */
+  function outcomeShown(m, p) { return !m.stages.length || p >= outcomePos(m); }
+
+  /* Whether the worker has published the last stage (position `livePos`): the live decision has
+     ended, and there is nothing more to follow. */
+  function liveEnded(m, livePos) { return livePos >= m.stages.length - 1; }
+
+  /* What the play button offers: "pause" while playing or following, "replay" at the end,
+     "play" anywhere else. */
+  function playAction(m, pos, moving) {
+    if (moving) return "pause";
+    return m.stages.length && pos >= m.stages.length - 1 ? "replay" : "play";
+  }
+
   /* A position kept within the stages; -1 (before the first) only while waiting for a live one. */
   function clampPos(m, p, waiting) {
     var last = m.stages.length - 1;
@@ -192,9 +217,14 @@
     return Math.max(0, Math.min(last, isNaN(k) ? 0 : k));
   }
 
-  /* Where the page opens: the linked stage (?stage=index), else live at the published stage,
-     else a finished decision on its outcome. */
-  function startPos(m, d, stageParam, livePos) {
+  /* Where the page opens: the linked stage (?stage=index); from the launch notice (fromStart) the
+     first stage, playing (a live decision not begun yet waits for it); else live at the
+     published stage, else a finished decision on its outcome. */
+  function startPos(m, d, stageParam, livePos, fromStart) {
+    if (fromStart && m.stages.length) {
+      if (liveUnfinished(d) && livePos < 0) return { pos: -1, following: true, play: false };
+      return { pos: 0, following: false, play: true };
+    }
     if (stageParam !== null && stageParam !== undefined && m.stages.length) {
       var p = m.posOf[stageParam];
       if (p === undefined) p = Math.max(0, Math.min(m.stages.length - 1, Number(stageParam) || 0));
@@ -206,9 +236,10 @@
 
   return {
     fmt: fmt, analyse: analyse, filterOf: filterOf, filterStage: filterStage, stageCounts: stageCounts,
-    removedHosts: removedHosts, instanceAt: instanceAt, lastPosOf: lastPosOf, hostState: hostState,
+    removedHosts: removedHosts, excludedHost: excludedHost, instanceAt: instanceAt, lastPosOf: lastPosOf, hostState: hostState,
     firstRemoval: firstRemoval, weigherValue: weigherValue, ownWeights: ownWeights, summary: summary,
     RESOURCES: RESOURCES, barNumbers: barNumbers, liveUnfinished: liveUnfinished, clampPos: clampPos,
-    estimatedLivePos: estimatedLivePos, startPos: startPos,
+    estimatedLivePos: estimatedLivePos, startPos: startPos, outcomePos: outcomePos, outcomeShown: outcomeShown,
+    liveEnded: liveEnded, playAction: playAction,
   };
 });

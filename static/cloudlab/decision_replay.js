@@ -13,18 +13,30 @@
     function stageSeconds() { return (state.m.d.pace > 0 ? state.m.d.pace : 1) / Number(state.speed); }
     function playLimit() { return liveUnfinished() ? state.livePos : state.m.stages.length - 1; }
 
+    /* The link to this stage of the decision on screen: a what-if's link carries its change
+       (?whatif=…), which the page runs again when an instructor opens it. */
     function updateLink(s) {
       var url = new URL(location.href);
       url.hash = "";
+      url.searchParams.delete("from");
       if (s) url.searchParams.set("stage", String(s.index)); else url.searchParams.delete("stage");
+      if (state.whatif && state.whatif.query) url.searchParams.set("whatif", state.whatif.query); else url.searchParams.delete("whatif");
       el.link.value = url.toString();
     }
 
+    var PLAY = {
+      pause: { icon: "bi-pause-fill", text: gettext("Pause") },
+      play: { icon: "bi-play-fill", text: gettext("Play") },
+      replay: { icon: "bi-arrow-counterclockwise", text: gettext("Replay") },
+    };
+
     function updateControls() {
       var moving = state.playing || state.following, last = state.m.stages.length - 1;
-      el.play.querySelector("i").className = "bi " + (moving ? "bi-pause-fill" : "bi-play-fill");
-      el.play.querySelector(".cl-play-text").textContent = moving ? gettext("Pause") : gettext("Play");
-      el.play.setAttribute("aria-label", moving ? gettext("Pause") : gettext("Play"));
+      var action = Model.playAction(state.m, state.pos, moving), look = PLAY[action];
+      el.play.querySelector("i").className = "bi " + look.icon;
+      el.play.querySelector(".cl-play-text").textContent = look.text;
+      el.play.setAttribute("aria-label", look.text);
+      el.play.dataset.action = action;
       el.play.setAttribute("aria-pressed", String(moving));
       el.back.disabled = state.pos <= 0;
       el.forward.disabled = state.pos >= last;
@@ -129,33 +141,57 @@
 
     var live = null;
 
+    /* The live decision has ended (its last stage is out): nothing more to follow. A viewer who
+       followed it stays on its outcome, and the controls offer a replay; the Live badge goes,
+       and so does the socket (this page follows nothing else). */
+    function endLive() {
+      if (state.real.live) state.real = Object.assign({}, state.real, { live: Object.assign({}, state.real.live, { finished: true }) });
+      state.following = false;
+      var indicator = $("live-indicator");
+      if (indicator) indicator.classList.add("d-none");
+      if (live) {
+        live.start = function () {};  // no reconnect
+        if (live.socket) { live.socket.onclose = null; live.socket.close(); }
+        live = null;
+      }
+      if (!state.playing) clearProgress();
+      updateControls();
+    }
+
     function onSnapshot(snapshot) {
       var d = snapshot.decision || snapshot;
       state.real = d;
-      if (state.whatif) return;  // the what-if stays on screen; "back" shows the fresh decision
       var m = Model.analyse(d);
       state.livePos = Model.estimatedLivePos(d, m, Date.now());
-      var keep = state.following ? state.livePos : Math.min(state.pos, m.stages.length - 1);
-      if (!Model.liveUnfinished(d)) state.following = false;
-      view.show(d, null, keep);
+      var ended = !Model.liveUnfinished(d) || Model.liveEnded(m, state.livePos);
+      if (!state.whatif) {  // the what-if stays on screen; "back" shows the fresh decision
+        var keep = state.following ? state.livePos : Math.min(state.pos, m.stages.length - 1);
+        if (ended) state.following = false;
+        view.show(d, null, keep);
+      }
+      if (ended) endLive();
     }
 
     function onEvent(event, data) {
       var record = (state.real.record || {}).id;
       if (event === "scheduler.stage" && data.record === record) {
-        var p = (state.whatif ? Model.analyse(state.real) : state.m).posOf[data.index];
+        var m = state.whatif ? Model.analyse(state.real) : state.m, p = m.posOf[data.index];
         if (p === undefined) { live.refetch(); return; }  // a stage we do not know: our copy is stale
         state.livePos = p;
         if (state.following && !state.whatif) view.go(p);
+        if (Model.liveEnded(m, p)) endLive();
         else updateControls();
       } else if (event === "scheduler.decision" && data.record === record) {
-        live.refetch();  // the decision is complete: its outcome and live.finished changed
+        live.refetch();  // the decision is announced: its record may be newer than our copy
       }
     }
 
-    /* Opens the WebSocket if the decision is still being published. */
+    /* Opens the WebSocket if the decision is still being published (and ends at once one whose
+       last stage is already out by the page's clock). */
     function startLive() {
-      if (!(page.streams && page.streams.length && Model.liveUnfinished(state.real) && CloudLab.LiveStream)) return;
+      if (!Model.liveUnfinished(state.real)) return;
+      if (Model.liveEnded(state.m, state.livePos) && state.real.live.started_at) { endLive(); return; }
+      if (!(page.streams && page.streams.length && CloudLab.LiveStream)) return;
       live = new CloudLab.LiveStream({ streams: page.streams, seqs: page.snapshot_seqs || {}, snapshotUrl: page.data_url, onSnapshot: onSnapshot, onEvent: onEvent });
       live.start();
     }

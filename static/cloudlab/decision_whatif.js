@@ -8,13 +8,17 @@
     var state = view.state, page = view.page, esc = view.esc, $ = view.$, Model = view.model, fmt = Model.fmt;
     var MULTIPLIER_OPTIONS = page.multiplier_options || {};  // weigher class → its nova.conf option (the engine's names)
 
-    var form = $("whatif-form");
-    if (form && page.whatif_url) setUpWhatif(form);
+    var form = $("whatif-form"), linked = null;
+    if (form && page.whatif_url) linked = setUpWhatif(form);
+
+    /* The words of a service field's two values, as the host cards say them. */
+    var FLAG_WORDS = { enabled: [gettext("enabled"), gettext("disabled")], up: [gettext("up"), gettext("down")] };
 
     function setUpWhatif(form) {
       var d = state.real, trace = d.trace || {}, first = (trace.instances || [])[0] || {};
-      var named = function (n) { return form.elements.namedItem(n); };
-      var kind = named("kind"), host = named("host"), field = named("field"), name = named("name"), value = named("value");
+      var named = function (n) { return form.querySelector("[name=" + n + "]"); };
+      var kind = named("kind"), host = named("host"), field = named("field"), name = named("name");
+      var value = $("whatif-value"), flag = $("whatif-flag");
       host.innerHTML = (d.hosts || []).map(function (h) { return "<option>" + esc(h.name) + "</option>"; }).join("");
       var flavorName = ((d.request || {}).flavor || {}).name;
       named("flavor").innerHTML = (page.flavors || []).map(function (f) {
@@ -39,11 +43,30 @@
           }).join("");
         }
       }
+      /* The kind of value the chosen host field takes (the server's: count, ratio, boolean). */
+      function fieldType() { var o = field.options[field.selectedIndex]; return kind.value === "host" && o ? o.dataset.type : "number"; }
+      /* A service field (enabled, up) is set with a yes/no choice, every other value typed in:
+         only the control in use is enabled, so the form posts one value. */
+      function setValueControl() {
+        var boolean = fieldType() === "boolean";
+        form.querySelectorAll("[data-value]").forEach(function (box) {
+          var on = box.dataset.kinds.split(" ").indexOf(kind.value) >= 0 && (box.dataset.value === "boolean") === boolean;
+          box.classList.toggle("d-none", !on);
+          box.querySelectorAll("input, select").forEach(function (c) { c.disabled = !on; });
+        });
+      }
       function prefill() {
+        setValueControl();
         if (kind.value === "host") {
-          var h = (d.hosts || []).filter(function (x) { return x.name === host.value; })[0] || {};
-          value.value = h[field.value] !== undefined ? h[field.value] : "";
-          value.step = "1"; value.min = "0";
+          var h = (d.hosts || []).filter(function (x) { return x.name === host.value; })[0] || {}, type = fieldType(), now = h[field.value];
+          if (type === "boolean") {
+            var words = FLAG_WORDS[field.value] || ["true", "false"];
+            flag.options[0].textContent = words[0]; flag.options[1].textContent = words[1];
+            flag.value = now === false ? "true" : "false";  // the other state: what if it were up, or enabled?
+          } else {
+            value.value = now !== undefined ? now : "";
+            value.step = type === "ratio" ? "any" : "1"; value.min = "0";
+          }
         } else if (kind.value === "multiplier") {
           var opt = name.options[name.selectedIndex];
           value.value = opt ? opt.dataset.current : "";
@@ -72,11 +95,13 @@
       function hideError() { $("whatif-error").classList.add("d-none"); $("whatif-error").textContent = ""; }
       function showError(text) { var box = $("whatif-error"); box.textContent = text; box.classList.remove("d-none"); }
 
-      form.addEventListener("submit", function (event) {
-        event.preventDefault();
+      /* Runs the what-if the form describes; `then` gets the result (the server's, with the
+         form's own query, which a link to one of its stages carries). */
+      function run(then) {
         hideError();
         if (!value.disabled && String(value.value).trim() === "") { showError(gettext("Enter the new value.")); value.focus(); return; }
-        var submit = $("whatif-submit");
+        var submit = $("whatif-submit"), query = new URLSearchParams(new FormData(form));
+        query.delete("csrfmiddlewaretoken");
         submit.disabled = true;
         fetch(page.whatif_url, {
           method: "POST", credentials: "same-origin", body: new URLSearchParams(new FormData(form)),
@@ -85,11 +110,36 @@
           return response.json().catch(function () { return { ok: false, message: interpolate(gettext("The server could not run the what-if (HTTP %s)."), [response.status]) }; });
         }).then(function (result) {
           if (!result.ok) { showError(result.message || gettext("The what-if could not be run.")); return; }
+          result.query = query.toString();
           renderWhatif(result);
+          if (then) then(result);
         }).catch(function () {
           showError(gettext("The server could not be reached."));
         }).then(function () { submit.disabled = false; });
-      });
+      }
+      form.addEventListener("submit", function (event) { event.preventDefault(); run(null); });
+
+      /* A what-if's link (?whatif=<the form's query>&stage=N): fill the form as it was, run it,
+         and watch its decision at that stage. */
+      return function openLinked(query, stage) {
+        var wanted = new URLSearchParams(query);
+        if (!wanted.get("kind")) return;
+        kind.value = wanted.get("kind");
+        setKind();
+        ["host", "field", "name"].forEach(function (n) { if (wanted.has(n)) { named(n).value = wanted.get(n); prefill(); } });
+        ["enabled", "flavor", "era"].forEach(function (n) { if (wanted.has(n)) named(n).value = wanted.get(n); });
+        if (wanted.has("value")) (flag.disabled ? value : flag).value = wanted.get("value");
+        run(function (result) {
+          var m = Model.analyse(result.decision), p = m.posOf[stage];
+          view.show(result.decision, result, p === undefined ? m.stages.length - 1 : p);
+        });
+      };
+    }
+
+    /* Opens the what-if a link names, if this viewer may run one. */
+    function openLinked() {
+      var params = new URL(location.href).searchParams;
+      if (linked && params.get("whatif")) linked(params.get("whatif"), page.stage_param);
     }
 
     function sideHtml(title, d, cls) {
@@ -139,5 +189,7 @@
         view.replay.play();
       });
     }
+
+    return { openLinked: openLinked };
   };
 })();

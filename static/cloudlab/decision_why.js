@@ -29,7 +29,8 @@
     }
 
     function open(host) {
-      var m = state.m, w = m.why[host] || { outcome: "not_seen" }, outcome = w.outcome || "not_seen", html = [];
+      var m = state.m, excluded = Model.excludedHost(m, host), html = [];
+      var w = excluded ? { outcome: "excluded", explanation: excluded.reason } : (m.why[host] || { outcome: "not_seen" }), outcome = w.outcome || "not_seen";
       state.picked = host;
       el.why.dataset.host = host;
       el.why.dataset.outcome = outcome;
@@ -44,11 +45,13 @@
       } else if (outcome === "lost") {
         html.push("<p>" + esc(named(gettext("It passed every filter, but its total weight was %(margin)s less than that of %(winner)s."), { margin: fmt(w.margin), winner: w.winner })) + "</p>");
         html.push(perWeigherHtml(w.per_weigher, host, w.winner));
+      } else if (outcome === "excluded") {
+        html.push('<p class="cl-why-reason">' + esc(w.explanation) + "</p>");
       } else if (outcome === "chosen") {
         html.push("<p>" + esc(gettext("It passed every filter and had the highest total weight (or was picked among the best, with host_subset_size above 1).")) + "</p>");
         html.push(perWeigherHtml(w.per_weigher || Model.ownWeights(m, host), host, null));
       }
-      if (w.explanation) html.push('<p class="small text-muted">' + esc(w.explanation) + "</p>");
+      if (w.explanation && outcome !== "excluded") html.push('<p class="small text-muted">' + esc(w.explanation) + "</p>");
       el.whyBody.innerHTML = html.join("");
       view.cards.pick(host);
       bootstrap.Offcanvas.getOrCreateInstance(el.why).show();

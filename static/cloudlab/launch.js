@@ -117,7 +117,7 @@
         result.rows.forEach(function (row) {
           CloudLab.instancesTable.upsert(row);
           CloudLab.notifyLink(interpolate(gettext("%s: watch the scheduler decide"), [row.name]),
-                              page.decision_url.replace("00000000-0000-0000-0000-000000000000", row.id));
+                              page.decision_url.replace("00000000-0000-0000-0000-000000000000", row.id) + "?from=start");
         });
         bootstrap.Modal.getOrCreateInstance(modalEl).hide();
         form.reset();

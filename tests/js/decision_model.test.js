@@ -93,6 +93,26 @@ for (const [label, c] of Object.entries(cases)) {
     for (const h of goneAt(m, last)) assert.equal(Model.hostState(m, last, h).rank, null, `${h} was removed but ranked`);
   });
 
+  test(`${label}: the outcome waits for the funnel's last stage`, () => {
+    const m = Model.analyse(c.decision), last = m.stages.length - 1;
+    for (let p = -1; p < last; p++) assert.equal(Model.outcomeShown(m, p), false, `the outcome shows at ${p}`);
+    assert.equal(Model.outcomeShown(m, last), true);
+    assert.equal(Model.playAction(m, last, false), "replay");
+    assert.equal(Model.playAction(m, last, true), "pause");
+    if (last > 0) assert.equal(Model.playAction(m, last - 1, false), "play");
+  });
+
+  test(`${label}: a host the request left out is shown as such, never as one of its hosts`, () => {
+    const m = Model.analyse(c.decision);
+    assert.deepEqual(m.excluded.map((h) => h.name), c.expect.excluded);
+    for (const name of c.expect.excluded) {
+      assert.ok(!hostNames(m).includes(name), `${name} is one of the decision's hosts`);
+      assert.ok(Model.excludedHost(m, name).reason.includes(name));
+      assert.equal(Model.firstRemoval(m, name), null, `${name} was removed by a filter`);
+    }
+    for (const name of hostNames(m)) assert.equal(Model.excludedHost(m, name), null);
+  });
+
   test(`${label}: the capacity bars put the request over the RAM limit only on the hosts the test filled`, () => {
     const m = Model.analyse(c.decision), ram = Model.RESOURCES.find((r) => r.key === "ram");
     const flavor = c.decision.request.flavor;
@@ -137,6 +157,22 @@ test("a live decision is followed at the stage the worker has published by now",
   assert.equal(Model.clampPos(m, -1, true), -1);
   assert.equal(Model.clampPos(m, -1, false), 0);
   assert.equal(Model.clampPos(m, last + 5, false), last);
+});
+
+test("a live decision has ended once the worker published its last stage", () => {
+  const m = Model.analyse(cases.placed.decision), last = m.stages.length - 1;
+  assert.equal(Model.liveEnded(m, last - 1), false);
+  assert.equal(Model.liveEnded(m, last), true);
+  assert.equal(Model.liveEnded(m, -1), false);
+});
+
+test("from the launch notice the view starts at the first stage and plays, live or not", () => {
+  const d = cases.placed.decision, m = Model.analyse(d), last = m.stages.length - 1;
+  const live = Object.assign({}, d, { pace: 0.5, live: { started_at: new Date().toISOString(), finished: false } });
+  assert.deepEqual(Model.startPos(m, live, null, 3, true), { pos: 0, following: false, play: true });  // not three stages in
+  assert.deepEqual(Model.startPos(m, live, null, -1, true), { pos: -1, following: true, play: false });  // waits for stage 0
+  assert.deepEqual(Model.startPos(m, d, null, last, true), { pos: 0, following: false, play: true });
+  assert.deepEqual(Model.startPos(m, live, null, 3, false), { pos: 3, following: true });  // a plain link joins live
 });
 
 test("a link to a stage opens that stage; a finished decision opens on its outcome", () => {
