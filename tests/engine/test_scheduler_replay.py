@@ -476,7 +476,7 @@ def test_a_host_removed_for_an_earlier_instance_says_so_for_the_later_one() -> N
     down = [host("h1"), host("h2", up=False)]
     gone = why_not(schedule(down, request(num_instances=2), config()), "h2", instance=1)
     assert gone["filter"] == "ComputeFilter" and gone["instance"] == 0
-    assert "while placing instance 0" in gone["explanation"]
+    assert "while placing instance 1" in gone["explanation"]
 
 
 def test_why_not_reads_a_stored_trace_the_same_way() -> None:

@@ -57,7 +57,7 @@ def test_with_ram_filter_off_exactly_the_hosts_it_removed_change_verdict() -> No
     assert rows["compute4"]["after"]["filter"] == "ComputeFilter"
     assert [r["changed"] for r in result["hosts"]] == [False, True, False, False]
     assert result["selected"] == ["compute1", "compute1"]
-    assert result["summary"] == "Both decisions place instance 0 on compute1. Hosts that changed verdict: compute2."
+    assert result["summary"] == "Both decisions place instance 1 on compute1. Hosts that changed verdict: compute2."
 
 
 def test_the_frozen_moment_is_untouched_by_a_what_if() -> None:
@@ -136,7 +136,7 @@ def test_a_negative_ram_multiplier_packs_where_a_positive_one_spreads() -> None:
     result = compare(rerun(m), rerun(packed))
     assert result["selected"] == ["empty", "half"]
     assert result["changed"] == ["empty", "half"]
-    assert result["summary"].startswith("Instance 0 moves from empty to half.")
+    assert result["summary"].startswith("Instance 1 moves from empty to half.")
 
 
 def test_a_bigger_flavor_keeps_every_field_it_does_not_name() -> None:
@@ -165,7 +165,7 @@ def test_switching_era_changes_the_eras_example_from_placed_to_no_valid_host() -
     rows = {r["host"]: r for r in result["hosts"]}
     assert rows["compute1"]["after"]["filter"] == "Placement"
     assert "(8192 − 512) × 1.5" in rows["compute1"]["after"]["reason"]
-    assert result["summary"].startswith("Instance 0 moves from compute1 to NoValidHost.")
+    assert result["summary"].startswith("Instance 1 moves from compute1 to NoValidHost.")
     back = what_if(placement, {"kind": "era", "era": "classic"})
     assert rerun(back)["selected_hosts"] == ["compute1"]
 
@@ -280,12 +280,12 @@ def test_a_label_is_rendered_in_the_readers_language_and_validated_against_the_m
 
 def test_the_comparison_summary_is_rendered_in_the_readers_language() -> None:
     zh = {
-        "Both decisions place instance 0 on {host}.": "两次决策都把实例 0 放在 {host}。",
+        "Both decisions place instance 1 on {host}.": "两次决策都把实例 1 放在 {host}。",
         "Hosts that changed verdict: {hosts}.": "结论改变的主机：{hosts}。",
     }
     m = example("ram-filter")
     result = compare(rerun(m), rerun(what_if(m, RAM_OFF)), translate=lambda s: zh.get(s, s))
-    assert result["summary"] == "两次决策都把实例 0 放在 compute1。 结论改变的主机：compute2。"
+    assert result["summary"] == "两次决策都把实例 1 放在 compute1。 结论改变的主机：compute2。"
 
 
 def test_a_host_removed_by_another_filter_counts_as_changed() -> None:

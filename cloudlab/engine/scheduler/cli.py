@@ -110,7 +110,7 @@ def format_trace(trace: SchedulingTrace, scenario: Scenario, *, verbose: bool = 
     )
     for inst in trace["instances"]:
         lines.append("")
-        lines.append(f"Instance {inst['index']}")
+        lines.append(f"Instance {inst['index'] + 1}")
         if inst["filters"]:
             width = max(len(f["name"]) for f in inst["filters"]) + 2
             lines.append(f"  {'Filter':<{width}}  hosts in → out")

@@ -260,7 +260,7 @@ def _filtered(
     host: str, stage: str, verdict: VerdictEntry | ClaimEntry, at: int, asked: int, render: Renderer
 ) -> dict[str, Any]:
     reason = reason_of(verdict, render)
-    values = {"filter": stage, "host": host, "reason": reason, "instance": at}
+    values = {"filter": stage, "host": host, "reason": reason, "instance": at + 1}  # sentences count from 1
     return {
         "host": host,
         "outcome": "filtered",

@@ -293,8 +293,8 @@ def _shown(value: Any) -> Any:
 
 # -- comparing two decisions --------------------------------------------------------------------
 
-_SAME = N_("Both decisions place instance 0 on {host}.")
-_MOVED = N_("Instance 0 moves from {before} to {after}.")
+_SAME = N_("Both decisions place instance 1 on {host}.")  # sentences count instances from 1
+_MOVED = N_("Instance 1 moves from {before} to {after}.")
 _CHANGED = N_("Hosts that changed verdict: {hosts}.")
 _UNCHANGED = N_("No host changed verdict.")
 _BOTH_FAIL = N_("Both decisions end in NoValidHost.")
