@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from cloudlab.compute.models import Cloud, Host, SchedulingRecord
 from cloudlab.compute.scheduling import scheduler_config
@@ -98,7 +98,7 @@ def test_a_bad_setting_is_refused_in_the_pages_words_and_language(
     response = ivy_client.post(reverse("dashboard:scheduler-settings"), data, HTTP_ACCEPT_LANGUAGE=language)
     with translation.override(language):
         expected = gettext(message) % values
-        expected = f"{gettext(label)}: {expected}"
+        expected = gettext(label) + pgettext("between a field and its error", ": ") + expected
     errors = _errors(response)
     assert expected in errors
     assert not any("scheduler." in e for e in errors)
@@ -111,7 +111,7 @@ def test_a_chinese_reader_reads_djangos_own_words_for_numbers(ivy_client, demo_c
     data["max_attempts"] = "0"
     response = ivy_client.post(reverse("dashboard:scheduler-settings"), data, HTTP_ACCEPT_LANGUAGE="zh-hans")
     [error] = _errors(response)
-    assert error.startswith("max_attempts: ") and "大于或等于" in error and "Ensure" not in error
+    assert error.startswith("max_attempts：") and "大于或等于" in error and "Ensure" not in error  # full-width colon
 
 
 def test_every_removed_filter_is_named_when_the_era_switches_without_the_page_script(ivy_client, demo_cloud):

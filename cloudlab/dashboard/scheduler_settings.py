@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext
 
 from cloudlab.compute.actions.scheduler_settings import do_update_scheduler
 from cloudlab.compute.models import Cloud, Host, Image
@@ -42,6 +42,12 @@ from .values import typed
 MULTIPLIERS = list(MULTIPLIER_OPTIONS)
 INTEGERS = ["host_subset_size", "max_attempts", "max_instances_per_host", "max_io_ops_per_host", "max_cores", "seed"]
 RATIOS = ["cpu_allocation_ratio", "ram_allocation_ratio", "disk_allocation_ratio"]
+
+
+def _field_separator() -> str:
+    """Between a field's name and its problem: ": ", a full-width colon in Chinese (the template's
+    list above the form uses the same words)."""
+    return pgettext("between a field and its error", ": ")
 
 
 class SchedulerForm(forms.Form):
@@ -178,7 +184,8 @@ class SchedulerForm(forms.Form):
             if len(names) < 2:
                 continue
             message = _("%(filters)s are all at position %(position)d. Give each enabled filter its own position.")
-            self.add_error(None, f"enabled_filters: {message % {'filters': ', '.join(names), 'position': position}}")
+            problem = message % {"filters": ", ".join(names), "position": position}
+            self.add_error(None, "enabled_filters" + _field_separator() + problem)
             self.shared_positions.update(names)
 
     def _add_problem(self, problem: str) -> None:
@@ -191,7 +198,7 @@ class SchedulerForm(forms.Form):
         if key in self.fields and key != "enabled_filters":
             self.add_error(key, text)
         else:
-            self.add_error(None, f"{key}: {text}" if key else text)
+            self.add_error(None, key + _field_separator() + text if key else text)
 
     def error_list(self) -> list[dict[str, str]]:
         """Every problem, each with the field it is about as the page labels it (for the list

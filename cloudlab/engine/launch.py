@@ -155,9 +155,9 @@ class FlavorRef:
 
 #: The fault nova-compute records when the libvirt driver refuses to shrink a disk
 #: (nova/virt/libvirt/driver.py migrate_disk_and_power_off: ResizeError in InstanceFaultRollback).
-LIBVIRT_RESIZE_DOWN = "Resize error: Unable to resize disk down."
+LIBVIRT_RESIZE_DOWN = N_("Resize error: Unable to resize disk down.")
 #: The same refusal in the VMware driver (nova/virt/vmwareapi/vmops.py).
-VMWARE_RESIZE_DOWN = "Resize error: Unable to shrink disk."
+VMWARE_RESIZE_DOWN = N_("Resize error: Unable to shrink disk.")
 VMWARE_HYPERVISOR_TYPE = "VMware vCenter Server"
 
 

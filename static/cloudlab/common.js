@@ -70,6 +70,47 @@
     return interpolate(gettext("%s changed the scheduler settings: %s"), [data.by, parts.join("; ")]);
   }
 
+  /* The words base.html hands every page (dashboard/words.py): the eras' names, and the sentences
+     recorded in English (Nova's messages, the scheduler's NoValidHost explanation). */
+  var wordsElement = document.getElementById("cloudlab-words");
+  var words = wordsElement ? JSON.parse(wordsElement.textContent) : { eras: {}, recorded_messages: [] };
+  var recordedPatterns = words.recorded_messages.map(function (m) { return { re: new RegExp(m.pattern), fields: m.fields, translation: m.translation }; });
+
+  /* An era in the reader's language ("classic (Icehouse–Newton)"); an unknown code as it is. */
+  function eraLabel(code) { return words.eras[code] || code || ""; }
+
+  /* A sentence recorded in English (Nova's message, the scheduler's explanation) in the reader's
+     language, or null when it is none of the known ones. A field named reason is itself such a
+     sentence (NoValidHost's reason). */
+  function recorded(message) {
+    if (!message) return null;
+    for (var i = 0; i < recordedPatterns.length; i++) {
+      var p = recordedPatterns[i], match = p.re.exec(message);
+      if (!match) continue;
+      var text = p.translation;
+      p.fields.forEach(function (name, k) {
+        var value = match[k + 1];
+        if (name === "reason" && value) value = recorded(value) || value;
+        text = text.split("{" + name + "}").join(value).split("%(" + name + ")s").join(value);
+      });
+      return text;
+    }
+    return null;
+  }
+
+  /* Nova's message as a page shows it: the translation, then Nova's original (as a student will
+     meet it in real logs) in .cl-nova-original. In English, or for a message we do not know, the
+     original alone. */
+  function novaHtml(message) {
+    if (!message) return "";
+    var original = '<span class="cl-nova-original" lang="en">' + escapeHtml(message) + "</span>";
+    var translated = recorded(message);
+    if (translated === null || translated === message) return original;
+    return '<span class="cl-nova-translation">' + escapeHtml(translated) + "</span> " +
+      '<span class="cl-nova-quote">' + escapeHtml(gettext("Nova:")) + " " + original + "</span>";
+  }
+
   window.CloudLab = { csrfToken: csrfToken, notify: notify, notifyLink: notifyLink, describeSchedulerChange: describeSchedulerChange, escapeHtml: escapeHtml, age: age, localTime: localTime,
+    eraLabel: eraLabel, recorded: recorded, novaHtml: novaHtml,
     pageData: function () { var el = document.getElementById("page-data"); return el ? JSON.parse(el.textContent) : {}; } };
 })();

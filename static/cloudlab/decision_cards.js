@@ -19,7 +19,7 @@
 
     function serviceHtml(h) {
       var ok = h.enabled !== false && h.up !== false;
-      var text = [h.enabled === false ? gettext("disabled") : gettext("enabled"), h.up === false ? gettext("down") : gettext("up")].join(", ");
+      var text = interpolate(gettext("%(service)s, %(state)s"), { service: h.enabled === false ? gettext("disabled") : gettext("enabled"), state: h.up === false ? gettext("down") : gettext("up") }, true);
       return '<span class="cl-service ' + (ok ? "text-success" : "text-danger fw-semibold") + '"><i class="bi ' + (ok ? "bi-circle-fill" : "bi-exclamation-octagon-fill") + '" aria-hidden="true"></i> ' + esc(text) + "</span>";
     }
 

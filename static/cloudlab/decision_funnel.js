@@ -58,6 +58,7 @@
         if (sub.host_subset_size > 1) text = named(gettext("Selected %(host)s at random among the best %(count)s (host_subset_size)."), { host: s.host, count: (sub.candidates || []).length });
       } else {
         text = s.message || (m.trace.error || {}).message || gettext("No valid host was found.");
+        text = CloudLab.recorded(text) || text;  // Nova's original is in the NoValidHost panel
       }
       return prefix + text;
     }
@@ -77,9 +78,9 @@
 
     function buildNvh(m, p) {
       var s = m.stages[p], i = s.instance || 0, err = m.trace.error || {};
-      $("nvh-message").textContent = s.message || err.message || gettext("No valid host was found.");
+      $("nvh-message").innerHTML = CloudLab.novaHtml(s.message || err.message || gettext("No valid host was found."));
       var last = s.last_filter || err.last_filter;
-      $("nvh-explanation").textContent = err.explanation || (last ? interpolate(gettext("%s removed the last hosts."), [last]) : "");
+      $("nvh-explanation").textContent = CloudLab.recorded(err.explanation) || err.explanation || (last ? interpolate(gettext("%s removed the last hosts."), [last]) : "");
       var gone = m.removedBy[i] || {};
       $("nvh-hosts").innerHTML = m.hosts.map(function (h) {
         var g = gone[h.name], w = m.why[h.name] || {};

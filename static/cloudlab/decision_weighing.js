@@ -30,7 +30,7 @@
         var total = '<td rowspan="' + span + '" class="text-end fw-bold cl-w-total">' + esc(fmt(r.weight)) + "</td>";
         var rows = weighers.length ? weighers.map(function (w, j) {
           var v = Model.weigherValue(w, r.host);
-          return "<tr>" + (j === 0 ? lead : "") + '<td class="cl-w-name">' + esc(w.name) + '</td><td class="text-end">' + esc(fmt(v.raw)) + '</td><td class="text-end">' +
+          return "<tr>" + (j === 0 ? lead : "") + '<td class="cl-w-name">' + esc(w.name).replace(/([a-z])([A-Z])/g, "$1<wbr>$2") + '</td><td class="text-end">' + esc(fmt(v.raw)) + '</td><td class="text-end">' +
             esc(fmt(v.normalized)) + '</td><td class="text-end">' + esc(fmt(v.multiplier !== undefined ? v.multiplier : w.multiplier)) + '</td><td class="text-end fw-semibold">' +
             esc(fmt(v.weighted)) + "</td>" + (j === 0 ? total : "") + "</tr>";
         }) : ["<tr>" + lead + '<td colspan="5" class="text-muted">–</td>' + total + "</tr>"];
@@ -48,10 +48,20 @@
       data.push({ type: "scatter", mode: "markers+text", name: gettext("Total"), y: hosts, x: top.map(function (r) { return r.weight; }),
         text: top.map(function (r) { return fmt(r.weight); }), textposition: "middle right", cliponaxis: false,
         marker: { symbol: "diamond", size: 11, color: "#212529" }, hovertemplate: gettext("Total") + " %{y}: %{x:.3f}<extra></extra>" });
+      // a fixed left margin from the longest name: automargin would lay the chart out again and again
+      var left = 24 + 8.5 * Math.max.apply(null, hosts.map(function (h) { return h.length + 2; }));
+      // The legend sits above the plot, wrapping as Plotly wraps it (entries fill a row as wide
+      // as the plot): the top margin makes room for all its rows, else Plotly scrolls it over the
+      // bars and the host names.
+      var width = Math.max(100, (el.chart.clientWidth || 400) - left - 60), rows = 1, used = 0;
+      data.forEach(function (d) {
+        var entry = 45 + 6.5 * d.name.length;
+        if (used && used + entry > width) { rows += 1; used = 0; }
+        used += entry;
+      });
       var layout = {
-        barmode: "relative", height: Math.max(220, 130 + 28 * hosts.length),
-        // a fixed left margin from the longest name: automargin would lay the chart out again and again
-        margin: { l: 24 + 8.5 * Math.max.apply(null, hosts.map(function (h) { return h.length + 2; })), r: 60, t: 60, b: 45 },
+        barmode: "relative", height: Math.max(220, 80 + 20 * rows + 28 * hosts.length),
+        margin: { l: left, r: 60, t: 16 + 20 * rows, b: 45 },
         xaxis: { title: { text: gettext("weighted contribution"), font: { size: 12 } }, zeroline: true, zerolinecolor: "#495057" },
         yaxis: { autorange: "reversed", tickvals: hosts, ticktext: hosts.map(esc), tickfont: { size: 13 } },
         legend: { orientation: "h", x: 0, y: 1, yanchor: "bottom", font: { size: 11 } },

@@ -10,12 +10,14 @@
 
   function fmt(n) { return Number.isInteger(n) ? String(n) : Number(n).toFixed(1); }
   /* used / total / limit; a resource the server marks over-committed (h.over: used beyond the
-     limit after the allocation ratio) reads in red, "used > limit", with the numbers in its title. */
+     limit after the allocation ratio) reads in red, "used > limit", with the numbers in its title.
+     The line may break before the limit only, so the column stays narrow on a laptop. */
   function triple(used, total, limit, unit, over) {
     var u = unit ? " " + esc(unit) : "";
-    if (!over) return '<span class="text-nowrap">' + esc(fmt(used)) + " / " + esc(fmt(total)) + " / " + esc(fmt(limit)) + u + "</span>";
+    if (!over) return '<span class="text-nowrap">' + esc(fmt(used)) + " / " + esc(fmt(total)) + '</span> <span class="text-nowrap">/ ' + esc(fmt(limit)) + u + "</span>";
     var title = interpolate(gettext("over-committed: %(used)s used > limit %(limit)s; Nova keeps the host and it takes no new instance"), { used: fmt(used) + u, limit: fmt(limit) + u }, true);
-    return '<span class="text-nowrap cl-overcommitted" title="' + esc(title) + '"><strong>' + esc(fmt(used)) + "</strong> / " + esc(fmt(total)) + " &gt; " + esc(fmt(limit)) + u + "</span>" +
+    return '<span class="cl-overcommitted" title="' + esc(title) + '"><span class="text-nowrap"><strong>' + esc(fmt(used)) + "</strong> / " + esc(fmt(total)) +
+      '</span> <span class="text-nowrap">&gt; ' + esc(fmt(limit)) + u + "</span></span>" +
       '<div class="small cl-overcommitted">' + esc(gettext("over-committed")) + "</div>";
   }
   function over(h, key) { return !!(h.over || {})[key]; }
@@ -24,24 +26,28 @@
      words (page.host_actions). */
   function actionsHtml(h) {
     return (h.actions || []).filter(function (name) { return actions[name]; }).map(function (name) {
-      return '<button type="button" class="btn btn-sm btn-outline-' + (actions[name].destructive ? "danger" : "success") +
-        ' me-1 mb-1" data-host="' + esc(h.name) + '" data-action="' + esc(name) + '">' + esc(actions[name].label) + "</button>";
+      return '<button type="button" class="btn btn-sm text-nowrap btn-outline-' + (actions[name].destructive ? "danger" : "success") +
+        '" data-host="' + esc(h.name) + '" data-action="' + esc(name) + '">' + esc(actions[name].label) + "</button>";
     }).join("");
   }
 
   function row(h) {
-    var service = h.enabled ? '<span class="text-success">' + esc(gettext("Enabled")) + "</span>" :
-      '<span class="text-danger">' + esc(gettext("Disabled")) + "</span>" + (h.disabled_reason ? '<div class="small text-muted">' + esc(h.disabled_reason) + "</div>" : "");
-    var state = h.up ? '<span class="text-success">' + esc(gettext("Up")) + '</span><div class="small text-muted">' + esc(gettext("heartbeat every 10 s")) + "</div>" :
-      '<span class="text-danger">' + esc(gettext("Down")) + '</span><div class="small text-muted">' +
+    var service = h.enabled ? '<span class="text-success text-nowrap">' + esc(gettext("Enabled")) + "</span>" :
+      '<span class="text-danger text-nowrap">' + esc(gettext("Disabled")) + "</span>" + (h.disabled_reason ? '<div class="small text-muted">' + esc(h.disabled_reason) + "</div>" : "");
+    var state = h.up ? '<span class="text-success text-nowrap">' + esc(gettext("Up")) + '</span><div class="small text-muted">' + esc(gettext("heartbeat every 10 s")) + "</div>" :
+      '<span class="text-danger text-nowrap">' + esc(gettext("Down")) + '</span><div class="small text-muted">' +
       esc(interpolate(gettext("no heartbeat for %s"), [CloudLab.age(h.down_since)])) + "</div>";
-    return '<tr data-host="' + esc(h.name) + '" data-enabled="' + h.enabled + '" data-up="' + h.up + '"><td><strong>' + esc(h.name) + '</strong><div class="small text-muted">' + esc(h.host_ip || "") + "</div></td>" +
-      "<td>" + esc(h.hypervisor_type) + "</td><td>" + esc(h.architecture_label) + "</td>" +
-      "<td>" + esc(h.availability_zone) + (h.aggregates.length ? '<div class="small text-muted">' + esc(h.aggregates.join(", ")) + "</div>" : "") + "</td>" +
+    var zone = esc(h.availability_zone), aggregates = h.aggregates.length ? esc(h.aggregates.join(", ")) : "";
+    // The type and the zone have their own columns from 1200 px (.cl-col-wide); below, they are
+    // written under the architecture and the host instead.
+    return '<tr data-host="' + esc(h.name) + '" data-enabled="' + h.enabled + '" data-up="' + h.up + '"><td><strong class="text-nowrap">' + esc(h.name) + '</strong><div class="small text-muted">' + esc(h.host_ip || "") + "</div>" +
+      '<div class="small text-muted cl-col-narrow">' + zone + (aggregates ? " · " + aggregates : "") + "</div></td>" +
+      '<td class="cl-col-wide">' + esc(h.hypervisor_type) + "</td><td>" + esc(h.architecture_label) + '<div class="small text-muted cl-col-narrow">' + esc(h.hypervisor_type) + "</div></td>" +
+      '<td class="cl-col-wide">' + zone + (aggregates ? '<div class="small text-muted">' + aggregates + "</div>" : "") + "</td>" +
       '<td class="cl-res-vcpus">' + triple(h.vcpus_used, h.vcpus, h.limits.vcpus, "", over(h, "vcpus")) + "</td>" +
       '<td class="cl-res-memory_mb">' + triple(h.memory_mb_used, h.memory_mb, h.limits.memory_mb, "MB", over(h, "memory_mb")) + "</td>" +
       '<td class="cl-res-local_gb">' + triple(h.local_gb_used, h.local_gb, h.limits.local_gb, "GB", over(h, "local_gb")) + "</td>" +
-      "<td>" + esc(h.instances) + '</td><td class="cl-service">' + service + '</td><td class="cl-state">' + state + "</td><td>" + actionsHtml(h) + "</td></tr>";
+      "<td>" + esc(h.instances) + '</td><td class="cl-service">' + service + '</td><td class="cl-state">' + state + "</td><td class=\"cl-actions\"><div class=\"d-flex flex-column gap-1\">" + actionsHtml(h) + "</div></td></tr>";
   }
 
   function chart(id, title, hosts, used, total, limit, key) {
@@ -54,8 +60,9 @@
       { type: "bar", name: gettext("Free to the limit"), x: names, y: hosts.map(function (h, i) { return Math.max(0, limitVals[i] - usedVals[i]); }), marker: { color: "#cfe2ff" } },
       { type: "scatter", mode: "markers", name: gettext("Physical total"), x: names, y: hosts.map(total), marker: { symbol: "line-ew-open", size: 28, color: "#212529", line: { width: 2 } } },
     ];
-    Plotly.react(id, data, { title: { text: title, font: { size: 13 } }, barmode: "stack", height: 220,
-      margin: { l: 40, r: 10, t: 30, b: 40 }, showlegend: id === "chart-vcpus", legend: { orientation: "h", y: -0.35, font: { size: 10 } } },
+    // The legend is the page's, above the three charts (one legend, and three plots of one width).
+    Plotly.react(id, data, { title: { text: title, font: { size: 13 } }, barmode: "stack", height: 240,
+      margin: { l: 45, r: 10, t: 30, b: 10 }, showlegend: false, xaxis: { automargin: true, tickangle: -30, tickfont: { size: 10 } } },
       { displayModeBar: false, responsive: true });
   }
 

@@ -5,6 +5,9 @@
   var page = CloudLab.pageData();
   var esc = CloudLab.escapeHtml;
   var labels = page.labels;
+  // Nova's event results and an action's message (InstanceAction.message) in the reader's words.
+  var RESULTS = { Success: gettext("Success"), Error: gettext("Error") };
+  function result(word) { return RESULTS[word] || word; }
 
   function dl(pairs) {
     return pairs.filter(function (p) { return p !== null; }).map(function (p) {
@@ -46,15 +49,15 @@
     document.getElementById("detail-addresses").innerHTML = addresses.length ? dl(addresses) : '<dd class="text-muted">–</dd>';
     document.getElementById("detail-fault").innerHTML = detail.fault ?
       '<div class="alert alert-danger small" id="fault-box"><strong>' + esc(gettext("Fault")) + "</strong><br>" +
-      esc(gettext("Code")) + ": " + esc(detail.fault.code) + "<br>" + esc(gettext("Message")) + ": " + esc(detail.fault.message) + "</div>" : "";
+      esc(interpolate(gettext("Code: %s"), [detail.fault.code])) + "<br>" + esc(gettext("Message:")) + " " + CloudLab.novaHtml(detail.fault.message) + "</div>" : "";
     document.querySelector("#action-log tbody").innerHTML = detail.actions.map(function (a) {
       var events = a.events.map(function (e) {
         return "<tr class=\"small text-muted\"><td></td><td colspan=\"2\"><i class=\"bi bi-arrow-return-right\"></i> <code>" + esc(e.event) + "</code>" +
           (e.host ? " @ " + esc(e.host) : "") + "</td><td>" + esc(CloudLab.localTime(e.start_time)) + " → " + esc(e.finish_time ? CloudLab.localTime(e.finish_time) : "…") +
-          "</td><td>" + esc(e.result || gettext("In progress")) + (e.details ? " – " + esc(e.details) : "") + "</td></tr>";
+          "</td><td>" + esc(e.result ? result(e.result) : gettext("In progress")) + (e.details ? " – " + CloudLab.novaHtml(e.details) : "") + "</td></tr>";
       }).join("");
-      return "<tr><td><code class=\"small\">" + esc(a.request_id) + "</code></td><td>" + esc(a.action) + "</td><td>" +
-        esc(CloudLab.localTime(a.start_time)) + "</td><td>" + esc(a.user || "") + "</td><td>" + esc(a.message || "") + "</td></tr>" + events;
+      return "<tr><td><code class=\"small\">" + esc(a.request_id) + "</code></td><td><code>" + esc(a.action) + "</code></td><td>" +
+        esc(CloudLab.localTime(a.start_time)) + "</td><td>" + esc(a.user || "") + "</td><td>" + esc(result(a.message || "")) + "</td></tr>" + events;
     }).join("");
   }
 
@@ -73,12 +76,12 @@
         return "<li" + (x.host === r.selected ? ' class="fw-semibold"' : "") + "><code>" + esc(x.host) + "</code> " + esc(Number(x.weight).toFixed(4)) + "</li>";
       }).join("");
       return '<div class="card mb-3 cl-scheduling" data-outcome="' + esc(r.outcome) + '"><div class="card-header small">' +
-        esc(interpolate(gettext("Attempt %s"), [r.attempt])) + " · " + esc(r.driver) + " · " + esc(r.era) + " · <strong>" + esc(r.outcome_label) + "</strong>" +
+        esc(interpolate(gettext("Attempt %s"), [r.attempt])) + " · " + esc(r.driver) + " · " + esc(CloudLab.eraLabel(r.era)) + " · <strong>" + esc(r.outcome_label) + "</strong>" +
         ' <a class="btn btn-sm btn-outline-primary ms-2 cl-watch" href="' + esc(r.url) + '"><i class="bi bi-play-circle"></i> ' + esc(gettext("Watch the scheduler decide")) + "</a></div>" +
         '<div class="card-body"><table class="table table-sm"><thead><tr><th>' + esc(gettext("Filter")) + "</th><th>" + esc(gettext("Hosts")) +
         "</th><th>" + esc(gettext("Removed")) + "</th></tr></thead><tbody>" + stages + "</tbody></table>" +
         (ranking ? "<h3 class=\"h6\">" + esc(gettext("Ranking (total weight)")) + '</h3><ol class="small">' + ranking + "</ol>" : "") +
-        (r.error ? '<div class="alert alert-danger small mb-0">' + esc(r.error) + "</div>" : "") +
+        (r.error ? '<div class="alert alert-danger small mb-0">' + CloudLab.novaHtml(r.error) + "</div>" : "") +
         (r.detail && !r.error ? '<div class="small text-muted">' + esc(r.detail) + "</div>" : "") + "</div></div>";
     }).join("");
   }

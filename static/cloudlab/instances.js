@@ -8,6 +8,13 @@
   var labels = page.labels;
   var rows = new Map();
   var tbody = document.querySelector("#instances-table tbody");
+  // Below 1200 px the Admin table (with its Project and Host columns) leaves out the image and
+  // the age, as Horizon hides low-priority columns, so that its actions stay on screen.
+  var keys = page.columns.map(function (c) { return c.key; });
+  var WIDE_ONLY = keys.indexOf("project") >= 0 && keys.indexOf("host") >= 0 ? { image: true, age: true } : {};
+  document.querySelectorAll("#instances-table thead th[data-column]").forEach(function (th) {
+    if (WIDE_ONLY[th.dataset.column]) th.classList.add("cl-col-wide");
+  });
 
   function statusCell(row) {
     var display = labels.status[row.status] || labels.status.UNKNOWN;
@@ -15,7 +22,7 @@
     if (display.kind === "transitional") html += '<span class="spinner-border spinner-border-sm me-1" aria-hidden="true"></span>';
     if (display.kind === "error") html += '<i class="bi bi-exclamation-triangle-fill me-1" aria-hidden="true"></i>';
     html += esc(display.label) + "</span>";
-    if (row.fault) html += '<div class="small text-danger cl-fault">' + esc(row.fault) + "</div>";
+    if (row.fault) html += '<div class="small text-danger cl-fault">' + CloudLab.novaHtml(row.fault) + "</div>";
     if (row.host_down) html += '<div><span class="badge text-bg-warning cl-host-down" title="' +
       esc(gettext("The compute service of this instance's host is down: Nova no longer hears from it.")) + '">' + esc(gettext("host down")) + "</span></div>";
     return html;
@@ -73,7 +80,10 @@
   };
 
   function rowHtml(row) {
-    return page.columns.map(function (column) { return CELLS[column.key] ? CELLS[column.key](row) : "<td></td>"; }).join("");
+    return page.columns.map(function (column) {
+      var html = CELLS[column.key] ? CELLS[column.key](row) : "<td></td>";
+      return WIDE_ONLY[column.key] ? html.replace(/^<td class="/, '<td class="cl-col-wide ') : html;
+    }).join("");
   }
 
   function upsert(row) {

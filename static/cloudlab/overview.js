@@ -16,7 +16,7 @@
     var unlimited = l.limit < 0;
     var share = unlimited ? 0 : (l.limit > 0 ? Math.min(1, l.used / l.limit) : 1);
     var full = !unlimited && l.used >= l.limit;
-    var svg = el("svg", { viewBox: "0 0 120 120", width: "150", height: "150", role: "img", "aria-label": l.title + ": " + text });
+    var svg = el("svg", { viewBox: "0 0 120 120", width: "150", height: "150", role: "img", "aria-label": interpolate(gettext("%(title)s: %(usage)s"), { title: l.title, usage: text }, true) });
     svg.appendChild(el("circle", { cx: 60, cy: 60, r: RADIUS, fill: "none", stroke: "#e9ecef", "stroke-width": WIDTH }));
     if (share > 0) {
       svg.appendChild(el("circle", {

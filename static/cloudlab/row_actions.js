@@ -46,7 +46,11 @@
     document.getElementById("action-error").classList.add("d-none");
     var body = spec.params.map(paramField).join("");
     if (spec.destructive) {
-      body = '<p>' + esc(interpolate(gettext("You have selected: %s. Please confirm your selection. This action cannot be undone."), [names])) + "</p>" + body;
+      // Only what loses the instance or its disk cannot be undone (Horizon's DeleteInstance and
+      // RebuildInstance; an evacuation rebuilds it elsewhere); a Shut Off or a reboot can.
+      var undone = action === "delete" || action === "rebuild" || action === "evacuate";
+      body = '<p>' + esc(interpolate(undone ? gettext("You have selected: %s. Please confirm your selection. This action cannot be undone.") :
+        gettext("You have selected: %s. Please confirm your selection."), [names])) + "</p>" + body;
     } else if (!body) {
       body = "<p>" + esc(interpolate(gettext("%s: %s"), [spec.label, names])) + "</p>";
     }

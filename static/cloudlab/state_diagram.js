@@ -418,7 +418,9 @@
     var paths = [], texts = [];
     grouped.edges.forEach(function (d) {
       var state = stateOf(d.members, ctx);
-      var title = unique(d.members.map(function (e) { return ctx.actionLabel(e.action) + ": " + e.source + " → " + e.target; })).join("; ");
+      var title = unique(d.members.map(function (e) {
+        return interpolate(gettext("%(action)s: %(source)s → %(target)s"), { action: ctx.actionLabel(e.action), source: e.source, target: e.target }, true);
+      })).join(gettext("; "));
       var back = d.kind === "edge" && d.members.some(function (e) { return e.source !== d.from; });
       paths.push(edgeSvg(d.key, [basis(d.points)], state, { end: d.kind !== "into", start: back }, title));
       if (d.label) {

@@ -5,14 +5,14 @@ from __future__ import annotations
 from string import Formatter
 from typing import Any
 
-from ..i18n import Translate, fmt_number, identity
+from ..i18n import N_, Translate, fmt_number, identity
 from .filters import Verdict
 from .model import HostState
 from .schema import FilterStage, SchedulingError, VerdictEntry
 
 #: nova/exception.py NoValidHost: "No valid host was found. %(reason)s".
-NO_VALID_HOST = "No valid host was found."
-NOT_ENOUGH_HOSTS = "There are not enough hosts available."
+NO_VALID_HOST = N_("No valid host was found.")
+NOT_ENOUGH_HOSTS = N_("There are not enough hosts available.")
 #: The reason when Placement returns no allocation candidate (nova/scheduler/manager.py): none.
 NO_CANDIDATES = ""
 

@@ -1,0 +1,169 @@
+"""Every page of the dashboard, as the user who sees it, over a cloud where something happened:
+a built instance, an action on it (stopped), and a launch that met NoValidHost, so the pages show
+faults, events, outcomes and decisions. Shared by the browser tests that walk all pages (fit on a
+screen, every word in Chinese) and by throwaway screenshot scripts."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connections
+
+from tests.helpers import log_in, wait_for
+
+#: The instance page's tabs, by the id of their button (the first is open on arrival).
+INSTANCE_TABS = ("", "#tab-lifecycle-button", "#tab-log-button", "#tab-scheduling-button")
+
+
+@dataclass(frozen=True)
+class Stop:
+    """One page to look at: its name in failure messages, its path, who opens it, what to wait
+    for, and what to click once it is there (a tab), or what else to do (open a dialog)."""
+
+    name: str
+    path: str
+    user: str | None
+    click: str = ""
+    ready: str = ""
+    act: Callable[[Any], None] | None = None
+
+
+def _open_launch_dialog(page: Any) -> None:
+    """The Launch Instance dialog with the ubuntu image: flavors too small for it are greyed,
+    each with its reason."""
+    page.click("#launch-button")
+    page.wait_for_selector("#launch-modal.show #launch-flavors tbody tr")
+    page.select_option("#launch-image", page.locator("#launch-image option", has_text="ubuntu").get_attribute("value"))
+    page.wait_for_selector("#launch-flavors .cl-flavor-reason")
+
+
+def _refused_scheduler_settings(page: Any) -> None:
+    """Admin → Scheduler sent back with its errors: no filter enabled, a size below Nova's minimum."""
+    page.locator("#filter-table input[type=checkbox]:checked").evaluate_all("els => els.forEach(e => e.click())")
+    page.fill("#id_host_subset_size", "0")
+    page.click("#scheduler-save")
+    page.wait_for_selector(".alert-danger")
+
+
+def populate(launch: Callable[..., list[Any]], alice: Any) -> dict[str, Any]:
+    """A real worker builds ``web`` and stops it; ``nvh`` finds no valid host (every compute
+    service disabled for its pass, then enabled again). Needs the ``celery_worker`` fixture.
+
+    Runs in a thread of its own: the module's Playwright keeps an event loop running in the
+    test's thread, where the actions' after-commit events could not be sent."""
+    result: dict[str, Any] = {}
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.update(_populate(launch, alice))
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(90)
+    if errors:
+        raise errors[0]
+    assert result, "the cloud was not populated in 90 s"
+    return result
+
+
+def _populate(launch: Callable[..., list[Any]], alice: Any) -> dict[str, Any]:
+    from cloudlab.compute.actions.instance import do_instance_action
+    from cloudlab.compute.models import Host, Instance, SchedulingRecord
+
+    def settled(instance: Any, vm_state: str) -> Any:
+        return wait_for(
+            lambda: (
+                (fresh := Instance.objects.get(pk=instance.pk)).vm_state == vm_state
+                and fresh.task_state is None
+                and fresh
+            ),
+            timeout=30,
+        )
+
+    [web] = launch(alice, name="web")
+    web = settled(web, "active")
+    do_instance_action(alice, web, "stop")
+    web = settled(web, "stopped")
+    Host.objects.update(enabled=False)
+    try:
+        [nvh] = launch(alice, name="nvh")
+        nvh = settled(nvh, "error")
+    finally:
+        Host.objects.update(enabled=True)
+    return {
+        "web": web,
+        "nvh": nvh,
+        "web_decision": SchedulingRecord.objects.filter(instance=web).latest("pk"),
+        "nvh_decision": SchedulingRecord.objects.filter(instance=nvh).latest("pk"),
+    }
+
+
+def stops(cloud: dict[str, Any]) -> list[Stop]:
+    """Every page, as the right user: students see the Project panels, the instructor the Admin ones."""
+    web, nvh = cloud["web"], cloud["nvh"]
+    instance_pages = [
+        Stop(f"instance {instance.name} {tab or '#overview'}", f"/project/instances/{instance.uuid}/", "alice", tab)
+        for instance in (web, nvh)
+        for tab in INSTANCE_TABS
+    ]
+    return [
+        Stop("login", "/auth/login/", None),
+        Stop("project overview", "/project/overview/", "alice"),
+        Stop("project instances", "/project/instances/", "alice", ready="#instances-table tbody tr"),
+        Stop(
+            "launch dialog", "/project/instances/", "alice", ready="#instances-table tbody tr", act=_open_launch_dialog
+        ),
+        *instance_pages,
+        Stop("project decisions", "/project/decisions/", "alice"),
+        Stop("decision (placed)", f"/project/decisions/{cloud['web_decision'].pk}/", "alice", ready="#host-cards > *"),
+        Stop(
+            "decision (NoValidHost)",
+            f"/project/decisions/{cloud['nvh_decision'].pk}/",
+            "alice",
+            ready="#host-cards > *",
+        ),
+        Stop("admin instances", "/admin/instances/", "ivy", ready="#instances-table tbody tr"),
+        Stop("hypervisors", "/admin/hypervisors/", "ivy", ready="#hosts-table tbody tr"),
+        Stop("scheduler settings", "/admin/scheduler/", "ivy"),
+        Stop("scheduler settings refused", "/admin/scheduler/", "ivy", act=_refused_scheduler_settings),
+        Stop("admin decisions", "/admin/decisions/", "ivy"),
+    ]
+
+
+def walk(
+    browser: Any, url: str, cloud: dict[str, Any], *, locale: str, viewport: dict[str, int]
+) -> Iterator[tuple[Stop, Any]]:
+    """Open every page in a browser context of that locale and size; yield each page once it is
+    drawn. One context per user, logged in through the form."""
+    contexts: dict[str | None, Any] = {}
+    try:
+        for stop in stops(cloud):
+            if stop.user not in contexts:
+                context = browser.new_context(locale=locale, viewport=viewport, timezone_id="Asia/Shanghai")
+                page = context.new_page()
+                if stop.user is not None:
+                    log_in(page, url, stop.user)
+                contexts[stop.user] = page
+            page = contexts[stop.user]
+            page.goto(url + stop.path)
+            page.wait_for_load_state("networkidle")
+            if stop.ready:
+                page.wait_for_selector(stop.ready)
+            if stop.click:
+                page.click(stop.click)
+                page.wait_for_timeout(400)  # the tab's fade, and a chart's first draw
+            if stop.act:
+                stop.act(page)
+            page.wait_for_timeout(200)
+            yield stop, page
+    finally:
+        for page in contexts.values():
+            page.context.close()

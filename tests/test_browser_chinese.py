@@ -1,0 +1,172 @@
+"""Every word in Chinese: on zh-Hans pages no text of CloudLab's own stays English. What may stay
+Latin is what the course keeps as it is: the demo's names (hosts, instances, projects, flavors,
+images), numbers and units, Nova's identifiers (vm_state and task_state codes, filter and
+weigher names, nova.conf options, API action names, UUIDs, addresses, anything in a ``code``
+element) and Nova's own message, quoted in a ``.cl-nova-original`` element beside its
+translation, as a student will meet it in real logs. Chinese text uses full-width punctuation.
+
+The walk comes after a launch, an action and a NoValidHost, so faults, events and outcomes are
+on the pages."""
+
+import re
+
+import pytest
+from django.conf import settings
+
+from cloudlab.compute.models import Aggregate, Cloud, Flavor, Host, Image, Instance
+from cloudlab.engine import lifecycle
+from cloudlab.engine.scheduler import FILTER_NAMES, WEIGHER_NAMES
+from cloudlab.engine.scheduler.config import SchedulerConfig
+from cloudlab.engine.scheduler.drivers import DRIVERS
+from cloudlab.identity.models import Project
+from tests.page_walk import populate, walk
+from tests.test_recorded_messages import RECORDED
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+#: Run in the page: every visible text node (and screen-reader text), every title, aria-label and
+#: placeholder, outside code elements and Nova's quoted originals; and every quoted original
+#: without Chinese beside it.
+TEXTS_JS = r"""
+() => {
+  const SKIP = "script, style, noscript, code, kbd, samp, .cl-nova-original";
+  const CJK = /[\u3400-\u9fff]/;
+  const shown = (el) => { const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== "hidden"; };
+  const where = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
+    (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\s+/).join(".") : "");
+  const texts = [], whole = new Set();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+    const p = t.parentElement;
+    if (!p || p.closest(SKIP) || whole.has(p)) continue;
+    // A word the page lets wrap at <wbr> (Server<wbr>Group<wbr>…Weigher) is one text.
+    if (p.querySelector(":scope > wbr")) whole.add(p);
+    const text = (whole.has(p) ? p.textContent : t.data).trim();
+    if (!text) continue;
+    const inSvgTitle = p.tagName.toLowerCase() === "title";
+    const option = p.closest("option");
+    const visible = inSvgTitle || p.closest(".visually-hidden") ||
+      (option ? shown(option.closest("select")) : shown(p));
+    if (visible) texts.push({ text: text, kind: inSvgTitle ? "title" : "text", where: where(p) });
+  }
+  document.querySelectorAll("[title], [aria-label], [placeholder]").forEach((el) => {
+    if (el.closest(SKIP)) return;
+    ["title", "aria-label", "placeholder"].forEach((name) => {
+      const value = (el.getAttribute(name) || "").trim();
+      if (value) texts.push({ text: value, kind: name, where: where(el) });
+    });
+  });
+  const bare = [];
+  // Nova's original has its translation beside it: Chinese within the element around it
+  // (the original's parent, or the one around that).
+  document.querySelectorAll(".cl-nova-original").forEach((el) => {
+    if (!shown(el)) return;
+    const around = [el.parentElement, el.parentElement.parentElement].map((a) => a.innerText.replace(el.innerText, ""));
+    if (!around.some((text) => CJK.test(text.replace(/Nova[：:]?/g, ""))))
+      bare.push(el.innerText.trim() + " (in " + where(el.parentElement) + ")");
+  });
+  return { texts: texts, bare: bare };
+}
+"""
+
+CJK = re.compile(r"[\u3400-\u9fff]")
+#: Half-width punctuation beside Chinese: "已禁用, 在线", "消息: …", "隔离 (…)".
+HALF_WIDTH = re.compile(r"[\u3400-\u9fff]\s?[,;:!?(]|[,;:!?)]\s?[\u3400-\u9fff]|[\u3400-\u9fff]\.(\s|$)")
+TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_.:/'+\-]*[A-Za-z0-9_]|[A-Za-z]")
+UNITS = {"MB", "GB", "KB", "TB", "MiB", "GiB", "s", "ms", "vCPU", "vCPUs", "x", "k"}
+#: Product and service names the course keeps in English.
+PRODUCTS = {
+    "CloudLab",
+    "Nova",
+    "OpenStack",
+    "Horizon",
+    "Placement",
+    "English",
+    "nova-compute",
+    "nova-scheduler",
+    "nova-conductor",
+    "nova-api",
+    "nova.conf",
+    "libvirt",
+    "Icehouse",
+    "Newton",
+    "Victoria",
+    "Zed",
+    "Claim",
+}
+
+
+def _allowed_words():
+    """The demo's names and Nova's identifiers, as they may appear on a Chinese page."""
+    words = set(PRODUCTS) | UNITS
+    for model, field in [
+        (Host, "name"),
+        (Instance, "name"),
+        (Project, "name"),
+        (Flavor, "name"),
+        (Image, "name"),
+        (Aggregate, "name"),
+        (Cloud, "name"),
+        (Host, "hypervisor_type"),
+        (Host, "availability_zone"),
+        (Host, "cpu_arch"),
+        (Cloud, "network_name"),
+    ]:
+        words |= {str(v) for v in model.objects.values_list(field, flat=True)}
+    words |= {"alice", "bob", "ivy", settings.TIME_ZONE, "UTC"}
+    words |= {v for k, v in vars(lifecycle.VmState).items() if k.isupper()}
+    words |= {v for k, v in vars(lifecycle.TaskState).items() if k.isupper()}
+    words |= {p.name for p in lifecycle.PowerState}
+    words |= {rule.api_name for rule in lifecycle.ACTIONS.values()}
+    words |= set(FILTER_NAMES) | set(WEIGHER_NAMES) | {w.removesuffix("Weigher") for w in WEIGHER_NAMES}
+    words |= set(SchedulerConfig.__dataclass_fields__) | set(DRIVERS)
+    return words
+
+
+def _identifier(token, allowed):
+    return (
+        token in allowed
+        or any(c.isdigit() or c in "_:/" for c in token)  # m1.tiny, x86_64, policy names, numbers with units
+        or (token.isupper() and len(token) > 1)  # ACTIVE, KVM, RAM, MB: codes and acronyms
+        or re.search(r"[a-z][A-Z]", token) is not None  # CamelCase: RamFilter, confirmResize
+    )
+
+
+def _english(text, allowed):
+    """The Latin words of ``text`` that are neither a name, a unit nor an identifier."""
+    return [t for t in TOKEN.findall(text) if not _identifier(t.strip(".:'-"), allowed)]
+
+
+@pytest.mark.timeout(300)
+def test_chinese_pages_say_everything_in_chinese(browser, live_server_url, celery_worker, demo_cloud, alice, launch):
+    cloud = populate(launch, alice)
+    allowed = _allowed_words()
+    found: dict[str, list[str]] = {}  # a problem: the pages it is on
+    for stop, page in walk(browser, live_server_url, cloud, locale="zh-CN", viewport={"width": 1366, "height": 768}):
+        result = page.evaluate(TEXTS_JS)
+        for item in result["texts"]:
+            text, label = item["text"], f"{item['kind']} of {item['where']}"
+            problems = []
+            english = _english(text, allowed)
+            if CJK.search(text):
+                # Chinese around a few kept words is fine; an English phrase inside it is not.
+                if re.search(r"(?:[A-Za-z]+[\s,.]+){3,}[A-Za-z]+", " ".join(english)) and len(english) >= 4:
+                    problems.append(f"{label}: English inside Chinese: {text!r}")
+                if HALF_WIDTH.search(text):
+                    problems.append(f"{label}: half-width punctuation in Chinese: {text!r}")
+            elif english:
+                problems.append(f"{label}: English {english!r} in {text!r}")
+            for problem in problems:
+                found.setdefault(problem, []).append(stop.name)
+        for bare in result["bare"]:
+            found.setdefault(f"Nova's original without its translation beside it: {bare}", []).append(stop.name)
+        if stop.name == "project overview":
+            # Every sentence the cloud records in English, as the pages' script translates it.
+            translated = page.evaluate("(messages) => messages.map((m) => CloudLab.recorded(m))", RECORDED)
+            for message, text in zip(RECORDED, translated, strict=True):
+                if not text or not CJK.search(text):
+                    problem = f"CloudLab.recorded leaves {message!r} untranslated: {text!r}"
+                    found.setdefault(problem, []).append(stop.name)
+    report = [f"{problem}  [on {', '.join(dict.fromkeys(pages))}]" for problem, pages in found.items()]
+    assert not report, f"{len(report)} texts not in Chinese:\n  " + "\n  ".join(report)
