@@ -23,11 +23,51 @@
       .then(function (r) { return r.json().catch(function () { return { ok: false, message: gettext("The server refused the request.") + " (" + r.status + ")" }; }); });
   }
 
-  function paramField(name) {
-    if (name === "flavor") {
-      return '<label class="form-label" for="action-flavor">' + esc(gettext("New Flavor")) + '</label><select class="form-select" id="action-flavor" name="flavor">' +
-        page.choices.flavors.map(function (f) { return '<option value="' + esc(f.id) + '">' + esc(f.name) + " (" + f.vcpus + " vCPU, " + f.ram + " MB, " + f.disk + " GB)</option>"; }).join("") + "</select>";
+  /* Resize's flavor list: a flavor the server found a reason against (page.choices.resize, the
+     writer's own rules for this instance) is greyed out, with the reason under the list. */
+  function flavorField(id, selected) {
+    var reasons = (page.choices.resize || {})[id] || {};
+    var usable = page.choices.flavors.filter(function (f) { return !(reasons[f.id] || []).length; });
+    var chosen = usable.some(function (f) { return f.id === selected; }) ? selected : (usable[0] || {}).id;
+    var html = '<label class="form-label" for="action-flavor">' + esc(gettext("New Flavor")) + '</label><select class="form-select" id="action-flavor" name="flavor">' +
+      page.choices.flavors.map(function (f) {
+        var refused = (reasons[f.id] || []).length > 0;
+        return '<option value="' + esc(f.id) + '"' + (refused ? " disabled" : "") + (f.id === chosen ? " selected" : "") + ">" +
+          esc(f.name) + " (" + f.vcpus + " vCPU, " + f.ram + " MB, " + f.disk + " GB)</option>";
+      }).join("") + "</select>";
+    var greyed = page.choices.flavors.filter(function (f) { return (reasons[f.id] || []).length; });
+    if (!usable.length) html += '<div class="form-text text-danger" id="action-flavor-none">' + esc(gettext("No other flavor can work for this instance.")) + "</div>";
+    if (greyed.length) {
+      html += '<div class="small text-muted mt-2">' + esc(gettext("Not available:")) + '</div><ul class="small mb-0 ps-3" id="action-flavor-reasons">' +
+        greyed.map(function (f) {
+          return '<li class="text-muted" data-flavor="' + esc(f.id) + '"><span class="fw-semibold">' + esc(f.name) + "</span>: " + reasons[f.id].map(esc).join(" ") + "</li>";
+        }).join("") + "</ul>";
     }
+    return html;
+  }
+
+  /* The dialog's choices can be older than the page (a launch since, another instance's resize):
+     read them again from the page the server would render now. */
+  function refreshChoices() {
+    return fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        var el = html && new DOMParser().parseFromString(html, "text/html").getElementById("page-data");
+        if (el) page.choices = JSON.parse(el.textContent).choices || page.choices;
+      })
+      .catch(function () { /* keep the choices we have; the server checks the request anyway */ });
+  }
+
+  function renderFlavorField(id) {
+    var field = document.getElementById("action-flavor-field");
+    if (!field) return;
+    var select = document.getElementById("action-flavor");
+    field.innerHTML = flavorField(id, select ? select.value : null);
+    document.getElementById("action-confirm").disabled = !document.querySelector("#action-flavor option:not([disabled])");
+  }
+
+  function paramField(name, id) {
+    if (name === "flavor") return '<div id="action-flavor-field">' + flavorField(id, null) + "</div>";
     if (name === "image") {
       return '<label class="form-label" for="action-image">' + esc(gettext("Image")) + '</label><select class="form-select" id="action-image" name="image">' +
         page.choices.images.map(function (i) { return '<option value="' + esc(i.id) + '">' + esc(i.name) + "</option>"; }).join("") + "</select>";
@@ -44,7 +84,7 @@
     var names = ids.map(function (id) { return rows().row(id); }).filter(Boolean).map(function (r) { return r.name; }).join(", ");
     document.getElementById("action-title").textContent = spec.label;
     document.getElementById("action-error").classList.add("d-none");
-    var body = spec.params.map(paramField).join("");
+    var body = spec.params.map(function (name) { return paramField(name, ids[0]); }).join("");
     if (spec.destructive) {
       // Only what loses the instance or its disk cannot be undone (Horizon's DeleteInstance and
       // RebuildInstance; an evacuation rebuilds it elsewhere); a Shut Off or a reboot can.
@@ -58,6 +98,12 @@
     var confirm = document.getElementById("action-confirm");
     confirm.textContent = spec.label;
     confirm.className = "btn " + (spec.destructive ? "btn-danger" : "btn-primary");
+    confirm.disabled = false;
+    if (spec.params.indexOf("flavor") >= 0) {
+      renderFlavorField(ids[0]);
+      var asked = pending;
+      refreshChoices().then(function () { if (pending === asked) renderFlavorField(ids[0]); });
+    }
     bootstrap.Modal.getOrCreateInstance(modalEl).show();
   }
 
