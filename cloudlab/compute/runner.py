@@ -77,13 +77,11 @@ def begin(
         instance.fault = None
         instance.save()
     publish_instance(instance, event)
-    if plan.steps and not start:
-        return
-    if plan.steps:
+    if not plan.steps:
+        action_log.finish_action(record)
+    elif start:
         delay = step_seconds(instance, plan.api_step) if plan.api_step is not None else 0.0
         queue.run_step(instance.pk, record.pk, 0, delay)
-    else:
-        action_log.finish_action(record)
 
 
 def run_step(instance_id: int, action_id: int, index: int) -> None:

@@ -45,8 +45,6 @@ def admin_instances(request: HttpRequest) -> HttpResponse:
                 "streams": [cloud_stream(project.cloud_id)],
                 "snapshot_url": reverse("dashboard:admin-instances-rows"),
                 "detail_url": reverse("dashboard:instance", args=["00000000-0000-0000-0000-000000000000"]),
-                "show_host": True,
-                "show_project": True,
                 "columns": instance_columns(show_project=True, show_host=True),
                 "action_url": reverse("dashboard:instance-action", args=["00000000-0000-0000-0000-000000000000"]),
                 "batch_url": reverse("dashboard:batch-action"),

@@ -37,6 +37,14 @@ from cloudlab.engine.scheduler import (
     what_if,
     why_not,
 )
+from cloudlab.engine.scheduler.whatif import (
+    BOTH_FAIL,
+    CHANGED_HOSTS,
+    MOVED_FIRST,
+    NO_CHANGED_HOST,
+    NO_HOST,
+    SAME_FIRST,
+)
 from cloudlab.identity.models import is_instructor
 from cloudlab.live.events import current_seqs, project_stream
 
@@ -362,17 +370,10 @@ def decision_what_if(request: HttpRequest, record_id: int) -> JsonResponse:
     )
 
 
-# compare()'s sentence names the first instance of the request "instance 0"; the page counts
-# instances from 1 (and a request for one instance needs no number). The other sentences are
-# the engine's own templates, so their translations are shared.
+# A request for one instance needs no number in the page's summary; the other sentences are the
+# engine's comparison sentences (whatif.py), so their translations are shared.
 _SAME_ONE = N_("Both decisions choose {host}.")
-_SAME_FIRST = N_("Both decisions place instance 1 on {host}.")
 _MOVED_ONE = N_("The choice moves from {before} to {after}.")
-_MOVED_FIRST = N_("Instance 1 moves from {before} to {after}.")
-_BOTH_FAIL = N_("Both decisions end in NoValidHost.")
-_NO_HOST = N_("NoValidHost")
-_CHANGED = N_("Hosts that changed verdict: {hosts}.")
-_UNCHANGED = N_("No host changed verdict.")
 #: Two sentences in a row (Chinese puts no space after its full stop).
 _TWO_SENTENCES = N_("{first} {second}")
 
@@ -381,16 +382,16 @@ def _compare_summary(comparison: dict[str, Any], after: dict[str, Any]) -> str:
     before_host, after_host = comparison["selected"]
     one = int((after.get("request") or {}).get("num_instances") or 1) <= 1
     if before_host == after_host and before_host is not None:
-        text = render_template(_SAME_ONE if one else _SAME_FIRST, {"host": before_host}, _)
+        text = render_template(_SAME_ONE if one else SAME_FIRST, {"host": before_host}, _)
     elif before_host == after_host:
-        text = render_template(_BOTH_FAIL, {}, _)
+        text = render_template(BOTH_FAIL, {}, _)
     else:
-        values = {"before": before_host or _(_NO_HOST), "after": after_host or _(_NO_HOST)}
-        text = render_template(_MOVED_ONE if one else _MOVED_FIRST, values, _)
+        values = {"before": before_host or _(NO_HOST), "after": after_host or _(NO_HOST)}
+        text = render_template(_MOVED_ONE if one else MOVED_FIRST, values, _)
     if comparison["changed"]:
-        verdicts = render_template(_CHANGED, {"hosts": ", ".join(comparison["changed"])}, _)
+        verdicts = render_template(CHANGED_HOSTS, {"hosts": ", ".join(comparison["changed"])}, _)
     else:
-        verdicts = render_template(_UNCHANGED, {}, _)
+        verdicts = render_template(NO_CHANGED_HOST, {}, _)
     return render_template(_TWO_SENTENCES, {"first": text, "second": verdicts}, _)
 
 

@@ -117,8 +117,6 @@ def instances(request: HttpRequest) -> HttpResponse:
                 "launch_url": reverse("dashboard:launch"),
                 "decision_url": reverse("dashboard:instance-decision", args=["00000000-0000-0000-0000-000000000000"]),
                 "detail_url": reverse("dashboard:instance", args=["00000000-0000-0000-0000-000000000000"]),
-                "show_host": instructor,
-                "show_project": False,
                 "columns": instance_columns(show_project=False, show_host=instructor),
                 "action_url": reverse("dashboard:instance-action", args=["00000000-0000-0000-0000-000000000000"]),
                 "batch_url": reverse("dashboard:batch-action"),

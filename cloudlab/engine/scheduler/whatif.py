@@ -293,12 +293,14 @@ def _shown(value: Any) -> Any:
 
 # -- comparing two decisions --------------------------------------------------------------------
 
-_SAME = N_("Both decisions place instance 1 on {host}.")  # sentences count instances from 1
-_MOVED = N_("Instance 1 moves from {before} to {after}.")
-_CHANGED = N_("Hosts that changed verdict: {hosts}.")
-_UNCHANGED = N_("No host changed verdict.")
-_BOTH_FAIL = N_("Both decisions end in NoValidHost.")
-_NO_HOST = N_("NoValidHost")
+#: The comparison's sentences (public: the scheduling view builds its summary from the same ones).
+
+SAME_FIRST = N_("Both decisions place instance 1 on {host}.")  # sentences count instances from 1
+MOVED_FIRST = N_("Instance 1 moves from {before} to {after}.")
+CHANGED_HOSTS = N_("Hosts that changed verdict: {hosts}.")
+NO_CHANGED_HOST = N_("No host changed verdict.")
+BOTH_FAIL = N_("Both decisions end in NoValidHost.")
+NO_HOST = N_("NoValidHost")
 
 
 def host_verdicts(trace: SchedulingTrace, translate: Translate = identity) -> dict[str, dict[str, Any]]:
@@ -348,18 +350,18 @@ def compare(before: SchedulingTrace, after: SchedulingTrace, *, translate: Trans
         rows.append({"host": host, "before": vb, "after": va, "changed": changed})
 
     first_before, first_after = _first_selected(before), _first_selected(after)
-    no_host = translate(_NO_HOST)
+    no_host = translate(NO_HOST)
     if first_before == first_after and first_before is not None:
-        summary = render(_SAME, {"host": first_before}, translate)
+        summary = render(SAME_FIRST, {"host": first_before}, translate)
     elif first_before == first_after:
-        summary = render(_BOTH_FAIL, {}, translate)
+        summary = render(BOTH_FAIL, {}, translate)
     else:
-        summary = render(_MOVED, {"before": first_before or no_host, "after": first_after or no_host}, translate)
+        summary = render(MOVED_FIRST, {"before": first_before or no_host, "after": first_after or no_host}, translate)
     changed_hosts = [row["host"] for row in rows if row["changed"]]
     if changed_hosts:
-        summary += " " + render(_CHANGED, {"hosts": ", ".join(changed_hosts)}, translate)
+        summary += " " + render(CHANGED_HOSTS, {"hosts": ", ".join(changed_hosts)}, translate)
     else:
-        summary += " " + render(_UNCHANGED, {}, translate)
+        summary += " " + render(NO_CHANGED_HOST, {}, translate)
     return {
         "selected": [first_before, first_after],
         "selected_hosts": [list(before.get("selected_hosts") or []), list(after.get("selected_hosts") or [])],
