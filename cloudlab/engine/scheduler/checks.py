@@ -9,13 +9,40 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import json
+import math
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+#: The largest magnitude a number may have: the largest integer a double holds exactly. The
+#: engine's arithmetic multiplies totals by ratios and weights by multipliers in floats; beyond
+#: this it would round, and a product of two such numbers would still be finite.
+MAX_MAGNITUDE = 2**53
+
+
+def magnitude_problem(value: int | float) -> str | None:
+    """Why a number cannot be used (not finite, or beyond ``MAX_MAGNITUDE``), or None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"must be a number, not {show(value)}"  # NaN and Infinity are not numbers here
+    if abs(value) > MAX_MAGNITUDE:
+        return f"must be between -{MAX_MAGNITUDE} and {MAX_MAGNITUDE} (2**53), not {show(value)}"
+    return None
+
+
+def control_problem(text: str, *, newlines: bool = False) -> str | None:
+    """Why a text cannot be stored or shown (a control character such as NUL, or half of a
+    surrogate pair), or None. ``newlines`` lets a description keep its line breaks and tabs."""
+    for index, ch in enumerate(text):
+        if newlines and ch in "\n\t\r":
+            continue
+        if unicodedata.category(ch) in ("Cc", "Cs"):
+            return f"contains the control character U+{ord(ch):04X} at position {index + 1}"
+    return None
 
 
 class Checker:
@@ -46,6 +73,10 @@ class Checker:
     def integer(self, path: str, value: Any, minimum: int | None = None, what: str = "") -> int | None:
         ok = isinstance(value, int) and not isinstance(value, bool)
         if ok and (minimum is None or value >= minimum):
+            problem = magnitude_problem(value)
+            if problem:
+                self.add(path, problem)
+                return None
             return int(value)
         if not what:
             what = {0: "a non-negative integer", 1: "a positive integer"}.get(
@@ -57,14 +88,21 @@ class Checker:
 
     def number(self, path: str, value: Any, *, positive: bool = False) -> float | None:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if ok and magnitude_problem(value):
+            self.add(path, magnitude_problem(value) or "")
+            return None
         if ok and (not positive or value > 0):
             return float(value)
         what = "a positive number" if positive else "a number"
         self.add(path, f"must be {what}" + ("" if ok else f", not {show(value)}"))
         return None
 
-    def string(self, path: str, value: Any, *, allow_empty: bool = False) -> str | None:
+    def string(self, path: str, value: Any, *, allow_empty: bool = False, newlines: bool = False) -> str | None:
         if isinstance(value, str) and (allow_empty or value.strip()):
+            problem = control_problem(value, newlines=newlines)
+            if problem:
+                self.add(path, problem)
+                return None
             return value
         self.add(path, "must be a non-empty string" + ("" if isinstance(value, str) else f", not {show(value)}"))
         return None
@@ -112,6 +150,12 @@ class Checker:
         for k, v in value.items():
             if not isinstance(k, str) or not k:
                 self.add(path, f"key {show(k)} must be a non-empty string")
+            elif control_problem(k):
+                self.add(path, f"key {show(k)} {control_problem(k)}")
+            elif isinstance(v, str) and control_problem(v):
+                self.add(join(path, k), control_problem(v) or "")
+            elif isinstance(v, int | float) and not isinstance(v, bool) and magnitude_problem(v):
+                self.add(join(path, k), magnitude_problem(v) or "")
             elif isinstance(v, bool):
                 out[k] = "true" if v else "false"  # YAML `ssd: true` means the string "true"
             elif isinstance(v, str | int | float):
@@ -135,7 +179,9 @@ def kind(value: Any) -> str:
 
 def show(value: Any) -> str:
     if isinstance(value, str):
-        return repr(value)
+        return repr(value) if len(value) <= 80 else repr(value[:40]) + f"… ({len(value)} characters)"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**20:
+        return f"a {len(str(abs(value))) if abs(value) < 10**4000 else 'more than 4000'}-digit integer"
     if isinstance(value, dict | list):
         return kind(value)
     return json.dumps(value) if value is None or isinstance(value, bool | int | float) else repr(value)

@@ -153,12 +153,12 @@ def parse_scenario(data: Any) -> Scenario:
     description: dict[str, str] = {"en": "", "zh-hans": ""}
     d = get(top, "description", {})
     if isinstance(d, str):
-        description["en"] = d
+        description["en"] = c.string("description", d, allow_empty=True, newlines=True) or ""
     else:
         dm = c.mapping("description", d, ("en", "zh-hans"))
         for lang in ("en", "zh-hans"):
             if dm is not None and get(dm, lang, None) is not None:
-                description[lang] = c.string(f"description.{lang}", dm[lang], allow_empty=True) or ""
+                description[lang] = c.string(f"description.{lang}", dm[lang], allow_empty=True, newlines=True) or ""
 
     # flavors and images
     flavors: list[Flavor] = list(DEFAULT_FLAVORS)
@@ -262,12 +262,26 @@ def load_scenario_file(path: str | Path) -> Scenario:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError([f"{p}: cannot read the file ({exc})"]) from exc
+    return parse_scenario(read_data(p, text))
+
+
+def read_data(p: Path, text: str) -> Any:
+    """A file's text as data: JSON for ``.json``, YAML otherwise; ``ScenarioError`` with the
+    line and column when it is neither, or holds a number no file should (an integer of
+    thousands of digits, which Python refuses to convert; JSON's NaN and Infinity)."""
     try:
-        data = json.loads(text) if p.suffix.lower() == ".json" else yaml.safe_load(text)
+        if p.suffix.lower() == ".json":
+            return json.loads(text, parse_constant=_refuse_constant)
+        return yaml.safe_load(text)
     except json.JSONDecodeError as exc:
         raise ScenarioError([f"{p}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"]) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         raise ScenarioError([f"{p}: not valid YAML{where}: {getattr(exc, 'problem', exc)}"]) from exc
-    return parse_scenario(data)
+    except ValueError as exc:  # int(): "Exceeds the limit (4300 digits) for integer string conversion"
+        raise ScenarioError([f"{p}: holds a number that cannot be read ({exc})"]) from exc
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")

@@ -25,14 +25,13 @@ and ``describe_change`` says which hosts it over-commits, with the numbers.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 from ..i18n import N_, Translate, identity, render
 from ..resources import ERAS, Capacity, Era, overcommitted
-from .checks import show
+from .checks import magnitude_problem, show
 from .config import ERA_DEFAULT_FILTERS, SchedulerConfig
 from .filters import CLASSIC_ONLY_FILTERS, FILTER_NAMES
 from .model import Flavor
@@ -194,8 +193,11 @@ def _new_era(config: SchedulerConfig, value: Any) -> SchedulerConfig:
 
 
 def _number(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"{name} must be a number, not {show(value)}")
+    problem = magnitude_problem(value)  # before float(): a 400-digit integer overflows it
+    if problem:
+        raise ValueError(f"{name} {problem}")
     return float(value)
 
 
@@ -203,6 +205,9 @@ def _integer(name: str, value: Any, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         what = "a positive integer" if minimum == 1 else "a non-negative integer"
         raise ValueError(f"{name} must be {what}, not {show(value)}")
+    problem = magnitude_problem(value)
+    if problem:
+        raise ValueError(f"{name} {problem}")
     return value
 
 

@@ -368,6 +368,11 @@ def parse_instance(c: Checker, path: str, raw: Any, host: str, index: int, refs:
     if "flavor" not in m:
         c.add(join(path, "flavor"), "is required")
         flavor = None
+    elif isinstance(m["flavor"], Mapping):
+        # A running instance's flavor is one of the cloud's (its row points at it); only a
+        # request may describe one inline.
+        c.add(join(path, "flavor"), "must name a flavor of the scenario (name or id), not describe one inline")
+        flavor = None
     else:
         flavor = refs.flavor(c, join(path, "flavor"), m["flavor"])
     image = refs.image(c, join(path, "image"), m["image"]) if get(m, "image", None) is not None else None

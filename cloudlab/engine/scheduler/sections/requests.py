@@ -18,6 +18,11 @@ HINT_KEYS = ("same_host", "different_host", "build_near_host_ip", "cidr", "group
 
 _CIDR = re.compile(r"^/(\d{1,3})$")
 
+#: The most instances one request may ask for. Each is scheduled, traced and given a uuid one
+#: by one, so a count in the millions would run for hours; a thousand already fills any
+#: classroom cloud (Nova's own bound is the quota).
+MAX_REQUEST_INSTANCES = 1000
+
 
 def parse_server_group(c: Checker, path: str, raw: Any, instance_uuids: set[str]) -> ServerGroup | None:
     m = c.mapping(path, raw, GROUP_KEYS)
@@ -85,6 +90,12 @@ def parse_request(
     image_ref = get(m, "image", refs.images[0].name if refs.images else None)
     image = refs.image(c, p("image"), image_ref) if image_ref is not None else None
     count = c.integer(p("num_instances"), get(m, "num_instances", 1), 1)
+    if count is not None and count > MAX_REQUEST_INSTANCES:
+        c.add(
+            p("num_instances"),
+            f"must be at most {MAX_REQUEST_INSTANCES} (the most one request may ask for), not {count}",
+        )
+        count = None
     az = get(m, "availability_zone", None)
     if az is not None and c.string(p("availability_zone"), az) is not None and az not in zones:
         c.add(p("availability_zone"), f"unknown availability zone {az!r} (zones: {', '.join(sorted(zones))})")
