@@ -34,15 +34,26 @@ def magnitude_problem(value: int | float) -> str | None:
     return None
 
 
-def control_problem(text: str, *, newlines: bool = False) -> str | None:
-    """Why a text cannot be stored or shown (a control character such as NUL, or half of a
-    surrogate pair), or None. ``newlines`` lets a description keep its line breaks and tabs."""
+def control_character(text: str, *, newlines: bool = False) -> tuple[int, str] | None:
+    """The first character of ``text`` no name or sentence may hold, with its position from 1:
+    a control character (NUL, ESC, DEL, C1 controls: PostgreSQL refuses NUL, pages and logs
+    misread the others) or half of a surrogate pair (not encodable). ``newlines`` lets a
+    description keep its line breaks and tabs."""
     for index, ch in enumerate(text):
         if newlines and ch in "\n\t\r":
             continue
         if unicodedata.category(ch) in ("Cc", "Cs"):
-            return f"contains the control character U+{ord(ch):04X} at position {index + 1}"
+            return index + 1, ch
     return None
+
+
+def control_problem(text: str, *, newlines: bool = False) -> str | None:
+    """Why a text cannot be stored or shown (see ``control_character``), or None."""
+    found = control_character(text, newlines=newlines)
+    if found is None:
+        return None
+    position, ch = found
+    return f"contains the control character U+{ord(ch):04X} at position {position}"
 
 
 class Checker:

@@ -6,13 +6,14 @@ with) do not stop it; they are printed after the cloud is created, one a line.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cloudlab.compute.models import Cloud
-from cloudlab.compute.scenarios import ClassroomError, create_cloud, enrol, load_yaml, parse_classroom
+from cloudlab.compute.scenarios import ClassroomError, load_cloud, load_yaml, parse_classroom
 from cloudlab.engine.scheduler import ScenarioError, load_scenario_file
 
 
@@ -33,26 +34,28 @@ class Command(BaseCommand):
         try:
             scenario = load_scenario_file(path)
         except ScenarioError as error:
-            raise CommandError(
-                f"{path} is not a valid scenario:\n" + "\n".join(f"  {p}" for p in error.problems)
-            ) from None
+            raise CommandError(_invalid(path, error.problems)) from None
         people = None
         if options["classroom"]:
             try:
                 people = parse_classroom(load_yaml(options["classroom"]))
-            except (ClassroomError, OSError) as error:
-                raise CommandError(f"{options['classroom']}: {error}") from None
-        if options["pace"] is not None and options["pace"] < 0:
-            raise CommandError("--pace must be 0 or more seconds")
+            except ClassroomError as error:
+                raise CommandError(
+                    f"{options['classroom']} is not a valid classroom file:\n" + _lines(error.problems)
+                ) from None
+        pace = options["pace"]
+        if pace is not None and not (math.isfinite(pace) and pace >= 0):
+            raise CommandError(f"--pace must be 0 or more seconds, not {pace}")
         if options["if_missing"] and Cloud.objects.filter(name=scenario.name).exists():
             self.stdout.write(f"cloud '{scenario.name}' exists already; left as it is")
             return
         try:
-            cloud = create_cloud(scenario, pace=options["pace"], replace=options["replace"])
+            # The cloud and its classroom in one transaction: a refused file leaves nothing.
+            cloud = load_cloud(scenario, people, pace=pace, replace=options["replace"])
+        except ScenarioError as error:
+            raise CommandError(_invalid(path, error.problems)) from None
         except ValueError as error:
             raise CommandError(str(error)) from None
-        if people:
-            enrol(cloud, people)
         self.stdout.write(
             self.style.SUCCESS(
                 f"cloud '{cloud.name}': {cloud.hosts.count()} hosts, {cloud.flavors.count()} flavors, "
@@ -62,3 +65,11 @@ class Command(BaseCommand):
         )
         for warning in scenario.warnings:
             self.stdout.write(self.style.WARNING(f"warning: {warning}"))
+
+
+def _lines(problems: list[str]) -> str:
+    return "\n".join(f"  {p}" for p in problems)
+
+
+def _invalid(path: Path, problems: list[str]) -> str:
+    return f"{path} is not a valid scenario:\n" + _lines(problems)
