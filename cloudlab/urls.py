@@ -4,10 +4,11 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog, set_language
 
 from cloudlab.dashboard import project_picker
+from cloudlab.identity import login
 
 urlpatterns = [
     path("", project_picker.home, name="home"),
-    path("auth/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("auth/login/", login.LoginView.as_view(), name="login"),
     path("auth/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
