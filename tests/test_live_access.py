@@ -5,39 +5,30 @@ user follow exactly the streams whose rows the tables show them, for alice (a st
 import asyncio
 
 import pytest
-from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 from django.urls import reverse
 
-from cloudlab.asgi import application
 from cloudlab.compute.models import Instance
 from cloudlab.identity.access import may_see_cloud, may_see_project, visible_projects
 from cloudlab.live.events import cloud_stream, project_stream
+from tests.live_sockets import communicator_factory, open_socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _socket_accepts(user, stream):
-    """Whether the real consumer lets ``user`` join ``stream`` (4403 otherwise)."""
-    client = Client()
-    client.force_login(user)
-    headers = [
-        (b"origin", b"http://localhost"),
-        (b"host", b"localhost"),
-        (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()),
-    ]
+    """Whether the real consumer lets ``user`` join ``stream`` (closed with 4403 otherwise)."""
+    make = communicator_factory(f"/ws/live/?streams={stream}", user)
 
     async def connect():
-        communicator = WebsocketCommunicator(application, f"/ws/live/?streams={stream}", headers=headers)
-        connected, code = await communicator.connect(timeout=5)
-        if connected:
+        communicator = make()
+        hello, code = await open_socket(communicator)
+        if hello is not None:
             await communicator.disconnect()
         else:
-            await communicator.send_input({"type": "websocket.disconnect", "code": code})
-            await communicator.wait(timeout=5)
             assert code == 4403, f"{user} on {stream}: closed with {code}"
-        return connected
+        return hello is not None
 
     return asyncio.run(connect())
 

@@ -4,7 +4,10 @@ its instructors. The rule itself is ``cloudlab.identity.access``, which the tabl
 from __future__ import annotations
 
 import re
+from urllib.parse import urlparse
 
+from channels.security.websocket import OriginValidator
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from cloudlab.identity.access import may_see_cloud, may_see_project
@@ -30,3 +33,19 @@ def may_follow(user: AbstractBaseUser | AnonymousUser, stream: str) -> bool:
     if kind == "cloud":
         return may_see_cloud(user, ident)
     return may_see_project(user, ident)
+
+
+def origin_allowed(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether the socket's Origin is one of ``ALLOWED_HOSTS`` (Channels' own matching), so a page
+    of another site cannot open a socket with the user's cookie. No Origin is no browser: refused."""
+    allowed = list(settings.ALLOWED_HOSTS)
+    if settings.DEBUG and not allowed:
+        allowed = ["localhost", "127.0.0.1", "[::1]"]
+    origin = None
+    for name, value in headers:
+        if name == b"origin":
+            try:
+                origin = urlparse(value.decode("latin-1"))
+            except ValueError:
+                return False
+    return bool(OriginValidator(None, allowed).valid_origin(origin))

@@ -1,18 +1,34 @@
 """The one WebSocket a page holds. It authenticates, checks access, joins the streams the page
-asked for and forwards small typed events. It never writes to the database."""
+asked for and forwards small typed events. It never writes to the database.
+
+Every refusal is a close code the page understands (static/cloudlab/live.js), so the socket is
+accepted first and then closed: closed before the accept, Daphne answers the handshake with an
+HTTP 403, which a browser reports as 1006, the same as a network failure, and the page would
+reconnect forever. Access is not only checked once: logging out, a lost membership or a session
+gone end it on open sockets too (``cloudlab.live.revocation``), and a timer re-checks it.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+from importlib import import_module
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.contrib import auth
 
-from .access import StreamError, may_follow
+from . import revocation
+from .access import StreamError, may_follow, origin_allowed
 
-#: Close codes in the 4000 range are ours; pages show why they are not live.
+log = logging.getLogger(__name__)
+
+#: Close codes in the 4000 range are ours; pages show why they are not live and stop there.
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_BAD_REQUEST = 4400
@@ -21,35 +37,105 @@ MAX_STREAMS = 8
 
 class LiveConsumer(AsyncWebsocketConsumer):
     streams: list[str]
+    access_groups: list[str]
 
     async def connect(self) -> None:
-        self.streams = []
+        self.streams, self.access_groups, self.ended = [], [], False
+        self.recheck_timer: asyncio.Task[None] | None = None
+        await self.accept()
+        if not origin_allowed(self.scope.get("headers", [])):
+            await self.end(CLOSE_FORBIDDEN, "this origin may not open CloudLab's socket")
+            return
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+        session = self.scope.get("session")
+        if user is None or not user.is_authenticated or session is None or not session.session_key:
+            await self.end(CLOSE_UNAUTHENTICATED, "not logged in")
             return
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         requested = [s for value in query.get("streams", []) for s in value.split(",") if s]
         if not requested or len(requested) > MAX_STREAMS:
-            await self.close(code=CLOSE_BAD_REQUEST)
+            await self.end(CLOSE_BAD_REQUEST, f"ask for 1 to {MAX_STREAMS} streams")
             return
+        self.user_id, self.session_key = user.pk, session.session_key
+        # Listen for access changes before checking access: one committed in between is heard.
+        self.access_groups = [revocation.user_group(user.pk), revocation.session_group(self.session_key)]
+        await self.join(self.access_groups)
         try:
             allowed = [await database_sync_to_async(may_follow)(user, s) for s in requested]
-        except StreamError:
-            await self.close(code=CLOSE_BAD_REQUEST)
+        except StreamError as exc:
+            await self.end(CLOSE_BAD_REQUEST, str(exc)[:120])
             return
         if not all(allowed):
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self.end(CLOSE_FORBIDDEN, "not allowed to follow these streams")
             return
-        for stream in requested:
-            await self.channel_layer.group_add(stream, self.channel_name)
+        await self.join(requested)
         self.streams = requested
-        await self.accept()
         await self.send_json({"type": "hello", "streams": self.streams})
+        self.recheck_timer = asyncio.create_task(self.recheck_every(settings.CLOUDLAB_LIVE_RECHECK))
 
     async def disconnect(self, code: int) -> None:
-        for stream in self.streams:
-            await self.channel_layer.group_discard(stream, self.channel_name)
+        if self.recheck_timer is not None:
+            self.recheck_timer.cancel()
+        await self.leave()
+
+    async def join(self, groups: list[str]) -> None:
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+
+    async def leave(self) -> None:
+        for group in [*self.streams, *self.access_groups]:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def end(self, code: int, reason: str) -> None:
+        """Close with ``code``, forwarding nothing more meanwhile."""
+        if self.ended:
+            return
+        self.ended = True
+        await self.leave()
+        await self.close(code=code, reason=reason)
+
+    # -- access that may have ended ---------------------------------------------------------
+
+    async def live_session_ended(self, message: dict[str, Any]) -> None:
+        await self.end(CLOSE_UNAUTHENTICATED, "logged out")
+
+    async def live_recheck(self, message: dict[str, Any]) -> None:
+        await self.recheck()
+
+    async def recheck(self) -> None:
+        if self.ended:
+            return
+        verdict = await database_sync_to_async(self.access_now)()
+        if verdict is not None:
+            await self.end(*verdict)
+
+    def access_now(self) -> tuple[int, str] | None:
+        """Read the session afresh (it may have expired, been deleted or changed hands), then ask
+        the one access rule about every stream; ``None`` if everything is still allowed."""
+        store = import_module(settings.SESSION_ENGINE).SessionStore(self.session_key)
+        # Django's own get_user: the backend's user, still active, the session hash still valid.
+        user = auth.get_user(SimpleNamespace(session=store))  # type: ignore[arg-type]
+        if not user.is_authenticated or user.pk != self.user_id:
+            return CLOSE_UNAUTHENTICATED, "the session has ended"
+        if not all(may_follow(user, stream) for stream in self.streams):
+            return CLOSE_FORBIDDEN, "no longer allowed to follow these streams"
+        return None
+
+    async def recheck_every(self, seconds: float) -> None:
+        """A session that expires sends no signal; a re-check on a timer notices it. Joining the
+        groups again renews them in the channel layer (which forgets a group after a day)."""
+        while not self.ended:
+            await asyncio.sleep(seconds)
+            try:
+                await self.recheck()
+                if not self.ended:
+                    await self.join([*self.streams, *self.access_groups])
+                    if self.ended:  # closed while joining: leave again
+                        await self.leave()
+            except Exception:
+                log.exception("could not re-check a live socket's access; trying again later")
+
+    # -- what pages say and hear -----------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Pages only listen; a ping is answered, anything else gets an error that says why."""
@@ -66,6 +152,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.send_json({"type": "pong"})
 
     async def live_event(self, message: dict[str, Any]) -> None:
+        if self.ended:
+            return
         await self.send_json(
             {
                 "type": "event",

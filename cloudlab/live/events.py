@@ -72,17 +72,22 @@ def send_now(stream: str, event: str, data: dict[str, Any]) -> int:
 def _group_send(message: dict[str, Any]) -> None:
     """Where every event leaves for the channel layer; the test suite checks each one here
     against its schema (tests/conftest.py), whichever process sends it."""
+    layer_send(message["stream"], message)
+
+
+def layer_send(group: str, message: dict[str, Any]) -> None:
+    """``group_send`` from synchronous code: events, and the access notices of ``revocation``."""
     layer = get_channel_layer()
     assert layer is not None, "CHANNEL_LAYERS is not configured"
     send = async_to_sync(layer.group_send)
     try:
         asyncio.get_running_loop()
     except RuntimeError:  # the usual case: a worker thread, a view's thread, a command
-        send(message["stream"], message)
+        send(group, message)
         return
     # A synchronous caller on a thread that runs an event loop (a test driving Chromium through
     # Playwright's sync API): async_to_sync refuses that thread, so send from a helper thread.
-    helper = threading.Thread(target=send, args=(message["stream"], message))
+    helper = threading.Thread(target=send, args=(group, message))
     helper.start()
     helper.join()
 

@@ -1,11 +1,19 @@
 /* One WebSocket per page. Events carry a per-stream sequence number; a gap, or a reconnect,
-   means something was missed, so the page refetches its snapshot over HTTP. No polling. */
+   means something was missed, so the page refetches its snapshot over HTTP. No polling.
+
+   The server closes with a 44xx code when the socket may not (or no longer) follow its streams
+   (cloudlab/live/consumers.py): the page says why and stops. Any other close (1006 for a
+   network loss or a refused handshake, 1011, 1012 for a server restart) is retried with
+   back-off. */
 (function () {
   "use strict";
 
   var FINAL_CLOSE = { 4400: gettext("The page asked for a stream that does not exist."),
                       4401: gettext("Your session has ended: log in again to see live updates."),
                       4403: gettext("You may not follow these updates.") };
+
+  /* What the page does after a close: null to reconnect, else the sentence that says why not. */
+  function finalReason(code) { return FINAL_CLOSE[code] || null; }
 
   function LiveStream(options) {
     this.streams = options.streams;
@@ -18,6 +26,7 @@
     this.refetching = null;
     this.queue = [];
     this.backoff = 1000;
+    this.ended = false;   // closed for good (a 44xx code): no reconnect, no refetch
     // Pages whose snapshot may already be stale when the socket opens ask for a refetch then.
     this.refetchOnConnect = !!options.refetchOnConnect;
   }
@@ -26,6 +35,16 @@
     if (!this.indicator) return;
     this.indicator.dataset.state = state;
     this.indicator.querySelector(".cl-live-text").textContent = text;
+    this.indicator.dataset.closeCode = this.ended ? String(this.closeCode) : "";
+    var login = this.indicator.querySelector(".cl-live-login");
+    if (login) login.classList.toggle("d-none", !(this.ended && this.closeCode === 4401));
+  };
+
+  /* Closed for good: say why (and offer the login page when the session ended). */
+  LiveStream.prototype.end = function (code) {
+    this.ended = true;
+    this.closeCode = code;
+    this.setState("closed", finalReason(code));
   };
 
   LiveStream.prototype.start = function () {
@@ -36,7 +55,8 @@
     this.socket = socket;
     socket.onmessage = function (message) { self.receive(JSON.parse(message.data)); };
     socket.onclose = function (event) {
-      if (FINAL_CLOSE[event.code]) { self.setState("closed", FINAL_CLOSE[event.code]); return; }
+      if (self.socket !== socket) return;
+      if (finalReason(event.code)) { self.end(event.code); return; }
       self.setState("offline", gettext("Reconnecting…"));
       setTimeout(function () { self.start(); }, self.backoff);
       self.backoff = Math.min(self.backoff * 2, 15000);
@@ -44,6 +64,7 @@
   };
 
   LiveStream.prototype.receive = function (message) {
+    if (this.ended) return;
     if (message.type === "hello") {
       this.backoff = 1000;
       this.setState("live", gettext("Live"));
@@ -66,6 +87,7 @@
 
   LiveStream.prototype.refetch = function () {
     var self = this;
+    if (this.ended) return Promise.resolve();
     if (this.refetching) return this.refetching;
     this.refetching = fetch(this.snapshotUrl, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
       .then(function (response) {
@@ -80,11 +102,13 @@
       })
       .catch(function () {
         self.refetching = null;
+        if (self.ended) return;  // logged out: the snapshot URL answers the login page now
         self.setState("offline", gettext("Could not refresh; retrying…"));
         setTimeout(function () { self.refetch(); }, self.backoff);
       });
     return this.refetching;
   };
 
+  LiveStream.finalReason = finalReason;
   window.CloudLab.LiveStream = LiveStream;
 })();
