@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cloudlab.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -152,6 +153,48 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+#: Seconds between two checks of an open WebSocket's session and access (an expired session
+#: sends no signal; logging out and lost memberships close sockets at once: live/revocation.py).
+CLOUDLAB_LIVE_RECHECK = envfloat("CLOUDLAB_LIVE_RECHECK", 30.0, minimum=1.0)
+# Secure cookies over plain HTTP never come back: the login page and this 403 page say so.
+CSRF_FAILURE_VIEW = "cloudlab.identity.login.csrf_failure"
+# The demo accounts (public password) come with demo mode only: `manage.py load_demo` skips them
+# with DEBUG=0 unless CLOUDLAB_DEMO_ACCOUNTS=1 (or --with-demo-accounts).
+CLOUDLAB_DEMO_ACCOUNTS = envbool("CLOUDLAB_DEMO_ACCOUNTS", DEBUG)
+
+# Failed logins, throttled per user name + address and (loosely) per address: one student behind
+# a classroom's NAT cannot lock out the class. cloudlab/identity/login_throttle.py says how.
+AUTHENTICATION_BACKENDS = ["cloudlab.identity.login_throttle.ThrottledModelBackend"]
+CLOUDLAB_LOGIN_FAILURE_LIMIT = envint("CLOUDLAB_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+CLOUDLAB_LOGIN_ADDRESS_FAILURE_LIMIT = envint("CLOUDLAB_LOGIN_ADDRESS_FAILURE_LIMIT", 50, minimum=1)
+CLOUDLAB_LOGIN_LOCKOUT = envint("CLOUDLAB_LOGIN_LOCKOUT", 900, minimum=1)  # seconds
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},  # Django's default
+    # Shared by every Daphne process (redis db 3); short timeouts: a Redis restart must not hang logins.
+    "login-throttle": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": redis_urls.with_db(REDIS_URL, 3),
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    },
+}
+
+# -- HTTPS (README, "Production: HTTPS"); `manage.py check --deploy` is clean with these set -----
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+# Behind a reverse proxy that terminates TLS: the header it sets to "https" (e.g. X-Forwarded-Proto).
+# Opt-in: trusting it without such a proxy would let any client claim HTTPS.
+_proxy_ssl_header = (envstr("SECURE_PROXY_SSL_HEADER") or "").strip()
+if _proxy_ssl_header:
+    if not _proxy_ssl_header.replace("-", "").isalnum() or not _proxy_ssl_header.isascii():
+        raise ConfigError(
+            f"SECURE_PROXY_SSL_HEADER={_proxy_ssl_header!r} must be a header name such as X-Forwarded-Proto"
+        )
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+# Content-Security-Policy (cloudlab/security.py; Django 6.0's setting names): scripts only from
+# CloudLab, no inline script. CLOUDLAB_CSP_REPORT_ONLY=1 reports violations without blocking.
+SECURE_CSP_REPORT_ONLY = envbool("CLOUDLAB_CSP_REPORT_ONLY", False)
 #: Seconds between two checks of an open WebSocket's session and access (an expired session
 #: sends no signal; logging out and lost memberships close sockets at once: live/revocation.py).
 CLOUDLAB_LIVE_RECHECK = envfloat("CLOUDLAB_LIVE_RECHECK", 30.0, minimum=1.0)
