@@ -66,3 +66,21 @@ def envlist(name: str, default: list[str]) -> list[str]:
     if not items:
         raise ConfigError(f"{name} is set but lists nothing (use comma-separated values)")
     return items
+
+
+def envseconds(name: str, default: float) -> float:
+    """A duration in seconds that must be more than zero (a timeout of 0 would never wait)."""
+    seconds = envfloat(name, default, minimum=0.0)
+    if seconds <= 0:
+        raise ConfigError(f"{name}={seconds:g} must be more than 0 seconds")
+    return seconds
+
+
+def envintrange(low_name: str, high_name: str, default: tuple[int, int], *, minimum: int = 0) -> tuple[int, int]:
+    """Two integers that bound a range, e.g. a pool's smallest and largest size: the low one at
+    least ``minimum``, the high one at least 1 and at least the low one."""
+    low = envint(low_name, default[0], minimum=minimum)
+    high = envint(high_name, default[1], minimum=max(1, minimum))
+    if high < low:
+        raise ConfigError(f"{high_name}={high} must be at least {low_name}={low}")
+    return low, high

@@ -12,8 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from . import redis_urls
-from .env import ConfigError, envbool, envfloat, envint, envlist, envstr
+from . import dbfork, redis_urls
+from .env import ConfigError, envbool, envfloat, envint, envintrange, envlist, envseconds, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(envstr("CLOUDLAB_DATA_DIR", str(BASE_DIR / "data")) or "data").resolve()
@@ -55,6 +55,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: it borrows the request's database connection first, and answers 503 in the
+    # request's language when the pool has none to lend (cloudlab/dbpool.py).
+    "cloudlab.dbpool.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "cloudlab.urls"
@@ -78,12 +81,28 @@ TEMPLATES = [
 ]
 
 # -- database ------------------------------------------------------------------------------
+# PostgreSQL goes through a bounded pool per process (Django's OPTIONS["pool"], psycopg_pool):
+# under Daphne every concurrent request runs in its own thread, and persistent connections
+# (CONN_MAX_AGE > 0, which the pool forbids anyway) gave each its own until PostgreSQL refused
+# everyone. A request that waits longer than the timeout for a connection answers 503
+# (cloudlab/dbpool.py). Each Daphne and each worker process opens at most CLOUDLAB_DB_POOL_MAX:
+# the README's "PostgreSQL connections" says how to size them for max_connections.
+CLOUDLAB_DB_POOL_MIN, CLOUDLAB_DB_POOL_MAX = envintrange("CLOUDLAB_DB_POOL_MIN", "CLOUDLAB_DB_POOL_MAX", (2, 10))
+CLOUDLAB_DB_POOL_TIMEOUT = envseconds("CLOUDLAB_DB_POOL_TIMEOUT", 10.0)
 _database_url = envstr("DATABASE_URL")
 if _database_url:
     try:
-        DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+        DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=0, conn_health_checks=True)}
     except ValueError as exc:
         raise ConfigError(f"DATABASE_URL is not a database URL: {exc}") from None
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": CLOUDLAB_DB_POOL_MIN,
+            "max_size": CLOUDLAB_DB_POOL_MAX,
+            "timeout": CLOUDLAB_DB_POOL_TIMEOUT,
+            "name": "cloudlab",
+        }
+        dbfork.forget_pools_after_fork()
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
