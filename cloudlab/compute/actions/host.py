@@ -14,6 +14,7 @@ from cloudlab.identity.models import is_instructor
 from cloudlab.live.events import cloud_stream, publish_on_commit
 
 from ..host_services import HOST_ACTIONS, available_host_actions
+from ..limits import column_limits, text_problem
 from ..models import Host, Instance
 from ..publish import publish_instance
 from ..rows import host_row
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
 
-MAX_DISABLED_REASON = 255
+#: The disabled reason's column holds this many characters (read from the model field).
+MAX_DISABLED_REASON = column_limits(Host, "disabled_reason").max_length or 255
 
 
 def do_host_action(user: AbstractBaseUser, host: Host, action: str, reason: str = "") -> Host:
@@ -34,13 +36,16 @@ def do_host_action(user: AbstractBaseUser, host: Host, action: str, reason: str 
         raise ActionError(_("Only the cloud's instructors manage its compute services."), status=404)
     if action not in HOST_ACTIONS:
         raise ActionError(_("Unknown host action '%(action)s'.") % {"action": action})
-    reason = (reason or "").strip()
+    reason = reason.strip() if isinstance(reason, str) else ""
     if len(reason) > MAX_DISABLED_REASON:
         raise ActionError(
             _("The reason is %(length)d characters long; at most %(max)d are allowed.")
             % {"length": len(reason), "max": MAX_DISABLED_REASON},
             "reason",
         )
+    if text_problem(reason):
+        # NUL breaks PostgreSQL; ESC and the other controls would be replayed in every log line.
+        raise ActionError(_("The reason cannot contain control characters."), "reason")
     with transaction.atomic():
         host = Host.objects.select_for_update().select_related("cloud").get(pk=host.pk)
         if action not in available_host_actions(enabled=host.enabled, up=host.up):

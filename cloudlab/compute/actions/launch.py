@@ -3,6 +3,7 @@ nova-api makes it, and the creation of the instances whose builds the step runne
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ from cloudlab.identity.models import Project, Quota
 
 from ..action_log import record_action
 from ..ids import is_uuid
+from ..limits import column_limits, column_problem, text_problem
 from ..models import Flavor, Image, Instance, InstanceAction
 from ..runner import begin, set_state
 from .errors import ActionError
@@ -100,17 +102,29 @@ def check_launch(
             % {"length": len(name), "max": MAX_NAME_LENGTH},
             "name",
         )
-    if any(ord(ch) < 32 for ch in name):
+    if text_problem(name):
         raise ActionError(_("Instance name cannot contain control characters."), "name")
-    try:
-        count = int(count)
-    except (TypeError, ValueError):
-        raise ActionError(_("Count must be a whole number."), "count") from None
+    count = _whole_number(count)
+    if count is None:
+        raise ActionError(_("Count must be a whole number."), "count")
     max_count = settings.CLOUDLAB_MAX_LAUNCH_COUNT
     if not 1 <= count <= max_count:
         raise ActionError(
             _("Count must be between 1 and %(max)d; you asked for %(count)d.") % {"max": max_count, "count": count},
             "count",
+        )
+    names = instance_names(name, count)
+    longest = max(names, key=len)
+    if column_problem(Instance, "name", longest):
+        # "web-10" is longer than "web": the numbered names must fit the column too.
+        fit = column_limits(Instance, "name").max_length or 0
+        raise ActionError(
+            _(
+                "With %(count)d instances the names end in -%(count)d, and at most %(max)d characters fit: "
+                "shorten the name to %(room)d characters."
+            )
+            % {"count": count, "max": fit, "room": fit - (len(longest) - len(name))},
+            "name",
         )
     image = _find(launchable_images(project), "uuid", image_id)
     if image is None:
@@ -124,7 +138,20 @@ def check_launch(
     problems = quota_problems(quota_limits(project), quota_usage(project), flavor.size, count)
     if problems:
         raise ActionError(" ".join(render_problems(problems)), "count", status=403)
-    return LaunchRequest(project, instance_names(name, count), image, flavor)
+    return LaunchRequest(project, names, image, flavor)
+
+
+_WHOLE_NUMBER = re.compile(r"\s*[+-]?[0-9]{1,18}\s*", re.ASCII)
+
+
+def _whole_number(value: Any) -> int | None:
+    """A count from a form or JSON: an int, or up to 18 ASCII digits (int() would also read
+    '١' as 1, and a 400-digit count means nothing)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if abs(value) < 10**18 else None
+    if isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value):
+        return int(value)
+    return None
 
 
 def _find(queryset: models.QuerySet[Any], field: str, value: Any) -> Any:
