@@ -34,6 +34,7 @@ from cloudlab.engine.scheduler import (
     ScenarioError,
     parse_scheduler_config,
 )
+from cloudlab.engine.scheduler.checks import MAX_MAGNITUDE
 
 from .access import instructor_project_or_404
 from .values import typed
@@ -160,13 +161,18 @@ class SchedulerForm(forms.Form):
             raw = (data.get(name) or "").strip()
             if not raw:
                 continue
-            try:
-                value = float(raw)
-            except ValueError:
+            value = typed(raw)  # ASCII digits only: float() would read '١' and 'nan'
+            if isinstance(value, str) or isinstance(value, bool):
                 self.add_error(name, _("Enter a number."))
                 continue
-            if not value > 0 or value != value or value == float("inf"):
+            if not value > 0:
                 self.add_error(name, _("Enter a number greater than 0."))
+                continue
+            if value > MAX_MAGNITUDE:
+                self.add_error(
+                    name,
+                    _("Ensure this value is less than or equal to %(limit_value)s.") % {"limit_value": MAX_MAGNITUDE},
+                )
                 continue
             self.ratios[name] = value
         return data
