@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from cloudlab.engine import lifecycle
 from cloudlab.engine.i18n import render
+from cloudlab.engine.launch import FlavorRef, ImageRequirements, QuotaSet, resize_problems
 
 from . import queue
 from .claims import release
@@ -103,7 +104,10 @@ def effect_schedule_destination(instance: Instance, record: InstanceAction) -> f
     if action == "live_migrate" and not source.up:
         # nova/conductor/tasks/live_migrate.py _check_host_is_up(source), before any scheduling
         raise StepFailed(render(lifecycle.COMPUTE_SERVICE_UNAVAILABLE, {"host": source.name}))
-    [placed] = schedule_and_claim(instance, record, new_flavor, exclude=source.name)
+    # A named host that is not forced (nova-api's requested_destination): the scheduler still
+    # runs, on that host only.
+    requested = record.context["params"].get("host") or None
+    [placed] = schedule_and_claim(instance, record, new_flavor, exclude=source.name, requested_destination=requested)
     Migration.objects.create(
         instance=instance,
         kind=_MOVE_KINDS[action],
@@ -114,6 +118,39 @@ def effect_schedule_destination(instance: Instance, record: InstanceAction) -> f
         old_vm_state=record.context["vm_state"],
     )
     return placed.funnel_seconds
+
+
+def effect_migrate_disk(instance: Instance, record: InstanceAction) -> None:
+    """The source host's ``migrate_disk_and_power_off``: before it powers the guest off, the
+    driver refuses a disk it would have to shrink (libvirt: ``ResizeError`` "Unable to resize
+    disk down." in ``InstanceFaultRollback``; VMware: "Unable to shrink disk."). The rule is
+    ``launch.resize_problems``' own compute-side one, asked for the source host's driver with
+    nothing of nova-api's in play (the quota and the image were checked when it accepted)."""
+    move = current_move(instance)
+    if move is None or move.old_flavor_id == move.new_flavor_id:
+        return  # a cold migration keeps its flavor: nothing can shrink
+    refused = next(
+        (
+            p
+            for p in resize_problems(
+                FlavorRef(move.old_flavor.flavorid, move.old_flavor.name, move.old_flavor.size),
+                FlavorRef(move.new_flavor.flavorid, move.new_flavor.name, move.new_flavor.size),
+                _NO_IMAGE_MINIMUMS,
+                _NO_QUOTA,
+                _NO_QUOTA,
+                move.source_host.hypervisor_type if move.source_host is not None else None,
+            )
+            if p.where == "compute"
+        ),
+        None,
+    )
+    if refused is not None:
+        raise StepFailed(refused.fault)
+
+
+#: What ``effect_migrate_disk`` hands ``resize_problems`` for the checks only nova-api makes.
+_NO_QUOTA = QuotaSet(instances=-1, cores=-1, ram=-1)
+_NO_IMAGE_MINIMUMS = ImageRequirements(name="", min_ram=0, min_disk=0, size_mb=0)
 
 
 def effect_move_to_destination(instance: Instance, record: InstanceAction) -> None:
@@ -149,6 +186,21 @@ def effect_release_destination(instance: Instance, record: InstanceAction) -> No
     _on_host(instance, move.source_host)
     instance.flavor = move.old_flavor
     move.status = Migration.Status.REVERTED
+    move.save(update_fields=["status", "updated_at"])
+
+
+def effect_abort_move(instance: Instance, record: InstanceAction) -> None:
+    """A move that failed before the instance left its source (``errors_out_migration_ctxt``
+    and ``_revert_allocation`` in the manager's ``resize_instance``): the migration is error,
+    the destination's claim is given back, the instance stays on the source with its flavor."""
+    move = current_move(instance)
+    if move is None:
+        return  # the scheduler found no host: nothing was claimed
+    if move.dest_host_id is not None:
+        release(move.dest_host_id, move.new_flavor)
+    _on_host(instance, move.source_host)
+    instance.flavor = move.old_flavor
+    move.status = Migration.Status.ERROR
     move.save(update_fields=["status", "updated_at"])
 
 
@@ -200,9 +252,11 @@ def effect_mark_deleted(instance: Instance, record: InstanceAction) -> None:
 
 EFFECTS: dict[lifecycle.Effect, Callable[[Instance, InstanceAction], float | None]] = {
     "schedule_destination": effect_schedule_destination,
+    "migrate_disk": effect_migrate_disk,
     "move_to_destination": effect_move_to_destination,
     "release_source": effect_release_source,
     "release_destination": effect_release_destination,
+    "abort_move": effect_abort_move,
     "release_host": effect_release_host,
     "schedule_and_claim": effect_schedule_and_claim,
     "allocate_network": effect_allocate_network,

@@ -58,9 +58,11 @@ def schedule_and_claim(
     *,
     exclude: str | None = None,
     siblings: Sequence[Member] = (),
+    requested_destination: str | None = None,
 ) -> list[Placed]:
     """Place ``instance`` (with ``flavor``, a resize's new one) for the action ``record``, and the
     ``siblings`` of its multi-create in the same pass; one Placed per instance, in order.
+    ``requested_destination``: the host a move named (RequestSpec.requested_destination).
 
     Raises ``StepFailed`` (``others``: the siblings, which fail with it) or ``Reschedule``."""
     members = [Member(instance, record), *siblings]
@@ -70,7 +72,12 @@ def schedule_and_claim(
     tried = list(dict.fromkeys(r.selected_host for r in earlier if r.selected_host))
     passes = sum(1 for r in earlier if r.action_id == record.pk)
     trace, moment = decide(
-        instance, tried=tried, exclude=exclude, flavor=flavor, siblings=[m.instance for m in siblings]
+        instance,
+        tried=tried,
+        exclude=exclude,
+        flavor=flavor,
+        siblings=[m.instance for m in siblings],
+        requested_destination=requested_destination,
     )
     config = scheduler_config(instance.cloud)
     records = [

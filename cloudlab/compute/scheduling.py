@@ -105,15 +105,19 @@ def decide(
     exclude: str | None = None,
     flavor: Flavor | None = None,
     siblings: Sequence[Instance] = (),
+    requested_destination: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run the cloud's scheduler for ``instance`` (and the ``siblings`` of its multi-create, in
     the same pass) on the cloud as it is now; return the trace and the frozen moment it was made
     from (kept for replay and what-if). ``tried`` are hosts a claim already failed on
-    (RetryFilter); ``exclude`` is a move's source host; ``flavor`` a resize's new flavor."""
+    (RetryFilter); ``exclude`` is a move's source host; ``flavor`` a resize's new flavor;
+    ``requested_destination`` the host a move named (the scheduler considers only it)."""
     hosts = [h for h in host_states(instance.cloud) if h.name != exclude]
     request = schedule_request(instance, siblings)
     if flavor is not None:
         request = replace(request, flavor=engine_flavor(flavor))
+    if requested_destination:
+        request = replace(request, requested_destination=requested_destination)
     offered = {a.name for h in hosts for a in h.aggregates}
     others = tuple(
         engine.Aggregate(a.name, a.availability_zone or None, dict(a.metadata))

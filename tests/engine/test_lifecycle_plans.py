@@ -130,8 +130,8 @@ def test_every_action_has_a_case_above() -> None:
 
 
 EFFECT_CASES: list[tuple[str, str, int, dict[str, object], list[str]]] = [
-    ("resize", "active", RUNNING, {}, ["schedule_destination", "move_to_destination"]),
-    ("migrate", "stopped", SHUTDOWN, {}, ["schedule_destination", "move_to_destination"]),
+    ("resize", "active", RUNNING, {}, ["schedule_destination", "migrate_disk", "move_to_destination"]),
+    ("migrate", "stopped", SHUTDOWN, {}, ["schedule_destination", "migrate_disk", "move_to_destination"]),
     ("confirm_resize", "resized", RUNNING, {}, ["release_source"]),
     ("revert_resize", "resized", SHUTDOWN, {}, ["release_destination"]),
     ("live_migrate", "active", RUNNING, {}, ["schedule_destination", "move_to_destination", "release_source"]),
@@ -280,7 +280,8 @@ def test_while_a_task_runs_the_row_shows_a_transitional_or_verify_status() -> No
 def test_effects_are_from_the_vocabulary_and_each_is_used() -> None:
     used = set()
     for action, vm_state, power in ACCEPTED:
-        for step in plan(action, vm_state=vm_state, power_state=power).steps:
+        p = plan(action, vm_state=vm_state, power_state=power)
+        for step in (*p.steps, *((p.on_failure,) if p.on_failure else ())):
             assert step.effect is None or step.effect in EFFECTS
             used.add(step.effect)
     used.update(plan("delete", vm_state="error", power_state=0, has_host=False).effects())

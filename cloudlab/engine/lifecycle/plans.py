@@ -185,7 +185,12 @@ def _unshelve(start: _Start) -> Plan:
 def _resize(start: _Start) -> Plan:
     """Resize and cold migration, one code path in Nova (resize without a flavor is a migration):
     conductor schedules, the destination prepares (resize claim), the source powers off and copies
-    the disk, the instance's host becomes the destination, the destination finishes."""
+    the disk, the instance's host becomes the destination, the destination finishes.
+
+    A failure goes back to where the instance started, task cleared: no valid host (nothing was
+    claimed), or the source's driver refusing the disk (``migrate_disk``: the manager's
+    ``_error_out_instance_on_exception`` with the vm_state the resize found, so a stopped
+    instance stays stopped; the migration errored, the destination's claim given back)."""
     prep, migrating, migrated, finish = (
         TaskState.RESIZE_PREP, TaskState.RESIZE_MIGRATING, TaskState.RESIZE_MIGRATED, TaskState.RESIZE_FINISH,
     )  # fmt: skip
@@ -195,12 +200,12 @@ def _resize(start: _Start) -> Plan:
         (
             start.hold(prep, prep, "conductor_migrate_server", 1.0, "schedule_destination"),
             start.hold(prep, prep, "compute_prep_resize", 0.5),
-            start.hold(prep, migrating, "compute_resize_instance", 2.0),
+            start.hold(prep, migrating, "compute_resize_instance", 2.0, "migrate_disk"),
             start.hold(migrating, migrated, None, 0.5, "move_to_destination"),
             start.hold(migrated, finish, "compute_finish_resize", 1.0),
             Step(finish, VmState.RESIZED, None, PowerState.RUNNING if powered_on else PowerState.SHUTDOWN, None),
         ),
-        on_failure=start.hold(prep, None),
+        on_failure=start.hold(prep, None, effect="abort_move"),
     )
 
 

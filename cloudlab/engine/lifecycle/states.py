@@ -259,9 +259,11 @@ TASK_LABELS: dict[str | None, str] = {
 #: written to be idempotent.
 Effect = Literal[
     "schedule_destination",
+    "migrate_disk",
     "move_to_destination",
     "release_source",
     "release_destination",
+    "abort_move",
     "release_host",
     "schedule_and_claim",
     "allocate_network",
@@ -278,6 +280,10 @@ EFFECTS: Final[dict[Effect, str]] = {
         "migration and evacuation exclude the source host) and claim the destination, while the "
         "source keeps its claim."
     ),
+    "migrate_disk": N_(
+        "The source host's driver copies the disk to the destination; it refuses a disk it would "
+        "have to shrink (libvirt: a smaller root or ephemeral disk), and the resize is rolled back."
+    ),
     "move_to_destination": N_(
         "The instance's host becomes the destination (and its flavor the new one, for a resize)."
     ),
@@ -285,6 +291,10 @@ EFFECTS: Final[dict[Effect, str]] = {
     "release_destination": N_(
         "Free the destination's claim and go back to the source host and the old flavor (revert, "
         "or an interrupted move rolled back); nothing to do when no move is in progress."
+    ),
+    "abort_move": N_(
+        "A move that failed on the way: free the destination's claim, keep the instance on the source "
+        "host with its old flavor, and mark the migration error; nothing to do when no move was made."
     ),
     "release_host": N_(
         "Free everything the instance holds (its host's claim and both sides of an unfinished "
@@ -320,6 +330,9 @@ class Step:
       migrate, resize, live_migrate and evacuate exclude the source host) and claim the
       destination (resize: with the new flavor) while the source keeps the old flavor (Nova's
       resize claim).
+    * ``migrate_disk``: the source's driver (``migrate_disk_and_power_off``) copies the disk; it
+      refuses to shrink one (libvirt's ``ResizeError``, wrapped in ``InstanceFaultRollback``),
+      and the step fails with Nova's fault.
     * ``move_to_destination``: the instance's host becomes the destination (Nova writes it when
       the disk has moved, task resize_migrated; at the end of a live migration; when the
       evacuation's rebuild claim is made).
@@ -327,6 +340,9 @@ class Step:
       evacuate).
     * ``release_destination``: free the destination's claim and go back to the source
       (revert_resize; an interrupted move that is rolled back). A no-op without a move.
+    * ``abort_move``: a move that failed before the instance left its source (the driver's
+      rollback): the destination's claim is given back, the instance keeps its source host and
+      old flavor, the migration is ``error``. A no-op when no move was made (NoValidHost).
     * ``release_host``: free the host's resources and clear the host (shelve offload; delete;
       an unshelve abandoned after its claim), including both sides of an unfinished move.
     * ``schedule_and_claim``: run the scheduler and claim the chosen host, with the cloud's era's

@@ -15,7 +15,7 @@ from typing import cast
 from ..i18n import N_, Translate, identity
 from ..resources import Era
 from .config import SchedulerConfig
-from .filters import FilterContext, HostFilter, make_filters
+from .filters import FilterContext, HostFilter, Verdict, make_filters
 from .historic import chance_scheduler, simple_scheduler
 from .model import Aggregate, HostState, ScheduleRequest
 from .placement import STAGE_NAME, capacity_verdict, placement_size, placement_verdicts
@@ -129,6 +129,9 @@ def filter_scheduler(
 ) -> None:
     """Nova's FilterScheduler, one instance at a time.
 
+    0. a request that names a destination (a move to a chosen host, not forced) keeps only that
+       host, before anything else (host_manager ``_get_hosts_matching_request``; in the
+       placement era Placement is asked ``in_tree`` that host too);
     1. (placement era) once per request, the availability-zone request filter and the Placement
        stage keep the allocation candidates (none: NoValidHost with Nova's empty reason);
     2. the enabled filters in order (run-once filters only for the first instance), stopping
@@ -152,8 +155,14 @@ def filter_scheduler(
 
     candidates = list(hosts)
     prefilter_stages: list[FilterStage] = []
-    if era == "placement":
-        candidates, prefilter_stages = _prefilter(candidates, request, aggregates, render)
+    if request.requested_destination:
+        candidates, stage = _requested_destination(candidates, request.requested_destination, render)
+        prefilter_stages.append(stage)
+    if era == "placement" and (candidates or not prefilter_stages):
+        candidates, stages = _prefilter(candidates, request, aggregates, render)
+        prefilter_stages += stages
+    elif era == "placement":
+        prefilter_stages.append(_not_run(STAGE_NAME, "no host left"))
 
     for index in range(request.num_instances):
         ctx.index = index
@@ -213,6 +222,23 @@ def filter_scheduler(
         # taken from the last weighed list, never a host selected for this request.
         selected = {i["selected"] for i in trace["instances"]}
         trace["alternates"] = [h.name for h in candidates if h.name not in selected][: config.max_attempts - 1]
+
+
+#: The stage that keeps only the host a request names (RequestSpec.requested_destination).
+REQUESTED_DESTINATION_STAGE = "requested_destination"
+_IS_REQUESTED = N_("the requested destination {requested_host}: the only host the request considers")
+_NOT_REQUESTED = N_("not the requested destination {requested_host}")
+
+
+def _requested_destination(
+    hosts: list[HostState], requested: str, render: Renderer
+) -> tuple[list[HostState], FilterStage]:
+    """The hosts a request that names ``requested`` keeps (that one, if offered), and its stage.
+    Nova compares host names exactly here (``x.host == host``)."""
+    verdicts = [(h, Verdict(h.name == requested, _IS_REQUESTED if h.name == requested else _NOT_REQUESTED,
+                            {"requested_host": requested})) for h in hosts]  # fmt: skip
+    kept = [h for h, v in verdicts if v.passed]
+    return kept, stage_entry(REQUESTED_DESTINATION_STAGE, len(hosts), kept, verdicts, render)
 
 
 def _prefilter(

@@ -489,7 +489,9 @@ class ScheduleRequest:
     ``instance_uuids`` names the instances being built (one per ``num_instances``); when the
     request joins ``server_group`` they count as its members, as the API adds them before
     scheduling. ``image`` None means boot from volume (no image properties, root disk not
-    counted by Placement).
+    counted by Placement). ``requested_destination`` is the host a move named without forcing
+    it (``RequestSpec.requested_destination``, Newton+): the filter scheduler considers only
+    that host, and the filters still run on it.
     """
 
     flavor: Flavor
@@ -500,6 +502,7 @@ class ScheduleRequest:
     server_group: ServerGroup | None = None
     instance_uuids: tuple[str, ...] = ()
     project: str = "demo"
+    requested_destination: str | None = None
 
     @property
     def placement_size(self) -> FlavorSize:
@@ -516,7 +519,7 @@ class ScheduleRequest:
         return f"request-instance-{index}"
 
     def to_dict(self) -> RequestDict:
-        return {
+        out: RequestDict = {
             "flavor": self.flavor.to_dict(),
             "image": self.image.to_dict() if self.image else None,
             "num_instances": self.num_instances,
@@ -526,3 +529,6 @@ class ScheduleRequest:
             "instance_uuids": list(self.instance_uuids),
             "project": self.project,
         }
+        if self.requested_destination:
+            out["requested_destination"] = self.requested_destination
+        return out

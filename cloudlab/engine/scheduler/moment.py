@@ -127,6 +127,7 @@ def _request_to_dict(r: ScheduleRequest) -> dict[str, Any]:
         "server_group": r.server_group.to_dict() if r.server_group else None,
         "instance_uuids": list(r.instance_uuids),
         "project": r.project,
+        **({"requested_destination": r.requested_destination} if r.requested_destination else {}),
     }
 
 
@@ -320,6 +321,7 @@ def _request(path: str, value: Any) -> ScheduleRequest:
             "server_group",
             "instance_uuids",
             "project",
+            "requested_destination",
         ),
     )
     image = d.get("image")
@@ -336,6 +338,7 @@ def _request(path: str, value: Any) -> ScheduleRequest:
         server_group=None if group is None else _server_group(f"{path}.server_group", group),
         instance_uuids=_strings(f"{path}.instance_uuids", d.get("instance_uuids", [])),
         project=_str(f"{path}.project", d.get("project", "demo")),
+        requested_destination=_opt_str(f"{path}.requested_destination", d.get("requested_destination")),
     )
 
 

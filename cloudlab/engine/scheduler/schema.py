@@ -69,6 +69,8 @@ class RequestDict(TypedDict):
     server_group: ServerGroupDict | None
     instance_uuids: list[str]
     project: str
+    #: The host a move named (RequestSpec.requested_destination); absent when none was named.
+    requested_destination: NotRequired[str]
 
 
 class RetryDict(TypedDict):
