@@ -2,6 +2,9 @@
 
 run:  migrate, load the demo cloud, start Redis (embedded unless REDIS_URL is set), a Celery
       worker and Daphne together; print the URL and the demo logins; Ctrl-C stops all of it.
+      A child that dies (the worker, Daphne, the embedded Redis) is started again after a
+      back-off; one that keeps dying (CLOUDLAB_MAX_RESTARTS times within a minute) stops
+      everything, and the command exits with status 1.
 test: start an embedded Redis unless REDIS_URL is set, then run pytest with the given arguments.
 """
 
@@ -18,6 +21,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from cloudlab.embedded import EmbeddedRedis, EmbeddedRedisError
+from cloudlab.env import ConfigError, envint
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -30,17 +34,75 @@ def _manage(*args: str) -> None:
     subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], check=True, cwd=BASE_DIR)
 
 
+def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    """Signal the child's whole process group: the worker's beat is a process of its own, and it
+    must not outlive its worker (``start_new_session`` made the child the group's leader)."""
+    try:
+        os.killpg(process.pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
     for process in processes:
         if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
+            _signal_group(process, signal.SIGTERM)
     deadline = time.monotonic() + 10
     for process in processes:
         try:
             process.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            process.kill()
+            _signal_group(process, signal.SIGKILL)
             process.wait()
+        _signal_group(process, signal.SIGKILL)  # anything of its group still there
+
+
+class Child:
+    """A process the run command keeps alive: when it dies it is started again after a back-off
+    (1, 2, 4 … s), unless it died ``max_restarts`` times within ``RESTART_WINDOW`` seconds."""
+
+    RESTART_WINDOW = 60.0
+
+    def __init__(self, name: str, command: list[str], max_restarts: int) -> None:
+        self.name = name
+        self.command = command
+        self.max_restarts = max_restarts
+        self.process: subprocess.Popen[bytes] | None = None
+        self.crashes: list[float] = []
+        self.restart_at: float | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.command, cwd=BASE_DIR, start_new_session=True)
+        self.restart_at = None
+        print(f"cloudlab: {self.name} started (pid {self.process.pid})", flush=True)
+
+    def check(self, now: float) -> bool:
+        """Restart the child if it died and its back-off is over; False: it keeps dying, give up."""
+        if self.restart_at is not None:
+            if now >= self.restart_at:
+                self.start()
+            return True
+        if self.process is None or self.process.poll() is None:
+            return True
+        status = self.process.returncode
+        _signal_group(self.process, signal.SIGKILL)  # e.g. the beat of a worker killed with -9
+        self.crashes = [t for t in self.crashes if now - t < self.RESTART_WINDOW] + [now]
+        if len(self.crashes) > self.max_restarts:
+            print(
+                f"cloudlab: {self.name} exited with status {status}, {len(self.crashes)} times within "
+                f"{self.RESTART_WINDOW:g} s; giving up",
+                file=sys.stderr,
+                flush=True,
+            )
+            return False
+        delay = float(2 ** (len(self.crashes) - 1))
+        print(
+            f"cloudlab: {self.name} exited with status {status}; restarting it in {delay:g} s",
+            file=sys.stderr,
+            flush=True,
+        )
+        self.restart_at = now + delay
+        return True
 
 
 def worker_command(threads: int, data_dir: Path | None, *, pool: str = "threads") -> list[str]:
@@ -58,10 +120,16 @@ def worker_command(threads: int, data_dir: Path | None, *, pool: str = "threads"
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        max_restarts = envint("CLOUDLAB_MAX_RESTARTS", 5, minimum=0)
+    except ConfigError as error:
+        print(f"cloudlab: {error}", file=sys.stderr)
+        return 1
     data_dir = _data_dir()
     data_dir.mkdir(parents=True, exist_ok=True)
     os.environ["CLOUDLAB_DATA_DIR"] = str(data_dir)
     with ExitStack() as stack:
+        embedded: EmbeddedRedis | None = None
         if not os.environ.get("REDIS_URL"):
             try:
                 embedded = stack.enter_context(EmbeddedRedis(data_dir))
@@ -76,13 +144,16 @@ def run(args: argparse.Namespace) -> int:
         except subprocess.CalledProcessError as error:
             print(f"cloudlab: set-up failed ({error})", file=sys.stderr)
             return 1
-        worker = subprocess.Popen(worker_command(args.workers, data_dir), cwd=BASE_DIR, start_new_session=True)
-        server = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", args.host, "-p", str(args.port), "cloudlab.asgi:application"],
-            cwd=BASE_DIR,
-            start_new_session=True,
-        )
-        processes = [server, worker]
+        children = [
+            Child("worker", worker_command(args.workers, data_dir), max_restarts),
+            Child(
+                "web server",
+                [sys.executable, "-m", "daphne", "-b", args.host, "-p", str(args.port), "cloudlab.asgi:application"],
+                max_restarts,
+            ),
+        ]
+        for child in children:
+            child.start()
         host = f"[{args.host}]" if ":" in args.host else args.host
         print(
             f"\nCloudLab is running at http://{host}:{args.port}/\n"
@@ -91,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
             flush=True,
         )
         stopping = False
+        failed = False
 
         def request_stop(signum: int, frame: object) -> None:
             nonlocal stopping
@@ -100,20 +172,23 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, request_stop)
         try:
             while not stopping:
-                for process in processes:
-                    if process.poll() is not None:
-                        print(
-                            f"cloudlab: {process.args[2]} exited with status {process.returncode}; stopping",
-                            file=sys.stderr,
-                        )
-                        stopping = True
+                now = time.monotonic()
+                if embedded is not None and not embedded.alive():
+                    print("cloudlab: the embedded Redis exited; starting it again", file=sys.stderr, flush=True)
+                    try:
+                        embedded.start()
+                    except EmbeddedRedisError as error:
+                        print(f"cloudlab: {error}", file=sys.stderr, flush=True)
+                        failed = stopping = True
+                for child in children:
+                    if not child.check(now):
+                        failed = stopping = True
                 time.sleep(0.2)
         finally:
             print("\ncloudlab: stopping…", flush=True)
-            _stop(processes)
-        failed = any(p.returncode not in (0, -signal.SIGTERM) for p in processes)
-        print("cloudlab: stopped.")
-        return 1 if failed and not stopping else 0
+            _stop([child.process for child in children if child.process is not None])
+        print("cloudlab: stopped." if not failed else "cloudlab: stopped after a crash.", flush=True)
+        return 1 if failed else 0
 
 
 def test(pytest_args: list[str]) -> int:

@@ -6,7 +6,12 @@ import os
 
 from celery import Celery
 
+from . import broker
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cloudlab.settings")
+
+# A Redis restart with steps in flight must not kill the worker (broker.py says why).
+broker.install()
 
 app = Celery("cloudlab")
 app.config_from_object("django.conf:settings", namespace="CELERY")

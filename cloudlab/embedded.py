@@ -94,6 +94,10 @@ class EmbeddedRedis:
         self.stop()
         raise EmbeddedRedisError(f"redis-server did not answer on {self.socket} within {timeout:g} s")
 
+    def alive(self) -> bool:
+        """Whether the redis-server this object started is still running."""
+        return self.process is not None and self.process.poll() is None
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()

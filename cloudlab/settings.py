@@ -146,15 +146,41 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker waits for Redis as long as it takes (Celery's default gives up after 100 tries), and
+# a step running when the connection drops is cancelled: its message is redelivered, and the
+# step's compare-and-swap makes the second run a no-op if the first one committed.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Sending a step (after commit) tries for about seven seconds before it gives up.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 6, "interval_start": 0, "interval_step": 0.5, "interval_max": 2}
 CELERY_TASK_DEFAULT_QUEUE = envstr("CLOUDLAB_CELERY_QUEUE", "cloudlab") or "cloudlab"
-# Countdowns (the cloud's pace) are short; the visibility timeout must outlast any of them.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+#: Seconds after which Redis hands a delivered but unacknowledged step to a worker again: the
+#: wait before a killed worker's steps (its countdowns included) come back. A worker holds a
+#: countdown's message unacknowledged until it runs, so a countdown longer than this (a very slow
+#: pace) is delivered twice; the second delivery finds its step done and does nothing.
+CLOUDLAB_BROKER_VISIBILITY_TIMEOUT = envint("CLOUDLAB_BROKER_VISIBILITY_TIMEOUT", 120, minimum=1)
+# Every worker sweeps for such messages this often (kombu's default is every 100 s).
+_RESTORE_SWEEP = max(1, min(10, CLOUDLAB_BROKER_VISIBILITY_TIMEOUT // 10))
+#: The longest a step can wait for its redelivery: the reaper leaves it that chance first.
+CLOUDLAB_BROKER_REDELIVERY_SECONDS = CLOUDLAB_BROKER_VISIBILITY_TIMEOUT + 2 * _RESTORE_SWEEP
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CLOUDLAB_BROKER_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": _RESTORE_SWEEP,
+    "unacked_restore_throttle": 1,
+    # A Redis that vanished without closing the connection is noticed within seconds.
+    "health_check_interval": 10,
+    "socket_timeout": 30,
+    "socket_connect_timeout": 5,
+    "retry_on_timeout": True,
+}
 
 # -- the simulation -----------------------------------------------------------------------
 #: Seconds one step of an instance's lifecycle takes in a new cloud (0 = instant).
 CLOUDLAB_PACE = envfloat("CLOUDLAB_PACE", 1.0, minimum=0.0)
 CLOUDLAB_MAX_LAUNCH_COUNT = envint("CLOUDLAB_MAX_LAUNCH_COUNT", 10, minimum=1)
-#: Seconds (plus ten paced steps) after which a transitional state counts as abandoned.
+#: Seconds past the end its phase was due (pace, funnel, redelivery: reaper.due_by) after which
+#: a transitional state counts as abandoned.
 CLOUDLAB_REAPER_GRACE = envfloat("CLOUDLAB_REAPER_GRACE", 30.0, minimum=0.0)
 CELERY_BEAT_SCHEDULE = {
     "reap-stuck-instances": {

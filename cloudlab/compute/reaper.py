@@ -1,9 +1,10 @@
 """No instance is ever stuck: settle instances left in a transitional state by a dead worker.
 
 A worker killed in the middle of a step leaves the instance in a task_state that no queued task
-will move on (or whose task will not come back before the broker's visibility timeout). The
-reaper finds instances whose transitional state is older than the cloud's pace allows and settles
-them as Nova's compute start-up (``_init_instance``) does: the engine's ``settlement`` gives the
+will move on (its step lost with a Redis that restarted empty, or a step whose message could not
+be sent). The reaper finds instances whose transitional state lasted past the time the cloud's
+pace gives its phase, the funnel it waits for and the broker's redelivery (``due_by``), by a grace
+period, and settles them as Nova's compute start-up (``_init_instance``) does: the engine's ``settlement`` gives the
 steps (a build becomes error, a reboot completes, a deletion finishes…). It runs when a worker
 starts and periodically (Celery beat), and records what it did in the instance's action log.
 """
@@ -11,7 +12,7 @@ starts and periodically (Celery beat), and records what it did in the instance's
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -19,13 +20,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cloudlab.engine import lifecycle
+from cloudlab.engine.pacing import funnel_seconds
+from cloudlab.engine.scheduler import replay_stages
 
 from . import action_log
 from .effects import apply_effect
 from .models import Instance
 from .outcomes import StepFailed
 from .publish import publish_instance
-from .runner import set_state
+from .runner import plan_of, set_state, step_seconds
 
 log = logging.getLogger(__name__)
 
@@ -33,21 +36,59 @@ log = logging.getLogger(__name__)
 SETTLE_EVENT = "compute_init_instance"
 
 
-def stale_after(pace: float) -> timedelta:
-    """How long a transitional state may last before it counts as abandoned: a grace period plus
-    ten paced steps (longer than any single phase, image copy included)."""
-    return timedelta(seconds=settings.CLOUDLAB_REAPER_GRACE + 10 * pace)
+def due_by(instance: Instance) -> datetime:
+    """When the instance's current phase is over at the latest, if its worker is alive.
+
+    1. The phase it is in was started by the step before its action's next one (the plan's
+       api_step before the first): the engine's pacing says how long that phase lasts on this
+       host, with this image (``runner.step_seconds``), from when the instance last changed.
+    2. After a scheduling pass the next step also waits for the decision's funnel to play
+       (``pacing.funnel_seconds``), counted from when the funnel started: the 'scheduling' wait.
+    3. While a step is still to come, its message may only be waiting for the broker to hand it
+       out again: a killed worker's deliveries come back once they are older than the broker's
+       visibility timeout and the next sweep runs. The redelivered step finishes the action
+       better than settling it would, so it gets that chance first.
+
+    An instance with no action in progress has no step to wait for: its state is due at once.
+    """
+    due = instance.updated_at
+    record = action_log.open_action(instance)
+    if record is None:
+        return due
+    plan = plan_of(record)
+    index = record.context.get("step", 0)
+    if index >= len(plan.steps):
+        return due
+    started_by = plan.api_step if index == 0 else plan.steps[index - 1]
+    phase = timedelta(seconds=step_seconds(instance, started_by) if started_by is not None else 0.0)
+    due += phase
+    decision = record.scheduling_records.exclude(live_started_at=None).order_by("-attempt", "-id").first()
+    if decision is not None:
+        funnel = funnel_seconds(decision.cloud.pace, len(replay_stages(decision.trace)))
+        due = max(due, decision.live_started_at + timedelta(seconds=funnel) + phase)
+    return max(due, instance.updated_at + timedelta(seconds=settings.CLOUDLAB_BROKER_REDELIVERY_SECONDS))
 
 
-def stale_instances(now: timezone.datetime | None = None, *, grace: float | None = None) -> list[int]:
+def is_stale(instance: Instance, now: datetime, grace: float | None = None) -> bool:
+    """Whether a transitional instance counts as abandoned: ``CLOUDLAB_REAPER_GRACE`` seconds past
+    the time its phase was due to end (``due_by``); ``grace`` given (tests), that many seconds after
+    it last changed, whatever its phase."""
+    if grace is not None:
+        return instance.updated_at <= now - timedelta(seconds=grace)
+    return due_by(instance) + timedelta(seconds=settings.CLOUDLAB_REAPER_GRACE) <= now
+
+
+def stale_instances(now: datetime | None = None, *, grace: float | None = None) -> list[int]:
     now = now or timezone.now()
-    candidates = Instance.objects.filter(Q(task_state__isnull=False) | Q(vm_state=lifecycle.VmState.BUILDING))
-    stale = []
-    for pk, updated_at, pace in candidates.values_list("pk", "updated_at", "cloud__pace"):
-        limit = timedelta(seconds=grace) if grace is not None else stale_after(pace)
-        if updated_at <= now - limit:
-            stale.append(pk)
-    return stale
+    floor = timedelta(seconds=grace if grace is not None else settings.CLOUDLAB_REAPER_GRACE)
+    # Nothing changed within the grace period is stale: only older rows need their plan read.
+    candidates = (
+        Instance.objects.filter(Q(task_state__isnull=False) | Q(vm_state=lifecycle.VmState.BUILDING))
+        .filter(updated_at__lte=now - floor)
+        .select_related("cloud", "host", "image")
+        .order_by("pk")
+    )
+    return [instance.pk for instance in candidates if is_stale(instance, now, grace)]
 
 
 def reap(*, grace: float | None = None) -> list[str]:
@@ -65,8 +106,7 @@ def settle_instance(instance_id: int, *, grace: float | None = None) -> str | No
         instance = Instance.objects.locked().filter(pk=instance_id).first()
         if instance is None:
             return None
-        limit = timedelta(seconds=grace) if grace is not None else stale_after(instance.cloud.pace)
-        if instance.updated_at > timezone.now() - limit:
+        if not is_stale(instance, timezone.now(), grace):
             return None  # it moved since we looked: a worker is alive
         settlement = lifecycle.settlement(instance.vm_state, instance.task_state, instance.power_state)
         if settlement is None or not settlement.steps:

@@ -2,30 +2,60 @@
 the writer that does the work. Writers enqueue these by name (``queue.py``) after commit.
 
 No task sleeps: a paced step schedules the next with a countdown, and a duplicate or late
-delivery finds the instance elsewhere and does nothing.
+delivery finds the instance elsewhere and does nothing. That is what makes every delivery safe
+to repeat: a task that meets a transient fault (the database or the broker away for a moment,
+the connection pool exhausted, SQLite busy) is retried by Celery with exponential back-off and
+jitter, and acknowledged only after it ran (``CELERY_TASK_ACKS_LATE``), so a killed worker's
+task is delivered again.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import kombu.exceptions
+import psycopg_pool
+import redis.exceptions
 from celery import shared_task
 from celery.signals import worker_ready
+from django import db
 
 from . import live_replay, queue, reaper, runner
 
+#: Faults that pass: a step that met one ran in a transaction that rolled back, so it can run again.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    db.OperationalError,  # connection lost or refused, "database is locked", a deadlock victim
+    db.InterfaceError,  # a connection closed under us
+    psycopg_pool.PoolTimeout,  # every pooled connection busy
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    kombu.exceptions.OperationalError,  # the broker refused the next step's message
+)
 
-@shared_task(name=queue.RUN_STEP)
+#: Celery's own retry options: 1, 2, 4 … s (at most 30 s apart, jittered), eight tries (about
+#: two minutes), then the task fails and the reaper settles what it left.
+RETRY: dict[str, Any] = {
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": 1,
+    "retry_backoff_max": 30,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+
+@shared_task(name=queue.RUN_STEP, **RETRY)
 def run_step(instance_id: int, action_id: int, index: int) -> None:
     """Apply step ``index`` of an action's plan (a boot, stop, reboot, resize …)."""
     runner.run_step(instance_id, action_id, index)
 
 
-@shared_task(name=queue.PUBLISH_DECISION_STAGE)
+@shared_task(name=queue.PUBLISH_DECISION_STAGE, **RETRY)
 def publish_decision_stage(record_id: int, index: int) -> None:
     """Publish stage ``index`` of a scheduling decision, then schedule the next one."""
     live_replay.continue_live_replay(record_id, index)
 
 
-@shared_task(name=queue.REAP)
+@shared_task(name=queue.REAP, **RETRY)
 def reap() -> list[str]:
     """Settle instances a dead worker left in a transitional state (see reaper.py)."""
     return reaper.reap()
