@@ -39,7 +39,10 @@ def test_switching_the_era_offers_its_defaults_and_saves_them(browser, live_serv
     assert page.input_value("#id_ram_allocation_ratio") == "1"
     ram = page.locator("#filter-table tr[data-filter=RamFilter]")
     assert ram.locator("input[type=checkbox]").is_disabled()
-    assert "Removed from Nova in Train/Victoria" in ram.inner_text()
+    assert "Removed from Nova in Train (20)" in ram.inner_text()
+    zone = page.locator("#filter-table tr[data-filter=AvailabilityZoneFilter]")
+    assert zone.locator("input[type=checkbox]").is_disabled()  # Nova 2023.2: the request filter does it
+    assert "2023.2" in zone.inner_text() and "map_az_to_placement_aggregate" in zone.inner_text()
 
     page.select_option("#id_era", "classic")  # back: the saved settings again
     assert "Filled in again with this cloud's saved settings" in page.locator("#era-offer").inner_text()

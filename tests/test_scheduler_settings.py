@@ -39,8 +39,8 @@ def ivy_client(ivy):
 
 AT_LEAST = "Ensure this value is greater than or equal to %(limit_value)s."
 REMOVED = (
-    "%(name)s was removed from Nova (Train/Victoria): in the placement era Placement checks capacity and "
-    "alternates replace retries. Untick it, or choose the classic era."
+    "%(name)s was removed from Nova in %(release)s: in the placement era %(replaced_by)s. "
+    "Untick it, or choose the classic era."
 )
 SHARED = "%(filters)s are all at position %(position)d. Give each enabled filter its own position."
 
@@ -77,7 +77,7 @@ def _errors(response):
             {"era": "placement"},
             "enabled_filters",
             REMOVED,
-            {"name": "RetryFilter"},
+            {"name": "RetryFilter", "release": "Victoria (22)", "replaced_by": "alternates replace retries"},
         ),  # the classic list kept (no script ran)
         (
             {"order_RamFilter": "2"},
@@ -97,6 +97,7 @@ def test_a_bad_setting_is_refused_in_the_pages_words_and_language(
     data.update(change)
     response = ivy_client.post(reverse("dashboard:scheduler-settings"), data, HTTP_ACCEPT_LANGUAGE=language)
     with translation.override(language):
+        values = {k: gettext(v) if k == "replaced_by" else v for k, v in values.items()}  # the page's words
         expected = gettext(message) % values
         expected = gettext(label) + pgettext("between a field and its error", ": ") + expected
     errors = _errors(response)
@@ -118,7 +119,7 @@ def test_every_removed_filter_is_named_when_the_era_switches_without_the_page_sc
     data = _form(ivy_client)
     data["era"] = "placement"
     errors = _errors(ivy_client.post(reverse("dashboard:scheduler-settings"), data))
-    assert [e.split(" ")[1] for e in errors] == ["RetryFilter", "RamFilter"]
+    assert [e.split(" ")[1] for e in errors] == ["RetryFilter", "AvailabilityZoneFilter", "RamFilter"]
 
 
 def test_the_placement_eras_offer_is_its_defaults_and_the_classic_offer_the_saved_settings(ivy_client, demo_cloud):

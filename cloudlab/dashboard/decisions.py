@@ -17,11 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
 from django.views.decorators.http import require_GET, require_POST
 
 from cloudlab.compute.models import Flavor, Host, Instance, SchedulingRecord
-from cloudlab.engine.i18n import render as render_template
 from cloudlab.engine.pacing import funnel_stage_seconds
 from cloudlab.engine.resources import FlavorSize, over_limits
 from cloudlab.engine.resources import limits as resource_limits
@@ -36,14 +34,6 @@ from cloudlab.engine.scheduler import (
     rerun,
     what_if,
     why_not,
-)
-from cloudlab.engine.scheduler.whatif import (
-    BOTH_FAIL,
-    CHANGED_HOSTS,
-    MOVED_FIRST,
-    NO_CHANGED_HOST,
-    NO_HOST,
-    SAME_FIRST,
 )
 from cloudlab.identity.models import is_instructor
 from cloudlab.live.events import current_seqs, project_stream
@@ -365,34 +355,9 @@ def decision_what_if(request: HttpRequest, record_id: int) -> JsonResponse:
             "ok": True,
             "change": label,
             "decision": decision_data(record, trace=after, moment=changed),
-            "compare": {**comparison, "summary": _compare_summary(comparison, after)},
+            "compare": comparison,
         }
     )
-
-
-# A request for one instance needs no number in the page's summary; the other sentences are the
-# engine's comparison sentences (whatif.py), so their translations are shared.
-_SAME_ONE = N_("Both decisions choose {host}.")
-_MOVED_ONE = N_("The choice moves from {before} to {after}.")
-#: Two sentences in a row (Chinese puts no space after its full stop).
-_TWO_SENTENCES = N_("{first} {second}")
-
-
-def _compare_summary(comparison: dict[str, Any], after: dict[str, Any]) -> str:
-    before_host, after_host = comparison["selected"]
-    one = int((after.get("request") or {}).get("num_instances") or 1) <= 1
-    if before_host == after_host and before_host is not None:
-        text = render_template(_SAME_ONE if one else SAME_FIRST, {"host": before_host}, _)
-    elif before_host == after_host:
-        text = render_template(BOTH_FAIL, {}, _)
-    else:
-        values = {"before": before_host or _(NO_HOST), "after": after_host or _(NO_HOST)}
-        text = render_template(_MOVED_ONE if one else MOVED_FIRST, values, _)
-    if comparison["changed"]:
-        verdicts = render_template(CHANGED_HOSTS, {"hosts": ", ".join(comparison["changed"])}, _)
-    else:
-        verdicts = render_template(NO_CHANGED_HOST, {}, _)
-    return render_template(_TWO_SENTENCES, {"first": text, "second": verdicts}, _)
 
 
 # -- history: every decision of a project, or of the whole cloud for instructors -----------------

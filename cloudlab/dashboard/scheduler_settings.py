@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.validators import RegexValidator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -29,6 +30,7 @@ from cloudlab.engine.scheduler import (
     ERA_DEFAULT_FILTERS,
     ERA_DEFAULT_WEIGHERS,
     FILTER_NAMES,
+    FILTERS,
     MULTIPLIER_OPTIONS,
     WEIGHER_NAMES,
     ScenarioError,
@@ -49,6 +51,12 @@ def _field_separator() -> str:
     """Between a field's name and its problem: ": ", a full-width colon in Chinese (the template's
     list above the form uses the same words)."""
     return pgettext("between a field and its error", ": ")
+
+
+_NO_SPACE = RegexValidator(r"^\S*$", gettext_lazy("Enter it without spaces."))
+
+#: The options of AggregateImagePropertiesIsolation, in the order the page shows them.
+ISOLATION_OPTIONS = ["aggregate_image_properties_isolation_namespace", "aggregate_image_properties_isolation_separator"]
 
 
 class SchedulerForm(forms.Form):
@@ -80,6 +88,24 @@ class SchedulerForm(forms.Form):
         label="restrict_isolated_hosts_to_isolated_images", required=False
     )
     default_availability_zone = forms.CharField(label="default_availability_zone", max_length=64)
+    # AggregateImagePropertiesIsolation's two options (nova.conf [filter_scheduler]).
+    aggregate_image_properties_isolation_namespace = forms.CharField(
+        label=gettext_lazy("Namespace"),
+        max_length=64,
+        required=False,
+        validators=[_NO_SPACE],
+        help_text=gettext_lazy(
+            "Compare only the aggregate keys that start with the namespace and the separator; "
+            "leave empty to compare every key."
+        ),
+    )
+    aggregate_image_properties_isolation_separator = forms.CharField(
+        label=gettext_lazy("Separator"),
+        max_length=8,
+        strip=False,
+        validators=[_NO_SPACE],
+        help_text=gettext_lazy("Between the namespace and the rest of a key (Nova's default is a full stop: “.”)."),
+    )
 
     def __init__(self, *args: Any, cloud: Cloud, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -107,6 +133,8 @@ class SchedulerForm(forms.Form):
                 max_value=99,
                 widget=forms.NumberInput(attrs={"class": "form-control form-control-sm", "aria-label": name}),
             )
+
+    isolation_options = ISOLATION_OPTIONS
 
     def filter_rows(self) -> list[dict[str, Any]]:
         """Every filter, the enabled ones first in their order (as nova.conf lists them)."""
@@ -143,7 +171,9 @@ class SchedulerForm(forms.Form):
             "isolated_images": data.get("isolated_images", []),
             "restrict_isolated_hosts_to_isolated_images": data.get("restrict_isolated_hosts_to_isolated_images"),
             "default_availability_zone": data.get("default_availability_zone"),
-            "image_properties_default_architecture": scheduler_config(self.cloud).image_properties_default_architecture,
+            "aggregate_image_properties_isolation_namespace": data.get(ISOLATION_OPTIONS[0]) or None,
+            "aggregate_image_properties_isolation_separator": data.get(ISOLATION_OPTIONS[1]),
+            "image_properties_default_architecture": _saved_config(self.cloud)["image_properties_default_architecture"],
         }
         for name in [*MULTIPLIERS, *INTEGERS]:
             section[name] = typed(data.get(name))
@@ -231,10 +261,10 @@ _ENGINE_WORDS: tuple[tuple[re.Pattern[str], str, dict[str, str]], ...] = (
     (re.compile(r"^must be a (?:positive )?number, not "), "Enter a number.", {}),
     (re.compile(r"^must be ≥ (?P<limit_value>\S+) \(Nova's minimum for this option\)$"), _AT_LEAST, {}),
     (
-        re.compile(r"^(?P<name>\w+) was removed from Nova \(Train/Victoria\)"),
+        re.compile(r"^(?P<name>\w+) was removed from Nova in (?P<release>[^;]+);"),
         gettext_noop(
-            "%(name)s was removed from Nova (Train/Victoria): in the placement era Placement checks "
-            "capacity and alternates replace retries. Untick it, or choose the classic era."
+            "%(name)s was removed from Nova in %(release)s: in the placement era %(replaced_by)s. "
+            "Untick it, or choose the classic era."
         ),
         {},
     ),
@@ -254,6 +284,8 @@ def page_words(message: str) -> str:
         match = pattern.search(message)
         if match is not None:
             values = {**fixed, **match.groupdict()}
+            if "release" in values:  # a classic-only filter: what does its work now, in the reader's words
+                values["replaced_by"] = _(FILTERS[values["name"]].replaced_by)
             return _(words) % values if values else _(words)
     return message
 
@@ -265,8 +297,27 @@ def _show_number(value: Any) -> str:
     return str(value)
 
 
+def stale_filters(cloud: Cloud) -> list[str]:
+    """The filters the cloud's saved settings enable that its era does not have (a placement-era
+    cloud saved before AvailabilityZoneFilter became classic-only, or whose era was changed
+    elsewhere): the page leaves them out and says so, rather than failing to read the settings."""
+    if cloud.era != "placement":
+        return []
+    saved = (cloud.scheduler_config or {}).get("enabled_filters") or []
+    return [name for name in saved if name in CLASSIC_ONLY_FILTERS]
+
+
+def _saved_config(cloud: Cloud) -> dict[str, Any]:
+    stale = stale_filters(cloud)
+    if not stale:
+        return scheduler_config(cloud).to_dict()
+    saved = dict(cloud.scheduler_config)
+    saved["enabled_filters"] = [name for name in saved["enabled_filters"] if name not in stale]
+    return parse_scheduler_config({**saved, "era": cloud.era}).to_dict()
+
+
 def _initial(cloud: Cloud) -> dict[str, Any]:
-    config = scheduler_config(cloud).to_dict()
+    config = _saved_config(cloud)
     initial: dict[str, Any] = {k: v for k, v in config.items() if k != "enabled_filters"}
     initial["era"] = cloud.era
     for name in [*MULTIPLIERS, *INTEGERS]:
@@ -319,9 +370,12 @@ def era_offers(cloud: Cloud, initial: dict[str, Any]) -> dict[str, dict[str, Any
 def _page_data(cloud: Cloud, initial: dict[str, Any]) -> dict[str, Any]:
     return {
         "era_offers": era_offers(cloud, initial),
-        # The filters nova_conf refuses in the placement era, and the page's reason why.
-        "classic_only": sorted(CLASSIC_ONLY_FILTERS),
-        "classic_only_reason": _("Removed from Nova in Train/Victoria: the placement era does not have it."),
+        # The filters nova_conf refuses in the placement era, each with the page's reason why.
+        "classic_only": {
+            name: _("Removed from Nova in %(release)s: the placement era does not have it (%(replaced_by)s).")
+            % {"release": FILTERS[name].removed_in, "replaced_by": _(FILTERS[name].replaced_by)}
+            for name in sorted(CLASSIC_ONLY_FILTERS)
+        },
     }
 
 
@@ -341,6 +395,16 @@ def scheduler_settings(request: HttpRequest) -> HttpResponse:
             return redirect("dashboard:scheduler-settings")
     else:
         form = SchedulerForm(initial=initial, cloud=cloud)
+        stale = stale_filters(cloud)
+        if stale:
+            messages.warning(
+                request,
+                _(
+                    "The saved settings enable %(filters)s, which the placement era does not have: they are left "
+                    "out below. Save to keep the settings without them."
+                )
+                % {"filters": ", ".join(stale)},
+            )
     return render(
         request,
         "dashboard/scheduler_settings.html",

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from cloudlab.compute.models import SchedulingRecord
-from cloudlab.engine.i18n import render
+from cloudlab.engine.i18n import fmt_number, render
 
 from .operations import flavor_names, operation, request_attempt
 
@@ -59,7 +59,8 @@ def summarise(record: SchedulingRecord) -> dict[str, Any]:
         "detail": record.detail,
         "created_at": record.created_at.isoformat(),
         "stages": stages,
-        "ranking": decision.get("ranking", []),
+        # Each weight as every page shows it (the engine's one formatter), beside the number.
+        "ranking": [{**r, "weight_shown": str(fmt_number(float(r["weight"])))} for r in decision.get("ranking", [])],
         "selected": decision.get("selected"),
         "error": error["message"] if error else None,
     }

@@ -8,7 +8,9 @@ by ``makemessages --keyword=N_``), the command line prints English.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 Translate = Callable[[str], str]
@@ -28,10 +30,28 @@ def render(template: str, numbers: Mapping[str, Any], translate: Translate = ide
     return translate(template).format(**{k: fmt_number(v) for k, v in numbers.items()})
 
 
+#: Decimal places of every shown number that is not whole: a weigher's weight, a normalised value,
+#: a multiplied weight, a margin, a ratio. The browser's one formatter (``fmt`` in
+#: static/cloudlab/decision_model.js) uses the same, so a weight reads alike on every page.
+DIGITS = 4
+
+
 def fmt_number(value: Any) -> Any:
-    """Show 1536.0 as 1536 and 1.5 as 1.5, so arithmetic reads as the course writes it."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, float):
-        return round(value, 4)
-    return value
+    """A float as every page and sentence shows it: 1536.0 → '1536', 0.123456 → '0.1235',
+    1.5 → '1.5' (trailing zeros dropped), -0.00001 → '0' (never '-0', never '1e-05'), so
+    arithmetic reads as the course writes it. Anything else is returned as it is."""
+    if not isinstance(value, float) or not math.isfinite(value):
+        return value
+    scaled = abs(value) * _SCALE
+    if scaled - math.floor(scaled) == 0.5:
+        # An exact tie (0.03125): half away from zero, as JavaScript's toFixed rounds, not
+        # Python's half to even, so the page's two formatters never differ by one in the last place.
+        text = str(Decimal(value).quantize(_QUANTUM, rounding=ROUND_HALF_UP))
+    else:
+        text = f"{value:.{DIGITS}f}"
+    text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+_SCALE = 10**DIGITS
+_QUANTUM = Decimal(1).scaleb(-DIGITS)

@@ -13,12 +13,19 @@
 
   var ARROW = " → ";
 
-  /* A number as the view prints it: integers as they are, others to a few decimals; "–" for none. */
+  /* Decimal places of a weight, a normalised value, a product, a margin: the server's
+     (cloudlab/engine/i18n.py DIGITS), so a weight reads the same in a sentence and in a table. */
+  var DIGITS = 4;
+
+  /* The page's one number formatter, as the server's fmt_number: integers as they are, others
+     to DIGITS decimals without trailing zeros (0.5, 0.3333), never "-0" or "1e-7"; "–" for none.
+     ``digits`` only for sizes shown shorter (a capacity bar's 1536.5 MB). */
   function fmt(n, digits) {
     if (n === null || n === undefined || n === "") return "–";
-    if (typeof n !== "number") return String(n);
-    if (n === 0) return "0";  // also -0
-    return Number.isInteger(n) ? String(n) : String(Number(n.toFixed(digits === undefined ? 3 : digits)));
+    if (typeof n !== "number" || !isFinite(n)) return String(n);
+    if (Number.isInteger(n)) return n === 0 ? "0" : String(n);
+    var text = n.toFixed(digits === undefined ? DIGITS : digits).replace(/0+$/, "").replace(/\.$/, "");
+    return text === "-0" || text === "" ? "0" : text;
   }
 
   function instanceOf(s) { return s.instance || 0; }

@@ -73,9 +73,11 @@
           esc(s.hosts_in) + " → " + esc(s.hosts_out) + '</td><td><ul class="list-unstyled small mb-0 text-danger">' + rejected + "</ul></td></tr>";
       }).join("");
       var ranking = r.ranking.map(function (x, i) {
-        return "<li" + (x.host === r.selected ? ' class="fw-semibold"' : "") + "><code>" + esc(x.host) + "</code> " + esc(Number(x.weight).toFixed(4)) + "</li>";
+        return "<li" + (x.host === r.selected ? ' class="fw-semibold"' : "") + "><code>" + esc(x.host) + "</code> " + esc(x.weight_shown) + "</li>";
       }).join("");
       return '<div class="card mb-3 cl-scheduling" data-outcome="' + esc(r.outcome) + '"><div class="card-header small">' +
+        // What the decision was for, as the decisions list says it; "attempt" counts retries of that request.
+        (r.operation ? '<span class="cl-operation fw-semibold" data-operation="' + esc(r.operation.code) + '">' + esc(r.operation.label) + "</span> · " : "") +
         esc(interpolate(gettext("Attempt %s"), [r.attempt])) + " · " + esc(r.driver) + " · " + esc(CloudLab.eraLabel(r.era)) + " · <strong>" + esc(r.outcome_label) + "</strong>" +
         ' <a class="btn btn-sm btn-outline-primary ms-2 cl-watch" href="' + esc(r.url) + '"><i class="bi bi-play-circle"></i> ' + esc(gettext("Watch the scheduler decide")) + "</a></div>" +
         '<div class="card-body"><table class="table table-sm"><thead><tr><th>' + esc(gettext("Filter")) + "</th><th>" + esc(gettext("Hosts")) +

@@ -1,7 +1,7 @@
 /* Admin → Scheduler. Switching the era fills in what the server offers for it (page.era_offers:
    that era's default filters in order, weighers and allocation ratios, or this cloud's saved
    settings for its own era) and greys the filters the placement era does not have
-   (page.classic_only). Nothing is saved until the form is; the server checks everything again. */
+   (page.classic_only, each with its reason). Nothing is saved until the form is; the server checks everything again. */
 (function () {
   "use strict";
   var page = CloudLab.pageData();
@@ -15,13 +15,13 @@
   function markEra() {
     var placement = era.value === "placement";
     filterRows().forEach(function (row) {
-      var gone = placement && page.classic_only.indexOf(row.dataset.filter) >= 0;
+      var gone = placement && Object.prototype.hasOwnProperty.call(page.classic_only, row.dataset.filter);
       var box = row.querySelector("input[type=checkbox]");
       var reason = row.querySelector(".cl-era-reason");
       if (gone) box.checked = false;
       box.disabled = gone;
       row.classList.toggle("text-body-secondary", gone);
-      reason.textContent = gone ? page.classic_only_reason : "";
+      reason.textContent = gone ? page.classic_only[row.dataset.filter] : "";
       reason.classList.toggle("d-none", !gone);
     });
   }

@@ -457,3 +457,29 @@ def test_every_aggregate_ratio_sentence_keeps_its_base_sentences_placeholders() 
         fields = {f for _, f, _, _ in Formatter().parse(sourced) if f}
         base_fields = {f for _, f, _, _ in Formatter().parse(base) if f}
         assert fields == base_fields | {"aggregate_values", "host_ratio"}, sourced
+
+
+# nova/objects/image_meta.py: the filter reads ImageMetaProps, not Glance's dict of properties.
+
+
+def test_aggregate_image_properties_isolation_skips_properties_image_meta_props_lacks() -> None:
+    # test_aggregate_image_properties_iso_props_with_custom_meta, with the image setting the key:
+    # ImageMetaProps.from_dict drops it, props.get answers None, the host passes.
+    v = _iso({"ssd_class": "fast"}, ssd_class="slow")
+    assert v.passed
+    assert render(v.message, v.numbers) == (
+        "ssd_class: Nova's ImageMetaProps has no such image property, so the aggregates' value is not compared"
+    )
+    # a known property beside it is still compared
+    assert not _iso({"ssd_class": "fast", "os_type": "windows"}, ssd_class="slow", os_type="linux").passed
+
+
+def test_aggregate_image_properties_isolation_reads_legacy_names_and_field_types() -> None:
+    # _legacy_property_map: architecture → hw_architecture (the aggregate key is the current name).
+    assert not _iso({"hw_architecture": "aarch64"}, architecture="x86_64").passed
+    assert _iso({"hw_architecture": "x86_64"}, architecture="x86_64").passed
+    # FlexibleBooleanField: 'yes' is True, and str(True) is what the options must list.
+    assert not _iso({"hw_qemu_guest_agent": "yes"}, hw_qemu_guest_agent="yes").passed
+    assert _iso({"hw_qemu_guest_agent": "True"}, hw_qemu_guest_agent="yes").passed
+    # IntegerField: '02' is 2.
+    assert _iso({"hw_cpu_cores": "2"}, hw_cpu_cores="02").passed

@@ -23,8 +23,9 @@ def test_the_registry_has_the_twenty_six_filters_the_course_models() -> None:
 
 def test_only_the_filters_removed_from_nova_are_classic_only() -> None:
     # RamFilter/CoreFilter/DiskFilter: removed in Train (20); RetryFilter and the three
-    # per-aggregate capacity filters: removed in Victoria (22).
+    # per-aggregate capacity filters: removed in Victoria (22); AvailabilityZoneFilter in 2023.2 (28).
     assert CLASSIC_ONLY_FILTERS == {
+        "AvailabilityZoneFilter",
         "RamFilter",
         "CoreFilter",
         "DiskFilter",

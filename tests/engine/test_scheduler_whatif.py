@@ -57,7 +57,7 @@ def test_with_ram_filter_off_exactly_the_hosts_it_removed_change_verdict() -> No
     assert rows["compute4"]["after"]["filter"] == "ComputeFilter"
     assert [r["changed"] for r in result["hosts"]] == [False, True, False, False]
     assert result["selected"] == ["compute1", "compute1"]
-    assert result["summary"] == "Both decisions place instance 1 on compute1. Hosts that changed verdict: compute2."
+    assert result["summary"] == "Both decisions choose compute1. Hosts that changed verdict: compute2."
 
 
 def test_the_frozen_moment_is_untouched_by_a_what_if() -> None:
@@ -136,7 +136,7 @@ def test_a_negative_ram_multiplier_packs_where_a_positive_one_spreads() -> None:
     result = compare(rerun(m), rerun(packed))
     assert result["selected"] == ["empty", "half"]
     assert result["changed"] == ["empty", "half"]
-    assert result["summary"].startswith("Instance 1 moves from empty to half.")
+    assert result["summary"].startswith("The choice moves from empty to half.")
 
 
 def test_a_bigger_flavor_keeps_every_field_it_does_not_name() -> None:
@@ -165,7 +165,7 @@ def test_switching_era_changes_the_eras_example_from_placed_to_no_valid_host() -
     rows = {r["host"]: r for r in result["hosts"]}
     assert rows["compute1"]["after"]["filter"] == "Placement"
     assert "(8192 − 512) × 1.5" in rows["compute1"]["after"]["reason"]
-    assert result["summary"].startswith("Instance 1 moves from compute1 to NoValidHost.")
+    assert result["summary"].startswith("The choice moves from compute1 to NoValidHost.")
     back = what_if(placement, {"kind": "era", "era": "classic"})
     assert rerun(back)["selected_hosts"] == ["compute1"]
 
@@ -280,12 +280,13 @@ def test_a_label_is_rendered_in_the_readers_language_and_validated_against_the_m
 
 def test_the_comparison_summary_is_rendered_in_the_readers_language() -> None:
     zh = {
-        "Both decisions place instance 1 on {host}.": "两次决策都把实例 1 放在 {host}。",
+        "Both decisions choose {host}.": "两次决策都选择 {host}。",
         "Hosts that changed verdict: {hosts}.": "结论改变的主机：{hosts}。",
+        "{first} {second}": "{first}{second}",
     }
     m = example("ram-filter")
     result = compare(rerun(m), rerun(what_if(m, RAM_OFF)), translate=lambda s: zh.get(s, s))
-    assert result["summary"] == "两次决策都把实例 1 放在 compute1。 结论改变的主机：compute2。"
+    assert result["summary"] == "两次决策都选择 compute1。结论改变的主机：compute2。"
 
 
 def test_a_host_removed_by_another_filter_counts_as_changed() -> None:
@@ -353,3 +354,10 @@ def test_a_host_over_committed_already_is_not_said_again() -> None:
     }
     label = describe_change(LOWER_RAM_RATIO, lambda s: zh.get(s, s), moment=_one_full_host("classic"))
     assert label == "compute2 ram_allocation_ratio 1.5 → 1；compute2 现已超额分配：memory_mb 已用 11776 > 上限 8192"
+
+
+def test_a_multi_create_comparison_names_its_first_instance() -> None:
+    m = example("ram-filter")
+    two = replace(m, request=replace(m.request, num_instances=2))
+    result = compare(rerun(two), rerun(what_if(two, RAM_OFF)))
+    assert result["summary"].startswith("Both decisions place instance 1 on compute1. "), result["summary"]

@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 import yaml
 
+from ..i18n import fmt_number
 from ..resources import ERAS
 from .runner import run_scenario
 from .scenario import Scenario, ScenarioError, load_scenario_file, parse_scenario
@@ -81,9 +82,7 @@ def _load(path: Path, era: str | None) -> Scenario:
 
 
 def _num(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4f}".rstrip("0").rstrip(".") if not value.is_integer() else str(int(value))
-    return str(value)
+    return str(fmt_number(value))
 
 
 def _weighed(val: WeigherValue) -> str:

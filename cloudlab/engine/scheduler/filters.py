@@ -19,6 +19,7 @@ from ..i18n import N_
 from ..resources import ERAS, Era
 from .config import SchedulerConfig
 from .extra_specs import match
+from .image_meta import IMAGE_META_PROPS, image_meta_props
 from .model import (
     HostState,
     ScheduleRequest,
@@ -114,8 +115,12 @@ _NO_CAPABILITY_SPECS = Verdict(True, N_("no extra spec names a host capability")
 
 _CLASSIC_AND_PLACEMENT: frozenset[Era] = frozenset(ERAS)
 #: Filters today's Nova no longer has: RamFilter/CoreFilter/DiskFilter were removed in Train
-#: (20), RetryFilter in Victoria (22).
+#: (20), RetryFilter and the Aggregate{Ram,Core,Disk}Filter in Victoria (22),
+#: AvailabilityZoneFilter in 2023.2 Bobcat (28). Each says when (``removed_in``) and what does
+#: its work in the placement era (``replaced_by``).
 _CLASSIC: frozenset[Era] = frozenset({"classic"})
+_TRAIN, _VICTORIA, _BOBCAT = "Train (20)", "Victoria (22)", "2023.2 Bobcat (28)"
+_PLACEMENT_CHECKS_CAPACITY = N_("Placement checks capacity")
 
 
 #: What an aggregate metadata value must be: a positive number (an allocation ratio), a
@@ -139,6 +144,10 @@ class HostFilter:
     #: files to check (``aggregate_metadata_problem``); None for filters that read no fixed key.
     metadata_key: ClassVar[str | None] = None
     metadata_kind: ClassVar[MetadataKind | None] = None
+    #: A classic-only filter: the Nova release that removed it, and (an ``N_`` phrase) what does
+    #: its work in the placement era.
+    removed_in: ClassVar[str] = ""
+    replaced_by: ClassVar[str] = ""
 
     def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
         raise NotImplementedError
@@ -198,6 +207,8 @@ class RetryFilter(HostFilter):
     """Classic rescheduling: a host already tried for this request fails."""
 
     eras = _CLASSIC
+    removed_in = _VICTORIA
+    replaced_by = N_("alternates replace retries")
 
     def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
         if not ctx.retry_hosts:
@@ -210,6 +221,16 @@ class RetryFilter(HostFilter):
 
 @_register
 class AvailabilityZoneFilter(HostFilter):
+    """Classic: the host's aggregates' zone (or default_availability_zone) is the one requested.
+
+    Deprecated in Xena (24), removed in 2023.2 (commit 5edd805fe2, with the
+    ``query_placement_for_availability_zone`` option): the ``map_az_to_placement_aggregate``
+    request filter (``request_filters.py``), always on since then, does its work.
+    """
+
+    eras = _CLASSIC
+    removed_in = _BOBCAT
+    replaced_by = N_("the map_az_to_placement_aggregate request filter keeps the requested zone")
     run_filter_once_per_request = True
 
     def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
@@ -289,6 +310,8 @@ class RamFilter(HostFilter):
     """Classic: ``memory_mb × ram_allocation_ratio − used ≥ requested`` (reserved counts as used)."""
 
     eras = _CLASSIC
+    removed_in = _TRAIN
+    replaced_by = _PLACEMENT_CHECKS_CAPACITY
 
     def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
         r = host.resources
@@ -330,6 +353,8 @@ class CoreFilter(HostFilter):
     """Classic: ``vcpus × cpu_allocation_ratio − vcpus_used ≥ requested``."""
 
     eras = _CLASSIC
+    removed_in = _TRAIN
+    replaced_by = _PLACEMENT_CHECKS_CAPACITY
 
     def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
         r = host.resources
@@ -377,6 +402,8 @@ class DiskFilter(HostFilter):
     """
 
     eras = _CLASSIC
+    removed_in = _TRAIN
+    replaced_by = _PLACEMENT_CHECKS_CAPACITY
 
     def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
         r = host.resources
@@ -480,6 +507,8 @@ class _AggregateRatioFilter(HostFilter):
     """The base filter ``base`` run with the host's ratio ``option`` replaced by its aggregates'."""
 
     eras = _CLASSIC
+    removed_in = _VICTORIA
+    replaced_by = _PLACEMENT_CHECKS_CAPACITY
     metadata_kind = "ratio"
     base: ClassVar[type[HostFilter]]
     #: The aggregate metadata key, also the HostResources field it replaces.
@@ -844,13 +873,16 @@ class AggregateTypeAffinityFilter(HostFilter):
 
 @_register
 class AggregateImagePropertiesIsolation(HostFilter):
-    """Every aggregate key the image also sets as a property must list the image's value.
+    """Every aggregate key that is an image property Nova knows, and that the image sets, must
+    list the image's value.
 
     nova/scheduler/filters/aggregate_image_properties_isolation.py, step by step: the host's
     aggregate metadata, values split at commas; only the keys starting with
     ``namespace + separator`` when ``aggregate_image_properties_isolation_namespace`` is set;
-    a key the image does not set (or sets empty) is skipped; the first key whose options lack
-    the image's value fails the host.
+    the image's properties as ``ImageMetaProps`` holds them (``image_meta``: legacy names mapped,
+    every other property dropped, so an aggregate key like ``ssd_class`` is never compared); a key
+    the image does not set (or sets empty or false) is skipped; the first key whose options lack
+    ``str(value)`` fails the host.
     """
 
     run_filter_once_per_request = True
@@ -858,20 +890,33 @@ class AggregateImagePropertiesIsolation(HostFilter):
     def host_passes(self, host: HostState, ctx: FilterContext) -> Verdict:
         namespace = ctx.config.aggregate_image_properties_isolation_namespace
         prefix = f"{namespace}{ctx.config.aggregate_image_properties_isolation_separator}" if namespace else ""
-        props = ctx.request.image.properties if ctx.request.image else {}
+        raw = ctx.request.image.properties if ctx.request.image else {}
+        props = image_meta_props(raw)
         checked = 0
+        ignored: list[str] = []
         for key, options in host.aggregate_metadata_items.items():
             if not key.startswith(prefix):
                 continue
             value = props.get(key)
             if not value:
+                if raw.get(key) and key not in IMAGE_META_PROPS:
+                    ignored.append(key)
                 continue
-            if value not in options:
-                numbers = {"key": key, "value": value, "allowed": _listed(options)}
+            if str(value) not in options:
+                numbers = {"key": key, "value": str(value), "allowed": _listed(options)}
                 return Verdict(
                     False, N_("image property {key} = {value}, the host's aggregates allow {allowed}"), numbers
                 )
             checked += 1
+        if not checked and ignored:
+            return Verdict(
+                True,
+                N_(
+                    "{ignored}: Nova's ImageMetaProps has no such image property, so the aggregates' value is "
+                    "not compared"
+                ),
+                {"ignored": ", ".join(ignored)},
+            )
         if not checked:
             return Verdict(True, N_("the image sets none of the properties the host's aggregates name"), {})
         return Verdict(

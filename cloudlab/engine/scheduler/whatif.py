@@ -298,14 +298,19 @@ def _shown(value: Any) -> Any:
 
 # -- comparing two decisions --------------------------------------------------------------------
 
-#: The comparison's sentences (public: the scheduling view builds its summary from the same ones).
+#: The comparison's sentences. A request for one instance needs no number; a multi-create names
+#: its first instance (sentences count instances from 1).
 
-SAME_FIRST = N_("Both decisions place instance 1 on {host}.")  # sentences count instances from 1
+SAME_ONE = N_("Both decisions choose {host}.")
+MOVED_ONE = N_("The choice moves from {before} to {after}.")
+SAME_FIRST = N_("Both decisions place instance 1 on {host}.")
 MOVED_FIRST = N_("Instance 1 moves from {before} to {after}.")
 CHANGED_HOSTS = N_("Hosts that changed verdict: {hosts}.")
 NO_CHANGED_HOST = N_("No host changed verdict.")
 BOTH_FAIL = N_("Both decisions end in NoValidHost.")
 NO_HOST = N_("NoValidHost")
+#: Two sentences in a row (Chinese puts no space after its full stop).
+TWO_SENTENCES = N_("{first} {second}")
 
 
 def host_verdicts(trace: SchedulingTrace, translate: Translate = identity) -> dict[str, dict[str, Any]]:
@@ -355,18 +360,8 @@ def compare(before: SchedulingTrace, after: SchedulingTrace, *, translate: Trans
         rows.append({"host": host, "before": vb, "after": va, "changed": changed})
 
     first_before, first_after = _first_selected(before), _first_selected(after)
-    no_host = translate(NO_HOST)
-    if first_before == first_after and first_before is not None:
-        summary = render(SAME_FIRST, {"host": first_before}, translate)
-    elif first_before == first_after:
-        summary = render(BOTH_FAIL, {}, translate)
-    else:
-        summary = render(MOVED_FIRST, {"before": first_before or no_host, "after": first_after or no_host}, translate)
     changed_hosts = [row["host"] for row in rows if row["changed"]]
-    if changed_hosts:
-        summary += " " + render(CHANGED_HOSTS, {"hosts": ", ".join(changed_hosts)}, translate)
-    else:
-        summary += " " + render(NO_CHANGED_HOST, {}, translate)
+    summary = _summary(first_before, first_after, changed_hosts, _num_instances(after), translate)
     return {
         "selected": [first_before, first_after],
         "selected_hosts": [list(before.get("selected_hosts") or []), list(after.get("selected_hosts") or [])],
@@ -375,6 +370,30 @@ def compare(before: SchedulingTrace, after: SchedulingTrace, *, translate: Trans
         "changed": changed_hosts,
         "summary": summary,
     }
+
+
+def _summary(
+    before: str | None, after: str | None, changed: list[str], num_instances: int, translate: Translate
+) -> str:
+    """Where the (first) instance goes in each decision, then which hosts changed verdict."""
+    one = num_instances <= 1
+    if before == after and before is not None:
+        choice = render(SAME_ONE if one else SAME_FIRST, {"host": before}, translate)
+    elif before == after:
+        choice = render(BOTH_FAIL, {}, translate)
+    else:
+        no_host = translate(NO_HOST)
+        values = {"before": before or no_host, "after": after or no_host}
+        choice = render(MOVED_ONE if one else MOVED_FIRST, values, translate)
+    if changed:
+        verdicts = render(CHANGED_HOSTS, {"hosts": ", ".join(changed)}, translate)
+    else:
+        verdicts = render(NO_CHANGED_HOST, {}, translate)
+    return render(TWO_SENTENCES, {"first": choice, "second": verdicts}, translate)
+
+
+def _num_instances(trace: SchedulingTrace) -> int:
+    return max(int((trace.get("request") or {}).get("num_instances") or 1), len(trace.get("instances") or []), 1)
 
 
 def _first_selected(trace: SchedulingTrace) -> str | None:

@@ -13,7 +13,7 @@ from ...resources import ERAS, Era
 from ..checks import Checker, did_you_mean, get, join, or_default, show
 from ..config import DEFAULT_DRIVER, ERA_DEFAULT_FILTERS, SchedulerConfig
 from ..drivers import DRIVER_NAMES
-from ..filters import CLASSIC_ONLY_FILTERS, FILTER_NAMES
+from ..filters import CLASSIC_ONLY_FILTERS, FILTER_NAMES, FILTERS
 from ..model import CPU_ARCHES
 from ..weighers import ERA_DEFAULT_WEIGHERS, WEIGHER_NAMES, WEIGHERS
 
@@ -59,10 +59,10 @@ def scheduler_section(
     if era == "placement":
         for i, name in enumerate(filters):
             if name in CLASSIC_ONLY_FILTERS:
+                gone = FILTERS[name]
                 c.add(
                     f"{p('enabled_filters')}[{i}]",
-                    f"{name} was removed from Nova (Train/Victoria); in the placement era "
-                    "Placement checks capacity and alternates replace retries",
+                    f"{name} was removed from Nova in {gone.removed_in}; in the placement era {gone.replaced_by}",
                 )
     weighers = _names(c, m, path, "weight_classes", WEIGHER_NAMES, ERA_DEFAULT_WEIGHERS[era], "weigher")
 
