@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from cloudlab.compute.models import Instance
+from cloudlab.compute.models import Host, Instance
 from cloudlab.compute.rows import instance_row
 from cloudlab.identity.models import Project
 from cloudlab.live.events import cloud_stream, current_seqs
@@ -20,6 +20,22 @@ from .instances import action_choices
 from .labels import instance_columns, state_labels
 
 # -- Admin → Compute → Instances (instructors) ------------------------------------------------------
+
+
+def cloud_action_choices(project: Project) -> dict[str, Any]:
+    """The row-action dialogs' choices for every instance of the cloud: each instance's resize
+    reasons computed against its own project (its quota, its usage), not the instructor's, and
+    the compute hosts a live migration or an evacuation can name (Horizon's "New Host" list:
+    every compute host, the instance's own left out by the dialog)."""
+    choices = action_choices(project)
+    projects = Project.objects.filter(
+        cloud_id=project.cloud_id, pk__in=Instance.objects.filter(cloud_id=project.cloud_id).live().values("project")
+    ).exclude(pk=project.pk)
+    for other in projects:
+        choices["resize"].update(action_choices(other)["resize"])
+    hosts = Host.objects.filter(cloud_id=project.cloud_id).order_by("name")
+    choices["hosts"] = list(hosts.values_list("name", flat=True))
+    return choices
 
 
 def _cloud_snapshot(project: Project) -> dict[str, Any]:
@@ -48,7 +64,7 @@ def admin_instances(request: HttpRequest) -> HttpResponse:
                 "columns": instance_columns(show_project=True, show_host=True),
                 "action_url": reverse("dashboard:instance-action", args=["00000000-0000-0000-0000-000000000000"]),
                 "batch_url": reverse("dashboard:batch-action"),
-                "choices": action_choices(project),
+                "choices": cloud_action_choices(project),
                 "snapshot": _cloud_snapshot(project),
                 "labels": state_labels(),
             },

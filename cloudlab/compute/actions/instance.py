@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from cloudlab.engine import lifecycle
 from cloudlab.engine.launch import MAX_NAME_LENGTH, FlavorRef, flavor_image_problems, resize_problems
@@ -21,7 +22,7 @@ from cloudlab.identity.models import is_instructor
 
 from ..action_log import record_action
 from ..ids import is_uuid
-from ..models import Flavor, Image, Instance, InstanceAction
+from ..models import Flavor, Host, Image, Instance, InstanceAction
 from ..rows import gate_state
 from ..runner import begin, plan_of
 from .errors import ActionError
@@ -83,6 +84,10 @@ def _check_params(user: Requester, instance: Instance, action: str, raw: dict[st
         if problems:
             raise ActionError(" ".join(render_problems(problems)), "image")
         params["image"] = str(image.uuid)
+    elif action in ("live_migrate", "evacuate"):
+        host = _target_host(instance, action, raw.get("host"))
+        if host:
+            params["host"] = host
     elif action == "create_snapshot":
         name = (raw.get("name") or "").strip() if isinstance(raw.get("name"), str) else ""
         if not name:
@@ -91,6 +96,44 @@ def _check_params(user: Requester, instance: Instance, action: str, raw: dict[st
             raise ActionError(_("Snapshot name is at most %(max)d characters.") % {"max": MAX_NAME_LENGTH}, "name")
         params["name"] = name
     return params
+
+
+#: nova-api's words for a target host it refuses (nova/exception.py; the evacuate controller's own).
+COMPUTE_HOST_NOT_FOUND = N_("Compute host %(host)s could not be found.")
+UNABLE_TO_MIGRATE_TO_SELF = N_("Unable to migrate instance (%(instance_id)s) to current host (%(host)s).")
+EVACUATE_HOST_NOT_FOUND = N_("Compute host %(host)s not found.")
+EVACUATE_SAME_HOST = N_("The target host can't be the same one.")
+
+
+def _target_host(instance: Instance, action: str, raw: object) -> str:
+    """The host a live migration or an evacuation names ("" leaves it to the scheduler), as
+    nova-api checks it before it changes anything:
+
+    * os-migrateLive: ``ComputeNodeList.get_all_by_host`` (ComputeHostNotFound, 400), then the
+      source itself (UnableToMigrateToSelf, 400: what the conductor's check answers before
+      microversion 2.34 made it asynchronous);
+    * evacuate: the compute service (404 "Compute host … not found."), then "The target host
+      can't be the same one." (400).
+    """
+    if raw is None or raw == "":
+        return ""
+    if not isinstance(raw, str) or not raw.strip():
+        raise ActionError(_("Select a compute host of this cloud, or leave it to the scheduler."), "host")
+    name = raw.strip()
+    live = action == "live_migrate"
+    if not Host.objects.filter(cloud=instance.cloud, name=name).exists():
+        raise ActionError(
+            _(COMPUTE_HOST_NOT_FOUND if live else EVACUATE_HOST_NOT_FOUND) % {"host": name},
+            "host",
+            status=400 if live else 404,
+        )
+    if instance.host is not None and instance.host.name == name:
+        if live:
+            raise ActionError(
+                _(UNABLE_TO_MIGRATE_TO_SELF) % {"instance_id": instance.uuid, "host": name}, "host", status=400
+            )
+        raise ActionError(_(EVACUATE_SAME_HOST), "host", status=400)
+    return name
 
 
 @dataclass(frozen=True)
