@@ -152,6 +152,7 @@ def test_admin_instances_choices_are_each_instances_own_project(ivy, alice, bob,
     Quota.objects.filter(project__name="bob").update(cores=1)
     with translation.override("en"):
         choices = cloud_action_choices(project_of(ivy))
-    assert choices["resize"][str(bobs.uuid)]["3"] == ["Quota exceeded for cores: Requested 1, but already used 1 of 1 cores"]
+    over = "Quota exceeded for cores: Requested 1, but already used 1 of 1 cores"
+    assert choices["resize"][str(bobs.uuid)]["3"] == [over]
     assert choices["resize"][str(alices.uuid)]["3"] == []
     assert choices["hosts"] == sorted(Host.objects.filter(cloud=alices.cloud).values_list("name", flat=True))

@@ -167,7 +167,8 @@ def launch(request: HttpRequest) -> JsonResponse:
 
 
 def _run_action(request: HttpRequest, instance: Instance, action: str) -> tuple[int, dict[str, Any]]:
-    params = {key: request.POST.get(key) for key in ("flavor", "image", "name", "host") if request.POST.get(key) is not None}
+    keys = ("flavor", "image", "name", "host")
+    params = {key: request.POST.get(key) for key in keys if request.POST.get(key) is not None}
     try:
         accepted = do_instance_action(request.user, instance, action, params)
     except ActionError as error:
