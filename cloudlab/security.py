@@ -11,9 +11,11 @@ Chromium and fails on any violation):
 
 - scripts only from CloudLab itself: no inline ``<script>``, no ``onclick=``, no ``eval``. Page
   data travels in ``json_script`` blocks (``type="application/json"``, never executed);
-- styles from CloudLab itself plus inline styles (``'unsafe-inline'``): Plotly writes its own
-  ``<style>`` element and ``style`` attributes while it draws, and several pages size bars with a
-  ``style`` attribute. A style cannot run code, so this is the usual concession;
+- styles from CloudLab itself plus inline styles (``'unsafe-inline'``). Plotly needs it: with
+  ``style-src 'self'`` Chromium blocks the ``<style>`` element plotly.min.js inserts when it first
+  draws (Hypervisors, a decision's charts), and the inline styles it applies; CloudLab's own
+  launch dialog bars, the state diagram's minimum width and Admin → Scheduler's order column also
+  set ``style`` attributes. A style cannot run script, so this is the usual concession;
 - images from CloudLab and ``data:`` (Bootstrap draws its checkboxes and select arrows as data
   URIs, the favicon is ``data:,``); fonts from CloudLab (Bootstrap Icons);
 - connections (fetch, the WebSocket) to CloudLab itself: ``'self'`` covers ``ws:``/``wss:`` to

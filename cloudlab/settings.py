@@ -200,9 +200,6 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-#: Seconds between two checks of an open WebSocket's session and access (an expired session
-#: sends no signal; logging out and lost memberships close sockets at once: live/revocation.py).
-CLOUDLAB_LIVE_RECHECK = envfloat("CLOUDLAB_LIVE_RECHECK", 30.0, minimum=1.0)
 # Secure cookies over plain HTTP never come back: the login page and this 403 page say so.
 CSRF_FAILURE_VIEW = "cloudlab.identity.login.csrf_failure"
 # The demo accounts (public password) come with demo mode only: `manage.py load_demo` skips them

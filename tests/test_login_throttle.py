@@ -62,7 +62,7 @@ def test_five_wrong_passwords_lock_that_user_from_that_address_and_say_until_whe
     assert error_text(fifth) == (
         "Too many failed sign-ins as alice from this address. Try again after 14:15 (in 15 minutes)."
     )
-    assert 'data-locked' in fifth.content.decode()
+    assert "data-locked" in fifth.content.decode()
     # Now even the right password is refused, with the same words and a shorter wait.
     clock[0] += 5 * 60
     right = sign_in(address, "alice", "cloudlab-demo")

@@ -84,8 +84,7 @@ class Lockout:
             )
         else:
             text = ngettext(
-                "Too many failed sign-ins from this network address. "
-                "Try again after %(time)s (in %(minutes)d minute).",
+                "Too many failed sign-ins from this network address. Try again after %(time)s (in %(minutes)d minute).",
                 "Too many failed sign-ins from this network address. "
                 "Try again after %(time)s (in %(minutes)d minutes).",
                 minutes,
