@@ -66,8 +66,28 @@
     document.getElementById("action-confirm").disabled = !document.querySelector("#action-flavor option:not([disabled])");
   }
 
+  /* Live Migrate's (and Evacuate's) target, as Horizon asks it: the current host, then "New Host"
+     with "Automatically schedule new host." first (the scheduler chooses) and every other
+     compute host of the cloud (page.choices.hosts; a named host still goes through the
+     scheduler's filters). A page without the list offers the scheduler only. */
+  function hostField(id) {
+    var row = rows().row(id) || {};
+    var others = (page.choices.hosts || []).filter(function (h) { return h !== row.host; });
+    var html = "";
+    if (row.host) {
+      html += '<label class="form-label" for="action-current-host">' + esc(gettext("Current Host")) + '</label>' +
+        '<input class="form-control mb-2" id="action-current-host" readonly value="' + esc(row.host) + '">';
+    }
+    html += '<label class="form-label" for="action-host">' + esc(gettext("New Host")) + '</label><select class="form-select" id="action-host" name="host" aria-describedby="action-host-help">' +
+      '<option value="" selected>' + esc(others.length ? gettext("Automatically schedule new host.") : gettext("No other hosts available")) + "</option>" +
+      others.map(function (h) { return '<option value="' + esc(h) + '">' + esc(h) + "</option>"; }).join("") + "</select>" +
+      '<div class="form-text" id="action-host-help">' + esc(gettext("Choose a Host to migrate to.")) + "</div>";
+    return html;
+  }
+
   function paramField(name, id) {
     if (name === "flavor") return '<div id="action-flavor-field">' + flavorField(id, null) + "</div>";
+    if (name === "host") return '<div id="action-host-field">' + hostField(id) + "</div>";
     if (name === "image") {
       return '<label class="form-label" for="action-image">' + esc(gettext("Image")) + '</label><select class="form-select" id="action-image" name="image">' +
         page.choices.images.map(function (i) { return '<option value="' + esc(i.id) + '">' + esc(i.name) + "</option>"; }).join("") + "</select>";
