@@ -45,6 +45,7 @@ def start(port: int, debug: bool, data_dir: str) -> subprocess.Popen[bytes]:
         "DEBUG": "1" if debug else "0",
         "SECRET_KEY": "page-weight-bench-" + "x" * 40,
         "SESSION_COOKIE_SECURE": "0",  # plain http on 127.0.0.1
+        "CLOUDLAB_DEMO_ACCOUNTS": "1",  # it logs in as ivy; DEBUG=0 alone leaves the demo accounts out
         "CLOUDLAB_PACE": "0",
     }
     env.pop("REDIS_URL", None)
