@@ -175,3 +175,18 @@ def test_the_limits_are_the_model_fields() -> None:
     assert column_problem(Cloud, "scheduler_config", {"x": [1.0, float("inf")]})
     assert column_problem(Cloud, "description", {"en": "a\x00"})
     assert settings.CLOUDLAB_MAX_LAUNCH_COUNT >= 1
+
+
+def test_the_refusals_read_in_chinese(alice, ivy, launch_form) -> None:
+    client = _client(alice)
+    client.cookies["django_language"] = "zh-hans"
+    response = client.post(reverse("dashboard:launch"), {**launch_form, "name": "w" * 253, "count": "10"})
+    assert "请将名称缩短到 252 个字符" in response.json()["message"]
+    admin = _client(ivy)
+    admin.cookies["django_language"] = "zh-hans"
+    response = admin.post("/admin/hypervisors/a%00b/action/", {"action": "disable"})
+    assert response.status_code == 400 and "控制字符 U+0000" in response.json()["message"]
+    response = admin.post(
+        reverse("dashboard:host-action", args=["compute-kvm1"]), {"action": "disable", "reason": "x\x1b"}, follow=True
+    )
+    assert "原因不能包含控制字符。" in response.content.decode()
