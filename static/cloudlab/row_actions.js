@@ -79,7 +79,7 @@
         '<input class="form-control mb-2" id="action-current-host" readonly value="' + esc(row.host) + '">';
     }
     html += '<label class="form-label" for="action-host">' + esc(gettext("New Host")) + '</label><select class="form-select" id="action-host" name="host" aria-describedby="action-host-help">' +
-      '<option value="" selected>' + esc(others.length ? gettext("Automatically schedule new host.") : gettext("No other hosts available")) + "</option>" +
+      '<option value="" selected>' + esc(others.length || !page.choices.hosts ? gettext("Automatically schedule new host.") : gettext("No other hosts available")) + "</option>" +
       others.map(function (h) { return '<option value="' + esc(h) + '">' + esc(h) + "</option>"; }).join("") + "</select>" +
       '<div class="form-text" id="action-host-help">' + esc(gettext("Choose a Host to migrate to.")) + "</div>";
     return html;
