@@ -10,6 +10,7 @@ its public password under ``DEBUG=0`` is named in a warning.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.conf import settings
@@ -63,7 +64,7 @@ class Command(BaseCommand):
         if with_accounts:
             self.stdout.write(self.style.WARNING(self._accounts_line(people)))
             return
-        why = "DEBUG=0" if not settings.DEBUG else "CLOUDLAB_DEMO_ACCOUNTS=0"
+        why = "CLOUDLAB_DEMO_ACCOUNTS=0" if os.environ.get("CLOUDLAB_DEMO_ACCOUNTS") else "DEBUG=0"
         self.stdout.write(
             f"demo accounts skipped ({why}): no one can log in with the public demo password. "
             "Load your own people with `manage.py load_scenario FILE --classroom PEOPLE`, or pass "
