@@ -17,6 +17,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.validators import RegexValidator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, pgettext
 
@@ -51,6 +53,12 @@ def _field_separator() -> str:
     """Between a field's name and its problem: ": ", a full-width colon in Chinese (the template's
     list above the form uses the same words)."""
     return pgettext("between a field and its error", ": ")
+
+
+def _breakable(name: str) -> str:
+    """A filter's name that may wrap between its words only (AggregateInstance<wbr>ExtraSpecsFilter),
+    so the filter table fits a 1024 px screen in either language."""
+    return mark_safe(re.sub(r"([a-z])([A-Z])", r"\1<wbr>\2", escape(name)))  # noqa: S308 - escaped first
 
 
 _NO_SPACE = RegexValidator(r"^\S*$", gettext_lazy("Enter it without spaces."))
@@ -140,7 +148,13 @@ class SchedulerForm(forms.Form):
         """Every filter, the enabled ones first in their order (as nova.conf lists them)."""
         shared = getattr(self, "shared_positions", set())
         rows = [
-            {"name": n, "enabled": self[f"filter_{n}"], "order": self[f"order_{n}"], "shared": n in shared}
+            {
+                "name": n,
+                "name_html": _breakable(n),
+                "enabled": self[f"filter_{n}"],
+                "order": self[f"order_{n}"],
+                "shared": n in shared,
+            }
             for n in FILTER_NAMES
         ]
 

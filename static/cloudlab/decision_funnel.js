@@ -3,6 +3,10 @@
    the NoValidHost panel with every host's reason. */
 (function () {
   "use strict";
+  /* A filter's name that may wrap between its words only (ServerGroup<wbr>AntiAffinity…, map_<wbr>az_…),
+     so the Filters table fits the side column in either language. */
+  function breakable(name) { return CloudLab.escapeHtml(name).replace(/([a-z])([A-Z])/g, "$1<wbr>$2").replace(/_/g, "_<wbr>"); }
+
   window.CloudLab.decisionFunnel = function (view) {
     var Model = view.model, el = view.el, esc = view.esc, named = view.named, $ = view.$;
     var ICONS = { weighing: "bi-bar-chart-steps", selected: "bi-check-circle-fill", no_valid_host: "bi-x-octagon-fill" };
@@ -70,7 +74,7 @@
         var gone = Model.removedHosts(s, Model.filterOf(m, i, s.name)), n = Model.stageCounts(m, s);
         var listed = gone.slice(0, 8).map(function (h) { return '<span class="cl-filter-host">' + esc(h) + "</span>"; }).join(" ");
         if (gone.length > 8) listed += " " + esc(interpolate(gettext("and %s more"), [gone.length - 8]));
-        rows.push('<tr data-pos="' + p + '" data-name="' + esc(s.name) + '"><td><code>' + esc(s.name) + '</code></td><td class="text-nowrap">' +
+        rows.push('<tr data-pos="' + p + '" data-name="' + esc(s.name) + '"><td><code>' + breakable(s.name) + '</code></td><td class="text-nowrap">' +
           esc(n.hostsIn) + " → " + esc(n.hostsOut) + '</td><td class="small">' + listed + "</td></tr>");
       });
       el.filterRows.innerHTML = rows.join("") || '<tr><td colspan="3" class="text-muted small">' + esc(gettext("This driver runs no filters.")) + "</td></tr>";

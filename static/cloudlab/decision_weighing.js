@@ -19,21 +19,24 @@
       return out.join(" · ");
     }
 
+    /* The table fits the side column (about 400 px at 1366): the rank sits above the host, and a
+       weigher's raw → normalised × multiplier is one cell of two lines, so it never scrolls sideways. */
     function tableHtml(weighers, ranking) {
-      var head = "<thead><tr><th>#</th><th>" + esc(gettext("Host")) + "</th><th>" + esc(gettext("Weigher")) + '</th><th class="text-end">' + esc(gettext("raw")) +
-        '</th><th class="text-end">' + esc(gettext("normalised")) + '</th><th class="text-end">' + esc(gettext("× multiplier")) + '</th><th class="text-end">' +
-        esc(gettext("weighted")) + '</th><th class="text-end">' + esc(gettext("Total")) + "</th></tr></thead>";
+      var head = "<thead><tr><th>" + esc(gettext("Host")) + "</th><th>" + esc(gettext("Weigher")) + '</th><th class="text-end cl-w-steps">' +
+        '<span class="text-nowrap">' + esc(gettext("raw")) + " → " + esc(gettext("normalised")) + '</span><br><span class="text-nowrap">' + esc(gettext("× multiplier")) +
+        '</span></th><th class="text-end">' + esc(gettext("weighted")) + '</th><th class="text-end">' + esc(gettext("Total")) + "</th></tr></thead>";
       var span = Math.max(1, weighers.length);
       return head + ranking.map(function (r, k) {
-        var lead = '<td rowspan="' + span + '" class="cl-w-rank">' + (k + 1) + '</td><th scope="rowgroup" rowspan="' + span + '" class="cl-w-host">' +
-          '<i class="bi bi-check-circle-fill text-success cl-w-check" aria-hidden="true"></i> ' + esc(r.host) + "</th>";
+        var lead = '<th scope="rowgroup" rowspan="' + span + '" class="cl-w-host"><span class="cl-w-rank">#' + (k + 1) + "</span>" +
+          '<i class="bi bi-check-circle-fill text-success cl-w-check" aria-hidden="true"></i> ' + esc(r.host).replace(/-/g, "-<wbr>") + "</th>";
         var total = '<td rowspan="' + span + '" class="text-end fw-bold cl-w-total">' + esc(fmt(r.weight)) + "</td>";
         var rows = weighers.length ? weighers.map(function (w, j) {
-          var v = Model.weigherValue(w, r.host);
-          return "<tr>" + (j === 0 ? lead : "") + '<td class="cl-w-name">' + esc(w.name).replace(/([a-z])([A-Z])/g, "$1<wbr>$2") + '</td><td class="text-end">' + esc(fmt(v.raw)) + '</td><td class="text-end">' +
-            esc(fmt(v.normalized)) + '</td><td class="text-end">' + esc(fmt(v.multiplier !== undefined ? v.multiplier : w.multiplier)) + '</td><td class="text-end fw-semibold">' +
+          var v = Model.weigherValue(w, r.host), multiplier = v.multiplier !== undefined ? v.multiplier : w.multiplier;
+          return "<tr>" + (j === 0 ? lead : "") + '<td class="cl-w-name">' + esc(w.name).replace(/([a-z])([A-Z])/g, "$1<wbr>$2") + '</td><td class="text-end cl-w-steps">' +
+            '<span class="text-nowrap cl-w-raw">' + esc(fmt(v.raw)) + " → " + '</span><span class="text-nowrap cl-w-normalized">' + esc(fmt(v.normalized)) + "</span><br>" +
+            '<span class="text-nowrap cl-w-multiplier">× ' + esc(fmt(multiplier)) + '</span></td><td class="text-end fw-semibold cl-w-weighted">' +
             esc(fmt(v.weighted)) + "</td>" + (j === 0 ? total : "") + "</tr>";
-        }) : ["<tr>" + lead + '<td colspan="5" class="text-muted">–</td>' + total + "</tr>"];
+        }) : ["<tr>" + lead + '<td colspan="3" class="text-muted">–</td>' + total + "</tr>"];
         return '<tbody class="cl-w-group" data-host="' + esc(r.host) + '">' + rows.join("") + "</tbody>";
       }).join("");
     }
@@ -43,11 +46,14 @@
       var data = weighers.map(function (w, k) {
         return { type: "bar", orientation: "h", name: w.name.replace(/Weigher$/, ""), y: hosts,
           x: hosts.map(function (h) { return Model.weigherValue(w, h).weighted || 0; }), marker: { color: PALETTE[k % PALETTE.length] },
-          hovertemplate: esc(w.name) + " %{y}: %{x:.3f}<extra></extra>" };
+          // the value as the table and the sentences print it (Model.fmt), not Plotly's own rounding
+          customdata: hosts.map(function (h) { return fmt(Model.weigherValue(w, h).weighted); }),
+          hovertemplate: esc(w.name) + " %{y}: %{customdata}<extra></extra>" };
       });
       data.push({ type: "scatter", mode: "markers+text", name: gettext("Total"), y: hosts, x: top.map(function (r) { return r.weight; }),
         text: top.map(function (r) { return fmt(r.weight); }), textposition: "middle right", cliponaxis: false,
-        marker: { symbol: "diamond", size: 11, color: "#212529" }, hovertemplate: gettext("Total") + " %{y}: %{x:.3f}<extra></extra>" });
+        customdata: top.map(function (r) { return fmt(r.weight); }),
+        marker: { symbol: "diamond", size: 11, color: "#212529" }, hovertemplate: esc(gettext("Total")) + " %{y}: %{customdata}<extra></extra>" });
       // a fixed left margin from the longest name: automargin would lay the chart out again and again
       var left = 24 + 8.5 * Math.max.apply(null, hosts.map(function (h) { return h.length + 2; }));
       // The legend sits above the plot, wrapping as Plotly wraps it (entries fill a row as wide
