@@ -44,8 +44,10 @@ import urllib.parse
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -131,6 +133,19 @@ class Student:
             if "/auth/login/" in response.url:
                 raise RuntimeError(f"{self.username}: the login was refused")
 
+    def log_in_patiently(self, password: str, *, tries: int = 5) -> int:
+        """Log in as a person would when CloudLab says it is busy: wait Retry-After, try again.
+        Returns how many 503s it met."""
+        for busy in range(tries):
+            try:
+                self.log_in(password)
+                return busy
+            except urllib.error.HTTPError as error:
+                if error.code != 503 or busy == tries - 1:
+                    raise
+                time.sleep(float(error.headers.get("Retry-After", "5")))
+        raise AssertionError("unreachable")
+
     def launch_choices(self) -> dict[str, Any]:
         answer = self.request("/project/instances/launch/choices/")
         if answer.status != 200:
@@ -155,6 +170,12 @@ def choice_ids(choices: dict[str, Any], image: str = "cirros", flavor: str = "m1
     image_id = next(i["id"] for i in choices["images"] if i["name"] == image)
     flavor_id = next(f["id"] for f in choices["flavors"] if f["name"] == flavor)
     return image_id, flavor_id
+
+
+def concurrently(calls: Sequence[Callable[[], T]], width: int) -> list[T]:
+    """Run the calls ``width`` at a time; results in call order."""
+    with ThreadPoolExecutor(max_workers=width) as executor:
+        return list(executor.map(lambda call: call(), calls))
 
 
 def fire_at_once(calls: Sequence[Callable[[], T]]) -> list[T]:
@@ -267,8 +288,15 @@ def manage(environ: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
+def daphne_command(port: int, backlog: int) -> list[str]:
+    """Daphne on loopback, with Twisted's listen backlog raised from its default of 50: a burst of
+    connections beyond the backlog is reset by the kernel before Daphne ever sees it."""
+    endpoint = f"tcp:port={port}:interface=127.0.0.1:backlog={backlog}"
+    return [sys.executable, "-m", "daphne", "-e", endpoint, "cloudlab.asgi:application"]
+
+
 @contextmanager
-def own_server(environ: dict[str, str], log_dir: Path, threads: int) -> Iterator[str]:
+def own_server(environ: dict[str, str], log_dir: Path, threads: int, backlog: int) -> Iterator[str]:
     """A worker and Daphne, as the run command starts them; yields the base URL."""
     from cloudlab.__main__ import worker_command
 
@@ -278,8 +306,7 @@ def own_server(environ: dict[str, str], log_dir: Path, threads: int) -> Iterator
         try:
             for name, command in (
                 ("worker", worker_command(threads, None)),
-                ("daphne", [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                            "cloudlab.asgi:application"]),
+                ("daphne", daphne_command(port, backlog)),
             ):
                 log = files.enter_context((log_dir / f"{name}.log").open("wb"))
                 processes.append(
@@ -393,25 +420,26 @@ def run(args: argparse.Namespace) -> int:
         cloud_file, people_file = write_cloud(folder, students)
         manage(environ, "load_scenario", str(cloud_file), "--classroom", str(people_file), "--replace",
                "--pace", str(args.pace))
-        base = args.url or stack.enter_context(own_server(environ, folder, args.worker_threads))
+        base = args.url or stack.enter_context(own_server(environ, folder, args.worker_threads, args.backlog))
         with connection.cursor() as cursor:
             cursor.execute("SHOW max_connections")
             max_connections = int(cursor.fetchone()[0])
-        pool = f"pool {os.environ.get('CLOUDLAB_DB_POOL_MIN', '2')}..{os.environ.get('CLOUDLAB_DB_POOL_MAX', '10')}"
+        sizes = connection.settings_dict["OPTIONS"].get("pool")  # the server reads the same environment
+        pool = f"pool {sizes['min_size']}..{sizes['max_size']}" if sizes else "no pool"
         print(f"burst: {args.launches} launches by {students} students at {base}, "
               f"pace {args.pace:g} s, max_connections {max_connections}, {pool} per process")
 
         people = [Student(base, f"burst-{s:03d}") for s in range(1, students + 1)]
-        fire_at_once([lambda p=p: p.log_in(PASSWORD) for p in people])  # type: ignore[misc]
+        # A few at a time: each login hashes its password (PBKDF2) while it holds a connection.
+        logins_busy = sum(concurrently([partial(p.log_in_patiently, PASSWORD) for p in people], 4))
         image_id, flavor_id = choice_ids(people[0].launch_choices())
         calls = [
-            (lambda i=i: people[i % students].launch(f"burst-{i:04d}", image_id, flavor_id))
-            for i in range(args.launches)
+            partial(people[i % students].launch, f"burst-{i:04d}", image_id, flavor_id) for i in range(args.launches)
         ]
         conninfo = libpq_conninfo(args.database_url)
         with ConnectionPeak(conninfo) as peak:
             started = time.monotonic()
-            answers = fire_at_once(calls)  # type: ignore[arg-type]
+            answers = fire_at_once(calls)
             answered_in = time.monotonic() - started
             uuids = [row["id"] for a in answers if a.status == 202 for row in a.body.get("rows", [])]
             settled_in, states, stuck = settle_report(uuids, args.settle_timeout, started)
@@ -420,6 +448,7 @@ def run(args: argparse.Namespace) -> int:
         other = {s: n for s, n in counts.items() if s not in (202, 403, 503, None)}
         messages_503 = Counter(a.body.get("message", "") for a in answers if a.status == 503)
 
+        print(f"logins     {students}, turned away {logins_busy} times with 503 before they got in")
         print(f"answered   {len(answers) - len(unanswered)}/{len(answers)} in {answered_in:.2f} s")
         print(f"accepted   {counts[202]} (202)")
         print(f"over quota {counts[403]} (403)")
@@ -451,6 +480,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", help="a CloudLab already running on --database-url (else one is started)")
     parser.add_argument("--pace", type=float, default=0.5, help="seconds per lifecycle step (default 0.5)")
     parser.add_argument("--worker-threads", type=int, default=8, help="worker threads of a server started here")
+    parser.add_argument("--backlog", type=int, default=1024, help="listen backlog of a Daphne started here")
     parser.add_argument("--settle-timeout", type=float, default=600.0, help="seconds to wait for every instance")
     args = parser.parse_args(argv)
     if not args.database_url:
