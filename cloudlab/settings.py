@@ -148,12 +148,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A worker waits for Redis as long as it takes (Celery's default gives up after 100 tries), and
-# a step running when the connection drops is cancelled: its message is redelivered, and the
-# step's compare-and-swap makes the second run a no-op if the first one committed.
+# A worker waits for Redis as long as it takes (Celery's default gives up after 100 tries). A
+# step running when the connection drops ends its own transaction (the threads pool cannot
+# cancel it); its acknowledgement is lost, Redis delivers it again, and the step's
+# compare-and-swap makes the second run a no-op.
 CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
-CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # Sending a step (after commit) tries for about seven seconds before it gives up.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 6, "interval_start": 0, "interval_step": 0.5, "interval_max": 2}
 CELERY_TASK_DEFAULT_QUEUE = envstr("CLOUDLAB_CELERY_QUEUE", "cloudlab") or "cloudlab"
@@ -174,7 +175,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "health_check_interval": 10,
     "socket_timeout": 30,
     "socket_connect_timeout": 5,
-    "retry_on_timeout": True,
+    # No retry_on_timeout: it makes redis-py reconnect by itself, and a BRPOP resent on a new
+    # socket is never read by the worker's event loop (it polls the old one): the worker hangs.
 }
 
 # -- the simulation -----------------------------------------------------------------------
