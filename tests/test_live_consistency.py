@@ -7,6 +7,7 @@ import json
 import os
 
 import pytest
+from playwright.sync_api import expect
 from django.urls import reverse
 
 from cloudlab.compute.models import Instance
@@ -105,7 +106,7 @@ def _posted(path_part):
 def _launch(page, name, count):
     page.click("#launch-button")
     # The dialog focuses the name once it is shown; typing before that would land in the name.
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'launch-name'")
+    expect(page.locator("#launch-name")).to_be_focused()  # no string predicates: the CSP forbids eval
     page.fill("#launch-name", name)
     page.fill("#launch-count", str(count))
     page.select_option("#launch-image", label="cirros (21 MB)")
