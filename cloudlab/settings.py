@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "cloudlab.compute",
     "cloudlab.live",
     "cloudlab.dashboard",
+    "cloudlab.architectures",
 ]
 
 MIDDLEWARE = [

@@ -14,4 +14,5 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("django-admin/", admin.site.urls),
     path("", include("cloudlab.dashboard.urls")),
+    path("", include("cloudlab.architectures.urls")),
 ]

@@ -1,0 +1,16 @@
+"""Hosted vs Bare-Metal (issue 12): being built."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+
+
+@login_required
+def page(request: HttpRequest) -> HttpResponse:
+    return render(request, "architectures/stacks.html", {})
+
+
+urlpatterns = [path("learn/hypervisors/", page, name="hosted-vs-bare-metal")]
