@@ -7,8 +7,8 @@ import json
 import os
 
 import pytest
-from playwright.sync_api import expect
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from cloudlab.compute.models import Instance
 from tests.helpers import click_row_action, log_in, wait_for
