@@ -45,7 +45,8 @@ PROBLEMS_JS = r"""
                     ", the visible part is " + Math.round(left) + "–" + Math.round(right));
   });
 
-  // 1b. Tables: no wider than the screen, and none that scrolls sideways inside its box.
+  // 1b. Tables: no wider than the screen or than the box they are in, and none that scrolls sideways
+  //     inside its box.
   document.querySelectorAll("table").forEach((table) => {
     if (!shown(table) || isVisuallyHidden(table)) return;
     const r = table.getBoundingClientRect();
@@ -53,6 +54,10 @@ PROBLEMS_JS = r"""
     if (r.left < -1 || r.right > width + 1)
       problems.push("table wider than the screen: " + name + " spans x " + Math.round(r.left) + "–" +
                     Math.round(r.right));
+    const box = table.parentElement;
+    if (box && r.width > box.clientWidth + 1)
+      problems.push("table overflows its box: " + name + " is " + Math.round(r.width) + " px wide in a box of " +
+                    box.clientWidth);
     for (let a = table.parentElement; a && a !== document.body; a = a.parentElement) {
       const overflow = getComputedStyle(a).overflowX;
       if (overflow === "visible") continue;
