@@ -122,3 +122,34 @@ def test_a_worker_starting_up_settles_what_the_last_one_left(demo_cloud, alice, 
     finally:
         del os.environ["CLOUDLAB_REAPER_GRACE"]
     assert (settled.vm_state, settled.power_state) == ("stopped", 4)  # Nova retries the stop
+
+
+def test_the_reaper_waits_as_long_as_a_slow_phase_and_the_funnel_before_it(demo_cloud, alice, launch, settings):
+    """A build at a slow pace spawning a big image, in a cloud whose funnel plays for minutes, is
+    not abandoned after the old 'grace + ten steps'; it is once its own phase is over by the grace."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests import steps
+
+    settings.CLOUDLAB_REAPER_GRACE = 30
+    settings.CLOUDLAB_BROKER_REDELIVERY_SECONDS = 0
+    [instance] = launch(alice, name="slow", image="ubuntu", flavor="m1.small")
+    steps.schedule(instance)
+    while Instance.objects.get(pk=instance.pk).task_state != "spawning":
+        steps.run_next_step(instance)
+    demo_cloud.pace = 10.0
+    demo_cloud.save()
+    spawning = Instance.objects.select_related("cloud", "host", "image").get(pk=instance.pk)
+    from cloudlab.compute.runner import plan_of, step_seconds
+
+    record = steps.latest_action(spawning)
+    started_spawning = plan_of(record).steps[record.context["step"] - 1]
+    phase = reaper.due_by(spawning) - spawning.updated_at  # spawning: weight 2 plus the image's GB
+    # The decision was taken just now: its funnel (half a step per stage at pace 10) still plays.
+    assert phase.total_seconds() > step_seconds(spawning, started_spawning) + 10.0, phase
+    now = spawning.updated_at + phase
+    assert not reaper.is_stale(spawning, now + timedelta(seconds=29))
+    assert reaper.is_stale(spawning, now + timedelta(seconds=31))
+    assert now + timedelta(seconds=31) > timezone.now()  # it is judged by its phase, not by a clock
