@@ -21,7 +21,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from cloudlab.embedded import EmbeddedRedis, EmbeddedRedisError
-from cloudlab.env import ConfigError, envint
+from cloudlab.env import ConfigError, envbool, envint
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -105,6 +105,13 @@ class Child:
         return True
 
 
+def daphne_endpoint(host: str, port: int, backlog: int = 1024) -> str:
+    """Daphne's Twisted endpoint for ``host:port`` with a listen backlog a class clicking at once
+    fits in (Twisted's default, 50, had the kernel reset connections of a burst of launches)."""
+    interface = host.replace(":", "\\:")  # an IPv6 address's colons are escaped in an endpoint
+    return f"tcp:port={port}:interface={interface}:backlog={backlog}"
+
+
 def worker_command(threads: int, data_dir: Path | None, *, pool: str = "threads") -> list[str]:
     """The Celery worker ``run`` starts: threads for the paced steps, and the beat scheduler
     inside it (``--beat``, its schedule file in ``data_dir``), which sends the periodic tasks of
@@ -122,6 +129,8 @@ def worker_command(threads: int, data_dir: Path | None, *, pool: str = "threads"
 def run(args: argparse.Namespace) -> int:
     try:
         max_restarts = envint("CLOUDLAB_MAX_RESTARTS", 5, minimum=0)
+        # load_demo's own rule (settings.CLOUDLAB_DEMO_ACCOUNTS): the banner names only accounts that exist.
+        demo_accounts = envbool("CLOUDLAB_DEMO_ACCOUNTS", envbool("DEBUG", True))
     except ConfigError as error:
         print(f"cloudlab: {error}", file=sys.stderr)
         return 1
@@ -148,16 +157,23 @@ def run(args: argparse.Namespace) -> int:
             Child("worker", worker_command(args.workers, data_dir), max_restarts),
             Child(
                 "web server",
-                [sys.executable, "-m", "daphne", "-b", args.host, "-p", str(args.port), "cloudlab.asgi:application"],
+                [
+                    *(sys.executable, "-m", "daphne"),
+                    *("-e", daphne_endpoint(args.host, args.port), "cloudlab.asgi:application"),
+                ],
                 max_restarts,
             ),
         ]
         for child in children:
             child.start()
         host = f"[{args.host}]" if ":" in args.host else args.host
-        print(
-            f"\nCloudLab is running at http://{host}:{args.port}/\n"
+        logins = (
             "  demo logins (password cloudlab-demo): alice and bob (students), ivy (instructor)\n"
+            if demo_accounts
+            else "  no demo accounts (DEBUG=0): log in with the accounts you loaded\n"
+        )
+        print(
+            f"\nCloudLab is running at http://{host}:{args.port}/\n{logins}"
             "  Ctrl-C stops CloudLab, its worker and its Redis.\n",
             flush=True,
         )

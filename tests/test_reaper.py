@@ -1,5 +1,6 @@
 """A worker killed in the middle of a step (SIGKILL, a real subprocess) leaves the instance in a
-transitional state; the reaper settles it as Nova's compute start-up does, in the action log."""
+transitional state. The reaper first sends the lost step again, once (steps are compare-and-swaps);
+if that is lost too, it settles the instance as Nova's compute start-up does, in the action log."""
 
 import os
 import signal
@@ -74,7 +75,10 @@ def test_a_build_interrupted_by_a_killed_worker_becomes_error(demo_cloud, alice,
     assert (stuck.vm_state, stuck.task_state) == ("building", "spawning")
 
     assert reaper.reap(grace=60) == []  # not stale yet: a live worker might still be pacing it
-    [line] = reaper.reap(grace=0)
+    [resent] = reaper.reap(grace=0)  # its step once more, for a worker that is alive …
+    assert "step" in resent and "sent again" in resent
+    assert Instance.objects.get(pk=instance.pk).task_state == "spawning"
+    [line] = reaper.reap(grace=0)  # … but none is: settled
     assert "building/spawning → error/None" in line
     settled = Instance.objects.get(pk=instance.pk)
     assert (settled.vm_state, settled.task_state) == ("error", None)
@@ -96,6 +100,8 @@ def test_a_reboot_interrupted_by_a_killed_worker_completes(demo_cloud, alice, la
         lambda: Instance.objects.get(pk=instance.pk).task_state in ("reboot_pending", "reboot_started"), timeout=30
     )
     _kill(worker)
+    [resent] = reaper.reap(grace=0)
+    assert "sent again" in resent
     [line] = reaper.reap(grace=0)
     settled = Instance.objects.get(pk=instance.pk)
     assert (settled.vm_state, settled.task_state, settled.power_state) == ("active", None, 1), line
@@ -153,3 +159,26 @@ def test_the_reaper_waits_as_long_as_a_slow_phase_and_the_funnel_before_it(demo_
     assert not reaper.is_stale(spawning, now + timedelta(seconds=29))
     assert reaper.is_stale(spawning, now + timedelta(seconds=31))
     assert now + timedelta(seconds=31) > timezone.now()  # it is judged by its phase, not by a clock
+
+
+def test_a_lost_step_sent_again_finishes_the_action(demo_cloud, alice, launch, monkeypatch):
+    """The step after the one a killed worker committed was never sent: the reaper sends that
+    step again (once), and running it takes the build on to ACTIVE with no settlement."""
+    from cloudlab.compute import queue, runner
+    from tests import steps
+
+    [instance] = launch(alice, name="resumed")
+    steps.schedule(instance)  # scheduled and claimed; the message of its next step is lost
+    sent = []
+    monkeypatch.setattr(queue, "run_step", lambda *args, **kwargs: sent.append(args))
+    [line] = reaper.reap(grace=0)
+    assert "sent again" in line
+    action = Instance.objects.get(pk=instance.pk).actions.get(action="create")
+    assert sent == [(instance.pk, action.pk, action.context["step"])]
+    assert reaper.reap(grace=60) == []  # its clock started again: the resent step gets its time
+    monkeypatch.undo()
+    runner.run_step(*sent[0])
+    steps.run_to_end(instance)
+    settled = Instance.objects.get(pk=instance.pk)
+    assert (settled.vm_state, settled.task_state) == ("active", None)
+    assert not settled.actions.get(action="create").events.filter(event=reaper.SETTLE_EVENT).exists()

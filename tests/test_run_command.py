@@ -166,3 +166,19 @@ def test_the_run_command_exits_non_zero_when_a_child_keeps_dying(run_data_dir: P
     assert run.said(r"web server exited with status 1; restarting it in 1 s")
     assert run.said(r"web server exited with status 1, 2 times within 60 s; giving up")
     assert run.said(r"cloudlab: stopped after a crash\.")
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1", "0.0.0.0"])  # noqa: S104 - parsed, never bound
+def test_the_web_server_listens_with_a_backlog_a_class_fits_in(host):
+    """Twisted parses the endpoint the run command gives Daphne: the host, the port and a listen
+    backlog of 1024 (its default, 50, reset connections of a burst of launches)."""
+    from twisted.internet.endpoints import serverFromString
+    from twisted.internet.testing import MemoryReactor
+
+    from cloudlab.__main__ import daphne_endpoint
+
+    reactor = MemoryReactor()
+    endpoint = serverFromString(reactor, daphne_endpoint(host, 8123))
+    endpoint.listen(object())
+    port, _factory, backlog, interface = reactor.tcpServers[0]
+    assert (port, backlog, interface) == (8123, 1024, host)

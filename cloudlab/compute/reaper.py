@@ -23,7 +23,7 @@ from cloudlab.engine import lifecycle
 from cloudlab.engine.pacing import funnel_seconds
 from cloudlab.engine.scheduler import replay_stages
 
-from . import action_log
+from . import action_log, queue
 from .effects import apply_effect
 from .models import Instance
 from .outcomes import StepFailed
@@ -108,6 +108,9 @@ def settle_instance(instance_id: int, *, grace: float | None = None) -> str | No
             return None
         if not is_stale(instance, timezone.now(), grace):
             return None  # it moved since we looked: a worker is alive
+        resent = _resend_lost_step(instance)
+        if resent:
+            return resent
         settlement = lifecycle.settlement(instance.vm_state, instance.task_state, instance.power_state)
         if settlement is None or not settlement.steps:
             return None
@@ -143,4 +146,28 @@ def settle_instance(instance_id: int, *, grace: float | None = None) -> str | No
         publish_instance(instance)
     line = f"{instance.name} ({instance.uuid}): {before[0]}/{before[1]} → {instance.vm_state}/{instance.task_state}"
     log.warning("reaper settled %s: %s", line, settlement.rule.outcome)
+    return line
+
+
+def _resend_lost_step(instance: Instance) -> str | None:
+    """Send the action's next step again, once, when the instance waits exactly where that step
+    expects it: the step's message was lost (a worker killed between the commit of a step and the
+    sending of the next, a Redis that restarted empty). Steps are compare-and-swaps, so a copy
+    that was only late finds its step done. The instance's clock starts again, so the resent step
+    gets its phase's time before the reaper settles the action instead."""
+    record = action_log.open_action(instance)
+    if record is None:
+        return None
+    plan = plan_of(record)
+    index = record.context.get("step", 0)
+    if index >= len(plan.steps) or plan.steps[index].expect_task_state != instance.task_state:
+        return None
+    if record.context.get("resent_step") == index:
+        return None  # sent again already, and lost again (or stuck): settle it
+    record.context = {**record.context, "resent_step": index}
+    record.save(update_fields=["context"])
+    Instance.objects.filter(pk=instance.pk).update(updated_at=timezone.now())
+    queue.run_step(instance.pk, record.pk, index)
+    line = f"{instance.name} ({instance.uuid}): step {index} of {record.context['action']} sent again"
+    log.warning("reaper: %s (its message was lost)", line)
     return line
