@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from cloudlab.engine.architectures import ARCHITECTURE_CODES, ARCHITECTURES, default_architecture
-from cloudlab.engine.pacing import ARCHITECTURE_PACE
+from cloudlab.engine.architectures import ARCHITECTURE_CODES, ARCHITECTURES, default_architecture, kind_of
 
 
-def test_the_classes_are_bare_metal_hosted_and_container() -> None:
-    assert ARCHITECTURE_CODES == ("bare-metal", "hosted", "container")
-    assert [a.member for a in ARCHITECTURES] == ["BARE_METAL", "HOSTED", "CONTAINER"]
+def test_the_classes_are_bare_metal_hosted_container_and_microvm() -> None:
+    assert ARCHITECTURE_CODES == ("bare-metal", "hosted", "container", "microvm")
+    assert [a.member for a in ARCHITECTURES] == ["BARE_METAL", "HOSTED", "CONTAINER", "MICROVM"]
 
 
 @pytest.mark.parametrize(
@@ -22,14 +21,25 @@ def test_the_classes_are_bare_metal_hosted_and_container() -> None:
         ("VirtualBox", "hosted"),
         ("LXC", "container"),
         ("docker", "container"),
+        ("firecracker", "microvm"),
     ],
 )
 def test_a_hypervisor_type_implies_its_class(hypervisor_type: str, expected: str) -> None:
     assert default_architecture(hypervisor_type) == expected
 
 
-def test_the_pace_factor_of_each_class_is_read_from_the_list() -> None:
-    assert ARCHITECTURE_PACE == {"bare-metal": 1.0, "hosted": 1.6, "container": 0.25}
+def test_each_class_runs_one_kind_of_instance() -> None:
+    assert {code: kind_of(code) for code in ARCHITECTURE_CODES} == {
+        "bare-metal": "type1",
+        "hosted": "type2",
+        "container": "container",
+        "microvm": "microvm",
+    }
+
+
+def test_an_unknown_class_is_named_with_the_choices() -> None:
+    with pytest.raises(ValueError, match="unknown architecture class 'vmware'.*bare-metal, hosted"):
+        kind_of("vmware")
 
 
 def test_no_hypervisor_type_belongs_to_two_classes() -> None:

@@ -39,6 +39,32 @@ DEFAULT_SHELVED_OFFLOAD_TIME = 0
 
 API_WEIGHT = 0.5  # the RPC cast from nova-api to conductor or compute
 
+#: The phases in which the driver boots a guest (a container host starts its process), as
+#: (the task_state the step expects, the task_state it writes): their length is the host kind's
+#: start time (``pacing.phase_seconds``), not a weight. The driver methods: spawn (a boot, the
+#: unshelve of an offloaded instance, rebuild and evacuate), reboot (soft and hard: the guest
+#: starts again), power_on (start, the unshelve of a shelved instance), rescue and unrescue
+#: (the guest boots from the rescue image, then from its own). A resize's finish is not one:
+#: it converts and moves disks as well, and keeps its weight.
+GUEST_BOOT_PHASES: frozenset[tuple[str | None, str | None]] = frozenset(
+    {
+        (TaskState.BLOCK_DEVICE_MAPPING, TaskState.SPAWNING),
+        (TaskState.UNSHELVING, TaskState.SPAWNING),
+        (TaskState.REBUILD_BLOCK_DEVICE_MAPPING, TaskState.REBUILD_SPAWNING),
+        (TaskState.REBOOT_PENDING, TaskState.REBOOT_STARTED),
+        (TaskState.REBOOT_PENDING_HARD, TaskState.REBOOT_STARTED_HARD),
+        (TaskState.POWERING_ON, TaskState.POWERING_ON),
+        (TaskState.UNSHELVING, TaskState.POWERING_ON),
+        (TaskState.RESCUING, TaskState.RESCUING),
+        (TaskState.UNRESCUING, TaskState.UNRESCUING),
+    }
+)
+
+
+def boots_guest(step: Step) -> bool:
+    """Whether the phase ``step`` starts is the driver booting the guest (``GUEST_BOOT_PHASES``)."""
+    return (step.expect_task_state, step.task_state) in GUEST_BOOT_PHASES
+
 
 @dataclass(frozen=True)
 class Plan:
