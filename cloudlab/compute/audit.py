@@ -50,8 +50,13 @@ def held_flavors(host: Host) -> list[FlavorSize]:
 
 
 def expected_usage(host: Host) -> Usage:
+    """Reserved amounts plus every held flavor, each with the driver's memory overhead."""
     return usage_of(
-        held_flavors(host), host.reserved_host_memory_mb, host.reserved_host_disk_mb, host.reserved_host_cpus
+        held_flavors(host),
+        host.reserved_host_memory_mb,
+        host.reserved_host_disk_mb,
+        host.reserved_host_cpus,
+        host.instance_overhead_mb,
     )
 
 

@@ -7,13 +7,14 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cloudlab.engine import lifecycle
+from cloudlab.engine import architectures, lifecycle
 from cloudlab.engine.architectures import ARCHITECTURES
-from cloudlab.engine.resources import ERA_DEFAULT_RATIOS, FlavorSize, HostResources
+from cloudlab.engine.resources import ERA_DEFAULT_RATIOS, FlavorSize, HostResources, instance_overhead_mb
 from cloudlab.identity.access import visible_projects
 
 if TYPE_CHECKING:
@@ -22,6 +23,16 @@ if TYPE_CHECKING:
 
 def _default_pace() -> float:
     return settings.CLOUDLAB_PACE
+
+
+def _validate_illustrative_start_seconds(value: Any) -> None:
+    problems = (
+        architectures.check_illustrative(value)
+        if isinstance(value, dict)
+        else ["must map a kind of runtime to seconds"]
+    )
+    if problems:
+        raise ValidationError("; ".join(problems))
 
 
 class Cloud(models.Model):
@@ -42,6 +53,30 @@ class Cloud(models.Model):
         default=_default_pace,
         validators=[MinValueValidator(0.0)],
         help_text=_("How long one lifecycle step takes; 0 makes every step instant."),
+    )
+    #: Whether the hosts' drivers estimate each instance's memory overhead from the cited
+    #: architecture model (classic era: claims and usage count flavor RAM + the host kind's
+    #: overhead, as Nova counted ``estimate_instance_overhead``). Off: 0, libvirt's estimate.
+    #: Change it through ``actions.architecture_model.set_instance_overhead`` (it recounts usage).
+    model_instance_overhead = models.BooleanField(
+        _("count the per-instance memory overhead"),
+        default=False,
+        help_text=_(
+            "Classic era: each instance's claim holds its flavor's RAM plus its host kind's memory "
+            "overhead from the architecture model (a VM's VMM, a container's none)."
+        ),
+    )
+    #: Start times an instructor sets for kinds the cited model has no published figure for
+    #: (``{"type2": 120}``): they pace the boots and are labelled illustrative wherever shown.
+    illustrative_start_seconds = models.JSONField(
+        _("illustrative start times (s)"),
+        default=dict,
+        blank=True,
+        validators=[_validate_illustrative_start_seconds],
+        help_text=_(
+            "Seconds a guest takes to boot on a kind without a published figure (type1: local boot, "
+            'type2), e.g. {"type2": 120}. Shown as illustrative, never as a measurement.'
+        ),
     )
     network_name = models.CharField(_("network"), max_length=64, default="private")
     network_cidr = models.CharField(_("network CIDR"), max_length=43, default="10.0.0.0/24")
@@ -128,8 +163,25 @@ class Host(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def kind(self) -> str:
+        """The kind of runtime of this host's instances in the cited model (``type1`` …)."""
+        return architectures.kind_of(self.architecture)
+
+    @property
+    def instance_overhead_mb(self) -> int:
+        """MB this host's driver adds to each instance's claim (Nova's ``estimate_instance_overhead``):
+        the kind's memory overhead in a classic-era cloud that models it, else none
+        (``resources.instance_overhead_mb``)."""
+        return instance_overhead_mb(
+            self.cloud.era,  # type: ignore[arg-type]
+            self.architecture,
+            self.cloud.model_instance_overhead,
+        )
+
     def resources(self) -> HostResources:
-        """This row as the engine sees it, with the cloud era's default for unset ratios."""
+        """This row as the engine sees it, with the cloud era's default for unset ratios and
+        the driver's per-instance memory overhead."""
         defaults = ERA_DEFAULT_RATIOS[self.cloud.era]  # type: ignore[index]
         return HostResources(
             vcpus=self.vcpus,
@@ -144,6 +196,7 @@ class Host(models.Model):
             reserved_host_memory_mb=self.reserved_host_memory_mb,
             reserved_host_disk_mb=self.reserved_host_disk_mb,
             reserved_host_cpus=self.reserved_host_cpus,
+            instance_overhead_mb=self.instance_overhead_mb,
         )
 
     def set_usage(self, resources: HostResources) -> None:

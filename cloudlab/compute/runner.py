@@ -57,7 +57,8 @@ def set_state(instance: Instance, step: lifecycle.Step) -> None:
 def step_seconds(instance: Instance, step: lifecycle.Step) -> float:
     """How long the phase ``step`` starts lasts on this instance's host."""
     architecture = instance.host.architecture if instance.host else DEFAULT_ARCHITECTURE
-    return phase_seconds(step, instance.cloud.pace, architecture, instance.image.size_mb)
+    cloud = instance.cloud
+    return phase_seconds(step, cloud.pace, architecture, instance.image.size_mb, cloud.illustrative_start_seconds)
 
 
 def begin(

@@ -10,6 +10,15 @@ Nova's ResourceTracker and compute_nodes rows (nova-semantics.md sections b and 
   ``total × ratio``, the reserved amount counts as used *after* the ratio.
 * placement era: ``used + request ≤ (total − reserved) × ratio`` and ``request ≤ total``
   (Placement's ``max_unit``), the reserved amount is taken off *before* the ratio.
+* per-instance overhead (classic era): the compute claim asks for ``flavor.memory_mb`` plus the
+  driver's ``estimate_instance_overhead`` and the ResourceTracker adds the same overhead to
+  ``memory_mb_used`` (nova/compute/claims.py, resource_tracker.py ``_update_usage``, Havana to
+  Stein). The scheduler's HostState reads that row, so RamFilter sees the overhead of the
+  instances already on a host but not of the one it places (``consume_from_request`` adds the
+  flavor only): a host can pass RamFilter and fail the claim. Train removed the estimate
+  (Placement never counted it), so a placement-era host counts none. CloudLab's estimate is 0
+  (libvirt's) unless the cloud models it: then the host kind's memory overhead from the cited
+  model (``instance_overhead_mb``, ``architectures.memory_overhead_mb``).
 """
 
 from __future__ import annotations
@@ -17,6 +26,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from typing import Literal, NamedTuple
+
+from .architectures import kind_of, memory_overhead
 
 Era = Literal["classic", "placement"]
 ERAS: tuple[Era, ...] = ("classic", "placement")
@@ -89,6 +100,9 @@ class HostResources:
     #: root disk for a volume boot), the scheduler's HostState did not (``consume_from_request``).
     #: Always 0 on a compute node's row.
     placement_disk_offset_gb: int = 0
+    #: MB the host's driver adds to each instance's claim and usage (``estimate_instance_overhead``);
+    #: 0 in the placement era, where Nova no longer counts it.
+    instance_overhead_mb: int = 0
 
     # -- what Nova's HostState derives from the row -------------------------------------------
     @property
@@ -165,13 +179,19 @@ class HostResources:
         return self.local_gb_used - self.reserved_host_disk_mb // 1024 + self.placement_disk_offset_gb
 
     # -- changing usage --------------------------------------------------------------------------
+    def claimed_memory_mb(self, flavor: FlavorSize) -> int:
+        """What one instance of ``flavor`` holds of this host's memory: the flavor's RAM plus the
+        driver's overhead (Nova's ``Claim.memory_mb``)."""
+        return flavor.memory_mb + self.instance_overhead_mb
+
     def consume(self, flavor: FlavorSize, count: int = 1) -> HostResources:
         """The host after ``count`` more instances of ``flavor`` were built on it, as its
-        compute_nodes row and Placement count them (swap included; the ResourceTracker's view)."""
+        compute_nodes row and Placement count them (swap included; the ResourceTracker's view,
+        the driver's per-instance overhead included)."""
         return replace(
             self,
             vcpus_used=self.vcpus_used + count * flavor.vcpus,
-            memory_mb_used=self.memory_mb_used + count * flavor.memory_mb,
+            memory_mb_used=self.memory_mb_used + count * self.claimed_memory_mb(flavor),
             local_gb_used=self.local_gb_used + count * flavor.disk_gb,
         )
 
@@ -205,6 +225,19 @@ class HostResources:
         )
 
 
+def instance_overhead_mb(era: Era, architecture: str, modelled: bool = True) -> int:
+    """What a host's driver adds to each instance's memory claim (``estimate_instance_overhead``).
+
+    ``modelled``: the cloud's drivers estimate the memory overhead of the host's kind in the cited
+    model (``Cloud.model_instance_overhead``). Otherwise they estimate 0, as Nova's libvirt
+    driver did for memory (only XenAPI's grew with RAM; Hyper-V's was disk). None in the
+    placement era either way: Train removed the estimate, Placement never counted it.
+    """
+    if era != "classic" or not modelled:
+        return 0
+    return memory_overhead(kind_of(architecture)).mb
+
+
 @dataclass(frozen=True)
 class Usage:
     vcpus_used: int
@@ -217,11 +250,13 @@ def usage_of(
     reserved_host_memory_mb: int = DEFAULT_RESERVED_HOST_MEMORY_MB,
     reserved_host_disk_mb: int = DEFAULT_RESERVED_HOST_DISK_MB,
     reserved_host_cpus: int = DEFAULT_RESERVED_HOST_CPUS,
+    instance_overhead_mb: int = 0,
 ) -> Usage:
-    """The usage a compute node reports for these instances (ResourceTracker audit, steps 2–3)."""
+    """The usage a compute node reports for these instances (ResourceTracker audit, steps 2–3),
+    each instance's memory with the driver's overhead (``HostResources.instance_overhead_mb``)."""
     return Usage(
         vcpus_used=reserved_host_cpus + sum(f.vcpus for f in flavors),
-        memory_mb_used=reserved_host_memory_mb + sum(f.memory_mb for f in flavors),
+        memory_mb_used=reserved_host_memory_mb + sum(f.memory_mb + instance_overhead_mb for f in flavors),
         local_gb_used=reserved_host_disk_mb // 1024 + sum(f.disk_gb for f in flavors),
     )
 
@@ -320,7 +355,8 @@ def claim_shortfalls(host: HostResources, flavor: FlavorSize, era: Era) -> list[
     """What a claim of ``flavor`` on ``host`` would lack, by the era's rule (empty list: it fits).
 
     Classic: the compute claim tests ``requested ≤ limit − used`` for each limit the filters set,
-    plus the filters' "no overcommit against itself" (request ≤ physical total). CloudLab always
+    plus the filters' "no overcommit against itself" (request ≤ physical total); the memory it
+    requests is the flavor's plus the driver's overhead (``claimed_memory_mb``). CloudLab always
     passes all three limits, so the claim guards every resource the capacity bars show.
     Placement: ``used + requested ≤ (total − reserved) × ratio`` and ``requested ≤ total``; a
     resource the flavor asks none of is not asked of Placement.
@@ -330,7 +366,7 @@ def claim_shortfalls(host: HostResources, flavor: FlavorSize, era: Era) -> list[
     short: list[Shortfall] = []
     if era == "classic":
         checks = [
-            ("memory_mb", flavor.memory_mb, host.memory_mb_limit, host.memory_mb_used, host.memory_mb),
+            ("memory_mb", host.claimed_memory_mb(flavor), host.memory_mb_limit, host.memory_mb_used, host.memory_mb),
             ("vcpus", flavor.vcpus, host.vcpus_limit, host.vcpus_used, host.vcpus),
             (
                 "disk",

@@ -13,6 +13,7 @@ from cloudlab.engine.scheduler.checks import MAX_MAGNITUDE
 from cloudlab.identity.models import is_instructor
 from cloudlab.live.events import cloud_stream, project_stream, publish_on_commit
 
+from ..claims import recount_usage
 from ..limits import column_problem
 from ..models import Cloud, Host
 from .errors import ActionError
@@ -59,6 +60,8 @@ def do_update_scheduler(
         cloud.scheduler_config = new
         cloud.era = config.era
         cloud.save(update_fields=["scheduler_config", "era"])
+        if old["era"] != config.era:
+            recount_usage(cloud.pk)  # the driver's per-instance overhead counts in the classic era only
         if changes:
             data = {"changes": changes, "by": user.get_username()}
             publish_on_commit(cloud_stream(cloud.pk), "cloud.scheduler_changed", data)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, NamedTuple
 
-from ...architectures import ARCHITECTURE_CODES, default_architecture
+from ...architectures import ARCHITECTURE_CODES, EXTRA_HYPERVISOR_TYPES, default_architecture
 from ...lifecycle import TaskState, VmState
 from ...resources import (
     DEFAULT_RESERVED_HOST_CPUS,
@@ -142,7 +142,9 @@ def _host_aggregates(c: Checker, path: str, raw: Any, aggregates: Mapping[str, A
 def _hypervisor(c: Checker, path: str, m: Mapping[str, Any]) -> _Hypervisor:
     """What the compute node reports about its hypervisor; the architecture class and the
     supported instances default to what its hypervisor type implies."""
-    hv_type = c.choice(join(path, "hypervisor_type"), get(m, "hypervisor_type", "QEMU"), tuple(HV_TYPES))
+    hv_type = c.choice(
+        join(path, "hypervisor_type"), get(m, "hypervisor_type", "QEMU"), (*HV_TYPES, *EXTRA_HYPERVISOR_TYPES)
+    )
     hv_version = c.integer(join(path, "hypervisor_version"), get(m, "hypervisor_version", 6002000), 0)
     architecture = c.choice(
         join(path, "architecture"),
