@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "cloudlab.live",
     "cloudlab.dashboard",
     "cloudlab.architectures",
+    "cloudlab.classroom",
 ]
 
 MIDDLEWARE = [

@@ -15,4 +15,5 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("", include("cloudlab.dashboard.urls")),
     path("", include("cloudlab.architectures.urls")),
+    path("", include("cloudlab.classroom.urls")),
 ]

@@ -1,5 +1,7 @@
 """Who may follow which stream: a project's stream whoever may see the project, a cloud's stream
-its instructors. The rule itself is ``cloudlab.identity.access``, which the tables read too."""
+its instructors, a class session's stream its participants and instructors. The rule itself is
+``cloudlab.identity.access`` (and ``cloudlab.classroom.sessions`` for sessions), which the
+tables and pages read too."""
 
 from __future__ import annotations
 
@@ -10,9 +12,10 @@ from channels.security.websocket import OriginValidator
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
+from cloudlab.classroom.sessions import may_follow_session
 from cloudlab.identity.access import may_see_cloud, may_see_project
 
-_STREAM = re.compile(r"^(project|cloud)-([1-9][0-9]{0,17})$")
+_STREAM = re.compile(r"^(project|cloud|session)-([1-9][0-9]{0,17})$")
 
 
 class StreamError(ValueError):
@@ -22,7 +25,7 @@ class StreamError(ValueError):
 def parse_stream(stream: str) -> tuple[str, int]:
     match = _STREAM.match(stream)
     if not match:
-        raise StreamError(f"'{stream}' is not a stream name (expected project-<id> or cloud-<id>)")
+        raise StreamError(f"'{stream}' is not a stream name (expected project-<id>, cloud-<id> or session-<id>)")
     return match.group(1), int(match.group(2))
 
 
@@ -32,6 +35,8 @@ def may_follow(user: AbstractBaseUser | AnonymousUser, stream: str) -> bool:
         return False
     if kind == "cloud":
         return may_see_cloud(user, ident)
+    if kind == "session":
+        return may_follow_session(user, ident)
     return may_see_project(user, ident)
 
 

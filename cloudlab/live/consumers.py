@@ -23,7 +23,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib import auth
 
-from . import revocation
+from . import presence, revocation
 from .access import StreamError, may_follow, origin_allowed
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     access_groups: list[str]
 
     async def connect(self) -> None:
-        self.streams, self.access_groups, self.ended = [], [], False
+        self.streams, self.access_groups, self.ended, self.present = [], [], False, False
         self.recheck_timer: asyncio.Task[None] | None = None
         await self.accept()
         if not origin_allowed(self.scope.get("headers", [])):
@@ -71,12 +71,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.join(requested)
         self.streams = requested
         await self.send_json({"type": "hello", "streams": self.streams})
+        self.present = True
+        await presence.opened(self.user_id, self.streams)
         self.recheck_timer = asyncio.create_task(self.recheck_every(settings.CLOUDLAB_LIVE_RECHECK))
 
     async def disconnect(self, code: int) -> None:
         if self.recheck_timer is not None:
             self.recheck_timer.cancel()
         await self.leave()
+        if self.present:  # who is here (a class session's presence, cloudlab.live.presence)
+            self.present = False
+            await presence.closed(self.user_id, self.streams)
 
     async def join(self, groups: list[str]) -> None:
         for group in groups:

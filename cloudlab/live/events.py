@@ -1,7 +1,8 @@
 """Publishing live events: small typed messages on streams, each with a sequence number.
 
-A stream is what one kind of viewer may see: ``project-<id>`` (the members of a project) and
-``cloud-<id>`` (the instructors of a cloud). Every event is sent *after* the transaction that
+A stream is what one kind of viewer may see: ``project-<id>`` (the members of a project),
+``cloud-<id>`` (the instructors of a cloud) and ``session-<id>`` (the people of a live class
+session). Every event is sent *after* the transaction that
 caused it commits (Zulip's ``send_event_on_commit``), numbered per stream by a Redis counter, so
 a page that sees a gap in the numbers knows it missed something and refetches a snapshot.
 
@@ -37,6 +38,11 @@ def project_stream(project_id: int) -> str:
 
 def cloud_stream(cloud_id: int) -> str:
     return f"cloud-{cloud_id}"
+
+
+def session_stream(session_id: int) -> str:
+    """A live class session's stream: its participants and instructors (``cloudlab.classroom``)."""
+    return f"session-{session_id}"
 
 
 @cache

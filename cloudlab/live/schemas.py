@@ -112,6 +112,37 @@ class SchedulerChanged(TypedDict):
     by: str
 
 
+class ParticipantRow(TypedDict):
+    """One participant of a live class session (``cloudlab.classroom.rows.participant_row``)."""
+
+    id: int
+    nickname: str
+    is_guest: bool
+    #: The name of their project in the session's cloud.
+    project: str
+    joined_at: str
+    last_seen: str | None
+    #: Whether a socket of theirs follows the session's stream now.
+    online: bool
+
+
+class SessionPresence(TypedDict):
+    """A participant joined the session or came online (``session.participant_joined``), or their
+    last socket closed (``session.participant_left``); ``present`` counts who is online now."""
+
+    participant: ParticipantRow
+    present: int
+
+
+class SessionStateChanged(TypedDict):
+    """The session moved to ``state`` (lobby, running, frozen, ended), and who moved it."""
+
+    state: Literal["lobby", "running", "frozen", "ended"]
+    started_at: str | None
+    ended_at: str | None
+    by: str
+
+
 #: Every event name there is, and what its ``data`` carries.
 EVENT_SCHEMAS: dict[str, type] = {
     "instance.created": InstanceRow,
@@ -120,6 +151,9 @@ EVENT_SCHEMAS: dict[str, type] = {
     "scheduler.stage": SchedulerStage,
     "host.updated": HostUpdated,
     "cloud.scheduler_changed": SchedulerChanged,
+    "session.participant_joined": SessionPresence,
+    "session.participant_left": SessionPresence,
+    "session.state": SessionStateChanged,
 }
 
 
