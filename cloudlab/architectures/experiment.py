@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cloudlab.compute.actions.errors import ActionError
+from cloudlab.dashboard.current import current_project
 
 from . import experiment_cloud, experiment_data
 
@@ -74,11 +75,21 @@ def _refused(request: HttpRequest, error: ActionError) -> HttpResponse:
     return redirect("architectures:containers")
 
 
+def _course_illustrative(request: HttpRequest) -> dict[str, float]:
+    """The illustrative start times the instructor set on the cloud the student works in."""
+    course = current_project(request)
+    return dict(course.cloud.illustrative_start_seconds) if course is not None else {}
+
+
 @login_required
 @require_POST
 def run(request: HttpRequest) -> HttpResponse:
     try:
-        started = experiment_cloud.do_run(request.user, request.POST.get("copies", ""))  # type: ignore[arg-type]
+        started = experiment_cloud.do_run(
+            request.user,  # type: ignore[arg-type]
+            request.POST.get("copies", ""),
+            illustrative=_course_illustrative(request),
+        )
     except ActionError as error:
         return _refused(request, error)
     done = _("The experiment started on a fresh cloud: %(launched)d launches, %(copies)d of each kind.") % {
@@ -91,7 +102,10 @@ def run(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def reset(request: HttpRequest) -> HttpResponse:
-    experiment_cloud.do_reset(request.user)  # type: ignore[arg-type]
+    try:
+        experiment_cloud.do_reset(request.user, illustrative=_course_illustrative(request))  # type: ignore[arg-type]
+    except ActionError as error:
+        return _refused(request, error)
     return _answer(request, _("Your experiment cloud is fresh again: four empty hosts."))
 
 

@@ -17,6 +17,7 @@ of hosts. The Celery worker then schedules, claims and steps every instance like
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -30,6 +31,7 @@ from cloudlab.compute.actions.errors import ActionError
 from cloudlab.compute.actions.launch import check_launch, do_launch
 from cloudlab.compute.models import Cloud, Flavor, Host, Image
 from cloudlab.compute.scenarios import create_cloud
+from cloudlab.engine.architectures import check_illustrative
 from cloudlab.engine.scheduler import Scenario, load_scenario_file
 from cloudlab.identity.models import Membership, Project, Quota, Role
 
@@ -104,13 +106,25 @@ def check_copies(value: Any) -> int:
 
 
 @transaction.atomic
-def do_reset(user: AbstractBaseUser, *, pace: float | None = None) -> Project:
+def do_reset(
+    user: AbstractBaseUser, *, pace: float | None = None, illustrative: Mapping[str, float] | None = None
+) -> Project:
     """Replace ``user``'s experiment cloud with a fresh one from the scenario (or create it), and
     make ``user`` the only member of its project. Its instances, old builds included, go with it:
     a step still queued for one of them finds no instance and does nothing. ``pace``: seconds per
-    lifecycle step (default ``CLOUDLAB_PACE``, as every new cloud)."""
+    lifecycle step (default ``CLOUDLAB_PACE``, as every new cloud). ``illustrative``: the start
+    times the course's instructor set for kinds without a published one (the course cloud's
+    ``illustrative_start_seconds``); they pace the boots and the page labels them so."""
+    problems = check_illustrative(illustrative or {})
+    if problems:
+        raise ActionError(_("Illustrative start times: %(problems)s") % {"problems": "; ".join(problems)})
     scenario = replace(_scenario(), name=cloud_name(user))
     cloud = create_cloud(scenario, replace=True, pace=pace)
+    # The hosts' drivers count each instance's overhead from the cited model (the experiment
+    # measures it), set before any instance exists, so no usage needs recounting.
+    cloud.model_instance_overhead = True
+    cloud.illustrative_start_seconds = {kind: float(seconds) for kind, seconds in (illustrative or {}).items()}
+    cloud.save(update_fields=["model_instance_overhead", "illustrative_start_seconds"])
     project = Project.objects.create(cloud=cloud, name=PROJECT_NAME)
     # Room for every copy the form allows (4 kinds × MAX_COPIES), so the hosts, not the quota,
     # decide how many fit.
@@ -132,13 +146,19 @@ class Run:
     launched: int
 
 
-def do_run(user: AbstractBaseUser, copies: Any, *, pace: float | None = None) -> Run:
+def do_run(
+    user: AbstractBaseUser,
+    copies: Any,
+    *,
+    pace: float | None = None,
+    illustrative: Mapping[str, float] | None = None,
+) -> Run:
     """Start the experiment on a fresh cloud: ``copies`` launches of the workload per kind, each
     one request of one instance through the Launch dialog's writer. All in one transaction: the
     cloud is replaced and every instance created, or nothing is; the builds start after commit."""
     count = check_copies(copies)
     with transaction.atomic():
-        project = do_reset(user, pace=pace)
+        project = do_reset(user, pace=pace, illustrative=illustrative)
         image = Image.objects.get(cloud=project.cloud, name=IMAGE_NAME)
         launched = 0
         for kind in KIND_ORDER:

@@ -71,7 +71,7 @@ def _kind_snapshot(cloud: Cloud, kind: str, instances: list[Instance]) -> dict[s
     active = [i for i in mine if i.vm_state == VmState.ACTIVE]
     refused = [i for i in mine if i.vm_state == VmState.ERROR and _NO_VALID_HOST in (i.fault or {}).get("message", "")]
     failed = [i for i in mine if i.vm_state == VmState.ERROR and i not in refused]
-    start = model.start_time(kind)
+    start = model.start_time(kind, cloud.illustrative_start_seconds or None)
     overhead = model.memory_overhead(kind)
     ram_for_instances = int(limits(host.resources(), cloud.era)["memory_mb"]) - host.reserved_host_memory_mb  # type: ignore[arg-type]
     return {
