@@ -39,6 +39,7 @@ from cloudlab.identity.models import is_instructor
 from cloudlab.live.events import current_seqs, project_stream
 
 from .access import instructor_project_or_404, project_or_404
+from .architecture_cards import architecture_summary
 from .labels import EXCLUDED_SOURCE, decision_labels, outcome_kind, rerun_outcome, what_if_choices
 from .operations import excluded_source, flavor_names, operation, request_attempt, with_request_attempts
 from .traces import verdict_reason
@@ -205,6 +206,7 @@ def _decision_data(
             "num_instances": request.get("num_instances", 1),
         },
         "hosts": [_host_card(h, trace.get("era", record.era)) for h in hosts],
+        "architectures": {code: architecture_summary(code, record.cloud) for code in {h.architecture for h in hosts}},
         "excluded": _excluded(record),
         "trace": _translated(trace),
         "stages": stages,

@@ -21,6 +21,7 @@ from cloudlab.compute.rows import host_row
 from cloudlab.live.events import cloud_stream, current_seqs
 
 from .access import instructor_project_or_404
+from .architecture_cards import cloud_architectures
 from .labels import host_action_labels
 
 
@@ -40,6 +41,7 @@ def hypervisors(request: HttpRequest) -> HttpResponse:
         "dashboard/hypervisors.html",
         {
             "cloud": cloud,
+            "architectures": cloud_architectures(cloud),
             "page": {
                 "streams": [cloud_stream(cloud.pk)],
                 "snapshot_url": reverse("dashboard:hypervisors-rows"),

@@ -23,6 +23,17 @@
       return '<span class="cl-service ' + (ok ? "text-success" : "text-danger fw-semibold") + '"><i class="bi ' + (ok ? "bi-circle-fill" : "bi-exclamation-octagon-fill") + '" aria-hidden="true"></i> ' + esc(text) + "</span>";
     }
 
+    /* The host's class from the cited model (the server's architecture_summary): its boot time
+       and per-instance overhead, each with its source on hover. */
+    function archHtml(h, m) {
+      var a = ((m.d && m.d.architectures) || {})[h.architecture];
+      if (!a) return "";
+      var counted = a.overhead_counted_mb ? " · " + esc(interpolate(gettext("%(mb)s MB counted"), { mb: a.overhead_counted_mb }, true)) : "";
+      return '<div class="cl-host-arch small text-muted"><span class="cl-arch-kind">' + esc(a.kind_label) + '</span> · <span class="cl-arch-start" title="' + esc(a.start_source) + '" data-basis="' + esc(a.start_basis) + '">' +
+        esc(interpolate(gettext("boot %(time)s"), { time: a.start_text }, true)) + (a.start_basis === "measured" ? "" : "*") + '</span> · <span class="cl-arch-overhead" title="' + esc(a.overhead_source) + '">' +
+        esc(interpolate(gettext("+%(mb)s MB/instance"), { mb: a.overhead_mb }, true)) + "</span>" + counted + "</div>";
+    }
+
     function segments(row) {
       var out = {};
       SEGMENTS.forEach(function (k) { out[k] = row.querySelector(".cl-seg-" + k); });
@@ -51,7 +62,7 @@
         return '<div class="cl-host-card" role="listitem" data-host="' + esc(h.name) + '" data-arch="' + esc(h.architecture || "") + '">' +
           '<div class="cl-card-head"><button type="button" class="cl-host-name" aria-haspopup="dialog" aria-controls="why-panel">' + esc(h.name) + "</button>" +
           '<span class="cl-card-badge"></span></div>' +
-          '<div class="cl-host-meta">' + serviceHtml(h) + " · <span>" + esc(h.hypervisor_type || "") + "</span> · <span>" + esc(arch) + "</span></div>" +
+          '<div class="cl-host-meta">' + serviceHtml(h) + " · <span>" + esc(h.hypervisor_type || "") + "</span> · <span>" + esc(arch) + "</span></div>" + archHtml(h, m) +
           '<div class="cl-bars">' + Model.RESOURCES.map(barHtml).join("") + "</div>" +
           '<div class="cl-card-status" aria-live="off"></div></div>';
       }).join("");
