@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 #: Join codes use no character a projector or a handwriting mixes up (0/O, 1/I/L, 5/S, 2/Z, 8/B).
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
@@ -18,10 +19,10 @@ CODE_LENGTH = 6
 
 
 class State(models.TextChoices):
-    LOBBY = "lobby", _("Lobby")
-    RUNNING = "running", _("Running")
-    FROZEN = "frozen", _("Frozen")
-    ENDED = "ended", _("Ended")
+    LOBBY = "lobby", pgettext_lazy("class session", "Lobby")
+    RUNNING = "running", pgettext_lazy("class session", "Running")
+    FROZEN = "frozen", pgettext_lazy("class session", "Frozen")
+    ENDED = "ended", pgettext_lazy("class session", "Ended")
 
 
 #: Which state may follow which (ending is allowed from every state but the final one).
