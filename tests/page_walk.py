@@ -123,6 +123,8 @@ def stops(cloud: dict[str, Any]) -> list[Stop]:
         ),
         *instance_pages,
         Stop("project decisions", "/project/decisions/", "alice"),
+        Stop("inside a container", "/learn/inside-a-container/", "alice", ready="#ps-container tbody tr"),
+        Stop("vm vs container", "/learn/vm-vs-container/", "alice", ready="#experiment-hosts tbody tr"),
         Stop("decision (placed)", f"/project/decisions/{cloud['web_decision'].pk}/", "alice", ready="#host-cards > *"),
         Stop(
             "decision (NoValidHost)",
