@@ -69,6 +69,7 @@ def test_the_page_hands_its_script_the_steps_of_every_operation(client, alice):
         "added": True,
         "layers": {},
         "explanation": "The disk write, with the hops the hosted path adds highlighted.",
+        "note": "Efficiency and I/O: The disk write, with the hops the hosted path adds highlighted.",
     }
 
 

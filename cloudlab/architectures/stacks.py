@@ -57,7 +57,13 @@ def _stack(stack: model.Stack) -> dict[str, Any]:
     for layer in layers:
         if layer["beside"]:
             next(row for row in rows if row[0]["id"] == layer["beside"]).append(layer)
-    return {"id": stack.id, "name": _(stack.name), "summary": _(stack.summary), "rows": rows}
+    return {
+        "id": stack.id,
+        "name": _(stack.name),
+        "short": _(stack.short),
+        "summary": _(stack.summary),
+        "rows": rows,
+    }
 
 
 def _operation(operation: model.Operation) -> dict[str, Any]:
@@ -123,6 +129,8 @@ def _point(point: model.Point) -> dict[str, Any]:
             "added": show.added,
             "layers": {stack_id: list(layers) for stack_id, layers in show.layers.items()},
             "explanation": _(show.explanation),
+            "note": _("%(criterion)s: %(explanation)s")
+            % {"criterion": _(point.criterion), "explanation": _(show.explanation)},
         },
     }
 

@@ -38,6 +38,8 @@ class Layer:
 class Stack:
     id: str
     name: str
+    #: The name in a sentence, without the English term the Chinese name carries beside it.
+    short: str
     summary: str
     layers: tuple[Layer, ...]
 
@@ -113,6 +115,7 @@ STACKS: Final[dict[str, Stack]] = {
     HOSTED: Stack(
         HOSTED,
         N_("Hosted (Type II)"),
+        N_("Hosted"),
         N_("The hypervisor runs as an application on a host operating system."),
         (
             _APPS,
@@ -125,6 +128,7 @@ STACKS: Final[dict[str, Stack]] = {
     BARE_METAL: Stack(
         BARE_METAL,
         N_("Bare-metal (Type I)"),
+        N_("Bare-metal"),
         N_("The hypervisor runs directly on the hardware; there is no host operating system."),
         (
             _APPS,
@@ -572,7 +576,7 @@ _BARHAM_CAVEAT = N_(
 REFERENCE_FIGURES: Final[dict[FigureRef, ReferenceFigure]] = {
     FigureRef("type2", "web_server"): ReferenceFigure(
         "< 0.33",
-        N_("SPEC WEB99 of native, 2003"),
+        N_("of native (SPEC WEB99, 2003)"),
         N_("SPEC WEB99, VMware Workstation 3.2 (Type II), relative to native Linux"),
         _BARHAM_41,
         "P",
@@ -580,7 +584,7 @@ REFERENCE_FIGURES: Final[dict[FigureRef, ReferenceFigure]] = {
     ),
     FigureRef("type1", "web_server"): ReferenceFigure(
         "≥ 0.99",
-        N_("SPEC WEB99 of native, 2003"),
+        N_("of native (SPEC WEB99, 2003)"),
         N_("SPEC WEB99, Xen (Type I, paravirtualised), relative to native Linux"),
         _BARHAM_41,
         "P",
@@ -588,7 +592,7 @@ REFERENCE_FIGURES: Final[dict[FigureRef, ReferenceFigure]] = {
     ),
     FigureRef("type1", "hostile_neighbours"): ReferenceFigure(
         "−2% / −4%",
-        N_("beside hostile neighbours, 2003"),
+        N_("beside hostile neighbours (2003)"),
         N_("Xen's throughput loss beside two hostile domains (SPEC WEB99 / OSDB-IR)"),
         N_("Barham et al., “Xen and the Art of Virtualization”, SOSP 2003, §4.4"),
         "P",
@@ -596,7 +600,7 @@ REFERENCE_FIGURES: Final[dict[FigureRef, ReferenceFigure]] = {
     ),
     FigureRef("type1", "disk_random_iops"): ReferenceFigure(
         "0.53",
-        N_("random disk IOPS of native, KVM, 2014"),
+        N_("of native (random disk IOPS, KVM, 2014)"),
         N_("Random 4 KB disk IOPS, KVM (Type I, virtio), relative to native"),
         N_("Felter et al., IBM Research Report RC25482, 2014: the authors' raw fio data"),
         "R",

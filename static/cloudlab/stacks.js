@@ -88,7 +88,7 @@
     renderHops(element.querySelector("[data-role=hops]"), path, index);
     movePacket(element, element.querySelector(".cl-layer[data-layer='" + step.layer + "']"), step.added && state.added);
     return fill(words.narration, {
-      stack: page.stacks[id].name, position: positionText(index, path), layer: step.layer_name,
+      stack: page.stacks[id].short, position: positionText(index, path), layer: step.layer_name,
       title: step.title, detail: step.detail,
     });
   }
@@ -104,7 +104,16 @@
     document.getElementById("step-back").disabled = state.position === 0;
     document.getElementById("step-forward").disabled = state.position >= last;
     document.getElementById("player").dataset.position = String(state.position);
-    if (announce) document.getElementById("step-narration").textContent = sentences.join(" ");
+    if (announce) {
+      /* One paragraph a stack: each read as its own sentence. */
+      var live = document.getElementById("step-narration");
+      live.textContent = "";
+      sentences.forEach(function (sentence) {
+        var paragraph = document.createElement("p");
+        paragraph.textContent = sentence;
+        live.appendChild(paragraph);
+      });
+    }
   }
 
   function go(position) {
@@ -161,7 +170,7 @@
     state.added = what.added;
     state.layers = what.layers;
     var note = document.getElementById("show-note");
-    note.textContent = point.criterion + ": " + what.explanation;
+    note.textContent = what.note;
     note.classList.remove("d-none");
     document.querySelector("#comparison tr[data-point='" + pointId + "']").classList.add("table-active");
     if (what.operation) {
