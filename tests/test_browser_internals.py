@@ -116,3 +116,36 @@ def test_rootfs_tab_copy_up_whiteout_opaque_and_exdev(page):
     page.click("#fs-undo")
     expect(page.locator("#fs-diff")).to_have_text("C /etc\nD /etc/nginx\nC /etc/passwd")
     assert fits(page)
+
+
+@pytest.mark.parametrize("width", [1024, 1366, 1920])
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_every_tab_fits_and_speaks_the_pages_language(browser, live_server_url, demo_cloud, alice, locale, width):
+    """The fit rules of test_browser_fit and, in Chinese, the word rules of test_browser_chinese,
+    on each tab (the page walk sees only the first)."""
+    from tests.test_browser_chinese import CJK, HALF_WIDTH, TEXTS_JS, _allowed_words, _english
+    from tests.test_browser_fit import PROBLEMS_JS
+
+    allowed = _allowed_words()
+    context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
+    page = context.new_page()
+    log_in(page, live_server_url, "alice")
+    page.goto(f"{live_server_url}/learn/inside-a-container/")
+    problems = []
+    for tab in ("#tab-namespaces-button", "#tab-cgroups-button", "#tab-rootfs-button"):
+        page.click(tab)
+        page.wait_for_timeout(300)  # the tab's fade
+        if tab == "#tab-rootfs-button":
+            page.locator("#fs-examples button", has_text="rm -r /etc/nginx").click()
+            expect(page.locator("#fs-diff")).to_contain_text("D /etc/nginx")
+        problems += [f"{tab}: {p}" for p in page.evaluate(PROBLEMS_JS)]
+        if locale == "zh-CN":
+            for item in page.evaluate(TEXTS_JS)["texts"]:
+                text, english = item["text"], _english(item["text"], allowed)
+                if CJK.search(text):
+                    if len(english) >= 4 or HALF_WIDTH.search(text):
+                        problems.append(f"{tab}: {item['where']}: {text!r}")
+                elif english:
+                    problems.append(f"{tab}: {item['where']}: English {english!r} in {text!r}")
+    context.close()
+    assert not problems, "\n".join(problems)

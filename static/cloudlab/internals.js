@@ -21,6 +21,10 @@
     box.classList.toggle("d-none", !message);
   }
 
+  function setSamp(id, text) {
+    document.getElementById(id).innerHTML = "<samp>" + esc(text) + "</samp>";
+  }
+
   function notesHtml(notes) {
     return (notes || []).map(function (n) { return "<li class=\"cl-note-" + esc(n.code) + "\">" + esc(n.text) + "</li>"; }).join("");
   }
@@ -77,8 +81,8 @@
       return "<div class=\"col-12 col-lg-6\"><section class=\"card cl-ns-card h-100" + (view.on ? "" : " cl-leak") + "\" data-ns=\"" + key + "\">" +
         "<div class=\"card-header d-flex justify-content-between align-items-center gap-2\"><h3 class=\"h6 mb-0\">" + esc(nsNames[key].name) + " <code class=\"small\">" + esc(nsNames[key].flag) + "</code></h3>" + badge + "</div>" +
         "<div class=\"card-body\"><div class=\"small text-muted\">" + esc(gettext("in the container:")) + " <code>$ " + esc(command) + "</code></div>" +
-        "<pre class=\"cl-file cl-ns-container\">" + esc(show(view.container)) + "</pre>" +
-        "<div class=\"small text-muted\">" + esc(gettext("on the host:")) + "</div><pre class=\"cl-file cl-ns-host\">" + esc(show(view.host)) + "</pre>" +
+        "<pre class=\"cl-file cl-ns-container\"><samp>" + esc(show(view.container)) + "</samp></pre>" +
+        "<div class=\"small text-muted\">" + esc(gettext("on the host:")) + "</div><pre class=\"cl-file cl-ns-host\"><samp>" + esc(show(view.host)) + "</samp></pre>" +
         "<ul class=\"cl-notes small mb-0\">" + notesHtml(view.notes) + "</ul></div></section></div>";
     }).join("");
   }
@@ -106,13 +110,17 @@
   function mib(bytes) { return (bytes / MIB).toFixed(bytes % MIB ? 1 : 0) + " MiB"; }
 
   function groupHtml(group) {
-    var tasks = group.tasks.map(function (t) { return "<li><code>" + t.pid + "</code> " + esc(t.command) + "</li>"; }).join("");
+    var tasks = group.tasks.map(function (t) { return "<li><code>" + t.pid + " " + esc(t.command) + "</code></li>"; }).join("");
     var files = Object.keys(group.files).map(function (f) { return "<div><code>" + esc(f) + "</code> = <code>" + esc(group.files[f]) + "</code></div>"; }).join("");
-    return "<li class=\"cl-cg-group" + (group.container ? " cl-cg-container" : "") + "\"><span class=\"cl-cg-name\"><i class=\"bi bi-folder2\" aria-hidden=\"true\"></i> " + esc(group.name) + "</span>" +
-      (group.subtree_control.length ? " <span class=\"small text-muted\">cgroup.subtree_control: " + esc(group.subtree_control.join(" ")) + "</span>" : "") +
+    return "<li class=\"cl-cg-group" + (group.container ? " cl-cg-container" : "") + "\"><span class=\"cl-cg-name\"><i class=\"bi bi-folder2\" aria-hidden=\"true\"></i> <code>" + esc(group.name) + "</code></span>" +
+      (group.subtree_control.length ? " <code class=\"small text-muted\">cgroup.subtree_control: " + esc(group.subtree_control.join(" ")) + "</code>" : "") +
       (files ? "<div class=\"small cl-cg-files\">" + files + "</div>" : "") +
       (tasks ? "<ul class=\"small cl-cg-tasks\" aria-label=\"" + esc(gettext("tasks")) + "\">" + tasks + "</ul>" : "") +
       (group.children.length ? "<ul>" + group.children.map(groupHtml).join("") + "</ul>" : "") + "</li>";
+  }
+
+  function limitLabel(knob, bytes) {
+    return interpolate(gettext("%(knob)s limit: %(size)s"), { knob: knob, size: mib(bytes || 0) }, true);
   }
 
   function chartSvg(run, upto) {
@@ -135,7 +143,7 @@
       return v === null ? "" : "<line class=\"" + cls + "\" x1=\"" + pad + "\" x2=\"" + w + "\" y1=\"" + y(v) + "\" y2=\"" + y(v) + "\"></line><text class=\"" + cls + "-label\" x=\"" + (w - 4) + "\" y=\"" + (y(v) - 3) + "\" text-anchor=\"end\">" + esc(text) + "</text>";
     };
     return "<svg viewBox=\"0 0 " + w + " " + h + "\" class=\"w-100\" aria-hidden=\"true\">" + bars +
-      line(high, "cl-line-high", "memory.high " + mib(high || 0)) + line(max, "cl-line-max", "memory.max " + mib(max || 0)) +
+      line(high, "cl-line-high", limitLabel("memory.high", high)) + line(max, "cl-line-max", limitLabel("memory.max", max)) +
       "<text x=\"" + pad + "\" y=\"" + (h - 8) + "\" class=\"cl-axis\">" + esc(gettext("memory.current per tick")) + "</text></svg>";
   }
 
@@ -146,11 +154,12 @@
     range.value = cg.tick + 1;
     document.getElementById("cg-tick-label").textContent = interpolate(gettext("tick %(n)s of %(total)s (%(s)s s)"), { n: t.tick, total: run.ticks.length, s: t.time_s }, true);
     var stat = t.cpu_stat;
-    document.getElementById("cg-cpu-stat").textContent = ["usage_usec", "nr_periods", "nr_throttled", "throttled_usec"].map(function (k) { return k + " " + stat[k]; }).join("\n");
-    document.getElementById("cg-memory-events").textContent = ["low", "high", "max", "oom", "oom_kill"].map(function (k) { return k + " " + t.events[k]; }).join("\n");
-    document.getElementById("cg-memory-current").textContent = t.memory_current + "\n(" + interpolate(gettext("%(total)s: anon %(anon)s + file %(file)s"), { total: mib(t.memory_current), anon: mib(t.anon), file: mib(t.file) }, true) + ")";
+    setSamp("cg-cpu-stat", ["usage_usec", "nr_periods", "nr_throttled", "throttled_usec"].map(function (k) { return k + " " + stat[k]; }).join("\n"));
+    setSamp("cg-memory-events", ["low", "high", "max", "oom", "oom_kill"].map(function (k) { return k + " " + t.events[k]; }).join("\n"));
+    setSamp("cg-memory-current", String(t.memory_current));
+    document.getElementById("cg-memory-split").textContent = interpolate(gettext("%(total)s: anonymous %(anon)s + page cache %(file)s"), { total: mib(t.memory_current), anon: mib(t.anon), file: mib(t.file) }, true);
     document.getElementById("cg-tasks").innerHTML = "<ul class=\"small list-unstyled mb-0\">" + t.tasks.map(function (task) {
-      return "<li class=\"" + (task.alive ? "" : "cl-killed") + "\"><code>" + task.pid + "</code> " + esc(task.command) + " · " + mib(task.anon) +
+      return "<li class=\"" + (task.alive ? "" : "cl-killed") + "\"><code>" + task.pid + " " + esc(task.command) + "</code> · " + mib(task.anon) +
         (task.alive ? "" : " <span class=\"badge text-bg-danger\">" + esc(gettext("OOM-killed")) + "</span>") + "</li>";
     }).join("") + "</ul>";
     document.getElementById("cg-notes").innerHTML = notesHtml(t.notes);
@@ -216,9 +225,9 @@
   function entryHtml(e, touched) {
     var what;
     if (e.kind === "whiteout") what = "<span class=\"badge text-bg-dark\">" + esc(interpolate(gettext("whiteout: character device %s"), [e.device])) + "</span>";
-    else if (e.kind === "dir") what = "<span class=\"text-muted\">" + esc(gettext("dir")) + " " + e.mode + "</span>" + (e.opaque ? " <span class=\"badge text-bg-info\">" + esc(gettext("opaque")) + "</span>" : "");
+    else if (e.kind === "dir") what = "<span class=\"text-muted\">" + esc(interpolate(gettext("directory, mode %s"), [e.mode])) + "</span>" + (e.opaque ? " <span class=\"badge text-bg-info\">" + esc(gettext("opaque")) + "</span>" : "");
     else if (e.kind === "symlink") what = "<span class=\"text-muted\">→ " + esc(e.target) + "</span>";
-    else what = "<span class=\"text-muted\">" + e.size + " B · " + e.mode + "</span>";
+    else what = "<span class=\"text-muted\">" + esc(interpolate(gettext("%(size)s bytes, mode %(mode)s"), { size: e.size, mode: e.mode }, true)) + "</span>";
     return "<li class=\"cl-entry cl-kind-" + e.kind + (touched.has(e.path) ? " cl-touched" : "") + "\" data-path=\"" + esc(e.path) + "\"><code>" + esc(e.path) + "</code> " + what + "</li>";
   }
 
@@ -228,9 +237,9 @@
     document.getElementById("fs-layers").innerHTML = layers.map(function (layer) {
       var list = layer.entries.length ? "<ul class=\"list-unstyled cl-entries\">" + layer.entries.map(function (e) { return entryHtml(e, touched); }).join("") + "</ul>"
                                       : "<p class=\"small text-muted mb-0\">" + esc(gettext("(empty: nothing written yet)")) + "</p>";
-      return "<section class=\"card cl-layer cl-layer-" + layer.role + "\" data-role=\"" + layer.role + "\"><div class=\"card-header small\"><strong>" + esc(roleLabel[layer.role]) + "</strong> <code>" + esc(layer.id) + "</code> · " + esc(layer.created_by) + "</div><div class=\"card-body py-2\">" + list + "</div></section>";
+      return "<section class=\"card cl-layer cl-layer-" + layer.role + "\" data-role=\"" + layer.role + "\"><div class=\"card-header small\"><strong>" + esc(roleLabel[layer.role]) + "</strong> <code>" + esc(layer.id) + "</code> · <code>" + esc(layer.created_by) + "</code></div><div class=\"card-body py-2\">" + list + "</div></section>";
     }).join("");
-    document.getElementById("fs-diff").textContent = state.diff.length ? state.diff.join("\n") : gettext("(no changes)");
+    if (state.diff.length) setSamp("fs-diff", state.diff.join("\n")); else document.getElementById("fs-diff").textContent = gettext("(no changes)");
     var last = state.layers.length - 1;
     document.getElementById("fs-merged").innerHTML = "<ul class=\"list-unstyled cl-entries\">" + state.merged.map(function (e) {
       var from = state.layers[e.layer];

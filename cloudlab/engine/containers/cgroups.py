@@ -255,7 +255,9 @@ def parse_workload(values: dict[str, Any]) -> Workload:
         try:
             value = float(raw)
         except (TypeError, ValueError):
-            raise Refused("EINVAL", N_("{label}: {value!r} is not a number."), label=label, value=str(raw)) from None
+            raise Refused(
+                "EINVAL", N_("{label}: {value!r} is not a number."), label=label, value=str(raw), words=("label",)
+            ) from None
         if not math.isfinite(value) or value < low or value > high:
             raise Refused(
                 "EINVAL",
@@ -264,17 +266,20 @@ def parse_workload(values: dict[str, Any]) -> Workload:
                 low=low,
                 high=high,
                 value=str(raw),
+                words=("label",),
             )
         return value
 
-    ticks = number("ticks", 20, 1, MAX_TICKS, "ticks")
+    ticks = number("ticks", 20, 1, MAX_TICKS, N_("ticks"))
     if ticks != int(ticks):
-        raise Refused("EINVAL", N_("ticks must be a whole number, not {value}."), value=str(values.get("ticks")))
+        raise Refused(
+            "EINVAL", N_("ticks (1 s each) must be a whole number, not {value}."), value=str(values.get("ticks"))
+        )
     return Workload(
         ticks=int(ticks),
-        cpu_demand=number("cpu_demand", 2.0, 0, HOST_CPUS, "CPU demand"),
-        anon_per_tick=int(number("anon_mib", 48, 0, 4096, "memory per tick (MiB)") * MIB),
-        cache_per_tick=int(number("cache_mib", 16, 0, 4096, "page cache per tick (MiB)") * MIB),
+        cpu_demand=number("cpu_demand", 2.0, 0, HOST_CPUS, N_("CPU demand (CPUs)")),
+        anon_per_tick=int(number("anon_mib", 48, 0, 4096, N_("memory per tick (MiB)")) * MIB),
+        cache_per_tick=int(number("cache_mib", 16, 0, 4096, N_("page cache per tick (MiB)")) * MIB),
     )
 
 
@@ -306,7 +311,7 @@ def demo_tasks() -> list[Task]:
     return [
         Task(4312, "/bin/sh", 2 * MIB, 0),
         Task(4340, "nginx: worker process", 12 * MIB, 0),
-        Task(4350, "stress --vm 1 (the hog)", 8 * MIB, 1),  # grows by the workload's anon_per_tick
+        Task(4350, "stress --vm 1", 8 * MIB, 1),  # grows by the workload's anon_per_tick
     ]
 
 
@@ -458,7 +463,7 @@ def _memory_tick(group: Group, workload: Workload, notes: list[Note]) -> None:
                         "memory.max reached and reclaim could not make room: max + 1, oom + 1; the OOM killer killed "
                         "{who} inside the group (oom_kill + {n})"
                     ),
-                    {"who": ", ".join(f"{v.pid} {v.command}" for v in victims), "n": len(victims)},
+                    {"who": ", ".join(str(v.pid) for v in victims), "n": len(victims)},
                 )
             )
     for hog in hogs:

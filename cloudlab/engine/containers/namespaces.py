@@ -285,7 +285,7 @@ HOST_MOUNTS: Final = (
     "/dev/sda2 on /var/lib/docker type ext4 (rw,relatime)",
 )
 CONTAINER_MOUNTS: Final = (
-    "overlay on / type overlay (rw,lowerdir=/var/lib/docker/overlay2/l/…,upperdir=…/diff,workdir=…/work)",
+    "overlay on / type overlay (rw,relatime,lowerdir=…,upperdir=…,workdir=…)",
     "proc on /proc type proc (rw,nosuid,nodev,noexec)",
     "tmpfs on /dev type tmpfs (rw,nosuid,size=65536k,mode=755)",
     "devpts on /dev/pts type devpts (rw,nosuid,noexec,gid=5,mode=620)",

@@ -16,9 +16,12 @@ class Note:
     code: str
     template: str
     numbers: dict[str, Any] = field(default_factory=dict)
+    #: The values that are words (a field's label), translated like the template.
+    words: tuple[str, ...] = ()
 
     def text(self, translate: Translate = identity) -> str:
-        return render(self.template, self.numbers, translate)
+        numbers = {k: translate(v) if k in self.words else v for k, v in self.numbers.items()}
+        return render(self.template, numbers, translate)
 
     def as_dict(self, translate: Translate = identity) -> dict[str, Any]:
         return {"code": self.code, "text": self.text(translate), **{f"n_{k}": v for k, v in self.numbers.items()}}
@@ -28,7 +31,7 @@ class Refused(ValueError):
     """Bad input or an operation the kernel refuses: ``errno`` names it (``EINVAL``, ``EXDEV`` …)
     and ``note`` says why in the student's words."""
 
-    def __init__(self, errno: str, template: str, **numbers: Any) -> None:
+    def __init__(self, errno: str, template: str, *, words: tuple[str, ...] = (), **numbers: Any) -> None:
         self.errno = errno
-        self.note = Note(errno, template, numbers)
+        self.note = Note(errno, template, numbers, words)
         super().__init__(self.note.text())

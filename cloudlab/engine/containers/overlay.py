@@ -164,22 +164,35 @@ def demo_layers() -> list[Layer]:
 # -- paths -----------------------------------------------------------------------------------
 
 
-def normalize(path: Any, what: str = "path") -> str:
+def normalize(path: Any, what: str = N_("path")) -> str:
     """An absolute path without ``.``/``..``/empty parts; refused (EINVAL, ENAMETOOLONG) otherwise."""
     if not isinstance(path, str) or not path.strip():
-        raise Refused("EINVAL", N_("Give a {what}: an absolute path such as /etc/motd."), what=what)
+        raise Refused("EINVAL", N_("Give a {what}: an absolute path such as /etc/motd."), what=what, words=("what",))
     if any(ord(c) < 32 or ord(c) == 127 for c in path):
-        raise Refused("EINVAL", N_("The {what} {path!r} contains a control character."), what=what, path=path)
+        raise Refused(
+            "EINVAL", N_("The {what} {path!r} contains a control character."), what=what, words=("what",), path=path
+        )
     if not path.startswith("/"):
-        raise Refused("EINVAL", N_("The {what} {path} is not absolute: start it with /."), what=what, path=path)
+        raise Refused(
+            "EINVAL", N_("The {what} {path} is not absolute: start it with /."), what=what, words=("what",), path=path
+        )
     if len(path.encode()) >= PATH_MAX:
-        raise Refused("ENAMETOOLONG", N_("The {what} is longer than PATH_MAX (4096 bytes)."), what=what)
+        raise Refused(
+            "ENAMETOOLONG", N_("The {what} is longer than PATH_MAX (4096 bytes)."), what=what, words=("what",)
+        )
     parts = [p for p in path.split("/") if p]
     for part in parts:
         if part in (".", ".."):
-            raise Refused("EINVAL", N_("Write the {what} {path} without . or .. parts."), what=what, path=path)
+            raise Refused(
+                "EINVAL", N_("Write the {what} {path} without . or .. parts."), what=what, words=("what",), path=path
+            )
         if len(part.encode()) > NAME_MAX:
-            raise Refused("ENAMETOOLONG", N_("A name in the {what} is longer than NAME_MAX (255 bytes)."), what=what)
+            raise Refused(
+                "ENAMETOOLONG",
+                N_("A name in the {what} is longer than NAME_MAX (255 bytes)."),
+                what=what,
+                words=("what",),
+            )
     return "/" + "/".join(parts)
 
 
@@ -290,8 +303,7 @@ class Rootfs:
         return resolve(self.lower, path) is not None
 
     def _layer_name(self, index: int) -> str:
-        layer = self.layers[index]
-        return f"{layer.role} {layer.id}"
+        return self.layers[index].id
 
     def _need(self, path: str) -> tuple[Entry, int]:
         found = self.lookup(path)
@@ -374,9 +386,8 @@ class Rootfs:
         else:
             outcome.add(
                 "copy_up_dir" if entry.is_dir else "copy_up",
-                N_("copy-up: {path} ({kind}) created in the upper layer from the {layer} layer"),
+                N_("copy-up: {path} created in the upper layer from the {layer} layer"),
                 path=path,
-                kind=entry.kind,
                 layer=self._layer_name(index),
             )
         copied = replace(entry, opaque=False)
@@ -515,8 +526,8 @@ class Rootfs:
 
     def rename(self, source: str, target: str) -> Outcome:
         """``mv source target`` as rename(2): a directory with a lower part meets EXDEV."""
-        source = normalize(source, "source")
-        target = normalize(target, "target")
+        source = normalize(source, N_("source"))
+        target = normalize(target, N_("target"))
         self._refuse_mounts(source, "rename")
         self._refuse_mounts(target, "rename")
         entry, _index = self._need(source)
