@@ -128,9 +128,9 @@ def test_a_disk_write_steps_down_both_stacks(browser, live_server_url, demo_clou
         assert 0 <= box["x"] and box["x"] + box["width"] <= 1366
         text = tip.inner_text()
         assert (
-            ("status P" in text and "Barham et al." in text)
+            ("status P" in text and "Source: P. Barham" in text)
             if locale == "en-US"
-            else ("状态 P" in text and "Barham 等" in text)
+            else ("状态 P" in text and "来源：P. Barham" in text)
         )
         assert figure.locator("button").inner_text() == "< 0.33"
         assert errors == []

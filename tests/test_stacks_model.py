@@ -8,6 +8,7 @@ import pytest
 
 from cloudlab.architectures import stacks_model as model
 from cloudlab.architectures.stacks_model import BARE_METAL, HOSTED, OPERATIONS, STACKS
+from cloudlab.engine import architectures as cited
 
 OPERATION_IDS = list(OPERATIONS)
 
@@ -83,16 +84,30 @@ def test_each_point_shows_what_it_claims():
     assert {point.favours for point in points.values()} == {HOSTED, BARE_METAL}
 
 
-def test_every_figure_has_a_source_and_a_status():
+def test_every_figure_comes_from_the_cited_model_with_a_source_and_a_status():
     refs = model.figure_refs()
-    assert set(refs) == set(model.REFERENCE_FIGURES)
+    assert {(ref.kind, ref.metric) for ref in refs} == {
+        ("type2", "app_web"),
+        ("type1", "app_web"),
+        ("type1", "disk_random_iops"),
+        ("type1", "neighbour_interference"),
+    }
     for ref in refs:
-        figure = model.REFERENCE_FIGURES[ref]
-        assert figure.source and figure.value
-        assert figure.status in model.STATUS_MEANINGS
-    web = {ref.kind: model.REFERENCE_FIGURES[ref] for ref in refs if ref.metric == "web_server"}
-    assert (web["type1"].value, web["type2"].value) == ("≥ 0.99", "< 0.33")
-    assert "binary translation" in web["type2"].caveat
+        figure = cited.figure(ref.kind, ref.metric)
+        assert figure.has_data and figure.citations
+        assert figure.status in cited.STATUSES
+    # Barham et al.'s SPEC WEB99: Xen at least 0.99 of native, VMware Workstation 3.2 under a third.
+    xen, workstation = cited.figure("type1", "app_web"), cited.figure("type2", "app_web")
+    assert (xen.qualifier, xen.value, workstation.qualifier, workstation.value) == ("≥", 0.99, "<", 0.33)
+    assert "binary translation" in workstation.note
+
+
+def test_problems_names_a_figure_the_cited_model_has_no_data_for(monkeypatch):
+    points = list(model.COMPARISON)
+    no_data = model.FigureRef("type2", "disk_random_iops", "x")  # the reference has none for Type II
+    points[0] = dataclasses.replace(points[0], figures={HOSTED: (no_data,)})
+    monkeypatch.setattr(model, "COMPARISON", tuple(points))
+    assert model.problems() == ["figure type2/disk_random_iops: the cited model has no data"]
 
 
 def test_problems_names_a_step_on_a_layer_its_stack_lacks(monkeypatch):

@@ -8,6 +8,7 @@ import re
 from django.utils import translation
 
 from cloudlab.architectures import stacks_model as model
+from cloudlab.engine import architectures as cited
 
 URL = "/learn/hypervisors/"
 
@@ -29,9 +30,8 @@ def _model_strings() -> list[str]:
         strings += [text for path in operation.paths.values() for step in path for text in (step.title, step.detail)]
     for point in model.COMPARISON:
         strings += [point.criterion, point.hosted, point.bare_metal, point.show.explanation]
-    for figure in model.REFERENCE_FIGURES.values():
-        strings += [figure.short, figure.label, figure.source, figure.caveat]
-    strings += [*model.STATUS_MEANINGS.values(), model.BINARY_TRANSLATION]
+    strings += [ref.short for ref in model.figure_refs()]
+    strings.append(model.BINARY_TRANSLATION)
     return list(dict.fromkeys(s for s in strings if s))
 
 
@@ -79,15 +79,21 @@ def test_every_figure_on_the_page_shows_its_source_and_status(client, alice):
     figures = re.findall(
         r'<button type="button" class="cl-figure-value" aria-describedby="([^"]+)">([^<]+)</button>', html
     )
-    assert {value for _id, value in figures} == {"&lt; 0.33", "≥ 0.99", "0.53", "−2% / −4%"}
+    assert {value for _id, value in figures} == {
+        "&lt; 0.33",
+        "≥ 0.99",
+        "0.53",
+        "−2% to −4% under two hostile neighbours",
+    }
     for figure_id, value in figures:
         tip = re.search(
             rf'<span class="cl-figure-tip" role="tooltip" id="{figure_id}">(.*?)</span>\s*</span>', html, re.S
         )
         assert tip, f"the figure {value} has no tooltip"
         assert "Source: " in tip.group(1) and re.search(r"status [PRSVU]: ", tip.group(1)), tip.group(1)
-    assert "Source: Barham et al., “Xen and the Art of Virtualization”, SOSP 2003, §4.1, Fig. 3" in html
-    assert "status R: computed from the authors&#x27; own raw data" in html
+    barham = cited.SOURCES["barham2003"].citation.replace("'", "&#x27;")
+    assert f"Source: {barham}" in html
+    assert "status R: computed from the authors&#x27; own public raw data" in html
     assert "upper bound on the Type II penalty" in html  # the 2003 caveat, under the table too
 
 
@@ -104,4 +110,7 @@ def test_every_sentence_of_the_model_reads_in_chinese(client, alice):
     assert disk["comparison"] == "寄生架构：6 跳；裸金属架构：4 跳。寄生架构路径多出：宿主操作系统，以及 1 次世界切换。"
     assert "效率高（不受 Host OS 影响、I/O 优化）。" in html
     assert "功能丰富（如 3D 加速）" in html and "适于服务器系统" in html and "适于桌面系统" in html
-    assert "状态 P：在原始文献中读到" in html
+    with translation.override("zh-hans"):
+        primary = translation.gettext(cited.STATUSES["P"])
+    assert primary != cited.STATUSES["P"]
+    assert "状态 P：" + primary in html

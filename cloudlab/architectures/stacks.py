@@ -14,22 +14,32 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
+from cloudlab.engine import architectures as cited
+from cloudlab.engine.i18n import fmt_number
+
 from . import stacks_model as model
 
 
 def _figure(ref: model.FigureRef, point: str) -> dict[str, Any]:
-    figure = model.REFERENCE_FIGURES[ref]
+    """A number of the cited model as the comparison shows it: the value as its source states
+    it (≥ 0.99), what it measures, its sources, its status tag and what that means, its note."""
+    figure = cited.figure(ref.kind, ref.metric)
+    if figure.value is not None:
+        value = f"{figure.qualifier} {fmt_number(float(figure.value))}".strip()
+    else:
+        value = _(figure.text)
     return {
         "id": f"figure-{point}-{ref.kind}-{ref.metric}",
         "key": f"{ref.kind}.{ref.metric}",
-        "value": figure.value,
-        "short": _(figure.short),
-        "label": _(figure.label),
-        "source": _(figure.source),
+        "value": value,
+        "short": _(ref.short),
+        "label": _("%(metric)s, %(kind)s")
+        % {"metric": _(cited.METRICS[ref.metric].label), "kind": _(cited.profile(ref.kind).label)},
+        "sources": [source.citation for source in figure.citations],
         "status": figure.status,
         "status_label": _("status %(tag)s") % {"tag": figure.status},
-        "status_meaning": _(model.STATUS_MEANINGS[figure.status]),
-        "caveat": _(figure.caveat) if figure.caveat else "",
+        "status_meaning": _(cited.STATUSES[figure.status]),
+        "caveat": _(figure.note) if figure.note else "",
     }
 
 

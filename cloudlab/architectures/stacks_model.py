@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final
 
+from cloudlab.engine import architectures as cited
 from cloudlab.engine.i18n import N_
 
 HOSTED: Final = "hosted"
@@ -75,10 +76,12 @@ class Operation:
 
 @dataclass(frozen=True)
 class FigureRef:
-    """A number of the cited model: ``figure(kind, metric)`` in ``cloudlab.engine.architectures``."""
+    """A number of the cited model, ``figure(kind, metric)`` in ``cloudlab.engine.architectures``,
+    and the few words the comparison shows beside it."""
 
     kind: str
     metric: str
+    short: str
 
 
 @dataclass(frozen=True)
@@ -412,6 +415,8 @@ BINARY_TRANSLATION: Final = N_(
     "Today both kinds use the CPU's hardware assistance; the extra host OS hops of the hosted path remain."
 )
 
+_WEB99 = N_("of native (SPEC WEB99, 2003)")
+
 #: The layers below a guest that it must trust (its trusted computing base).
 _TRUSTED: dict[str, tuple[str, ...]] = {
     HOSTED: ("hypervisor", "host_os", "hardware"),
@@ -431,8 +436,11 @@ COMPARISON: Final[tuple[Point, ...]] = (
             explanation=N_("The disk write, with the hops the hosted path adds highlighted."),
         ),
         figures={
-            HOSTED: (FigureRef("type2", "web_server"),),
-            BARE_METAL: (FigureRef("type1", "web_server"), FigureRef("type1", "disk_random_iops")),
+            HOSTED: (FigureRef("type2", "app_web", _WEB99),),
+            BARE_METAL: (
+                FigureRef("type1", "app_web", _WEB99),
+                FigureRef("type1", "disk_random_iops", N_("of native (random disk IOPS, KVM, 2014)")),
+            ),
         },
     ),
     Point(
@@ -445,7 +453,7 @@ COMPARISON: Final[tuple[Point, ...]] = (
             layers=_TRUSTED,
             explanation=N_("Highlighted: the layers each guest must trust."),
         ),
-        figures={BARE_METAL: (FigureRef("type1", "hostile_neighbours"),)},
+        figures={BARE_METAL: (FigureRef("type1", "neighbour_interference", N_("Xen, 2003")),)},
     ),
     Point(
         "ease_of_use",
@@ -520,7 +528,7 @@ def figure_refs() -> tuple[FigureRef, ...]:
 def problems() -> list[str]:
     """What is wrong with the tables (empty when they are consistent): a step on a layer its
     stack lacks, a path that does not end on the hardware, a comparison point that shows an
-    unknown operation, step or layer."""
+    unknown operation, step or layer, or a figure the cited model does not have."""
     found = []
     for operation in OPERATIONS.values():
         if set(operation.paths) != set(STACKS):
@@ -549,70 +557,12 @@ def problems() -> list[str]:
                 found.append(f"{point.id}: {stack_id} has no layers {sorted(missing)}")
         if point.favours not in STACKS:
             found.append(f"{point.id}: favours {point.favours!r}, not a stack")
+    for ref in figure_refs():
+        try:
+            figure = cited.figure(ref.kind, ref.metric)
+        except ValueError as error:
+            found.append(f"figure {ref.kind}/{ref.metric}: {error}")
+            continue
+        if not figure.has_data:
+            found.append(f"figure {ref.kind}/{ref.metric}: the cited model has no data")
     return found
-
-
-@dataclass(frozen=True)
-class ReferenceFigure:
-    """A figure as ../shared/reference/architecture-model.md gives it, for as long as the cited
-    model in ``cloudlab.engine.architectures`` does not carry it."""
-
-    value: str
-    #: What the number is, in a few words beside it; ``label`` says it in full.
-    short: str
-    label: str
-    source: str
-    status: str
-    caveat: str = ""
-
-
-_BARHAM_41 = N_("Barham et al., “Xen and the Art of Virtualization”, SOSP 2003, §4.1, Fig. 3")
-_BARHAM_CAVEAT = N_(
-    "2003, before VT-x: the hosted VMM used binary translation, so this is an upper bound on the "
-    "Type II penalty, not a modern value."
-)
-
-#: The reference's table rows the comparison needs (§5 Barham, §1 Felter, §7).
-REFERENCE_FIGURES: Final[dict[FigureRef, ReferenceFigure]] = {
-    FigureRef("type2", "web_server"): ReferenceFigure(
-        "< 0.33",
-        N_("of native (SPEC WEB99, 2003)"),
-        N_("SPEC WEB99, VMware Workstation 3.2 (Type II), relative to native Linux"),
-        _BARHAM_41,
-        "P",
-        _BARHAM_CAVEAT,
-    ),
-    FigureRef("type1", "web_server"): ReferenceFigure(
-        "≥ 0.99",
-        N_("of native (SPEC WEB99, 2003)"),
-        N_("SPEC WEB99, Xen (Type I, paravirtualised), relative to native Linux"),
-        _BARHAM_41,
-        "P",
-        _BARHAM_CAVEAT,
-    ),
-    FigureRef("type1", "hostile_neighbours"): ReferenceFigure(
-        "−2% / −4%",
-        N_("beside hostile neighbours (2003)"),
-        N_("Xen's throughput loss beside two hostile domains (SPEC WEB99 / OSDB-IR)"),
-        N_("Barham et al., “Xen and the Art of Virtualization”, SOSP 2003, §4.4"),
-        "P",
-        N_("2003, Xen on one host; native Linux was unusable under the same load."),
-    ),
-    FigureRef("type1", "disk_random_iops"): ReferenceFigure(
-        "0.53",
-        N_("of native (random disk IOPS, KVM, 2014)"),
-        N_("Random 4 KB disk IOPS, KVM (Type I, virtio), relative to native"),
-        N_("Felter et al., IBM Research Report RC25482, 2014: the authors' raw fio data"),
-        "R",
-        N_("2014: QEMU/KVM with virtio; every I/O goes through QEMU: a bare-metal hypervisor pays for I/O too."),
-    ),
-}
-
-#: What a status tag means (the reference's table of tags).
-STATUS_MEANINGS: Final[dict[str, str]] = {
-    "P": N_("read in the primary source"),
-    "R": N_("computed from the authors' own raw data"),
-    "S": N_("seen only in a third-party summary"),
-    "V": N_("a vendor's or project's own benchmark"),
-    "U": N_("unconfirmed"),
-}
