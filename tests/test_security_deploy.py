@@ -32,7 +32,13 @@ PRODUCTION = {
 
 
 def _manage(tmp_path: Path, *args: str, **environ: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION and not k.startswith("SECURE_")}
+    # Not the test session's own switches either: the browser tests' fixture sets
+    # DJANGO_ALLOW_ASYNC_UNSAFE in this process, which check --deploy rightly warns about.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in PRODUCTION and not k.startswith("SECURE_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env.update(CLOUDLAB_DATA_DIR=str(tmp_path), **environ)
     return subprocess.run(
         [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), *args],
