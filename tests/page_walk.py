@@ -123,6 +123,7 @@ def stops(cloud: dict[str, Any]) -> list[Stop]:
         ),
         *instance_pages,
         Stop("project decisions", "/project/decisions/", "alice"),
+        Stop("hosted vs bare-metal", "/learn/hypervisors/", "alice", ready="#stack-hosted[data-hop='0']"),
         Stop("inside a container", "/learn/inside-a-container/", "alice", ready="#ps-container tbody tr"),
         Stop("vm vs container", "/learn/vm-vs-container/", "alice", ready="#experiment-hosts tbody tr"),
         Stop("decision (placed)", f"/project/decisions/{cloud['web_decision'].pk}/", "alice", ready="#host-cards > *"),
@@ -137,6 +138,9 @@ def stops(cloud: dict[str, Any]) -> list[Stop]:
         Stop("scheduler settings", "/admin/scheduler/", "ivy"),
         Stop("scheduler settings refused", "/admin/scheduler/", "ivy", act=_refused_scheduler_settings),
         Stop("admin decisions", "/admin/decisions/", "ivy"),
+        Stop("class sessions", "/classroom/", "ivy"),
+        Stop("join a session", "/join/", None),
+        Stop("join: no such session", "/join/AAAAAA/", None),
     ]
 
 
