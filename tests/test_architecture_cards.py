@@ -26,7 +26,9 @@ def test_the_hypervisors_page_lists_each_class_with_its_figures_and_sources(ivy_
     assert "96.9 s" in page and "cloud launch time (EC2 Linux, 2012), not a local boot" in page
     assert "260.7 s" in page and "illustrative value, not a measurement" in page
     assert "131 MB per instance" in page and "stand-in, no published figure" in page
-    assert "doi.org/10.1109/CLOUD.2012.103" in page  # Mao & Humphrey, on hover
+    assert "Source: Mao & Humphrey 2012 (P: " in page  # on hover
+    assert "doi.org/10.1109/CLOUD.2012.103" in page  # … and in full in the list of sources
+    assert "<cite lang=\"en\">M. Mao, M. Humphrey," in page
     assert "Counted in claims" in page
 
 
@@ -49,6 +51,7 @@ def test_the_host_cards_carry_the_class_figures_and_what_the_cloud_counts(
     archs = decision_data(record)["architectures"]
     assert set(archs) == {"bare-metal", "hosted", "container"}
     assert archs["container"]["start_s"] == 0.6 and archs["container"]["start_basis"] == "measured"
-    assert "arxiv.org/abs/2602.15214" in archs["container"]["start_source"]
+    assert "Khan 2026" in archs["container"]["start_source"]
+    assert {"khan2026", "quark"} <= set(archs["container"]["sources"])
     assert archs["bare-metal"]["overhead_counted_mb"] == 131
     assert archs["container"]["overhead_counted_mb"] == 0

@@ -3,7 +3,8 @@ Latin is what the course keeps as it is: the demo's names (hosts, instances, pro
 images), numbers and units, Nova's identifiers (vm_state and task_state codes, filter and
 weigher names, nova.conf options, API action names, UUIDs, addresses, anything in a ``code``
 element) and Nova's own message, quoted in a ``.cl-nova-original`` element beside its
-translation, as a student will meet it in real logs. Chinese text uses full-width punctuation.
+translation, as a student will meet it in real logs; a publication's citation, in a ``cite``
+element, stays in the language it was published in. Chinese text uses full-width punctuation.
 
 The walk comes after a launch, an action and a NoValidHost, so faults, events and outcomes are
 on the pages."""
@@ -15,6 +16,7 @@ from django.conf import settings
 
 from cloudlab.compute.models import Aggregate, Cloud, Flavor, Host, Image, Instance
 from cloudlab.engine import lifecycle
+from cloudlab.engine.architectures import SOURCES
 from cloudlab.engine.scheduler import FILTER_NAMES, WEIGHER_NAMES
 from cloudlab.engine.scheduler.config import SchedulerConfig
 from cloudlab.engine.scheduler.drivers import DRIVERS
@@ -29,7 +31,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 #: without Chinese beside it.
 TEXTS_JS = r"""
 () => {
-  const SKIP = "script, style, noscript, code, kbd, samp, .cl-nova-original";
+  const SKIP = "script, style, noscript, code, kbd, samp, cite, .cl-nova-original";
   const CJK = /[\u3400-\u9fff]/;
   const shown = (el) => { const r = el.getBoundingClientRect();
     return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== "hidden"; };
@@ -94,6 +96,20 @@ PRODUCTS = {
     "Victoria",
     "Zed",
     "Claim",
+    # Hypervisors and container runtimes, as the chapter names them.
+    "KVM",
+    "QEMU",
+    "Xen",
+    "ESXi",
+    "Hyper-V",
+    "VirtualBox",
+    "VMware",
+    "Firecracker",
+    "Docker",
+    "LXC",
+    "runc",
+    "gVisor",
+    "Kata",
 }
 
 
@@ -115,6 +131,8 @@ def _allowed_words():
     ]:
         words |= {str(v) for v in model.objects.values_list(field, flat=True)}
     words |= {"alice", "bob", "ivy", settings.TIME_ZONE, "UTC"}
+    # A hover names a figure's source by its authors and year ("Mao & Humphrey 2012").
+    words |= {word for source in SOURCES.values() for word in TOKEN.findall(source.short)} | {"et", "al", "man"}
     words |= {v for k, v in vars(lifecycle.VmState).items() if k.isupper()}
     words |= {v for k, v in vars(lifecycle.TaskState).items() if k.isupper()}
     words |= {p.name for p in lifecycle.PowerState}

@@ -17,10 +17,18 @@ from cloudlab.engine.resources import instance_overhead_mb
 
 
 def _cite(figure: arch.Figure) -> str:
-    """The figure's sources and status for a hover: "Mao & Humphrey … (P: read in the primary source)"."""
-    status = f"{figure.status}: {_(arch.STATUSES[figure.status])}"
-    sources = " · ".join(s.citation + (f" {s.link}" if s.link else "") for s in figure.citations)
-    return f"{sources} ({status})" if sources else status
+    """The figure's sources and status for a hover: "Source: Mao & Humphrey 2012 (P: read in the
+    primary source)". Authors and year only: the page's list of sources gives each citation in
+    full, in its own language (``sources_of``)."""
+    status = _("%(tag)s: %(meaning)s") % {"tag": figure.status, "meaning": _(arch.STATUSES[figure.status])}
+    sources = "; ".join(s.short for s in figure.citations)
+    return _("Source: %(sources)s (%(status)s)") % {"sources": sources, "status": status} if sources else status
+
+
+def sources_of(summaries: list[dict[str, Any]]) -> list[arch.Source]:
+    """The sources the summaries' figures cite, in the model's order, for the page's list."""
+    keys = {key for summary in summaries for key in summary["sources"]}
+    return [source for key, source in arch.SOURCES.items() if key in keys]
 
 
 def architecture_summary(code: str, cloud: Cloud) -> dict[str, Any]:
@@ -47,6 +55,10 @@ def architecture_summary(code: str, cloud: Cloud) -> dict[str, Any]:
         "overhead_counted_mb": counted,
         "overhead_text": _("%(mb)s MB per instance") % {"mb": fmt_number(overhead.mb)},
         "overhead_source": (overhead_note + " " + _cite(overhead.figure)).strip(),
+        "sources": [
+            *(start.figure.sources if start.basis in ("measured", "cloud-launch") else ()),
+            *overhead.figure.sources,
+        ],
     }
 
 

@@ -21,7 +21,7 @@ from cloudlab.compute.rows import host_row
 from cloudlab.live.events import cloud_stream, current_seqs
 
 from .access import instructor_project_or_404
-from .architecture_cards import cloud_architectures
+from .architecture_cards import cloud_architectures, sources_of
 from .labels import host_action_labels
 
 
@@ -36,12 +36,14 @@ def _snapshot(cloud: Cloud) -> dict[str, Any]:
 @require_GET
 def hypervisors(request: HttpRequest) -> HttpResponse:
     cloud = instructor_project_or_404(request).cloud
+    architectures = cloud_architectures(cloud)
     return render(
         request,
         "dashboard/hypervisors.html",
         {
             "cloud": cloud,
-            "architectures": cloud_architectures(cloud),
+            "architectures": architectures,
+            "architecture_sources": sources_of(architectures),
             "page": {
                 "streams": [cloud_stream(cloud.pk)],
                 "snapshot_url": reverse("dashboard:hypervisors-rows"),

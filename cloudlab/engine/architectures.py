@@ -78,6 +78,8 @@ class Source:
     """A publication or data set a figure comes from."""
 
     key: str
+    #: Authors and year, as a hover names it ("Mao & Humphrey 2012"); the citation says the rest.
+    short: str
     #: The full citation, as a reference list gives it.
     citation: str
     doi: str = ""
@@ -92,6 +94,7 @@ class Source:
 _SOURCE_LIST: Final[tuple[Source, ...]] = (
     Source(
         "felter2014",
+        "Felter et al. 2014",
         "W. Felter, A. Ferreira, R. Rajamony, J. Rubio, “An Updated Performance Comparison of Virtual "
         "Machines and Linux Containers”, IBM Research Report RC25482 (AUS1407-001), 21 July 2014; short "
         "version in Proc. IEEE ISPASS 2015, pp. 171–172. Figures computed from the authors' raw data "
@@ -101,6 +104,7 @@ _SOURCE_LIST: Final[tuple[Source, ...]] = (
     ),
     Source(
         "agache2020",
+        "Agache et al. 2020",
         "A. Agache, M. Brooker, A. Florescu, A. Iordache, A. Liguori, R. Neugebauer, P. Piwonka, D.-M. Popa, "
         "“Firecracker: Lightweight Virtualization for Serverless Applications”, 17th USENIX Symposium on "
         "Networked Systems Design and Implementation (NSDI '20), Santa Clara, 2020, pp. 419–434.",
@@ -108,47 +112,55 @@ _SOURCE_LIST: Final[tuple[Source, ...]] = (
     ),
     Source(
         "firecracker-spec",
+        "Firecracker SPECIFICATION.md",
         "Firecracker project, SPECIFICATION.md @ 0aad46c6 (AWS i3.metal, hyperthreading off, "
         "1 vCPU / 128 MiB microVM, Firecracker-tuned guest kernel).",
         url="https://github.com/firecracker-microvm/firecracker/blob/main/SPECIFICATION.md",
     ),
     Source(
         "barham2003",
+        "Barham et al. 2003",
         "P. Barham, B. Dragovic, K. Fraser, S. Hand, T. Harris, A. Ho, R. Neugebauer, I. Pratt, A. Warfield, "
         "“Xen and the Art of Virtualization”, Proc. 19th ACM SOSP, 2003, §4.",
         doi="10.1145/945445.945462",
     ),
     Source(
         "mao2012",
+        "Mao & Humphrey 2012",
         "M. Mao, M. Humphrey, “A Performance Study on the VM Startup Time in the Cloud”, IEEE CLOUD 2012, "
         "pp. 423–430 (authors' slides, “Results (1)”; data Oct 2011–Feb 2012).",
         doi="10.1109/CLOUD.2012.103",
     ),
     Source(
         "khan2026",
+        "Khan 2026",
         "S. Khan, “Decomposing Docker Container Startup Performance”, arXiv:2602.15214, Feb 2026 "
         "(single-author preprint, not peer reviewed).",
         url="https://arxiv.org/abs/2602.15214",
     ),
     Source(
         "quark",
+        "Quark perf_test.md",
         "QuarkContainer/Quark, doc/perf_test.md (vendor benchmark: runc, gVisor, Kata, Quark).",
         url="https://github.com/QuarkContainer/Quark/blob/main/doc/perf_test.md",
     ),
     Source(
         "sharma2016",
+        "Sharma et al. 2016",
         "P. Sharma, L. Chaufournier, P. Shenoy, Y. C. Tay, “Containers and Virtual Machines at Scale: "
         "A Comparative Study”, Proc. 17th International Middleware Conference (Middleware '16), Article 1.",
         doi="10.1145/2988336.2988337",
     ),
     Source(
         "morabito2015",
+        "Morabito et al. 2015",
         "R. Morabito, J. Kjällman, M. Komu, “Hypervisors vs. Lightweight Virtualization: A Performance "
         "Comparison”, IEEE IC2E 2015, pp. 386–393.",
         doi="10.1109/IC2E.2015.74",
     ),
     Source(
         "hao2021",
+        "Hao et al. 2021",
         "J. Hao, T. Jiang, W. Wang, I. K. Kim, “An Empirical Analysis of VM Startup Times in Public IaaS "
         "Clouds”, arXiv:2107.03467, 2021 (the next source to read for a modern VM boot time; no number "
         "from it is used here).",
@@ -156,6 +168,7 @@ _SOURCE_LIST: Final[tuple[Source, ...]] = (
     ),
     Source(
         "namespaces7",
+        "namespaces(7)",
         "namespaces(7), Linux man-pages @ ae6b2218 (2021-09-02): a namespace wraps a global resource of "
         "the one kernel the processes share.",
         url="https://man7.org/linux/man-pages/man7/namespaces.7.html",
