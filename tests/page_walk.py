@@ -138,6 +138,9 @@ def stops(cloud: dict[str, Any]) -> list[Stop]:
         Stop("scheduler settings", "/admin/scheduler/", "ivy"),
         Stop("scheduler settings refused", "/admin/scheduler/", "ivy", act=_refused_scheduler_settings),
         Stop("admin decisions", "/admin/decisions/", "ivy"),
+        Stop("class sessions", "/classroom/", "ivy"),
+        Stop("join a session", "/join/", None),
+        Stop("join: no such session", "/join/AAAAAA/", None),
     ]
 
 
