@@ -38,7 +38,7 @@ def test_each_class_runs_one_kind_of_instance() -> None:
 
 
 def test_an_unknown_class_is_named_with_the_choices() -> None:
-    with pytest.raises(ValueError, match="unknown architecture class 'vmware'.*bare-metal, hosted"):
+    with pytest.raises(ValueError, match=r"unknown architecture class 'vmware'.*bare-metal, hosted"):
         kind_of("vmware")
 
 
