@@ -129,3 +129,93 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.nickname} in {self.session}"
+
+
+# -- "Predict the host" polls (cloudlab.classroom.polls is their only writer) --------------------
+
+
+class PollKind(models.TextChoices):
+    HOST = "host", _("Which host wins?")
+    FILTER = "filter", _("Which filter removes a host?")
+    NUMBER = "number", _("A host's weight")
+
+
+class PollState(models.TextChoices):
+    OPEN = "open", pgettext_lazy("poll", "Open")
+    CLOSED = "closed", pgettext_lazy("poll", "Closed")
+    REVEALED = "revealed", pgettext_lazy("poll", "Revealed")
+
+
+class PollQuerySet(models.QuerySet["Poll"]):
+    def current(self) -> Poll | None:
+        """The poll the class sees now: the latest one (open, closed or revealed)."""
+        return self.order_by("-opened_at", "-pk").first()
+
+
+class Poll(models.Model):
+    """A question about the next scheduling decision on the session's cloud. It carries the
+    request it is about (flavor, image, count); the reveal runs that request through the
+    scheduler and keeps the trace, from which the correct answer is read."""
+
+    session = models.ForeignKey(ClassSession, on_delete=models.CASCADE, related_name="polls")
+    kind = models.CharField(_("kind"), max_length=8, choices=PollKind.choices)
+    question = models.CharField(_("question"), max_length=200)
+    flavor = models.ForeignKey("compute.Flavor", on_delete=models.PROTECT, related_name="+")
+    image = models.ForeignKey("compute.Image", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    count = models.PositiveSmallIntegerField(_("instances"), default=1)
+    #: The host a "which filter removes it?" or a weight question is about.
+    target_host = models.CharField(_("host asked about"), max_length=64, blank=True)
+    #: Multiple choice: the values students choose from, in order.
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    #: A number question: an answer within this distance of the true value is correct.
+    tolerance = models.FloatField(_("tolerance"), default=0)
+    #: Seconds students have; null for no limit.
+    time_limit = models.PositiveIntegerField(_("time limit (s)"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=8, choices=PollState.choices, default=PollState.OPEN)
+    opened_at = models.DateTimeField(_("opened"), auto_now_add=True)
+    closes_at = models.DateTimeField(_("closes"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    revealed_at = models.DateTimeField(_("revealed"), null=True, blank=True)
+    #: The correct answer read from the reveal's trace: a choice, a number, or null (no weight).
+    correct = models.JSONField(_("correct answer"), null=True, blank=True)
+    #: The reveal's scheduling trace and the frozen moment it was made from (replay, what-if).
+    trace = models.JSONField(_("trace"), null=True, blank=True)
+    moment = models.JSONField(_("moment"), null=True, blank=True)
+
+    objects = PollQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("poll")
+        verbose_name_plural = _("polls")
+        ordering = ["opened_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(count__gte=1), name="poll_count_at_least_one"),
+            models.CheckConstraint(condition=models.Q(tolerance__gte=0), name="poll_tolerance_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class Answer(models.Model):
+    """One participant's answer to one poll (changeable until the poll closes)."""
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="answers")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="answers")
+    #: A multiple-choice answer: one of the poll's choices.
+    choice = models.CharField(_("choice"), max_length=64, blank=True)
+    #: A number answer.
+    value = models.FloatField(_("value"), null=True, blank=True)
+    #: When the answer was last given (a change restarts the clock the points scale by).
+    answered_at = models.DateTimeField(_("answered"))
+    correct = models.BooleanField(_("correct"), null=True, blank=True)
+    points = models.PositiveIntegerField(_("points"), default=0)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        ordering = ["answered_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["poll", "participant"], name="answer_once_per_poll")]
+
+    def __str__(self) -> str:
+        return f"{self.participant.nickname}: {self.choice or self.value}"
