@@ -131,9 +131,21 @@ EMBEDDED_REDIS_SOCKET = DATA_DIR / "redis.sock"
 REDIS_URL = redis_urls.validate(envstr("REDIS_URL", f"unix://{EMBEDDED_REDIS_SOCKET}") or "")
 EMBEDDED_REDIS = envstr("REDIS_URL") is None
 
+# `redis` (default): channels_redis's RedisChannelLayer, a group message pushed to every member's
+# own channel in Redis. `pubsub`: its RedisPubSubChannelLayer, published once per group and fanned
+# out inside each process (docs/live-sessions.md, Capacity: bench/ws_fanout.py measures both).
+CHANNEL_LAYER_BACKENDS = {
+    "redis": "channels_redis.core.RedisChannelLayer",
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+}
+CHANNEL_LAYER = (envstr("CLOUDLAB_CHANNEL_LAYER", "redis") or "redis").strip().lower()
+if CHANNEL_LAYER not in CHANNEL_LAYER_BACKENDS:
+    raise ConfigError(
+        f"CLOUDLAB_CHANNEL_LAYER must be one of {', '.join(CHANNEL_LAYER_BACKENDS)}, not {CHANNEL_LAYER!r}"
+    )
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": CHANNEL_LAYER_BACKENDS[CHANNEL_LAYER],
         "CONFIG": {
             # redis-py 8 times out reads after 5 s by default, exactly channels_redis's blocking
             # receive (BZPOPMIN, 5 s): the race killed idle consumers. Give reads more room.

@@ -33,6 +33,8 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_BAD_REQUEST = 4400
 MAX_STREAMS = 8
+#: Not ours: "service restart", which pages retry (static/cloudlab/live.js).
+CLOSE_SERVICE_RESTART = 1012
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -104,6 +106,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def live_session_ended(self, message: dict[str, Any]) -> None:
         await self.end(CLOSE_UNAUTHENTICATED, "logged out")
 
+    async def live_drop(self, message: dict[str, Any]) -> None:
+        """Close as a restarting server does (1012): the page reconnects and refetches its
+        snapshot. How an operator sheds a process's sockets, and how the reconnect is tested."""
+        if self.ended:
+            return
+        self.ended = True
+        await self.leave()
+        await self.close(code=CLOSE_SERVICE_RESTART)
+
     async def live_recheck(self, message: dict[str, Any]) -> None:
         await self.recheck()
 
@@ -158,6 +169,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def live_event(self, message: dict[str, Any]) -> None:
         if self.ended:
+            return
+        if "text" in message:  # encoded once for every socket (cloudlab.live.events.encode_event)
+            await self.send(text_data=message["text"])
             return
         await self.send_json(
             {

@@ -143,6 +143,14 @@ class SessionStateChanged(TypedDict):
     by: str
 
 
+class SessionHeartbeat(TypedDict):
+    """The instructor's side of the session is alive: beat ``n``, sent at ``sent_at`` (Unix
+    seconds). Pages need not show it; ``bench/ws_fanout.py`` times its delivery to every socket."""
+
+    n: int
+    sent_at: float
+
+
 #: Every event name there is, and what its ``data`` carries.
 EVENT_SCHEMAS: dict[str, type] = {
     "instance.created": InstanceRow,
@@ -154,6 +162,7 @@ EVENT_SCHEMAS: dict[str, type] = {
     "session.participant_joined": SessionPresence,
     "session.participant_left": SessionPresence,
     "session.state": SessionStateChanged,
+    "session.heartbeat": SessionHeartbeat,
 }
 
 
