@@ -13,6 +13,17 @@ from pathlib import Path
 from typing import Any
 
 
+def database_url() -> str:
+    """The test database as a DATABASE_URL, for a worker subprocess that must share it."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgresql://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
 def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, interval: float = 0.05) -> Any:
     """Poll ``predicate`` until it returns something truthy (tests only; pages never poll)."""
     deadline = time.monotonic() + timeout

@@ -21,7 +21,6 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from cloudlab import redis_urls
 from cloudlab.__main__ import worker_command
@@ -31,20 +30,12 @@ from cloudlab.compute.actions.instance import do_instance_action
 from cloudlab.compute.models import Instance
 from cloudlab.embedded import EmbeddedRedis
 from cloudlab.engine import lifecycle
-from tests.helpers import wait_for
+from tests.helpers import database_url, wait_for
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
 #: Redis hands a killed worker's steps out again after this many seconds (swept every second).
 VISIBILITY_TIMEOUT = 2
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgresql://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def _point_broker_at(url: str) -> None:
@@ -78,7 +69,7 @@ def start_worker(redis_server: EmbeddedRedis, tmp_path: Path) -> Iterator[Callab
     def start(*, reaper_grace: float, beat: bool = False) -> subprocess.Popen[bytes]:
         env = {
             **os.environ,
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": database_url(),
             "REDIS_URL": redis_server.url,
             "CLOUDLAB_DATA_DIR": str(tmp_path),
             "CLOUDLAB_CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,

@@ -9,29 +9,20 @@ import time
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from cloudlab.__main__ import worker_command
 from cloudlab.compute import reaper
 from cloudlab.compute.actions.instance import do_instance_action
 from cloudlab.compute.models import Instance
-from tests.helpers import wait_for
+from tests.helpers import database_url, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgresql://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def _start_worker() -> subprocess.Popen:
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "CLOUDLAB_CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
     }
     return subprocess.Popen(
