@@ -118,27 +118,14 @@ def live_server_url(django_db_setup: None, django_db_blocker: Any) -> Iterator[s
     """Daphne (HTTP and WebSockets) in a child process, on a free loopback port, serving the
     test database."""
     from channels.testing.live import make_application
-    from daphne.testing import DaphneProcess
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-    from django.db import connections
+
+    from tests.helpers import daphne_server
 
     with django_db_blocker.unblock():
-        # An SQLite (or libpq) connection must not cross a fork: close ours, the child opens its own.
-        connections.close_all()
-        process = DaphneProcess(
-            "127.0.0.1",
-            # Forked after the test database was set up: settings already name it.
-            partial(make_application, static_wrapper=ASGIStaticFilesHandler),
-        )
-        process.start()
-        while not process.ready.wait(timeout=1):
-            if not process.is_alive():
-                raise RuntimeError("Daphne did not start")
-        try:
-            yield f"http://127.0.0.1:{process.port.value}"
-        finally:
-            process.terminate()
-            process.join()
+        # Forked after the test database was set up: settings already name it.
+        with daphne_server(partial(make_application, static_wrapper=ASGIStaticFilesHandler)) as url:
+            yield url
 
 
 @pytest.fixture(scope="module")

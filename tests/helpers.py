@@ -24,6 +24,28 @@ def database_url() -> str:
     return f"postgresql://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+@contextmanager
+def daphne_server(application: Callable[[], Any]) -> Iterator[str]:
+    """Daphne (HTTP and WebSockets) serving ``application()`` in a child process on a free
+    loopback port; yields its URL. Call with the database unblocked: no connection of ours may
+    cross the fork (an SQLite or libpq connection; cloudlab/dbfork.py drops a pool), so ours are
+    closed first and the child opens its own."""
+    from daphne.testing import DaphneProcess
+    from django.db import connections
+
+    connections.close_all()
+    process = DaphneProcess("127.0.0.1", application)
+    process.start()
+    while not process.ready.wait(timeout=1):
+        if not process.is_alive():
+            raise RuntimeError("Daphne did not start")
+    try:
+        yield f"http://127.0.0.1:{process.port.value}"
+    finally:
+        process.terminate()
+        process.join()
+
+
 def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, interval: float = 0.05) -> Any:
     """Poll ``predicate`` until it returns something truthy (tests only; pages never poll)."""
     deadline = time.monotonic() + timeout

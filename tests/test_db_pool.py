@@ -29,7 +29,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bench.burst import ConnectionPeak, Student, choice_ids, fire_at_once, libpq_conninfo
 from cloudlab import dbpool, env
-from tests.helpers import wait_for
+from tests.helpers import daphne_server, wait_for
 
 BUSY_EN = "CloudLab is busy: every database connection is in use. Nothing was changed. Try again in a few seconds."
 BUSY_ZH = "CloudLab 繁忙：数据库连接已全部占用。未做任何更改，请几秒后重试。"
@@ -210,20 +210,8 @@ def _small_pool_application() -> Any:
 def small_pool_server(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
     if not ON_POSTGRESQL:
         pytest.skip("needs PostgreSQL (DATABASE_URL=postgresql://…, as CI sets it): SQLite has no connection pool")
-    from daphne.testing import DaphneProcess
-
-    with django_db_blocker.unblock():
-        connections.close_all()  # nothing of ours crosses the fork (cloudlab/dbfork.py drops the pool)
-        process = DaphneProcess("127.0.0.1", _small_pool_application)
-        process.start()
-        while not process.ready.wait(timeout=1):
-            if not process.is_alive():
-                raise RuntimeError("Daphne did not start")
-        try:
-            yield f"http://127.0.0.1:{process.port.value}"
-        finally:
-            process.terminate()
-            process.join()
+    with django_db_blocker.unblock(), daphne_server(_small_pool_application) as url:
+        yield url
 
 
 def _conninfo() -> str:
