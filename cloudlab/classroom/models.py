@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -172,7 +173,7 @@ class Poll(models.Model):
     #: Seconds students have; null for no limit.
     time_limit = models.PositiveIntegerField(_("time limit (s)"), null=True, blank=True)
     state = models.CharField(_("state"), max_length=8, choices=PollState.choices, default=PollState.OPEN)
-    opened_at = models.DateTimeField(_("opened"), auto_now_add=True)
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
     closes_at = models.DateTimeField(_("closes"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     revealed_at = models.DateTimeField(_("revealed"), null=True, blank=True)

@@ -151,6 +151,56 @@ class SessionHeartbeat(TypedDict):
     sent_at: float
 
 
+class PollOpened(TypedDict):
+    """The instructor opened poll ``poll``: what everyone may know of it (never an answer)."""
+
+    poll: int
+    kind: Literal["host", "filter", "number"]
+    state: Literal["open", "closed", "revealed"]
+    opened_at: str
+    closes_at: str | None
+
+
+class PollAnswers(TypedDict):
+    """Someone answered or changed their answer: how many answers there are (no answer itself)."""
+
+    poll: int
+    answers: int
+
+
+class PollClosed(TypedDict):
+    """The poll closed (by the instructor or its time limit) with ``answers`` answers."""
+
+    poll: int
+    closed_at: str
+    answers: int
+
+
+class PollRevealed(TypedDict):
+    """The poll's request ran through the scheduler: its correct answer (a choice, a number, or
+    null when the host asked about was never weighed), the distribution, how many were right."""
+
+    poll: int
+    correct: str | float | None
+    distribution: dict[str, int]
+    answers: int
+    right: int
+
+
+class ScoreRow(TypedDict):
+    id: int
+    nickname: str
+    score: int
+    correct: int
+
+
+class PollScores(TypedDict):
+    """The instructor showed or hid the scores; the running scores when shown (else empty)."""
+
+    show_scores: bool
+    scores: list[ScoreRow]
+
+
 #: Every event name there is, and what its ``data`` carries.
 EVENT_SCHEMAS: dict[str, type] = {
     "instance.created": InstanceRow,
@@ -162,6 +212,11 @@ EVENT_SCHEMAS: dict[str, type] = {
     "session.participant_joined": SessionPresence,
     "session.participant_left": SessionPresence,
     "session.state": SessionStateChanged,
+    "poll.opened": PollOpened,
+    "poll.answers": PollAnswers,
+    "poll.closed": PollClosed,
+    "poll.revealed": PollRevealed,
+    "poll.scores": PollScores,
     "session.heartbeat": SessionHeartbeat,
 }
 
