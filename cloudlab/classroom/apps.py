@@ -12,3 +12,5 @@ class ClassroomConfig(AppConfig):
     def ready(self) -> None:
         # The session stream's presence hooks (live.presence) are registered on import.
         import_module(f"{self.name}.live")
+        # The poll deadline task, registered in every process so the writer enqueues it by name.
+        import_module(f"{self.name}.tasks")
