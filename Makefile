@@ -14,7 +14,7 @@ test: $(VENV)/.dev
 	$(PY) -m cloudlab test -- $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
-	$(PY) -m ruff check cloudlab tests bench
+	$(PY) -m ruff check cloudlab tests bench docs
 	$(PY) -m mypy
 
 bench: $(VENV)/.dev

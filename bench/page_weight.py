@@ -16,57 +16,22 @@ context, to show what a second visit costs. No timing is asserted anywhere.
 from __future__ import annotations
 
 import argparse
-import os
-import signal
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.run_server import CHROMIUM, CHROMIUM_FLAGS, cloudlab_run
+
 PAGES = (
     ("Overview", "/project/overview/"),
     ("Instances", "/project/instances/"),
     ("Hypervisors", "/admin/hypervisors/"),
     ("Decision", None),  # the decision of the instance launched here
 )
-
-
-def start(port: int, debug: bool, data_dir: str) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "CLOUDLAB_DATA_DIR": data_dir,
-        "DEBUG": "1" if debug else "0",
-        "SECRET_KEY": "page-weight-bench-" + "x" * 40,
-        "SESSION_COOKIE_SECURE": "0",  # plain http on 127.0.0.1
-        "CLOUDLAB_DEMO_ACCOUNTS": "1",  # it logs in as ivy; DEBUG=0 alone leaves the demo accounts out
-        "CLOUDLAB_PACE": "0",
-    }
-    env.pop("REDIS_URL", None)
-    process = subprocess.Popen(  # noqa: S603 - our own run command
-        [sys.executable, "-m", "cloudlab", "run", "--port", str(port), "--workers", "2"],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"cloudlab run exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/auth/login/", timeout=2):
-                return process
-        except OSError:
-            time.sleep(0.5)
-    process.send_signal(signal.SIGINT)
-    raise SystemExit("cloudlab run did not answer within 180 s")
 
 
 def log_in_and_launch(browser: Any, base: str) -> tuple[dict[str, Any], str]:
@@ -79,14 +44,14 @@ def log_in_and_launch(browser: Any, base: str) -> tuple[dict[str, Any], str]:
     page.click("button[type=submit]")
     page.wait_for_selector("#instances-table")
     page.click("#launch-button")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'launch-name'")
+    expect(page.locator("#launch-name")).to_be_focused()  # no string predicates: the CSP forbids eval
     page.fill("#launch-name", "weighed")
     page.select_option("#launch-image", label="cirros (21 MB)")
     page.check("#flavor-1")
     page.click("#launch-submit")
     page.wait_for_selector("#launch-modal", state="hidden")
     page.goto(f"{base}/project/decisions/")
-    page.wait_for_function("[...document.links].some(a => /\\/project\\/decisions\\/\\d+\\/$/.test(a.pathname))")
+    page.locator("a[href*='/project/decisions/']").first.wait_for()
     decision = page.evaluate(
         "[...document.links].map(a => a.pathname).find(p => /\\/project\\/decisions\\/\\d+\\/$/.test(p))"
     )
@@ -135,11 +100,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
     data_dir = tempfile.mkdtemp(prefix="cloudlab-weight-", dir="/tmp")
-    server = start(args.port, args.debug, data_dir)
-    base = f"http://127.0.0.1:{args.port}"
-    try:
+    with cloudlab_run(args.port, data_dir, debug=args.debug) as base:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
             state, decision = log_in_and_launch(browser, base)
             print(f"DEBUG={'1' if args.debug else '0'}  (cold: empty cache; again: the same page once more)")
             print(f"{'page':<12} {'cold KB':>9} {'requests':>8} {'again KB':>9}  largest response")
@@ -161,9 +124,6 @@ def main() -> None:
                 sizes = f"{cold['bytes'] / 1024:>9.1f} {cold['requests']:>8} {again['bytes'] / 1024:>9.1f}"
                 print(f"{name:<12} {sizes}  {largest}")
             browser.close()
-    finally:
-        os.killpg(server.pid, signal.SIGINT)
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

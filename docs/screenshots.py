@@ -1,0 +1,110 @@
+"""Retake the screenshots in docs/img/ from the product itself.
+
+Starts CloudLab with its own run command (``python -m cloudlab run``: migrate, the demo cloud,
+Redis, worker, Daphne) in a fresh data directory on a loopback port, then drives Chromium as a
+student would: alice logs in, launches instances through the Launch dialog and opens the
+scheduling view of her last launch while the funnel plays, then replays it to its end with
+"why not compute-vbox?" open. Each picture is taken at 1366 x 768 (a laptop; the projector
+shows the same layout larger), in English, and the Instances panel in Chinese too.
+
+    .venv/bin/python docs/screenshots.py [--port 8766] [--out docs/img]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.run_server import CHROMIUM, CHROMIUM_FLAGS, cloudlab_run  # noqa: E402 - run as a script
+
+SIZE = {"width": 1366, "height": 768}
+
+
+def log_in(page: Any, base: str, user: str, language: str) -> None:
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": base}])
+    page.goto(f"{base}/auth/login/")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", "cloudlab-demo")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/project/instances/")
+    page.wait_for_selector("#live-indicator[data-state=live]")
+
+
+def launch(page: Any, name: str, flavor: str, count: int = 1) -> None:
+    page.click("#launch-button")
+    page.wait_for_selector("#launch-modal.show #launch-flavors tbody tr")
+    page.fill("#launch-name", name)
+    page.select_option("#launch-image", label="cirros (21 MB)")
+    if count > 1:
+        page.fill("#launch-count", str(count))
+    page.locator(f"#launch-flavors tr[data-flavor='{flavor}'] input").check()
+
+
+def settled(page: Any, name: str) -> None:
+    page.locator("#instances-table tbody tr", has_text=name).filter(has_text="Running").first.wait_for(timeout=60000)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "img")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    with (
+        tempfile.TemporaryDirectory(prefix="cloudlab-shots-", dir="/tmp") as data_dir,
+        cloudlab_run(args.port, data_dir, pace=1.0, workers=4) as base,
+    ):
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            page = browser.new_page(viewport=SIZE)
+            log_in(page, base, "alice", "en")
+            launch(page, "web", "m1.tiny", count=2)
+            page.click("#launch-submit")
+            page.wait_for_selector("#launch-modal", state="hidden")
+            settled(page, "web-2")
+            launch(page, "db", "m1.small")
+            page.screenshot(path=args.out / "launch-dialog.png")
+            page.click("#launch-submit")
+            page.wait_for_selector("#launch-modal", state="hidden")
+            page.locator("#instances-table tbody tr", has_text="db").first.wait_for()
+            notices = page.locator("main .cl-notice .btn-close")
+            while notices.count() > 1:  # the newest launch's link stays
+                notices.last.click()
+            page.screenshot(path=args.out / "instances-en.png")
+            settled(page, "db")
+
+            # The scheduling view of a launch that is still being decided.
+            launch(page, "cache", "m1.small")
+            page.click("#launch-submit")
+            page.locator("main .cl-notice-link").first.click()
+            page.wait_for_selector("#host-cards > *")
+            page.wait_for_selector("body[data-stage-index='3']", timeout=30000)
+            page.screenshot(path=args.out / "decision-live.png")
+            page.locator("#play-toggle", has_text="Replay").wait_for(timeout=60000)
+            page.select_option("#speed", "instant")
+            last = int(page.locator("#stage-slider").get_attribute("max"))
+            page.locator("#stage-slider").fill(str(last))
+            page.locator("#stage-slider").dispatch_event("input")
+            page.wait_for_selector(f"body[data-stage-index='{last}']")
+            page.locator(".cl-host-card[data-host='compute-vbox']").click()
+            page.wait_for_selector("#why-panel.show")
+            page.screenshot(path=args.out / "decision-end.png", full_page=True)
+
+            zh = browser.new_page(viewport=SIZE)
+            log_in(zh, base, "alice", "zh-hans")
+            zh.screenshot(path=args.out / "instances-zh.png")
+            browser.close()
+    for name in ("instances-en", "instances-zh", "launch-dialog", "decision-live", "decision-end"):
+        print(f"{args.out / name}.png: {(args.out / f'{name}.png').stat().st_size} bytes")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
