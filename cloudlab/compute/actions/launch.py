@@ -21,7 +21,7 @@ from cloudlab.engine.launch import (
     instance_names,
     quota_problems,
 )
-from cloudlab.identity.models import Project, Quota
+from cloudlab.identity.models import Project, Quota, is_instructor
 
 from ..action_log import record_action
 from ..ids import is_uuid
@@ -79,6 +79,25 @@ def render_problems(problems: list[Problem]) -> list[str]:
 # -- launch -----------------------------------------------------------------------------------
 
 
+def check_not_frozen(user: AbstractBaseUser, project: Project) -> None:
+    """A live class session whose instructor froze launches refuses them in its cloud (issue 13).
+
+    Only launches freeze: a student may still stop, reboot or delete what they have (the class
+    looks at what is there while the instructor explains). The cloud's instructors may still
+    launch, to show the class the next decision while it waits."""
+    # The reverse relation, not an import: compute stays below the classroom app.
+    frozen = project.cloud.class_sessions.filter(state="frozen").first()  # type: ignore[attr-defined]
+    if frozen is not None and not is_instructor(user, project.cloud_id):
+        raise ActionError(
+            _(
+                "Launches are frozen: the instructor of the class session “%(session)s” paused them. "
+                "Wait until they unfreeze launches."
+            )
+            % {"session": frozen.name},
+            status=409,
+        )
+
+
 @dataclass(frozen=True)
 class LaunchRequest:
     project: Project
@@ -93,6 +112,7 @@ def check_launch(
     """Validate a Launch Instance request the way nova-api does, or raise ``ActionError``."""
     if not Project.objects.for_user(user).filter(pk=project.pk).exists():
         raise ActionError(_("You are not a member of project %(project)s.") % {"project": project.name}, status=404)
+    check_not_frozen(user, project)
     name = (name or "").strip() if isinstance(name, str) else ""
     if not name:
         raise ActionError(_("Instance name is required."), "name")
@@ -175,6 +195,7 @@ def do_launch(user: AbstractBaseUser, request: LaunchRequest) -> list[Instance]:
     with transaction.atomic():
         # Serialise launches of one project so two tabs cannot both pass the quota check.
         Quota.objects.select_for_update().get_or_create(project=project)
+        check_not_frozen(user, project)  # frozen between the check and now
         problems = quota_problems(quota_limits(project), quota_usage(project), request.flavor.size, len(request.names))
         if problems:
             raise ActionError(" ".join(render_problems(problems)), "count", status=403)
