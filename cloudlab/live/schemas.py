@@ -201,6 +201,16 @@ class PollScores(TypedDict):
     scores: list[ScoreRow]
 
 
+class SessionControl(TypedDict):
+    """The instructor used a console control that changes the cloud for everyone (issue 13):
+    ``host`` (detail: host, action), ``scheduler`` (detail: none; ``cloud.scheduler_changed``
+    follows on the cloud's streams), ``reset`` (detail: scenario), ``pace`` (detail: pace)."""
+
+    control: Literal["host", "scheduler", "reset", "pace"]
+    detail: dict[str, Any]
+    by: str
+
+
 #: Every event name there is, and what its ``data`` carries.
 EVENT_SCHEMAS: dict[str, type] = {
     "instance.created": InstanceRow,
@@ -212,6 +222,7 @@ EVENT_SCHEMAS: dict[str, type] = {
     "session.participant_joined": SessionPresence,
     "session.participant_left": SessionPresence,
     "session.state": SessionStateChanged,
+    "session.control": SessionControl,
     "poll.opened": PollOpened,
     "poll.answers": PollAnswers,
     "poll.closed": PollClosed,
