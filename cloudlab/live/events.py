@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import threading
 from functools import cache
 from typing import Any
@@ -28,6 +29,10 @@ from django.db import transaction
 from .schemas import EVENT_SCHEMAS
 
 log = logging.getLogger(__name__)
+
+#: ``CLOUDLAB_LIVE_ENCODE=per-socket`` leaves the encoding to every consumer, as before: only
+#: ``bench/ws_fanout.py`` sets it, to measure what encoding once saves.
+_ENCODE_PER_SOCKET = os.environ.get("CLOUDLAB_LIVE_ENCODE", "once") == "per-socket"
 
 #: The message type the consumer handles (``live.event`` → ``LiveConsumer.live_event``).
 CHANNEL_MESSAGE_TYPE = "live.event"
@@ -72,16 +77,10 @@ def send_now(stream: str, event: str, data: dict[str, Any]) -> int:
     """Number and send one event immediately. Callers inside a transaction use ``publish_on_commit``."""
     _check_declared(event)
     seq = int(_redis().incr(_seq_key(stream)))
-    _group_send(
-        {
-            "type": CHANNEL_MESSAGE_TYPE,
-            "stream": stream,
-            "seq": seq,
-            "event": event,
-            "data": data,
-            "text": encode_event(stream, seq, event, data),
-        }
-    )
+    message = {"type": CHANNEL_MESSAGE_TYPE, "stream": stream, "seq": seq, "event": event, "data": data}
+    if not _ENCODE_PER_SOCKET:
+        message["text"] = encode_event(stream, seq, event, data)
+    _group_send(message)
     return seq
 
 
