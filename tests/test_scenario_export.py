@@ -90,4 +90,5 @@ def test_a_cloud_the_format_cannot_say_is_refused_whole(demo_cloud):
 
 def test_the_file_is_yaml_in_the_formats_order(demo_cloud):
     text = scenario_yaml(export_scenario(demo_cloud))
-    assert list(yaml.safe_load(text)) == ["name", "description", "scheduler", "aggregates", "hosts", "flavors", "images"]
+    sections = ["name", "description", "scheduler", "aggregates", "hosts", "flavors", "images"]
+    assert list(yaml.safe_load(text)) == sections

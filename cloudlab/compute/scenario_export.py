@@ -22,15 +22,14 @@ class (``--classroom`` files carry people).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
 from cloudlab.engine.scheduler import ScenarioError
 from cloudlab.engine.scheduler.scenario import parse_scenario
 
-if TYPE_CHECKING:
-    from .models import Cloud as CloudModel
+from .models import Cloud, Instance
 
 #: A host's usage counters (``hosts[].usage``) kept in its row.
 _USAGE = ("vcpus_used", "memory_mb_used", "local_gb_used")
@@ -51,10 +50,8 @@ class CloudRows:
     instances: list[dict[str, Any]]
 
 
-def cloud_rows(cloud: CloudModel) -> CloudRows:
+def cloud_rows(cloud: Cloud) -> CloudRows:
     """Read the cloud (its hosts in name order, the rest in creation order)."""
-    from .models import Cloud, Instance
-
     cloud = Cloud.objects.get(pk=cloud.pk)  # what is stored now, not a caller's older copy
     hosts = []
     for host in cloud.hosts.prefetch_related("aggregates").order_by("name"):
@@ -172,7 +169,7 @@ def scenario_document(rows: CloudRows) -> dict[str, Any]:
     return document
 
 
-def export_scenario(cloud: CloudModel) -> dict[str, Any]:
+def export_scenario(cloud: Cloud) -> dict[str, Any]:
     return scenario_document(cloud_rows(cloud))
 
 
