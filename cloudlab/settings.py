@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "cloudlab.dashboard",
     "cloudlab.architectures",
     "cloudlab.classroom",
+    "cloudlab.assignments",
 ]
 
 MIDDLEWARE = [
@@ -149,7 +150,15 @@ CHANNEL_LAYERS = {
         "CONFIG": {
             # redis-py 8 times out reads after 5 s by default, exactly channels_redis's blocking
             # receive (BZPOPMIN, 5 s): the race killed idle consumers. Give reads more room.
-            "hosts": [{"address": redis_urls.with_db(REDIS_URL, 0), "socket_timeout": 30}],
+            # redis-py 8 also caps a pool at 100 connections and then fails at once (not waits):
+            # a class connecting together (a group_add each) went past it, 1011 on every socket over.
+            "hosts": [
+                {
+                    "address": redis_urls.with_db(REDIS_URL, 0),
+                    "socket_timeout": 30,
+                    "max_connections": envint("CLOUDLAB_CHANNEL_LAYER_CONNECTIONS", 1000, minimum=10),
+                }
+            ],
             "prefix": envstr("CLOUDLAB_CHANNEL_PREFIX", "cloudlab") or "cloudlab",
         },
     }

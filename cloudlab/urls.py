@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("cloudlab.dashboard.urls")),
     path("", include("cloudlab.architectures.urls")),
     path("", include("cloudlab.classroom.urls")),
+    path("", include("cloudlab.assignments.urls")),
 ]
