@@ -67,9 +67,11 @@ def _launch(participant, name, flavor="m1.tiny"):
     )
     [instance] = launching.do_launch(participant.user, request)
     return wait_for(
-        lambda: (fresh := Instance.objects.get(pk=instance.pk)).task_state is None
-        and fresh.vm_state in ("active", "error")
-        and fresh,
+        lambda: (
+            (fresh := Instance.objects.get(pk=instance.pk)).task_state is None
+            and fresh.vm_state in ("active", "error")
+            and fresh
+        ),
         timeout=30,
     )
 
@@ -102,9 +104,11 @@ def test_the_feed_tells_a_placed_launch_and_a_no_valid_host_with_its_reason(cele
     active = {s["status"]: s["count"] for s in host["by_status"]}.get("ACTIVE", 0)
     assert host["vcpus_used"] >= 1 and active >= 1
 
-    chinese = _client(ivy).get(
-        reverse("classroom:projector-snapshot", args=[lecture.pk]), headers={"accept-language": "zh-hans"}
-    ).json()
+    chinese = (
+        _client(ivy)
+        .get(reverse("classroom:projector-snapshot", args=[lecture.pk]), headers={"accept-language": "zh-hans"})
+        .json()
+    )
     line = chinese["feed"][0]
     assert line["what"].startswith("Li Lei") and "启动" in line["what"], line["what"]
     assert "ComputeFilter" in line["why"] and "最后" in line["why"], line["why"]

@@ -68,7 +68,8 @@
     }).join("");
     return '<li class="cl-pj-line cl-pj-line-' + esc(line.kind || "none") + '" data-record="' + esc(line.id) + '" data-outcome="' + esc(line.outcome || "") + '">' +
       '<span class="cl-pj-line-time">' + esc(CloudLab.localTime(line.at).slice(-8)) + "</span> " +
-      '<span class="cl-pj-line-what">' + esc(line.what) + "</span>: " + '<span class="cl-pj-line-outcome">' + esc(line.text) + "</span>" +
+      esc(gettext("%(what)s: %(outcome)s")).replace("%(what)s", '<span class="cl-pj-line-what">' + esc(line.what) + "</span>")
+        .replace("%(outcome)s", '<span class="cl-pj-line-outcome">' + esc(line.text) + "</span>") +
       (line.why ? '<div class="cl-pj-line-why">' + esc(line.why) + "</div>" : "") +
       (reasons ? '<ul class="cl-pj-line-reasons">' + reasons + "</ul>" : "") + "</li>";
   }
