@@ -14,10 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cloudlab.compute.models import Aggregate, Cloud, Flavor, Host, Image, Instance, InstanceAction
+from cloudlab.compute.publish import publish_instance
 from cloudlab.compute.scenarios import create_cloud
+from cloudlab.engine import lifecycle
 from cloudlab.engine.scheduler import ScenarioError, load_scenario_file
 from cloudlab.identity.models import Project, Quota
 
@@ -54,6 +57,21 @@ def change_pace(session: ClassSession, pace: Any, by: AnyUser) -> ClassSession:
     return session
 
 
+def _announce_replaced(gone: list[Instance], arrived: Any) -> None:
+    """After commit, every open Instances panel follows the reset as it follows a delete: each
+    removed instance's row as deleted (its project's stream and the cloud's), each instance the
+    scenario brought as created. The rows are read now, in the transaction, from the instances as
+    they were (the deleted ones are no longer in the database)."""
+    now = timezone.now()
+    for instance in gone:
+        instance.vm_state, instance.task_state = lifecycle.VmState.DELETED, None
+        instance.power_state, instance.fixed_ip = lifecycle.PowerState.NOSTATE, None
+        instance.deleted_at = instance.updated_at = now
+        publish_instance(instance)
+    for instance in arrived.select_related("image", "flavor", "host", "project"):
+        publish_instance(instance, "instance.created")
+
+
 def reset_cloud(session: ClassSession, by: AnyUser) -> ClassSession:
     """Replace the cloud's contents with the scenario it was copied from.
 
@@ -62,7 +80,8 @@ def reset_cloud(session: ClassSession, by: AnyUser) -> ClassSession:
     with new uuids, as the session's copy had), delete the session cloud's instances (their
     actions and decisions go with them), hosts, aggregates, flavors and images, move the scratch
     cloud's rows over (the scenario's own projects merged by name into the cloud's), take its
-    scheduler settings, delete the scratch cloud; after commit, ``session.control``. The
+    scheduler settings, delete the scratch cloud; after commit, each removed instance announced as
+    deleted and each new one as created (``_announce_replaced``), then ``session.control``. The
     participants keep their projects, memberships and quotas; their instances are gone."""
     _check_instructor(session, by)
     _check_open(session)
@@ -96,6 +115,7 @@ def reset_cloud(session: ClassSession, by: AnyUser) -> ClassSession:
                 ),
                 pace=cloud.pace,
             )
+            gone = list(Instance.objects.filter(cloud=cloud).select_related("image", "flavor", "host", "project"))
             Instance.objects.filter(cloud=cloud).delete()
             for model in (Host, Aggregate, Flavor, Image):
                 model.objects.filter(cloud=cloud).delete()  # type: ignore[attr-defined]
@@ -111,6 +131,7 @@ def reset_cloud(session: ClassSession, by: AnyUser) -> ClassSession:
             cloud.era = scratch.era
             cloud.save(update_fields=["scheduler_config", "era"])
             scratch.delete()
+            _announce_replaced(gone, Instance.objects.filter(cloud=cloud))
             announce(session, "reset", by, scenario=session.scenario)
     except ScenarioError as error:
         raise SessionError(

@@ -85,8 +85,11 @@
         upsert(data.participant);
         present = data.present;
         renderParticipants();
-      } else if (event === "session.state") {
-        showState(data.state);
+      } else if (event === "session.state" || event === "session.control") {
+        // A control (a reset, a host failing, the pace) or a new state may change anything the
+        // page shows: read it all again rather than patch it here.
+        if (event === "session.state") showState(data.state);
+        live.refetch();
       }
     },
   });
