@@ -14,6 +14,11 @@ Steps:
    each client records ``receive time - sent_at`` and checks every event's sequence number.
 5. Print connect failures, latency p50/p95/p99, beats missed, sequence gaps and memory.
 
+Before the clock starts the bench waits until the servers are idle: a class arriving costs every
+socket every join's presence event (N joins × N sockets), and that storm is measured apart
+(its duration, and the gaps it caused: each a snapshot refetch). ``--stalled K`` adds K clients
+that connect and then stop reading, to show whether they slow the others.
+
 ``--scenario launch`` instead has ``--launches`` participants launch one instance each in the
 same second over HTTP (their session cookie, the launch form's JSON API), after one launch alone
 measured the pace time; it prints when every instance settled (active, or error with
@@ -28,6 +33,7 @@ Nothing is asserted: the numbers are printed (docs/live-sessions.md, Capacity, q
     .venv/bin/python bench/ws_fanout.py $B --clients 300 --encode per-socket
     .venv/bin/python bench/ws_fanout.py $B --clients 1000 --rate 0 --seconds 5     # idle: memory
     .venv/bin/python bench/ws_fanout.py $B --clients 300 --servers 2
+    .venv/bin/python bench/ws_fanout.py $B --clients 300 --stalled 20
     .venv/bin/python bench/ws_fanout.py $B --scenario launch --launches 60
 
 Everything binds to 127.0.0.1.
@@ -75,6 +81,19 @@ class ClientReport:
     storm_gaps: int = 0  # the same before the first beat: while the class connects (presence events)
     storm_clients: int = 0  # clients that saw such a gap (each page would refetch its snapshot)
     closed: Counter[str] = field(default_factory=Counter)  # sockets the server closed meanwhile
+
+
+async def _stalled(url: str, origin: str, cookie: str, report: ClientReport, stop: asyncio.Event) -> None:
+    """A client that connects, then stops reading: its TCP window fills, then the server's buffers."""
+    import websockets
+
+    try:
+        async with websockets.connect(url, additional_headers={"Cookie": f"sessionid={cookie}"}, origin=origin,  # type: ignore[arg-type]
+                                      open_timeout=60, max_queue=1, ping_interval=None, compression=None):
+            report.connected += 1
+            await stop.wait()
+    except Exception as error:
+        report.failures[f"stalled: {type(error).__name__}: {str(error)[:80]}"] += 1
 
 
 async def _client(url: str, origin: str, cookie: str, stream: str, report: ClientReport, ready: asyncio.Event,
@@ -129,17 +148,21 @@ async def _client(url: str, origin: str, cookie: str, stream: str, report: Clien
         await socket.close()
 
 
-def _swarm(jobs: list[tuple[str, str]], origin_of: dict[str, str], stream: str, pipe: Any, stop_file: str) -> None:
-    """One client process: open every socket of ``jobs`` (url, cookie), say how many connected,
-    listen until ``stop_file`` exists, then send the report back."""
+def _swarm(jobs: list[tuple[str, str, bool]], origin_of: dict[str, str], stream: str, pipe: Any,
+           stop_file: str) -> None:
+    """One client process: open every socket of ``jobs`` (url, cookie, stalled), say how many
+    connected, listen until ``stop_file`` exists, then send the report back."""
 
     async def main() -> ClientReport:
         report = ClientReport()
         stop = asyncio.Event()
         connecting = asyncio.Semaphore(64)
         tasks = [
-            asyncio.create_task(_client(url, origin_of[url], cookie, stream, report, asyncio.Event(), stop, connecting))
-            for url, cookie in jobs
+            asyncio.create_task(
+                _stalled(url, origin_of[url], cookie, report, stop) if stalled else
+                _client(url, origin_of[url], cookie, stream, report, asyncio.Event(), stop, connecting)
+            )
+            for url, cookie, stalled in jobs
         ]
         while report.connected + sum(report.failures.values()) < len(jobs):
             await asyncio.sleep(0.1)
@@ -156,6 +179,25 @@ def _swarm(jobs: list[tuple[str, str]], origin_of: dict[str, str], stream: str, 
 
 
 # -- the server side -------------------------------------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_quiet(pids: list[int], limit: float = 180.0) -> float:
+    """Wait until the servers are idle (under 10 % of a core for a second): the class's arrival
+    (every join's presence event to every socket) has drained. Seconds waited."""
+    started = time.monotonic()
+    last = sum(cpu_seconds(p) for p in pids)
+    while time.monotonic() - started < limit:
+        time.sleep(1.0)
+        now = sum(cpu_seconds(p) for p in pids)
+        if now - last < 0.1:
+            break
+        last = now
+    return time.monotonic() - started
 
 
 def rss_mb(pid: int) -> float:
@@ -252,13 +294,13 @@ def broadcast(args: argparse.Namespace, session: Any, cookies: list[str], daphne
     stream = session_stream(session.pk)
     before = {pid: rss_mb(pid) for _, pid in daphnes}
     stop_file = str(log_dir / "stop")
-    jobs: list[list[tuple[str, str]]] = [[] for _ in range(args.client_procs)]
+    jobs: list[list[tuple[str, str, bool]]] = [[] for _ in range(args.client_procs)]
     origin_of = {}
     for i, cookie in enumerate(cookies):
         base = daphnes[i % len(daphnes)][0]
         url = base.replace("http://", "ws://") + f"/ws/live/?streams={stream}"
         origin_of[url] = base
-        jobs[i % args.client_procs].append((url, cookie))
+        jobs[i % args.client_procs].append((url, cookie, i >= len(cookies) - args.stalled))
     context = mp.get_context("spawn")
     pipes, procs = [], []
     started = time.monotonic()
@@ -274,14 +316,17 @@ def broadcast(args: argparse.Namespace, session: Any, cookies: list[str], daphne
         connected += n
         failures.update(failed)
     connect_time = time.monotonic() - started
-    time.sleep(args.settle)  # the joins' presence events drain before the clock starts
+    drained = wait_quiet([pid for _, pid in daphnes])  # the joins' presence events, before the clock starts
     after_connect = {pid: rss_mb(pid) for _, pid in daphnes}
 
     beats = int(args.rate * args.seconds)
     first = time.monotonic()
+    send_times = []
     for n in range(1, beats + 1):  # on a fixed clock: a slow send does not slow the rate
         time.sleep(max(0.0, first + (n - 1) / args.rate - time.monotonic()))
-        send_now(stream, HEARTBEAT, {"n": n, "sent_at": time.time()})
+        sent_at = time.time()
+        send_now(stream, HEARTBEAT, {"n": n, "sent_at": sent_at})
+        send_times.append(time.time() - sent_at)
     Path(stop_file).touch()
     reports = [pipe.recv()[1] for pipe in pipes]
     for proc in procs:
@@ -296,9 +341,12 @@ def broadcast(args: argparse.Namespace, session: Any, cookies: list[str], daphne
     complete = sum(1 for b in per_client if b == beats)
     layer = os.environ.get("CLOUDLAB_CHANNEL_LAYER", "redis")
     encode = os.environ.get("CLOUDLAB_LIVE_ENCODE", "once")
-    print(f"fanout: {len(cookies)} clients on {stream}, {len(daphnes)} Daphne, layer {layer}, encode {encode}, "
+    stalled = f" (+{args.stalled} that stop reading)" if args.stalled else ""
+    print(f"fanout: {len(cookies) - args.stalled} clients{stalled} on {stream}, {len(daphnes)} Daphne, "
+          f"layer {layer}, encode {encode}, "
           f"{args.rate:g} beats/s for {args.seconds:g} s ({beats} beats), {args.client_procs} client processes")
-    print(f"connect    {connected}/{len(cookies)} in {connect_time:.1f} s, failures {sum(failures.values())}"
+    print(f"connect    {connected}/{len(cookies)} in {connect_time:.1f} s, then {drained:.1f} s until the servers "
+          f"were idle; failures {sum(failures.values())}"
           + "".join(f"\n           {n} x {m}" for m, n in failures.most_common(5)))
     if beats:
         ms = [1000 * x for x in latencies]
@@ -306,6 +354,9 @@ def broadcast(args: argparse.Namespace, session: Any, cookies: list[str], daphne
               f"p99 {percentile(ms, 99):.1f} ms, max {max(ms, default=float('nan')):.1f} ms ({len(ms)} deliveries)")
         print(f"beats      {complete}/{len(per_client)} clients got all {beats}; "
               f"missed {beats * len(per_client) - sum(per_client)} deliveries")
+    if send_times:
+        print(f"publisher  send_now p50 {1000 * percentile(send_times, 50):.1f} ms, "
+              f"max {1000 * max(send_times):.1f} ms")
     print(f"gaps       {gaps} while beating; {storm_gaps} while the class connected (presence events), "
           f"in {sum(r.storm_clients for r in reports)} clients")
     if closed:
@@ -384,7 +435,7 @@ def run(args: argparse.Namespace) -> int:
     import django
 
     django.setup()
-    clients = args.launches + 1 if args.scenario == "launch" else args.clients
+    clients = args.launches + 1 if args.scenario == "launch" else args.clients + args.stalled
     started = time.monotonic()
     session, _participants, cookies = prepare(clients, args.pace)
     print(f"prepared   session {session.pk} ({session.code}), {clients} guests in {time.monotonic() - started:.1f} s")
@@ -413,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=300, help="WebSocket clients (default 300)")
     parser.add_argument("--rate", type=float, default=2.0, help="heartbeats per second (default 2; 0: idle)")
     parser.add_argument("--seconds", type=float, default=20.0, help="how long to beat (default 20)")
-    parser.add_argument("--settle", type=float, default=3.0, help="seconds between connecting and beating")
+    parser.add_argument("--stalled", type=int, default=0, help="extra clients that connect and stop reading")
     parser.add_argument("--servers", type=int, default=1, choices=[1, 2], help="Daphne processes (default 1)")
     parser.add_argument("--client-procs", type=int, default=2, help="processes the clients run in (default 2)")
     parser.add_argument("--layer", choices=["redis", "pubsub"], default="redis", help="CLOUDLAB_CHANNEL_LAYER")
