@@ -26,7 +26,7 @@ from cloudlab.identity.models import Project, Quota
 
 from .live import publish_session_event
 from .models import ClassSession
-from .sessions import FIXTURES, SessionError, _check_instructor, available_scenarios, check_pace
+from .sessions import FIXTURES, SessionError, available_scenarios, check_instructor, check_pace
 
 if TYPE_CHECKING:
     from .sessions import AnyUser
@@ -44,7 +44,7 @@ def _check_open(session: ClassSession) -> None:
 
 def change_pace(session: ClassSession, pace: Any, by: AnyUser) -> ClassSession:
     """The session's and its cloud's pace (seconds per lifecycle step; the next step reads it)."""
-    _check_instructor(session, by)
+    check_instructor(session, by)
     _check_open(session)
     value = check_pace(pace)
     if value is None:
@@ -83,7 +83,7 @@ def reset_cloud(session: ClassSession, by: AnyUser) -> ClassSession:
     scheduler settings, delete the scratch cloud; after commit, each removed instance announced as
     deleted and each new one as created (``_announce_replaced``), then ``session.control``. The
     participants keep their projects, memberships and quotas; their instances are gone."""
-    _check_instructor(session, by)
+    check_instructor(session, by)
     _check_open(session)
     if not session.scenario:
         raise SessionError(

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from cloudlab.compute.models import Cloud, Host, Instance, SchedulingRecord
 from cloudlab.compute.rows import host_row
-from cloudlab.dashboard.decisions import _live as decision_live  # the scheduling view's own rule
+from cloudlab.dashboard.decisions import live_status  # the scheduling view's own rule
 from cloudlab.dashboard.operations import flavor_names, operation
 from cloudlab.dashboard.traces import verdict_reason
 from cloudlab.dashboard.words import translate_recorded
@@ -103,7 +103,7 @@ def feed_line(record: SchedulingRecord, nicknames: dict[int, str], flavors: dict
     instance = record.instance
     who = nicknames.get(instance.project_id) or instance.project.name
     stages = replay_stages(record.trace)
-    playing = not decision_live(record, len(stages))["finished"]
+    playing = not live_status(record, len(stages))["finished"]
     values = {"who": who, "instance": instance.name, "flavor": instance.flavor.name}
     done = operation(record, flavors)
     if done is None or done["code"] == lifecycle.BUILD:

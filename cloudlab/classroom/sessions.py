@@ -460,7 +460,7 @@ def record_guest_login(participant: Participant, session_key: str | None) -> Non
 # -- state --------------------------------------------------------------------------------------
 
 
-def _check_instructor(session: ClassSession, by: AnyUser) -> None:
+def check_instructor(session: ClassSession, by: AnyUser) -> None:
     if not is_session_instructor(by, session):
         raise SessionError(_("Only the session's instructors can do that."), status=403)
 
@@ -473,7 +473,7 @@ def set_state(session: ClassSession, state: str, by: AnyUser) -> ClassSession:
             % {"state": str(state)[:20], "states": ", ".join(State.values)},
             field="state",
         )
-    _check_instructor(session, by)
+    check_instructor(session, by)
     if state == State.ENDED:
         return end_session(session, by)
     with transaction.atomic():
@@ -500,7 +500,7 @@ def end_session(session: ClassSession, by: AnyUser) -> ClassSession:
     """Steps: lock the session, refuse one already ended; mark it ended; deactivate its guests and
     delete their Django sessions (the revocation signals close their sockets with 4401 after
     commit); after commit, ``session.state`` and the presence counts forgotten."""
-    _check_instructor(session, by)
+    check_instructor(session, by)
     with transaction.atomic():
         locked = ClassSession.objects.select_for_update().get(pk=session.pk)
         if locked.is_ended:

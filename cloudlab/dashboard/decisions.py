@@ -113,14 +113,14 @@ def decision_data(record: SchedulingRecord, trace: dict[str, Any] | None = None,
         if data is None:
             data = _decision_data(record, record.trace, None)
             cache.set(key, data, DECISION_CACHE_SECONDS)
-        return {**data, "live": _live(record, len(data["stages"]))}
+        return {**data, "live": live_status(record, len(data["stages"]))}
     return _decision_data(record, trace if trace is not None else record.trace, moment, rerun=trace is not None)
 
 
 DECISION_CACHE_SECONDS = 600
 
 
-def _live(record: SchedulingRecord, stage_count: int) -> dict[str, Any]:
+def live_status(record: SchedulingRecord, stage_count: int) -> dict[str, Any]:
     """Whether the worker is still publishing the decision: it has ended once its last stage is
     out (stage k is published k stage-lengths after the start), so a page opened then shows the
     outcome and offers a replay rather than waiting for a stage that never comes."""
@@ -199,7 +199,7 @@ def _decision_data(
             },
         },
         "pace": funnel_stage_seconds(record.cloud.pace),
-        "live": _live(record, len(stages)),
+        "live": live_status(record, len(stages)),
         "request": {
             "flavor": {**request.get("flavor", {}), "disk_gb": _disk_gb(request.get("flavor", {}))},
             "image": request.get("image") or {},
