@@ -192,6 +192,8 @@
     event.preventDefault();
     if (state.poll && state.poll.kind === "number") answer({ value: el("poll-value").value });
   });
+  var scoresSwitch = el("show-scores");
+  if (scoresSwitch) scoresSwitch.addEventListener("change", function () { scoresSwitch.form.submit(); });
   if (teacher) {
     var control = function (button, template) {
       el(button).addEventListener("click", function () {
