@@ -13,7 +13,9 @@ import re
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 
+from cloudlab.classroom.models import ClassSession, Participant
 from cloudlab.compute.models import Aggregate, Cloud, Flavor, Host, Image, Instance
 from cloudlab.engine import lifecycle
 from cloudlab.engine.architectures import SOURCES
@@ -131,6 +133,11 @@ def _allowed_words():
     ]:
         words |= {str(v) for v in model.objects.values_list(field, flat=True)}
     words |= {"alice", "bob", "ivy", settings.TIME_ZONE, "UTC"}
+    # Class sessions and the people in them are named by their teacher and themselves.
+    words |= {w for name in ClassSession.objects.values_list("name", flat=True) for w in TOKEN.findall(name)}
+    words |= {w for name in Participant.objects.values_list("nickname", flat=True) for w in TOKEN.findall(name)}
+    for first, last in get_user_model().objects.values_list("first_name", "last_name"):
+        words |= set(TOKEN.findall(f"{first} {last}"))
     # A hover names a figure's source by its authors and year ("Mao & Humphrey 2012").
     words |= {word for source in SOURCES.values() for word in TOKEN.findall(source.short)} | {"et", "al", "man"}
     words |= {v for k, v in vars(lifecycle.VmState).items() if k.isupper()}

@@ -18,10 +18,17 @@
     return node;
   }
 
+  // ``value``: a text, or a list of parts, each a text or {code: identifier} (Nova's names, such
+  // as an action's ``create`` or a filter's, stay as Nova writes them, in a code element).
   function row(dl, term, value, asCode) {
     dl.appendChild(el("dt", "", term));
     var dd = el("dd");
-    if (asCode) dd.appendChild(el("code", "", value)); else dd.textContent = value;
+    if (asCode) dd.appendChild(el("code", "", value));
+    else if (Array.isArray(value)) {
+      value.forEach(function (part) {
+        dd.appendChild(typeof part === "string" ? document.createTextNode(part) : el("code", "", part.code));
+      });
+    } else dd.textContent = value;
     dl.appendChild(dd);
   }
 
@@ -44,7 +51,7 @@
     row(dl, words.errors, String(t.errors));
     if (t.last_action) {
       var when = new Date(t.last_action.at).toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-      row(dl, words.last_action, t.last_action.action + " · " + t.last_action.instance + " · " + when);
+      row(dl, words.last_action, [{ code: t.last_action.action }, " · " + t.last_action.instance + " · " + when]);
     } else {
       row(dl, words.last_action, words.nothing_yet);
     }
