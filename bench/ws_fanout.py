@@ -77,6 +77,7 @@ class ClientReport:
     failures: Counter[str] = field(default_factory=Counter)
     latencies: list[float] = field(default_factory=list)  # seconds, every beat every client got
     beats: list[int] = field(default_factory=list)  # beats received, per client
+    beats_now: list[int] = field(default_factory=list)  # the same, counted as they come (one slot per client)
     gaps: int = 0  # events missing between two a client received (seq > last + 1), beating
     storm_gaps: int = 0  # the same before the first beat: while the class connects (presence events)
     storm_clients: int = 0  # clients that saw such a gap (each page would refetch its snapshot)
@@ -115,6 +116,8 @@ async def _client(url: str, origin: str, cookie: str, stream: str, report: Clien
                 await socket.close()
                 return
         report.connected += 1
+        slot = len(report.beats_now)
+        report.beats_now.append(0)
     except Exception as error:  # every way a connect can fail is a number to print
         report.failures[f"{type(error).__name__}: {str(error)[:80]}"] += 1
         return
@@ -139,6 +142,7 @@ async def _client(url: str, origin: str, cookie: str, stream: str, report: Clien
             last = seq if last is None else max(last, seq)
             if message["event"] == HEARTBEAT:
                 beats += 1
+                report.beats_now[slot] = beats
                 report.latencies.append(now - message["data"]["sent_at"])
     except Exception as error:
         report.closed[f"{type(error).__name__}: {str(error)[:80]}"] += 1
@@ -167,9 +171,12 @@ def _swarm(jobs: list[tuple[str, str, bool]], origin_of: dict[str, str], stream:
         while report.connected + sum(report.failures.values()) < len(jobs):
             await asyncio.sleep(0.1)
         pipe.send(("connected", report.connected, dict(report.failures)))
-        while not os.path.exists(stop_file):
+        while not os.path.exists(stop_file) or not Path(stop_file).read_text():
             await asyncio.sleep(0.1)
-        await asyncio.sleep(1.0)  # the last beat's stragglers
+        sent, waited = int(Path(stop_file).read_text()), 0.0
+        while waited < 30 and report.beats_now.count(sent) < len(report.beats_now):  # stragglers
+            await asyncio.sleep(0.2)
+            waited += 0.2
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
         return report
@@ -327,7 +334,7 @@ def broadcast(args: argparse.Namespace, session: Any, cookies: list[str], daphne
         sent_at = time.time()
         send_now(stream, HEARTBEAT, {"n": n, "sent_at": sent_at})
         send_times.append(time.time() - sent_at)
-    Path(stop_file).touch()
+    Path(stop_file).write_text(str(beats))
     reports = [pipe.recv()[1] for pipe in pipes]
     for proc in procs:
         proc.join()

@@ -4,6 +4,7 @@ publisher never waits for it; a server-side drop (1012) is a close the page retr
 
 import asyncio
 import json
+import os
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -107,17 +108,22 @@ def test_the_channel_layer_comes_from_the_environment(tmp_path):
     import subprocess
     import sys
 
-    def backend(value):
-        environment = {**__import__("os").environ, "CLOUDLAB_CHANNEL_LAYER": value}
+    def backend(value, connections="1000"):
+        environment = {
+            **os.environ, "CLOUDLAB_CHANNEL_LAYER": value, "CLOUDLAB_CHANNEL_LAYER_CONNECTIONS": connections
+        }
         return subprocess.run(
             [sys.executable, "-c", "from django.conf import settings as s; import django; django.setup(); "
-             "print(s.CHANNEL_LAYERS['default']['BACKEND'])"],
+             "print(s.CHANNEL_LAYERS['default']['BACKEND'], s.CHANNEL_LAYERS['default']['CONFIG']['hosts'][0]"
+             "['max_connections'])"],
             env={**environment, "DJANGO_SETTINGS_MODULE": "cloudlab.settings"},
             capture_output=True, text=True, cwd=settings.BASE_DIR,
         )
 
-    assert backend("pubsub").stdout.strip() == "channels_redis.pubsub.RedisPubSubChannelLayer"
-    assert backend("redis").stdout.strip() == "channels_redis.core.RedisChannelLayer"
+    assert backend("pubsub").stdout.strip() == "channels_redis.pubsub.RedisPubSubChannelLayer 1000"
+    assert backend("redis", "2000").stdout.strip() == "channels_redis.core.RedisChannelLayer 2000"
+    too_few = backend("redis", "5")
+    assert too_few.returncode != 0 and "CLOUDLAB_CHANNEL_LAYER_CONNECTIONS" in too_few.stderr
     refused = backend("bogus")
     assert refused.returncode != 0
     assert "CLOUDLAB_CHANNEL_LAYER must be one of redis, pubsub, not 'bogus'" in refused.stderr
