@@ -116,12 +116,13 @@ def _one(actual: Any, op: str, expected: Any) -> bool:
         return not any(_eq(actual, e) for e in expected)
     if not isinstance(actual, int | float) or isinstance(actual, bool):
         return False
-    return {
-        "<": actual < expected,
-        "<=": actual <= expected,
-        ">": actual > expected,
-        ">=": actual >= expected,
-    }[op]
+    if op == "<":
+        return bool(actual < expected)
+    if op == "<=":
+        return bool(actual <= expected)
+    if op == ">":
+        return bool(actual > expected)
+    return bool(actual >= expected)
 
 
 def _eq(actual: Any, expected: Any) -> bool:

@@ -13,6 +13,16 @@ loaded (no instance launched yet), so an answer always equals what the pages sho
 * ``selected_host: {request}``: the host the scheduler selects (a multiple-choice answer);
 * ``hosts_after: {filter, request}``: how many hosts are left after that filter.
 
+From the cited architecture model (``cloudlab/engine/architectures.py``, what the VM vs Container
+experiment shows):
+
+* ``start_seconds: KIND``: the model's boot or start time of a kind (container, microvm, type1,
+  type2; no instructor override: the published or stand-in figure);
+* ``memory_overhead_mb: KIND``: what a host spends on one instance beyond the guest's RAM;
+* ``density: {host, flavor}``: how many instances of the flavor fit on the host, by the model
+  (the host's architecture class gives the kind; the RAM for instances is the host's RAM limit
+  less its reserved memory, as the experiment page counts it).
+
 ``request`` is a scenario request (``{flavor: m1.small, image: cirros, …}``, scenario-format.md).
 ``ComputeError.problems`` are ``(sub-path, message)`` pairs.
 """
@@ -22,6 +32,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from cloudlab.engine import architectures
+from cloudlab.engine.resources import limits
 from cloudlab.engine.scheduler import Scenario, ScheduleRequest, schedule
 from cloudlab.engine.scheduler.checks import Checker, did_you_mean, show
 from cloudlab.engine.scheduler.schema import SchedulingTrace
@@ -29,7 +41,8 @@ from cloudlab.engine.scheduler.sections import Refs, parse_request
 
 HOST_NUMBERS = ("usable_ram", "free_ram_mb", "free_vcpus", "usable_disk_mb")
 DECISIONS = ("normalised_weight", "weight", "selected_host", "hosts_after")
-KINDS = (*HOST_NUMBERS, *DECISIONS)
+ARCHITECTURE_FIGURES = ("start_seconds", "memory_overhead_mb", "density")
+KINDS = (*HOST_NUMBERS, *DECISIONS, *ARCHITECTURE_FIGURES)
 _DECISION_KEYS = {
     "normalised_weight": ("weigher", "host", "request"),
     "weight": ("host", "request"),
@@ -56,6 +69,8 @@ def resolve(raw: Any, scenario: Scenario) -> tuple[dict[str, Any], Any]:
     if what not in KINDS:
         raise ComputeError([(f".{what}", f"unknown computed answer {show(what)}" + did_you_mean(str(what), KINDS))])
     hosts = [h.name for h in scenario.hosts]
+    if what in ARCHITECTURE_FIGURES:
+        return _architecture(what, args, scenario)
     if what in HOST_NUMBERS:
         if args not in hosts:
             raise ComputeError(
@@ -146,6 +161,51 @@ def resolve(raw: Any, scenario: Scenario) -> tuple[dict[str, Any], Any]:
             [(f".{what}.host", f"{args['host']} does not pass the filters for this request, so it is not weighed")]
         )
     return recipe, float(values[args["host"]]["normalized"])
+
+
+def _architecture(what: str, args: Any, scenario: Scenario) -> tuple[dict[str, Any], float]:
+    """A figure of the architecture model, for a kind or (density) a host and a flavor."""
+    if what in ("start_seconds", "memory_overhead_mb"):
+        if args not in architectures.KINDS:
+            raise ComputeError(
+                [
+                    (
+                        f".{what}",
+                        f"unknown kind {show(args)}"
+                        + did_you_mean(str(args), architectures.KINDS)
+                        + f" (kinds: {', '.join(architectures.KINDS)})",
+                    )
+                ]
+            )
+        if what == "start_seconds":
+            return {what: args}, float(architectures.start_seconds(args))
+        return {what: args}, float(architectures.memory_overhead(args).mb)
+    keys = ("host", "flavor")
+    if not isinstance(args, Mapping):
+        raise ComputeError([(f".{what}", f"must be a mapping of host and flavor, not {show(args)}")])
+    problems = [(f".{what}.{k}", "unknown key" + did_you_mean(str(k), keys)) for k in args if k not in keys]
+    problems += [(f".{what}", f"{k}: is required") for k in keys if k not in args]
+    if problems:
+        raise ComputeError(problems)
+    hosts = [h.name for h in scenario.hosts]
+    flavors = {f.name: f for f in scenario.flavors} | {f.id: f for f in scenario.flavors}
+    if args["host"] not in hosts:
+        problems.append(
+            (f".{what}.host", f"unknown host {show(args['host'])}" + did_you_mean(str(args["host"]), hosts))
+        )
+    if args["flavor"] not in flavors:
+        names = [f.name for f in scenario.flavors]
+        problems.append(
+            (f".{what}.flavor", f"unknown flavor {show(args['flavor'])}" + did_you_mean(str(args["flavor"]), names))
+        )
+    if problems:
+        raise ComputeError(problems)
+    host = scenario.host(args["host"])
+    r = host.resources
+    ram_for_instances = int(limits(r, scenario.scheduler.era)["memory_mb"]) - r.reserved_host_memory_mb
+    kind = architectures.kind_of(host.architecture)
+    value = architectures.density(kind, max(ram_for_instances, 0), flavors[args["flavor"]].memory_mb)
+    return {what: dict(args)}, float(value)
 
 
 def _request(problems: list[tuple[str, str]], path: str, raw: Any, scenario: Scenario) -> ScheduleRequest | None:

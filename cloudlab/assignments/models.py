@@ -30,6 +30,11 @@ class Assignment(models.Model):
         "auth.Group", on_delete=models.SET_NULL, null=True, blank=True, related_name="assignments"
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    #: The course it is published to: the cloud the instructor teaches; its students (student
+    #: members of its projects) are the course group (work.course_students).
+    course = models.ForeignKey(
+        "compute.Cloud", on_delete=models.SET_NULL, null=True, blank=True, related_name="course_assignments"
+    )
     grades_released = models.BooleanField(_("grades released"), default=False)
     loaded_at = models.DateTimeField(_("loaded at"), auto_now=True)
 
@@ -90,6 +95,12 @@ class Submission(models.Model):
     graded_at = models.DateTimeField(_("graded at"), null=True, blank=True)
     late_days = models.PositiveIntegerField(_("days late"), default=0)
     extension_days = models.PositiveIntegerField(_("extension (days)"), default=0)
+    #: The student's own deadline when an extension was granted (to a date, or due + days).
+    extended_until = models.DateTimeField(_("extended until"), null=True, blank=True)
+    #: "Check my work": the visible tasks' outcomes as the student last saw them (work.do_check).
+    last_check = models.JSONField(_("last check"), default=list, blank=True)
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("submission")

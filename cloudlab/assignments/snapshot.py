@@ -89,7 +89,7 @@ def _actions(cloud: Cloud) -> tuple[ActionFacts, ...]:
     )
     decisions: dict[int, SchedulingRecord] = {}
     for d in SchedulingRecord.objects.filter(cloud=cloud, action__isnull=False).order_by("attempt", "id"):
-        decisions[d.action_id] = d  # type: ignore[index] # the last attempt wins
+        decisions[d.action_id] = d  # the last attempt wins
     flavors = {f.flavorid: f.name for f in cloud.flavors.all()}
     out = []
     for a in records:
