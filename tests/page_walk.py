@@ -98,12 +98,28 @@ def _populate(launch: Callable[..., list[Any]], alice: Any) -> dict[str, Any]:
         nvh = settled(nvh, "error")
     finally:
         Host.objects.update(enabled=True)
+    session = _class_session(web.cloud)
     return {
+        "session": session,
         "web": web,
         "nvh": nvh,
         "web_decision": SchedulingRecord.objects.filter(instance=web).latest("pk"),
         "nvh_decision": SchedulingRecord.objects.filter(instance=nvh).latest("pk"),
     }
+
+
+def _class_session(cloud: Any) -> Any:
+    """A class session on the demo cloud, started by ivy and running, alice joined (her session
+    project sorts after her own, which stays the one her Project pages open on)."""
+    from django.contrib.auth import get_user_model
+
+    from cloudlab.classroom.sessions import join, set_state, start_session
+
+    users = get_user_model().objects
+    ivy, alice = users.get(username="ivy"), users.get(username="alice")
+    session = start_session(ivy, cloud=cloud, name="Lecture 5")
+    join(session, user=alice)
+    return set_state(session, "running", ivy)
 
 
 def stops(cloud: dict[str, Any]) -> list[Stop]:
@@ -139,8 +155,18 @@ def stops(cloud: dict[str, Any]) -> list[Stop]:
         Stop("scheduler settings refused", "/admin/scheduler/", "ivy", act=_refused_scheduler_settings),
         Stop("admin decisions", "/admin/decisions/", "ivy"),
         Stop("class sessions", "/classroom/", "ivy"),
+        *_session_stops(cloud["session"]),
         Stop("join a session", "/join/", None),
         Stop("join: no such session", "/join/AAAAAA/", None),
+    ]
+
+
+def _session_stops(session: Any) -> list[Stop]:
+    """The class session's pages: its lobby and console (ivy), its page for a participant (alice)."""
+    return [
+        Stop("class session lobby", f"/classroom/{session.pk}/", "ivy", ready="#participants [data-participant]"),
+        Stop("instructor console", f"/classroom/{session.pk}/console/", "ivy", ready="#heatmap [data-participant]"),
+        Stop("session page", f"/classroom/{session.pk}/me/", "alice", ready="#live-indicator[data-state=live]"),
     ]
 
 
