@@ -214,6 +214,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "compute.reap",
         "schedule": envfloat("CLOUDLAB_REAPER_INTERVAL", 30.0, minimum=1.0),
     },
+    "grade-due-assignments": {
+        "task": "assignments.grade_due",
+        "schedule": envfloat("CLOUDLAB_GRADING_INTERVAL", 300.0, minimum=10.0),
+    },
 }
 
 # -- auth, sessions -------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cloudlab.compute.actions.errors import ActionError
@@ -84,7 +85,8 @@ def may_teach(user: AbstractBaseUser | AnonymousUser, assignment: Assignment) ->
 def taught_courses(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Cloud]:
     if not user.is_authenticated:
         return Cloud.objects.none()
-    return Cloud.objects.filter(projects__memberships__user=user, projects__memberships__role=Role.INSTRUCTOR).distinct()
+    mine = Membership.objects.filter(user=user, role=Role.INSTRUCTOR).values("project__cloud")
+    return Cloud.objects.filter(pk__in=mine).order_by("name")
 
 
 def assignments_for_student(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Assignment]:
@@ -224,7 +226,8 @@ def do_check(user: AbstractBaseUser, submission: Submission) -> list[dict[str, A
     if submission.student_id != user.pk:
         raise ActionError(_("This is not your submission."), status=404)
     snapshot = snapshot_of(submission)
-    outcomes = [evaluate(TaskDef.from_row(t), snapshot).for_student(released=False) for t in visible_tasks(submission.assignment)]
+    tasks = visible_tasks(submission.assignment)
+    outcomes = [evaluate(TaskDef.from_row(t), snapshot).for_student(released=False) for t in tasks]
     submission.last_check = outcomes
     submission.checked_at = timezone.now()
     submission.save(update_fields=["last_check", "checked_at"])
@@ -279,8 +282,6 @@ def do_answer(user: AbstractBaseUser, submission: Submission, data: Mapping[str,
 
 
 def _title(task: Task) -> str:
-    from django.utils.translation import get_language
-
     lang = "zh-hans" if (get_language() or "").lower().startswith("zh") else "en"
     return str(task.title.get(lang) or task.title.get("en") or task.key)
 
