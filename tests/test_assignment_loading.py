@@ -33,7 +33,8 @@ MALFORMED: dict[str, tuple[str, str]] = {
     ),
     "unknown weigher": (
         edited("weigher: RAMWeigher", "weigher: RamWeigher"),
-        "tasks[5].check.question.computed.normalised_weight.weigher: line 71: 'RamWeigher' is not one of the scenario's weighers",
+        "tasks[5].check.question.computed.normalised_weight.weigher: line 71: "
+        "'RamWeigher' is not one of the scenario's weighers",
     ),
     "unknown instance": (
         edited("state: {instance: web-1, is: {status: SHUTOFF}}", "state: {instance: db-1, is: {status: SHUTOFF}}"),
@@ -129,7 +130,8 @@ MALFORMED: dict[str, tuple[str, str]] = {
             "computed: {selected_host: {request: {flavor: m1.small}}}",
             "computed: {hosts_after: {filter: DiskFilter, request: {flavor: m1.small}}}",
         ),
-        "tasks[6].check.question.computed.hosts_after.filter: line 81: 'DiskFilter' is not one of the scenario's enabled filters",
+        "tasks[6].check.question.computed.hosts_after.filter: line 81: "
+        "'DiskFilter' is not one of the scenario's enabled filters",
     ),
     "request for an unknown flavor": (
         edited(
