@@ -187,9 +187,7 @@ def check_reset(submission: Submission, confirmation: str) -> None:
             "confirm",
         )
     if submission.graded_at is not None and timezone.now() >= deadline(submission):
-        raise ActionError(
-            _("Your work was graded after the due date; the sandbox can no longer be reset."), status=409
-        )
+        raise ActionError(_("Your work was graded after the due date; the sandbox can no longer be reset."), status=409)
 
 
 def do_reset_sandbox(user: AbstractBaseUser, submission: Submission, confirmation: str) -> Submission:
@@ -252,9 +250,7 @@ def check_answers(submission: Submission, data: Mapping[str, Any]) -> dict[str, 
             answers.pop(key, None)
         elif q["type"] == "choice":
             if not value.isdigit() or not 0 <= int(value) < len(q["choices"]):
-                raise ActionError(
-                    _("Choose one of the choices for “%(title)s”.") % {"title": _title(task)}, name
-                )
+                raise ActionError(_("Choose one of the choices for “%(title)s”.") % {"title": _title(task)}, name)
             answers[key] = int(value)
         else:
             try:

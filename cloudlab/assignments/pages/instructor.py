@@ -44,7 +44,9 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
         "assignment": assignment,
         "title": _present.title(assignment),
         "courses": work.taught_courses(request.user),
-        "tasks": [{"key": t.key, "title": _present.pick(t.title), "points": t.points, "visible": t.visible} for t in tasks],
+        "tasks": [
+            {"key": t.key, "title": _present.pick(t.title), "points": t.points, "visible": t.visible} for t in tasks
+        ],
         "rows": rows,
         "total_points": sum(t.points for t in tasks),
     }
@@ -64,7 +66,9 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
     except ActionError as e:
         return _fail(request, e, slug)
     count = work.course_students(assignment.course).count() if assignment.course else 0
-    messages.success(request, _("Published to %(course)s: %(count)d students.") % {"course": assignment.course, "count": count})
+    messages.success(
+        request, _("Published to %(course)s: %(count)d students.") % {"course": assignment.course, "count": count}
+    )
     return redirect("assignments:manage", slug=slug)
 
 
@@ -158,10 +162,14 @@ def extend(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     except ActionError as e:
         messages.error(request, e.message)
     else:
-        messages.success(request, _("%(student)s's deadline is now %(deadline)s.") % {
-            "student": submission.student.get_username(),
-            "deadline": timezone.localtime(work.deadline(submission)).strftime("%Y-%m-%d %H:%M"),
-        })
+        messages.success(
+            request,
+            _("%(student)s's deadline is now %(deadline)s.")
+            % {
+                "student": submission.student.get_username(),
+                "deadline": timezone.localtime(work.deadline(submission)).strftime("%Y-%m-%d %H:%M"),
+            },
+        )
     return redirect("assignments:submission", slug=slug, pk=pk)
 
 

@@ -24,7 +24,12 @@ from . import _present
 def assignment_list(request: HttpRequest) -> HttpResponse:
     mine = {s.assignment_id: s for s in Submission.objects.filter(student=request.user)}
     working = [
-        {"assignment": a, "title": _present.title(a), "submission": mine.get(a.pk), "deadline": _deadline(a, mine.get(a.pk))}
+        {
+            "assignment": a,
+            "title": _present.title(a),
+            "submission": mine.get(a.pk),
+            "deadline": _deadline(a, mine.get(a.pk)),
+        }
         for a in work.assignments_for_student(request.user).order_by("due_at", "slug")
     ]
     teaching = [
@@ -57,7 +62,11 @@ def assignment_page(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect("assignments:manage", slug=slug)
         raise Http404("No such assignment for you.")
     assignment, submission = _mine(request, slug)
-    context = {"assignment": assignment, "submission": submission, "view": _present.student_view(assignment, submission)}
+    context = {
+        "assignment": assignment,
+        "submission": submission,
+        "view": _present.student_view(assignment, submission),
+    }
     return render(request, "assignments/assignment.html", context)
 
 
@@ -79,7 +88,9 @@ def check_my_work(request: HttpRequest, slug: str) -> HttpResponse:
     except ActionError as e:
         return _fail(request, e, slug)
     passed = sum(1 for o in outcomes if o.get("passed"))
-    messages.info(request, _("Checked: %(passed)d of %(total)d visible tasks pass.") % {"passed": passed, "total": len(outcomes)})
+    messages.info(
+        request, _("Checked: %(passed)d of %(total)d visible tasks pass.") % {"passed": passed, "total": len(outcomes)}
+    )
     return redirect(f"{_url(slug)}#feedback")
 
 
