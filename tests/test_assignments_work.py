@@ -131,6 +131,7 @@ def test_the_feedback_reads_in_chinese(published: Assignment, alice: Any) -> Non
     text = c.get(url, headers={"accept-language": "zh-hans"}).content.decode()
     assert "应当有实例 web-1，但没有找到。" in text
     assert "创建 <strong>三个</strong>" in text
+    assert "检查我的作业" in text and "1 项隐藏任务，截止后评分（共 2 分）" in text
 
 
 def test_answers_are_checked_and_kept(published: Assignment, alice: Any) -> None:
