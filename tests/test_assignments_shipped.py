@@ -124,10 +124,10 @@ def _assert_zero(ivy, submission):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_each_shipped_assignment_loads_and_dry_runs(name, capsys):
-    call_command("loadassignment", str(SHIPPED / f"{name}.yaml"), "--dry-run", skip_checks=True)
+    call_command("loadassignment", str(SHIPPED / f"{name}.yaml"), "--dry-run")
     assert not Assignment.objects.exists()
     assert "is valid" in capsys.readouterr().out
-    call_command("loadassignment", str(SHIPPED / f"{name}.yaml"), skip_checks=True)
+    call_command("loadassignment", str(SHIPPED / f"{name}.yaml"))
     assignment = Assignment.objects.get(slug=name)
     tasks = list(assignment.tasks.current())
     kinds = {t.kind for t in tasks}
