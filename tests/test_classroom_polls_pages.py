@@ -62,7 +62,10 @@ def test_a_student_answers_changes_and_sees_the_marking_after_the_reveal(teacher
     watching = teacher.get(reverse("classroom:poll-current", args=[lecture.pk])).json()
     assert sum(d["count"] for d in watching["poll"]["distribution"]) == 1
     revealed = teacher.post(reverse("classroom:poll-reveal", args=[lecture.pk, poll.pk]), **JSON).json()
-    assert revealed["poll"]["state"] == PollState.REVEALED and revealed["poll"]["funnel"]
+    assert revealed["poll"]["state"] == PollState.REVEALED
+    decision = revealed["poll"]["decision"]
+    assert [s["kind"] for s in decision["stages"]][-1] in ("selected", "no_valid_host")
+    assert decision["hosts"] and decision["trace"]["instances"] and 0 <= decision["elapsed"] < 60
     after = student.get(reverse("classroom:poll-current", args=[lecture.pk])).json()
     assert after["poll"]["correct"] == Poll.objects.get().correct
     assert after["mine"]["correct"] is (poll.choices[1] == after["poll"]["correct"])

@@ -50,7 +50,7 @@ from cloudlab.engine.scheduler import Moment, ScheduleRequest, moment_to_dict, r
 
 from .live import publish_session_event
 from .models import Answer, ClassSession, Participant, Poll, PollKind, PollState
-from .sessions import INSTRUCTORS_PROJECT, SessionError, is_session_instructor, participant_for
+from .sessions import INSTRUCTORS_PROJECT, SessionError, check_instructor, participant_for
 
 if TYPE_CHECKING:
     from .sessions import AnyUser
@@ -114,11 +114,6 @@ def scores(session: ClassSession) -> list[dict[str, Any]]:
 # -- opening -------------------------------------------------------------------------------------
 
 
-def _check_instructor(session: ClassSession, by: AnyUser) -> None:
-    if not is_session_instructor(by, session):
-        raise SessionError(_("Only the session's instructors can do that."), status=403)
-
-
 def _whole(raw: Any, label: str, field: str, low: int, high: int, *, optional: bool = False) -> int | None:
     if optional and (raw is None or raw == ""):
         return None
@@ -164,7 +159,7 @@ def open_poll(
     flavor and image of the session's cloud, 1–10 instances); the host asked about (filter and
     number polls); the tolerance and time limit; then create the poll and, after commit,
     ``poll.opened`` and the deadline's task."""
-    _check_instructor(session, by)
+    check_instructor(session, by)
     if session.is_ended:
         raise SessionError(_("This session has ended."), status=409)
     if kind not in PollKind.values:
@@ -336,7 +331,7 @@ def settle_expired(poll: Poll) -> bool:
 
 
 def close_poll(poll: Poll, by: AnyUser) -> Poll:
-    _check_instructor(poll.session, by)
+    check_instructor(poll.session, by)
     with transaction.atomic():
         locked = Poll.objects.select_for_update().get(pk=poll.pk)
         if locked.state != PollState.OPEN:
@@ -413,7 +408,7 @@ def reveal(poll: Poll, by: AnyUser) -> Poll:
     (``dry_run``); in one transaction close it if open, keep the trace, moment and correct answer,
     mark every answer with its points; after commit ``poll.revealed`` (and ``poll.scores`` when
     the class sees scores)."""
-    _check_instructor(poll.session, by)
+    check_instructor(poll.session, by)
     settle_expired(poll)
     if poll.state == PollState.REVEALED:
         raise SessionError(_("This poll has been revealed already."), status=409)
@@ -452,7 +447,7 @@ def reveal(poll: Poll, by: AnyUser) -> Poll:
 
 
 def set_show_scores(session: ClassSession, show: bool, by: AnyUser) -> ClassSession:
-    _check_instructor(session, by)
+    check_instructor(session, by)
     with transaction.atomic():
         locked = ClassSession.objects.select_for_update().get(pk=session.pk)
         locked.show_scores = bool(show)

@@ -3,8 +3,11 @@
    The panel's state comes from the server (current.json: the poll as this reader may see it);
    events on the session's stream say when it changed. poll.answers carries only the count, so a
    student's page never holds anyone's answer, nor the correct one, before the reveal; the
-   instructor's page refetches the distribution (at most one fetch in flight). On a reveal the
-   scheduler's stages play one by one at the session's pace, then the marking shows. */
+   instructor's page refetches the distribution (at most one fetch in flight) and draws it with
+   Plotly. On a reveal the scheduler's stages play one by one, as the scheduling view's funnel
+   (decision_model.js, decision_funnel.js, as the projector uses them) and at the cloud's pace:
+   the server says how long ago the reveal was, so every page shows the same stage at the same
+   moment and a reloaded page joins where the class is. Then the marking shows. */
 (function () {
   "use strict";
 
@@ -15,17 +18,32 @@
   var el = function (id) { return document.getElementById(id); };
   var box = el("poll-panel");
   var state = panel.state;
-  var shownReveal = null;      // the poll id whose funnel has played on this page
-  var playing = null;
+  var Model = window.CloudLabDecisionModel;
+  var shownReveal = null;      // the poll id whose funnel plays (or played) on this page
+  var playing = null;          // the timer of the funnel's next stage
+  var funnel = CloudLab.decisionFunnel({
+    model: Model, esc: CloudLab.escapeHtml, named: function (text, values) { return interpolate(text, values, true); },
+    $: function (id) { return el("poll-" + id); },
+    el: { stages: el("poll-decision-stages"), count: el("poll-funnel-count"), caption: el("poll-stage-caption"),
+          slider: el("poll-stage-slider"), position: el("poll-stage-position"), filterRows: el("poll-filter-rows"),
+          nvh: el("poll-nvh-panel") },
+    instanceLabel: function (m, i) { return interpolate(gettext("Instance %(number)s of %(count)s"), { number: i + 1, count: m.numInstances }, true); },
+    verdictLabel: function (code) { return ((((state.poll || {}).decision || {}).verdicts || {})[code]) || code; },
+  });
   var countdown = null;
   var fetching = false, again = false;
 
   function post(url, body) {
-    var form = new FormData();
+    /* Form-encoded, not FormData: an empty multipart body (Close, Reveal) is refused by Django's
+       multipart parser with a 400 and no JSON. */
+    var form = new URLSearchParams();
     Object.keys(body || {}).forEach(function (k) { form.append(k, body[k]); });
     return fetch(url, { method: "POST", body: form, credentials: "same-origin",
                         headers: { "X-CSRFToken": CloudLab.csrfToken(), "Accept": "application/json" } })
-      .then(function (r) { return r.json().then(function (data) { return { ok: r.ok, data: data }; }); });
+      .then(function (r) {
+        return r.json().then(function (data) { return { ok: r.ok, data: data }; },
+          function () { return { ok: false, data: { error: interpolate(gettext("The server refused the request (HTTP %s)."), [r.status]) } }; });
+      });
   }
 
   function showError(text) {
@@ -52,7 +70,7 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = "btn cl-poll-choice " + (mine && mine.choice === c.value ? "btn-primary" : "btn-outline-primary");
-      if (poll.correct !== undefined && c.value === poll.correct) button.classList.add("cl-poll-correct");
+      if (box.dataset.revealed === "1" && c.value === poll.correct) button.classList.add("cl-poll-correct");
       button.dataset.choice = c.value;
       button.setAttribute("role", "radio");
       button.setAttribute("aria-checked", mine && mine.choice === c.value ? "true" : "false");
@@ -68,61 +86,59 @@
     var out = el("poll-mine");
     if (teacher || !mine) { out.textContent = teacher ? "" : (state.poll && state.poll.state === "open" ? gettext("Choose your answer; you can change it until the poll closes.") : ""); return; }
     var text = interpolate(gettext("Your answer: %s."), [mine.label]);
+    if (box.dataset.revealed !== "1") { out.textContent = text; return; }  // marks once the funnel has played
     if (mine.correct === true) text += " " + interpolate(gettext("Correct: +%s points."), [mine.points]);
     else if (mine.correct === false) text += " " + gettext("Not this time.");
     out.textContent = text;
   }
 
+  /* The instructor's live answer chart; the correct bar turns green only once the funnel has
+     played (the projector may be showing this page). */
   function chart(poll) {
     var target = el("poll-chart");
     if (!target || !window.Plotly || !poll.distribution) return;
-    var rows = poll.distribution;
+    var rows = poll.distribution, marked = box.dataset.revealed === "1";
     Plotly.react(target, [{ type: "bar", x: rows.map(function (r) { return r.label; }), y: rows.map(function (r) { return r.count; }),
-      marker: { color: rows.map(function (r) { return poll.correct !== undefined && r.value === String(poll.correct) ? "#198754" : "#0d6efd"; }) } }],
+      marker: { color: rows.map(function (r) { return marked && poll.correct !== undefined && r.value === String(poll.correct) ? "#198754" : "#0d6efd"; }) } }],
       { margin: { t: 10, r: 10, b: 60, l: 40 }, height: 260, yaxis: { dtick: 1, rangemode: "tozero", title: gettext("Answers") } },
       { displayModeBar: false, responsive: true });
   }
 
-  function stageText(stage) {
-    if (stage.kind === "filter") {
-      return stage.removed.length
-        ? interpolate(gettext("%(name)s removes %(hosts)s"), { name: stage.name, hosts: stage.removed.join(", ") }, true)
-        : interpolate(gettext("%s: every host passes"), [stage.name]);
-    }
-    if (stage.kind === "weighing") {
-      return gettext("Weighing:") + " " + stage.hosts.map(function (h) { return h.host + " " + Number(h.weight).toFixed(3); }).join(" · ");
-    }
-    if (stage.kind === "selected") return interpolate(gettext("Selected: %s"), [stage.host]);
-    return gettext("No valid host") + (stage.message ? ": " + stage.message : "");
+  /* After the funnel's last stage: the correct answer, the marks, the chart's green bar. */
+  function showMarks(poll) {
+    var result = el("poll-result");
+    result.textContent = interpolate(gettext("Correct answer: %(answer)s (%(right)s of %(answers)s right)."),
+      { answer: poll.correct_label, right: poll.right, answers: poll.answers }, true);
+    result.classList.remove("d-none");
+    box.dataset.revealed = "1";
+    renderChoices(poll);
+    renderMine();
+    if (teacher) chart(poll);
   }
 
-  function playFunnel(poll, animate) {
-    var list = el("poll-funnel");
-    var result = el("poll-result");
+  /* The reveal's funnel from the stage the class is at (d.elapsed seconds after the reveal, one
+     stage every d.pace seconds), each next stage on its own timer, then the marks. */
+  function playFunnel(poll) {
+    var d = poll.decision, m = Model.analyse(d), section = el("poll-decision");
+    var startedAt = Date.now() - d.elapsed * 1000;
     if (playing) { clearTimeout(playing); playing = null; }
-    list.classList.remove("d-none");
-    list.replaceChildren();
-    result.classList.add("d-none");
-    var i = 0;
-    function step() {
-      if (i < poll.funnel.length) {
-        var item = document.createElement("li");
-        item.className = "cl-poll-stage cl-poll-stage-" + poll.funnel[i].kind;
-        item.textContent = stageText(poll.funnel[i]);
-        list.append(item);
-        i += 1;
-        if (animate) { playing = setTimeout(step, poll.stage_seconds * 1000); return; }
-        step();
-        return;
-      }
-      result.textContent = interpolate(gettext("Correct answer: %(answer)s (%(right)s of %(answers)s right)."),
-        { answer: poll.correct_label, right: poll.right, answers: poll.answers }, true);
-      result.classList.remove("d-none");
-      box.dataset.revealed = "1";
-      renderChoices(poll);
-      renderMine();
+    section.classList.remove("d-none");
+    el("poll-result").classList.add("d-none");
+    funnel.build(m);
+    var last = m.stages.length - 1;
+    function at(p) {
+      funnel.show(m, p);
+      section.dataset.stage = String(p);
+      section.dataset.ended = p >= last ? "1" : "0";
     }
-    step();
+    function step(p) {
+      at(p);
+      if (p >= last) { showMarks(state.poll && state.poll.id === poll.id ? state.poll : poll); return; }
+      var wait = startedAt + (p + 1) * d.pace * 1000 - Date.now();
+      playing = setTimeout(function () { playing = null; step(p + 1); }, Math.max(0, wait));
+    }
+    var from = d.finished || !(d.pace > 0) ? last : Math.max(0, Math.min(last, Math.floor(d.elapsed / d.pace)));
+    step(Math.max(0, from));
   }
 
   function renderScores() {
@@ -137,7 +153,7 @@
     }));
   }
 
-  function render(next, animate) {
+  function render(next) {
     state = next;
     var poll = state.poll;
     var none = el("poll-none");
@@ -151,6 +167,15 @@
     el("poll-question").textContent = poll.question;
     el("poll-request").textContent = poll.request;
     el("poll-count").textContent = interpolate(ngettext("%s answer", "%s answers", poll.answers), [poll.answers]);
+    if (poll.state === "revealed") {
+      if (shownReveal !== poll.id) { shownReveal = poll.id; box.dataset.revealed = "0"; playFunnel(poll); }
+    } else {
+      if (playing) { clearTimeout(playing); playing = null; }
+      shownReveal = null;
+      box.dataset.revealed = "0";
+      el("poll-decision").classList.add("d-none");
+      el("poll-result").classList.add("d-none");
+    }
     if (teacher) {
       el("poll-close").classList.toggle("d-none", poll.state !== "open");
       el("poll-reveal").classList.toggle("d-none", poll.state === "revealed");
@@ -158,23 +183,17 @@
     }
     renderChoices(poll);
     renderMine();
+    if (box.dataset.revealed === "1") showMarks(poll);  // a refetch once marked: the new counts
     if (countdown) clearInterval(countdown);
     tick();
     if (poll.state === "open" && poll.closes_at) countdown = setInterval(tick, 1000);
-    if (poll.state === "revealed") {
-      if (shownReveal !== poll.id) { shownReveal = poll.id; playFunnel(poll, animate); }
-    } else {
-      box.dataset.revealed = "0";
-      el("poll-funnel").classList.add("d-none");
-      el("poll-result").classList.add("d-none");
-    }
   }
 
   function answer(body) {
     showError("");
     post(state.poll.answer_url, body).then(function (r) {
       if (!r.ok) { showError(r.data.error); return; }
-      render(r.data, true);
+      render(r.data);
     });
   }
 
@@ -184,7 +203,7 @@
     fetching = true;
     fetch(panel.current_url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { return r.json(); })
-      .then(function (next) { render(next, true); })
+      .then(function (next) { render(next); })
       .finally(function () { fetching = false; if (again) { again = false; refresh(); } });
   }
 
@@ -199,7 +218,7 @@
       el(button).addEventListener("click", function () {
         showError("");
         post(panel[template].replace("/0/", "/" + state.poll.id + "/")).then(function (r) {
-          if (!r.ok) showError(r.data.error); else render(r.data, true);
+          if (!r.ok) showError(r.data.error); else render(r.data);
         });
       });
     };
@@ -207,11 +226,10 @@
     control("poll-reveal", "reveal_url");
   }
 
-  shownReveal = state.poll && state.poll.state === "revealed" ? null : -1;
-  render(state, false);
+  render(state);
   var live = new CloudLab.LiveStream({
     streams: panel.streams, seqs: state.streams, snapshotUrl: panel.current_url, refetchOnConnect: true,
-    onSnapshot: function (next) { render(next, true); },
+    onSnapshot: function (next) { render(next); },
     onEvent: function (event, data) {
       if (event === "poll.answers" && state.poll && state.poll.id === data.poll && !teacher) {
         state.poll.answers = data.answers;

@@ -7,6 +7,7 @@ its sentence (JSON for the pages' scripts, a message and a redirect for a plain 
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.contrib import messages
@@ -14,12 +15,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cloudlab.compute.models import Flavor, Host, Image
+from cloudlab.dashboard.labels import decision_labels
+from cloudlab.dashboard.traces import verdict_reason
 from cloudlab.engine.pacing import funnel_stage_seconds
-from cloudlab.engine.scheduler import replay_stages
+from cloudlab.engine.scheduler import moment_from_dict, replay_stages, why_not
 from cloudlab.live.events import current_seqs, session_stream
 
 from ..models import ClassSession, Poll, PollKind, PollState
@@ -67,23 +71,39 @@ def request_text(poll: Poll) -> str:
     }
 
 
-def funnel(poll: Poll) -> list[dict[str, Any]]:
-    """The reveal's stages for the first instance, as the poll panel plays them."""
-    out: list[dict[str, Any]] = []
-    for stage in replay_stages(poll.trace or {}):  # type: ignore[arg-type]
-        if stage["instance"] != 0:
+def reveal_decision(poll: Poll) -> dict[str, Any]:
+    """The reveal as the scheduling view's funnel reads a decision (decision_model.js): the
+    trace with every verdict in the reader's language, its stages (the engine's replay order),
+    the hosts of the moment it ran on, why each host was or was not chosen, and how far the
+    funnel has played: ``elapsed`` seconds since the reveal, stages ``pace`` seconds apart (the
+    session's cloud's pace, as a real launch's funnel), so every page, opened when it may, shows
+    the same stage at the same moment and a reloaded one joins where the class is."""
+    trace: dict[str, Any] = copy.deepcopy(poll.trace or {})
+    for decision in trace.get("instances") or []:
+        for stage in decision.get("filters") or []:
+            for verdict in (stage.get("verdicts") or {}).values():
+                verdict["reason"] = verdict_reason(verdict)
+    names = [h.name for h in moment_from_dict(poll.moment).hosts] if poll.moment else []
+    why: dict[str, Any] = {}
+    for name in names:
+        try:
+            why[name] = why_not(trace, name, translate=_, hosts=names)  # type: ignore[arg-type]
+        except ValueError:
             continue
-        kind = stage["kind"]
-        if kind == "filter":
-            out.append({"kind": kind, "name": stage["name"], "removed": stage["removed"],
-                        "remaining": stage["remaining"]})  # fmt: skip
-        elif kind == "weighing":
-            out.append({"kind": kind, "hosts": [{"host": h["host"], "weight": h["weight"]} for h in stage["hosts"]]})
-        elif kind == "selected":
-            out.append({"kind": kind, "host": stage["host"]})
-        else:
-            out.append({"kind": "no_valid_host", "message": stage.get("explanation") or stage.get("message", "")})
-    return out
+    stages = replay_stages(trace)  # type: ignore[arg-type]
+    pace = funnel_stage_seconds(poll.session.pace)
+    elapsed = max(0.0, (timezone.now() - poll.revealed_at).total_seconds()) if poll.revealed_at else 0.0
+    return {
+        "trace": trace,
+        "stages": stages,
+        "hosts": [{"name": name} for name in names],
+        "why": why,
+        "verdicts": decision_labels()["verdicts"],
+        "request": {"num_instances": poll.count},
+        "pace": pace,
+        "elapsed": elapsed,
+        "finished": pace <= 0 or elapsed >= pace * max(0, len(stages) - 1),
+    }
 
 
 def poll_view(poll: Poll, *, teacher: bool) -> dict[str, Any]:
@@ -116,8 +136,7 @@ def poll_view(poll: Poll, *, teacher: bool) -> dict[str, Any]:
             else (f"{correct:g}" if correct is not None else _("%(host)s was not weighed") % {"host": poll.target_host})
         )
         view["right"] = poll.answers.filter(correct=True).count()
-        view["funnel"] = funnel(poll)
-        view["stage_seconds"] = max(funnel_stage_seconds(poll.session.pace), 0.4)
+        view["decision"] = reveal_decision(poll)
     return view
 
 
@@ -186,7 +205,8 @@ def polls(request: HttpRequest, session_id: int) -> HttpResponse:
             "session": session,
             "form": form,
             "past": [{"poll": p, "question": question_text(p)} for p in past],
-            "panel": _panel(session, request.user, teacher=True),
+            # Read by {% poll_panel_data %} in polls_panel.html: the instructor's panel, not a student's.
+            "poll_panel": _panel(session, request.user, teacher=True),
         },
     )
 

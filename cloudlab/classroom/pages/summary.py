@@ -25,11 +25,32 @@ from django.urls import path
 from django.views.decorators.http import require_GET
 
 from cloudlab.compute.models import Instance
+from cloudlab.engine.scheduler import replay_stages
 
-from ..models import Answer, ClassSession, PollState
+from ..models import Answer, ClassSession, Poll, PollState
 from ..polls import distribution, scores
 from ._common import session_for_instructor
-from .polls import choice_label, funnel, question_text, request_text
+from .polls import choice_label, question_text, request_text
+
+
+def funnel(poll: Poll) -> list[dict[str, Any]]:
+    """The reveal's stages for the first instance, as the summary lists them (the Polls page and
+    the student's page play them as the scheduling view's funnel)."""
+    out: list[dict[str, Any]] = []
+    for stage in replay_stages(poll.trace or {}):  # type: ignore[arg-type]
+        if stage["instance"] != 0:
+            continue
+        kind = stage["kind"]
+        if kind == "filter":
+            out.append({"kind": kind, "name": stage["name"], "removed": stage["removed"]})
+        elif kind == "weighing":
+            out.append({"kind": kind, "hosts": [{"host": h["host"], "weight": h["weight"]} for h in stage["hosts"]]})
+        elif kind == "selected":
+            out.append({"kind": kind, "host": stage["host"]})
+        else:
+            out.append({"kind": "no_valid_host"})
+    return out
+
 
 CSV_COLUMNS = [
     "row",
