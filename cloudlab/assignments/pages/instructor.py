@@ -62,7 +62,7 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
     chosen = request.POST.get("course", "")
     course = work.taught_courses(request.user).filter(pk=int(chosen)).first() if chosen.isdigit() else None
     try:
-        assignment = work.do_publish(request.user, assignment, course)  # type: ignore[arg-type]
+        assignment = work.do_publish(request.user, assignment, course)
     except ActionError as e:
         return _fail(request, e, slug)
     count = work.course_students(assignment.course).count() if assignment.course else 0
@@ -77,7 +77,7 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
 def grade_now(request: HttpRequest, slug: str) -> HttpResponse:
     assignment = get_object_or_404(Assignment, slug=slug)
     try:
-        count = grading.grade_assignment(request.user, assignment)  # type: ignore[arg-type]
+        count = grading.grade_assignment(request.user, assignment)
     except ActionError as e:
         return _fail(request, e, slug)
     messages.success(request, _("Graded %(count)d submissions.") % {"count": count})
@@ -90,7 +90,7 @@ def release(request: HttpRequest, slug: str) -> HttpResponse:
     assignment = get_object_or_404(Assignment, slug=slug)
     released = request.POST.get("released") == "1"
     try:
-        grading.do_release(request.user, assignment, released)  # type: ignore[arg-type]
+        grading.do_release(request.user, assignment, released)
     except ActionError as e:
         return _fail(request, e, slug)
     messages.success(request, _("Grades released to students.") if released else _("Grades hidden from students."))
@@ -141,9 +141,9 @@ def override(request: HttpRequest, slug: str, pk: int, task: str) -> HttpRespons
     result = get_object_or_404(TaskResult.objects.select_related("task"), submission=submission, task__key=task)
     try:
         if request.POST.get("clear") == "1":
-            grading.do_clear_override(request.user, result)  # type: ignore[arg-type]
+            grading.do_clear_override(request.user, result)
         else:
-            grading.do_override(request.user, result, request.POST.get("score", ""), request.POST.get("comment", ""))  # type: ignore[arg-type]
+            grading.do_override(request.user, result, request.POST.get("score", ""), request.POST.get("comment", ""))
     except ActionError as e:
         messages.error(request, e.message)
     else:
@@ -158,7 +158,7 @@ def extend(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if (refused := _teacher_only(request, submission.assignment)) is not None:
         return refused
     try:
-        submission = grading.do_extend(request.user, submission, request.POST.get("days"), request.POST.get("until"))  # type: ignore[arg-type]
+        submission = grading.do_extend(request.user, submission, request.POST.get("days"), request.POST.get("until"))
     except ActionError as e:
         messages.error(request, e.message)
     else:

@@ -49,7 +49,7 @@ def _mine(request: HttpRequest, slug: str) -> tuple[Assignment, Submission]:
     if not work.may_work(request.user, assignment):
         raise Http404("No such assignment for you.")
     try:
-        return assignment, work.open_submission(request.user, assignment)  # type: ignore[arg-type]
+        return assignment, work.open_submission(request.user, assignment)
     except ActionError as e:
         raise Http404(e.message) from None
 
@@ -84,7 +84,7 @@ def _fail(request: HttpRequest, error: ActionError, slug: str) -> HttpResponse:
 def check_my_work(request: HttpRequest, slug: str) -> HttpResponse:
     _assignment, submission = _mine(request, slug)
     try:
-        outcomes = work.do_check(request.user, submission)  # type: ignore[arg-type]
+        outcomes = work.do_check(request.user, submission)
     except ActionError as e:
         return _fail(request, e, slug)
     passed = sum(1 for o in outcomes if o.get("passed"))
@@ -99,7 +99,7 @@ def check_my_work(request: HttpRequest, slug: str) -> HttpResponse:
 def save_answers(request: HttpRequest, slug: str) -> HttpResponse:
     _assignment, submission = _mine(request, slug)
     try:
-        work.do_answer(request.user, submission, request.POST)  # type: ignore[arg-type]
+        work.do_answer(request.user, submission, request.POST)
     except ActionError as e:
         return _fail(request, e, slug)
     messages.success(request, _("Your answers are saved."))
@@ -122,7 +122,7 @@ def open_sandbox(request: HttpRequest, slug: str) -> HttpResponse:
 def reset_sandbox(request: HttpRequest, slug: str) -> HttpResponse:
     _assignment, submission = _mine(request, slug)
     try:
-        submission = work.do_reset_sandbox(request.user, submission, request.POST.get("confirm", ""))  # type: ignore[arg-type]
+        submission = work.do_reset_sandbox(request.user, submission, request.POST.get("confirm", ""))
     except ActionError as e:
         return _fail(request, e, slug)
     project = work.sandbox_project(submission)
