@@ -30,7 +30,7 @@ def _teacher_only(request: HttpRequest, assignment: Assignment) -> HttpResponse 
 def _fail(request: HttpRequest, error: ActionError, slug: str) -> HttpResponse:
     if error.status == 403:
         return HttpResponseForbidden(error.message)
-    messages.error(request, error.message)
+    messages.warning(request, error.message)
     return redirect("assignments:manage", slug=slug)
 
 
@@ -145,7 +145,7 @@ def override(request: HttpRequest, slug: str, pk: int, task: str) -> HttpRespons
         else:
             grading.do_override(request.user, result, request.POST.get("score", ""), request.POST.get("comment", ""))
     except ActionError as e:
-        messages.error(request, e.message)
+        messages.warning(request, e.message)
     else:
         messages.success(request, _("Score of %(task)s saved.") % {"task": task})
     return redirect("assignments:submission", slug=slug, pk=pk)
@@ -160,7 +160,7 @@ def extend(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     try:
         submission = grading.do_extend(request.user, submission, request.POST.get("days"), request.POST.get("until"))
     except ActionError as e:
-        messages.error(request, e.message)
+        messages.warning(request, e.message)
     else:
         messages.success(
             request,

@@ -75,7 +75,7 @@ def _fail(request: HttpRequest, error: ActionError, slug: str) -> HttpResponse:
         return HttpResponseForbidden(error.message)
     if error.status == 404:
         raise Http404(error.message)
-    messages.error(request, error.message)
+    messages.warning(request, error.message)
     return redirect("assignments:assignment", slug=slug)
 
 
