@@ -272,6 +272,9 @@ SECURE_CSP_REPORT_ONLY = envbool("CLOUDLAB_CSP_REPORT_ONLY", False)
 #: sends no signal; logging out and lost memberships close sockets at once: live/revocation.py).
 CLOUDLAB_LIVE_RECHECK = envfloat("CLOUDLAB_LIVE_RECHECK", 30.0, minimum=1.0)
 
+# Bootstrap's alert classes for Django's message levels (an error is .alert-danger).
+MESSAGE_TAGS = {40: "danger"}
+
 # -- languages ----------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from cloudlab.identity.models import Project
+from cloudlab.identity.models import Membership, Project
 
 SESSION_KEY = "cloudlab_project_id"
 
@@ -16,7 +16,10 @@ def current_project(request: HttpRequest) -> Project | None:
     chosen = request.session.get(SESSION_KEY)
     project = projects.filter(pk=chosen).first() if chosen else None
     if project is None:
-        project = projects.order_by("cloud__name", "name").first()
+        # The project the user was given first (their course's), not the first by name: the
+        # sandboxes and experiment clouds made for them later come after it.
+        first = Membership.objects.filter(user=request.user).select_related("project__cloud").order_by("pk").first()
+        project = first.project if first is not None else None
         if project is not None:
             request.session[SESSION_KEY] = project.pk
     return project
