@@ -167,6 +167,8 @@ def _session_stops(session: Any) -> list[Stop]:
         Stop("class session lobby", f"/classroom/{session.pk}/", "ivy", ready="#participants [data-participant]"),
         Stop("instructor console", f"/classroom/{session.pk}/console/", "ivy", ready="#heatmap [data-participant]"),
         Stop("session page", f"/classroom/{session.pk}/me/", "alice", ready="#live-indicator[data-state=live]"),
+        Stop("session polls", f"/classroom/{session.pk}/polls/", "ivy", ready="#live-indicator[data-state=live]"),
+        Stop("session summary", f"/classroom/{session.pk}/summary/", "ivy"),
     ]
 
 
