@@ -113,6 +113,17 @@ def celery_worker(transactional_db: None) -> Iterator[Any]:
         yield worker
 
 
+@pytest.fixture(autouse=True)
+def _language_starts_as_the_default() -> Iterator[None]:
+    """Each test starts in the default language: a request in Chinese (LocaleMiddleware) or a
+    translation.activate() in one test must not turn the next one's messages Chinese."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(scope="module")
 def live_server_url(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
     """Daphne (HTTP and WebSockets) in a child process, on a free loopback port, serving the
