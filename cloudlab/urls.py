@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("cloudlab.architectures.urls")),
     path("", include("cloudlab.classroom.urls")),
     path("", include("cloudlab.assignments.urls")),
+    path("", include("cloudlab.motion.urls")),
 ]

@@ -1,0 +1,7 @@
+"""Each view module of the section lists its own routes; this joins them under one namespace."""
+
+from . import deployment
+
+app_name = "motion"
+
+urlpatterns = [*deployment.urlpatterns]
