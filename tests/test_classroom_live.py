@@ -1,15 +1,17 @@
-"""The session's stream on the real Redis channel layer: a join and a participant's sockets coming
-and going reach the lobby as events (presence counted, last_seen kept), the stream is the
-session's people's only, a guest's access ends with the session (4401), and the snapshot plus
-the events equals a fresh snapshot."""
+"""The session's streams on the real Redis channel layer: a join and a participant's sockets coming
+and going reach the lobby as events on the staff stream (presence counted, last_seen kept) and
+no student's socket, the session's stream is the session's people's only and the staff stream
+its instructors', a guest's access ends with the session (4401), and the snapshot plus the
+events equals a fresh snapshot."""
 
 import asyncio
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.contrib.auth import get_user_model
 from django.test import Client
 
-from cloudlab.classroom.live import present_ids, session_stream, snapshot
+from cloudlab.classroom.live import present_ids, session_staff_stream, session_stream, snapshot
 from cloudlab.classroom.models import Participant
 from cloudlab.classroom.sessions import end_session, join, record_guest_login, set_state, start_session
 from cloudlab.live.schemas import validate_event
@@ -62,14 +64,19 @@ async def _event(communicator, name):
     return message
 
 
+def _lobby_streams(session):
+    return f"{session_stream(session.pk)},{session_staff_stream(session.pk)}"
+
+
 def test_a_join_and_a_participants_socket_reach_the_lobby(ivy, alice, lecture):
     stream = session_stream(lecture.pk)
-    lobby = _socket(stream, ivy)
+    lobby = _socket(_lobby_streams(lecture), ivy)
     on_phone, on_laptop = _socket(stream, alice), _socket(stream, alice)
 
     async def scenario():
         instructor = lobby()
-        assert (await open_socket(instructor))[0] == {"type": "hello", "streams": [stream]}
+        hello = {"type": "hello", "streams": [stream, session_staff_stream(lecture.pk)]}
+        assert (await open_socket(instructor))[0] == hello
         participant = await sync_to_async(join)(lecture, user=alice)
         joined = await _event(instructor, "session.participant_joined")
         assert joined["data"]["participant"]["nickname"] == "Alice"
@@ -98,21 +105,68 @@ def test_a_join_and_a_participants_socket_reach_the_lobby(ivy, alice, lecture):
     assert Participant.objects.get(user=alice).last_seen is not None
 
 
+def test_a_students_socket_hears_no_one_come_or_go(ivy, alice, bob, lecture):
+    """Presence is the instructors' (the staff stream): a student's page hears the session's
+    state and controls, gap-free, and none of the class arriving; their snapshot names no one."""
+    join(lecture, user=alice)
+    stream = session_stream(lecture.pk)
+    alices, bobs = _socket(stream, alice), _socket(stream, bob)
+    lobby = _socket(_lobby_streams(lecture), ivy)
+
+    async def scenario():
+        student, instructor = alices(), lobby()
+        assert (await open_socket(instructor))[0]
+        assert (await open_socket(student))[0]
+        assert (await _event(instructor, "session.participant_joined"))["data"]["participant"]["nickname"] == "Alice"
+        await sync_to_async(join)(lecture, user=bob)
+        assert (await _event(instructor, "session.participant_joined"))["data"]["participant"]["nickname"] == "Bob"
+        other = bobs()
+        assert (await open_socket(other))[0]
+        assert (await _event(instructor, "session.participant_joined"))["data"]["present"] == 2
+        await other.disconnect(timeout=5)
+        assert (await _event(instructor, "session.participant_left"))["data"]["present"] == 1
+        seq_before = (await sync_to_async(snapshot)(lecture, staff=False))["streams"][stream]
+        await sync_to_async(set_state)(lecture, "running", ivy)
+        # The first thing Alice's socket hears is the state, numbered right after her snapshot.
+        state = await _event(student, "session.state")
+        assert (state["stream"], state["seq"]) == (stream, seq_before + 1)
+        assert await student.receive_nothing(timeout=0.3)
+        await student.disconnect(timeout=5)
+        await instructor.disconnect(timeout=5)
+
+    asyncio.run(scenario())
+    mine = snapshot(lecture, staff=False)
+    assert set(mine) == {"streams", "session"} and set(mine["streams"]) == {stream}
+    assert len(snapshot(lecture, staff=True)["participants"]) == 2
+
+
 def test_the_stream_is_the_sessions_people_only(ivy, alice, bob, demo_cloud, lecture):
     other = start_session(ivy, cloud=demo_cloud, name="Other")
     guest_elsewhere = join(other, nickname="Han Meimei")
     join(lecture, user=alice)
     stream = session_stream(lecture.pk)
+    staff = session_staff_stream(lecture.pk)
     attempts = {
         "a guest of another session": _socket(stream, session=_guest_login(guest_elsewhere)),
         "a student not in it": _socket(stream, bob),
         "a student in it asking for both": _socket(f"{stream},{session_stream(other.pk)}", alice),
+        "a student in it asking for the staff stream": _socket(f"{stream},{staff}", alice),
+        "the instructor of another session": _socket(staff, bob),
     }
+    other.co_instructors.add(bob)  # teaching one session is not teaching the other
+    tom = get_user_model().objects.create_user("tom")
+    lecture.co_instructors.add(tom)
+    allowed = {"the owner": _socket(f"{stream},{staff}", ivy), "a co-instructor": _socket(staff, tom)}
 
     async def scenario():
         for who, make in attempts.items():
             hello, code = await open_socket(make())
             assert (hello, code) == (None, 4403), who
+        for who, make in allowed.items():
+            communicator = make()
+            hello, _code = await open_socket(communicator)
+            assert hello and hello["type"] == "hello", who
+            await communicator.disconnect(timeout=5)
 
     asyncio.run(scenario())
 
@@ -123,7 +177,7 @@ def test_a_guests_access_ends_with_the_session(ivy, alice, lecture):
     stream = session_stream(lecture.pk)
     guests = _socket(f"{stream},project-{guest.project_id}", session=_guest_login(guest))
     alices = _socket(stream, alice)
-    lobby = _socket(stream, ivy)
+    lobby = _socket(_lobby_streams(lecture), ivy)
 
     async def scenario():
         guest_socket, alice_socket, instructor = guests(), alices(), lobby()
@@ -131,10 +185,11 @@ def test_a_guests_access_ends_with_the_session(ivy, alice, lecture):
             assert (await open_socket(communicator))[0]
         await sync_to_async(end_session)(lecture, ivy)
         assert await _closed_after_events(guest_socket) == 4401
-        # The others hear that the session ended, and stay connected.
+        # The others hear that the session ended, and stay connected; only the lobby hears who left.
         for communicator in (alice_socket, instructor):
             while (message := await communicator.receive_json_from(timeout=5))["event"] != "session.state":
-                assert message["event"].startswith("session.participant_")
+                assert communicator is instructor and message["event"].startswith("session.participant_")
+                assert message["stream"] == session_staff_stream(lecture.pk)
             assert message["data"]["state"] == "ended" and message["data"]["by"] == "ivy"
         await alice_socket.disconnect(timeout=5)
         await instructor.disconnect(timeout=5)
@@ -148,7 +203,7 @@ def test_a_guests_access_ends_with_the_session(ivy, alice, lecture):
 def test_the_snapshot_and_its_events_equal_a_fresh_snapshot(ivy, alice, lecture):
     """Zulip's verify_action: apply each action's events to the snapshot taken before it."""
     stream = session_stream(lecture.pk)
-    lobby = _socket(stream, ivy)
+    lobby = _socket(_lobby_streams(lecture), ivy)
     alices = _socket(stream, alice)
 
     def apply(state, message):
@@ -161,7 +216,7 @@ def test_the_snapshot_and_its_events_equal_a_fresh_snapshot(ivy, alice, lecture)
             rows[data["participant"]["id"]] = data["participant"]
             state["participants"] = sorted(rows.values(), key=lambda p: (p["joined_at"], p["id"]))
             state["present"] = data["present"]
-        state["streams"][stream] = message["seq"]
+        state["streams"][message["stream"]] = message["seq"]
 
     def fresh_label(state):
         from cloudlab.classroom.models import State
@@ -178,20 +233,20 @@ def test_the_snapshot_and_its_events_equal_a_fresh_snapshot(ivy, alice, lecture)
             (lambda: set_state(lecture, "frozen", ivy), 1),
         ]
         for action, count in actions:
-            before = await sync_to_async(snapshot)(lecture)
+            before = await sync_to_async(snapshot)(lecture, staff=True)
             await sync_to_async(action)()
             for _ in range(count):
                 apply(before, await instructor.receive_json_from(timeout=5))
-            assert before == await sync_to_async(snapshot)(lecture)
+            assert before == await sync_to_async(snapshot)(lecture, staff=True)
         # A socket coming and going is an action too.
-        before = await sync_to_async(snapshot)(lecture)
+        before = await sync_to_async(snapshot)(lecture, staff=True)
         alice_socket = alices()
         assert (await open_socket(alice_socket))[0]
         apply(before, await instructor.receive_json_from(timeout=5))
-        assert before == await sync_to_async(snapshot)(lecture)
+        assert before == await sync_to_async(snapshot)(lecture, staff=True)
         await alice_socket.disconnect(timeout=5)
         apply(before, await instructor.receive_json_from(timeout=5))
-        assert before == await sync_to_async(snapshot)(lecture)
+        assert before == await sync_to_async(snapshot)(lecture, staff=True)
         await instructor.disconnect(timeout=5)
 
     asyncio.run(scenario())

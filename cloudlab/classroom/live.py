@@ -1,17 +1,23 @@
-"""The session's stream ``session-<id>``: its events, its presence, its snapshot.
+"""A class session's streams: ``session-<id>`` (its people) and ``session-staff-<id>`` (its
+instructors only), their events, presence, the snapshot.
 
-- ``session_stream(session_id)``: the stream's name (its participants and instructors follow it,
-  ``cloudlab.live.access``).
+- ``session_stream(session_id)``: what every page of the session follows (the state, controls,
+  polls); ``session_staff_stream(session_id)``: what only its instructors' pages (lobby, console,
+  projector) follow as well: participants joining, coming online and going
+  (``cloudlab.live.access``). ``session_streams(session_id, staff=...)``: a page's list.
 - ``publish_session_event(session, event, payload)``: send a declared event
   (``cloudlab.live.schemas.EVENT_SCHEMAS``) on the session's stream after the transaction
   commits; an undeclared name raises ``ValueError`` at once.
-- Presence: a participant's first socket on the stream makes them online
+- Presence: a participant's first socket on the session's stream makes them online
   (``session.participant_joined``), their last one closing makes them offline
-  (``session.participant_left``); both update ``last_seen``. The count of sockets per participant
-  lives in one Redis hash per session (a socket costs one HINCRBY; the database is written only
-  when a participant comes or goes).
-- ``snapshot(session)``: the session, its participants (online or not) and the stream's seq, read
-  in that order (an event after the seq re-applies idempotently: participants are keyed by id).
+  (``session.participant_left``); both update ``last_seen`` and go to the staff stream only: a
+  student's page shows nobody else, and a class of N arriving would otherwise cost N² messages.
+  The count of sockets per participant lives in one Redis hash per session (a socket costs one
+  HINCRBY; the database is written only when a participant comes or goes).
+- ``snapshot(session, staff=...)``: the streams' seqs, the session and, for its instructors
+  (``staff=True``), its participants (online or not), read in that order (an event after the
+  seq re-applies idempotently: participants are keyed by id). A participant's snapshot holds no
+  one else's name.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import redis
 from django.conf import settings
 from django.utils import timezone
 
-from cloudlab.live.events import current_seqs, publish_on_commit, session_stream
+from cloudlab.live.events import current_seqs, publish_on_commit, session_staff_stream, session_stream
 from cloudlab.live.presence import register
 
 from .models import ClassSession, Participant
@@ -50,6 +56,13 @@ def _presence_key(session_id: int) -> str:
     return f"cloudlab:presence:{session_stream(session_id)}"
 
 
+def session_streams(session_id: int, *, staff: bool) -> list[str]:
+    """The streams a page of the session follows: its instructors' pages the staff stream too."""
+    if staff:
+        return [session_stream(session_id), session_staff_stream(session_id)]
+    return [session_stream(session_id)]
+
+
 def publish_session_event(session: ClassSession | int, event: str, payload: dict[str, Any]) -> None:
     session_id = session if isinstance(session, int) else session.pk
     publish_on_commit(session_stream(session_id), event, payload)
@@ -63,8 +76,8 @@ def present_ids(session_id: int) -> set[int]:
 def publish_participant(participant: Participant, event: str, *, online: bool | None = None) -> None:
     present = present_ids(participant.session_id)
     is_online = participant.pk in present if online is None else online
-    publish_session_event(
-        participant.session_id,
+    publish_on_commit(
+        session_staff_stream(participant.session_id),
         event,
         {"participant": participant_row(participant, online=is_online), "present": len(present)},
     )
@@ -87,10 +100,11 @@ def forget_presence(session_id: int) -> None:
     _redis().delete(_presence_key(session_id))
 
 
-def snapshot(session: ClassSession) -> dict[str, Any]:
-    stream = session_stream(session.pk)
-    seqs = current_seqs([stream])  # read first: later events re-apply idempotently
+def snapshot(session: ClassSession, *, staff: bool) -> dict[str, Any]:
+    seqs = current_seqs(session_streams(session.pk, staff=staff))  # read first: later events re-apply
     session.refresh_from_db()
+    if not staff:
+        return {"streams": seqs, "session": session_row(session)}
     online = present_ids(session.pk)
     participants = [participant_row(p, online=p.pk in online) for p in session.participants.select_related("project")]
     return {

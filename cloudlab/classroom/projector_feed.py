@@ -31,9 +31,9 @@ from cloudlab.dashboard.traces import verdict_reason
 from cloudlab.dashboard.words import translate_recorded
 from cloudlab.engine import lifecycle
 from cloudlab.engine.scheduler import replay_stages
-from cloudlab.live.events import cloud_stream, current_seqs, session_stream
+from cloudlab.live.events import cloud_stream, current_seqs
 
-from .live import present_ids
+from .live import present_ids, session_streams
 from .models import ClassSession
 from .rows import session_row
 
@@ -168,7 +168,7 @@ def _last_removal(record: SchedulingRecord) -> dict[str, Any]:
 
 
 def projector_snapshot(session: ClassSession) -> dict[str, Any]:
-    streams = [cloud_stream(session.cloud_id), session_stream(session.pk)]
+    streams = [cloud_stream(session.cloud_id), *session_streams(session.pk, staff=True)]
     seqs = current_seqs(streams)  # read first: what follows is at least this fresh
     session.refresh_from_db()
     latest = session_records(session).order_by("-created_at", "-pk").values_list("pk", flat=True).first()

@@ -31,7 +31,8 @@ session's stream (``cloudlab.classroom.live``).
 - ``find_open_session(code) -> ClassSession | None``: a typed code (any case, spaces and dashes
   ignored) to its session, if it is not ended.
 - ``may_follow_session(user, session_id)``: who may follow ``session-<id>`` (its participants
-  and instructors; ``cloudlab.live.access`` asks it).
+  and instructors; ``cloudlab.live.access`` asks it); ``may_follow_session_staff(user,
+  session_id)``: who may follow ``session-staff-<id>`` (its instructors only: presence).
 """
 
 from __future__ import annotations
@@ -125,6 +126,13 @@ def may_follow_session(user: AnyUser, session_id: int) -> bool:
     if session is None:
         return False
     return is_session_instructor(user, session) or Participant.objects.filter(session=session, user_id=user.pk).exists()
+
+
+def may_follow_session_staff(user: AnyUser, session_id: int) -> bool:
+    if not user.is_authenticated:
+        return False
+    session = ClassSession.objects.filter(pk=session_id).first()
+    return session is not None and is_session_instructor(user, session)
 
 
 def may_start_sessions(user: AnyUser) -> bool:

@@ -1,7 +1,7 @@
 """Who may follow which stream: a project's stream whoever may see the project, a cloud's stream
-its instructors, a class session's stream its participants and instructors. The rule itself is
-``cloudlab.identity.access`` (and ``cloudlab.classroom.sessions`` for sessions), which the
-tables and pages read too."""
+its instructors, a class session's stream its participants and instructors, a session's staff
+stream its instructors only. The rule itself is ``cloudlab.identity.access`` (and
+``cloudlab.classroom.sessions`` for sessions), which the tables and pages read too."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from channels.security.websocket import OriginValidator
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from cloudlab.classroom.sessions import may_follow_session
+from cloudlab.classroom.sessions import may_follow_session, may_follow_session_staff
 from cloudlab.identity.access import may_see_cloud, may_see_project
 
-_STREAM = re.compile(r"^(project|cloud|session)-([1-9][0-9]{0,17})$")
+_STREAM = re.compile(r"^(project|cloud|session|session-staff)-([1-9][0-9]{0,17})$")
 
 
 class StreamError(ValueError):
@@ -25,7 +25,10 @@ class StreamError(ValueError):
 def parse_stream(stream: str) -> tuple[str, int]:
     match = _STREAM.match(stream)
     if not match:
-        raise StreamError(f"'{stream}' is not a stream name (expected project-<id>, cloud-<id> or session-<id>)")
+        raise StreamError(
+            f"'{stream}' is not a stream name"
+            " (expected project-<id>, cloud-<id>, session-<id> or session-staff-<id>)"
+        )
     return match.group(1), int(match.group(2))
 
 
@@ -37,6 +40,8 @@ def may_follow(user: AbstractBaseUser | AnonymousUser, stream: str) -> bool:
         return may_see_cloud(user, ident)
     if kind == "session":
         return may_follow_session(user, ident)
+    if kind == "session-staff":
+        return may_follow_session_staff(user, ident)
     return may_see_project(user, ident)
 
 

@@ -1,10 +1,11 @@
 """Publishing live events: small typed messages on streams, each with a sequence number.
 
 A stream is what one kind of viewer may see: ``project-<id>`` (the members of a project),
-``cloud-<id>`` (the instructors of a cloud) and ``session-<id>`` (the people of a live class
-session). Every event is sent *after* the transaction that
-caused it commits (Zulip's ``send_event_on_commit``), numbered per stream by a Redis counter, so
-a page that sees a gap in the numbers knows it missed something and refetches a snapshot.
+``cloud-<id>`` (the instructors of a cloud), ``session-<id>`` (the people of a live class
+session) and ``session-staff-<id>`` (its instructors only: who comes and goes). Every event is
+sent *after* the transaction that caused it commits (Zulip's ``send_event_on_commit``), numbered
+per stream by a Redis counter, so a page that sees a gap in the numbers knows it missed
+something and refetches a snapshot.
 
 What each event carries is declared in ``cloudlab.live.schemas``; a name not declared there is
 refused.
@@ -49,6 +50,13 @@ def cloud_stream(cloud_id: int) -> str:
 def session_stream(session_id: int) -> str:
     """A live class session's stream: its participants and instructors (``cloudlab.classroom``)."""
     return f"session-{session_id}"
+
+
+def session_staff_stream(session_id: int) -> str:
+    """What only a session's instructors follow: its participants joining, coming online and
+    going (a participant's page needs none of it, and sending every arrival to every student's
+    socket made a class arriving cost N² messages)."""
+    return f"session-staff-{session_id}"
 
 
 @cache

@@ -36,7 +36,7 @@ def register(kind: str, *, opened: Hook, closed: Hook) -> None:
 def _calls(streams: list[str], which: str) -> list[tuple[Hook, int]]:
     calls = []
     for stream in streams:
-        kind, _, ident = stream.partition("-")
+        kind, _, ident = stream.rpartition("-")  # session-staff-7 is kind "session-staff"
         hooks = _HOOKS.get(kind)
         if hooks is not None and ident.isdigit():
             calls.append((getattr(hooks, which), int(ident)))

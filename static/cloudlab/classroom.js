@@ -1,5 +1,6 @@
-/* A live class session's pages (the lobby, a student's view): the session's state and its
-   participants from the snapshot, then from the session's events (participants keyed by id, so
+/* A live class session's pages (the lobby, a student's view): the session's state and, on the
+   lobby, its participants from the snapshot, then from the session's events (the lobby also
+   follows the staff stream, where who comes and goes is told; participants are keyed by id, so
    an event already in the snapshot re-applies harmlessly). The state names and which state may
    follow which come from the server (page data), never from a table here. */
 (function () {
@@ -70,8 +71,9 @@
   function render(snapshot) {
     participants = {};
     order = [];
-    snapshot.participants.forEach(upsert);
-    present = snapshot.present;
+    // A participant's snapshot has nobody's presence: only the instructors' pages show it.
+    (snapshot.participants || []).forEach(upsert);
+    present = snapshot.present || 0;
     showState(snapshot.session.state);
     renderParticipants();
   }

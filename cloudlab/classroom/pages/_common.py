@@ -7,7 +7,7 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 
-from ..live import session_stream, snapshot
+from ..live import session_streams, snapshot
 from ..models import TRANSITIONS, ClassSession, State
 from ..sessions import is_session_instructor, participant_for
 
@@ -38,11 +38,12 @@ def state_words() -> dict[str, Any]:
     }
 
 
-def live_page(session: ClassSession) -> dict[str, Any]:
+def live_page(session: ClassSession, *, staff: bool) -> dict[str, Any]:
+    """``staff``: an instructor's page (it follows who comes and goes too, and sees them)."""
     return {
         "session_id": session.pk,
-        "streams": [session_stream(session.pk)],
-        "snapshot": snapshot(session),
+        "streams": session_streams(session.pk, staff=staff),
+        "snapshot": snapshot(session, staff=staff),
         "snapshot_url": reverse("classroom:snapshot", args=[session.pk]),
         "states": state_words(),
     }

@@ -28,10 +28,11 @@ from cloudlab.compute.scenario_export import export_scenario, scenario_yaml
 from cloudlab.dashboard.current import set_current_project
 from cloudlab.engine.scheduler import ScenarioError
 from cloudlab.identity.models import Project, Role
-from cloudlab.live.events import cloud_stream, current_seqs, session_stream
+from cloudlab.live.events import cloud_stream, current_seqs
 
 from ..controls import announce, change_pace, reset_cloud
 from ..heatmap import tiles
+from ..live import session_streams
 from ..models import ClassSession, State
 from ..sessions import SessionError, end_session, is_session_instructor, set_state
 from ._common import live_page
@@ -81,7 +82,7 @@ def _hosts(session: ClassSession) -> list[dict[str, Any]]:
 def heatmap_data(session: ClassSession) -> dict[str, Any]:
     """The console's snapshot: the seqs of its two streams (read first: an event after them is
     applied by refetching, so nothing is missed), the tiles, the hosts, the session's state."""
-    seqs = current_seqs([session_stream(session.pk), cloud_stream(session.cloud_id)])
+    seqs = current_seqs([*session_streams(session.pk, staff=True), cloud_stream(session.cloud_id)])
     session.refresh_from_db(fields=["state", "pace"])
     return {
         "streams": seqs,
@@ -99,8 +100,8 @@ def console(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _session(request, session_id)
     if isinstance(session, HttpResponse):
         return session
-    page = live_page(session)
-    page["streams"] = [session_stream(session.pk), cloud_stream(session.cloud_id)]
+    page = live_page(session, staff=True)
+    page["streams"] = [*session_streams(session.pk, staff=True), cloud_stream(session.cloud_id)]
     page["snapshot_url"] = reverse("classroom:console-heatmap", args=[session.pk])
     page["heatmap"] = heatmap_data(session)
     page["words"] = {

@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cloudlab.dashboard.labels import decision_labels
-from cloudlab.live.events import cloud_stream, session_stream
+from cloudlab.live.events import cloud_stream
 
+from ..live import session_streams
 from ..models import ClassSession
 from ..projector_feed import projector_snapshot
 from ..sessions import is_session_instructor, participant_for
@@ -53,7 +54,7 @@ def projector(request: HttpRequest, session_id: int) -> HttpResponse:
     join_path = reverse("classroom:join")
     page = {
         "session_id": session.pk,
-        "streams": [cloud_stream(session.cloud_id), session_stream(session.pk)],
+        "streams": [cloud_stream(session.cloud_id), *session_streams(session.pk, staff=True)],
         "snapshot": projector_snapshot(session),
         "snapshot_url": reverse("classroom:projector-snapshot", args=[session.pk]),
         "decision_url": reverse("dashboard:decision-data", args=[0]).replace("/0/", "/RECORD/"),

@@ -124,7 +124,13 @@ def lobby(request: HttpRequest, session_id: int) -> HttpResponse:
     return render(
         request,
         "classroom/lobby.html",
-        {"session": session, "link": link, "qr": _qr_svg(link), "actions": actions, "page": live_page(session)},
+        {
+            "session": session,
+            "link": link,
+            "qr": _qr_svg(link),
+            "actions": actions,
+            "page": live_page(session, staff=True),
+        },
     )
 
 

@@ -10,7 +10,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET
 
 from ..live import snapshot
-from ..sessions import participant_for
+from ..sessions import is_session_instructor, participant_for
 from ._common import live_page, session_for_viewer
 
 
@@ -24,7 +24,7 @@ def student(request: HttpRequest, session_id: int) -> HttpResponse:
     return render(
         request,
         "classroom/student.html",
-        {"session": session, "participant": participant, "page": live_page(session)},
+        {"session": session, "participant": participant, "page": live_page(session, staff=False)},
     )
 
 
@@ -32,7 +32,7 @@ def student(request: HttpRequest, session_id: int) -> HttpResponse:
 @require_GET
 def session_snapshot(request: HttpRequest, session_id: int) -> JsonResponse:
     session = session_for_viewer(request, session_id)
-    return JsonResponse(snapshot(session))
+    return JsonResponse(snapshot(session, staff=is_session_instructor(request.user, session)))
 
 
 urlpatterns = [
