@@ -14,10 +14,12 @@ Steps:
    each client records ``receive time - sent_at`` and checks every event's sequence number.
 5. Print connect failures, latency p50/p95/p99, beats missed, sequence gaps and memory.
 
-Before the clock starts the bench waits until the servers are idle: a class arriving costs every
-socket every join's presence event (N joins × N sockets), and that storm is measured apart
-(its duration, and the gaps it caused: each a snapshot refetch). ``--stalled K`` adds K clients
-that connect and then stop reading, to show whether they slow the others.
+Before the clock starts the bench waits until the servers are idle: the class arriving is measured
+apart (its duration, and the gaps it caused: each a snapshot refetch). Presence goes to the
+instructors' ``session-staff-<id>`` stream only, so the students' sockets should see none of it
+(before, every join reached every socket: N joins × N sockets). ``--stalled K`` adds K clients
+that connect and then stop reading, to show whether they slow the others. ``--profile`` runs
+every Daphne under cProfile (``CLOUDLAB_LIVE_PROFILE``) and prints where its time went.
 
 ``--scenario launch`` instead has ``--launches`` participants launch one instance each in the
 same second over HTTP (their session cookie, the launch form's JSON API), after one launch alone
@@ -35,6 +37,7 @@ Nothing is asserted: the numbers are printed (docs/live-sessions.md, Capacity, q
     .venv/bin/python bench/ws_fanout.py $B --clients 300 --servers 2
     .venv/bin/python bench/ws_fanout.py $B --clients 300 --stalled 20
     .venv/bin/python bench/ws_fanout.py $B --scenario launch --launches 60
+    .venv/bin/python bench/ws_fanout.py $B --clients 300 --profile     # where Daphne's time goes
 
 Everything binds to 127.0.0.1.
 """
@@ -427,6 +430,20 @@ def launch(args: argparse.Namespace, session: Any, cookies: list[str], daphnes: 
     return 1 if stuck or problems or settled_in is None or settled_in > limit else 0
 
 
+def print_profiles(profile_dir: Path, lines: int = 25) -> None:
+    """Each Daphne's cProfile statistics (written when it exited): the functions that took the
+    most time of their own, then the most time with what they called."""
+    import io
+    import pstats
+
+    for path in sorted(profile_dir.glob("daphne.*")):
+        for order in ("tottime", "cumulative"):
+            out = io.StringIO()
+            pstats.Stats(str(path), stream=out).sort_stats(order).print_stats(lines)
+            text = out.getvalue()
+            print(f"profile    {path.name} by {order}:\n" + text[text.find("   ncalls"):].rstrip())
+
+
 def run(args: argparse.Namespace) -> int:
     environ = _child_env(args.database_url, args.redis_url)
     environ["CLOUDLAB_CHANNEL_PREFIX"] = "cloudlab-fanout"
@@ -434,6 +451,9 @@ def run(args: argparse.Namespace) -> int:
     environ["CLOUDLAB_CHANNEL_LAYER"] = args.layer
     environ["CLOUDLAB_LIVE_ENCODE"] = args.encode
     environ["CLOUDLAB_DB_POOL_MAX"] = environ.get("CLOUDLAB_DB_POOL_MAX", "20")
+    profile_dir = Path(tempfile.mkdtemp(prefix="cloudlab-fanout-profile-")) if args.profile else None
+    if profile_dir is not None:
+        environ["CLOUDLAB_LIVE_PROFILE"] = str(profile_dir / "daphne")
     os.environ.update({k: environ[k] for k in ("DATABASE_URL", "REDIS_URL", "CLOUDLAB_CHANNEL_PREFIX",
                                                "CLOUDLAB_CELERY_QUEUE", "CLOUDLAB_CHANNEL_LAYER",
                                                "CLOUDLAB_LIVE_ENCODE")})
@@ -456,6 +476,8 @@ def run(args: argparse.Namespace) -> int:
                     return launch(args, session, cookies, daphnes)
                 return broadcast(args, session, cookies, daphnes, log_dir)
         finally:
+            if profile_dir is not None:
+                print_profiles(profile_dir)
             for log in sorted(log_dir.glob("daphne-*.log")):
                 errors = [line for line in log.read_text(errors="replace").splitlines()
                           if "Error" in line or "Exception" in line]
@@ -479,6 +501,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--launches", type=int, default=60, help="--scenario launch: participants (default 60)")
     parser.add_argument("--flavor", default="m1.tiny", help="--scenario launch: the flavor (default m1.tiny)")
     parser.add_argument("--pace", type=float, default=0.5, help="seconds per lifecycle step (default 0.5)")
+    parser.add_argument("--profile", action="store_true", help="run Daphne under cProfile and print its top calls")
     parser.add_argument("--log-dir", help="keep the servers' logs here (default: a temporary folder)")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"), help="PostgreSQL (or DATABASE_URL)")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL"), help="Redis (or REDIS_URL)")

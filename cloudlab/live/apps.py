@@ -13,3 +13,4 @@ class LiveConfig(AppConfig):
         # Open sockets hear of logouts and lost memberships (live/revocation.py); its receivers
         # import models, so the module loads once the apps are ready.
         import_module(f"{self.name}.revocation").connect_user_signals()
+        import_module(f"{self.name}.profiling").start_if_asked()
