@@ -27,7 +27,7 @@ from cloudlab.engine import lifecycle
 from cloudlab.engine.architectures import DEFAULT_ARCHITECTURE
 from cloudlab.engine.pacing import phase_seconds
 
-from . import action_log, queue
+from . import action_log, flow_log, queue
 from .effects import apply_effect
 from .models import Host, Instance, InstanceAction
 from .outcomes import Reschedule, StepFailed
@@ -78,6 +78,7 @@ def begin(
         instance.fault = None
         instance.save()
     publish_instance(instance, event)
+    flow_log.publish_api(instance, record)
     if not plan.steps:
         action_log.finish_action(record)
     elif start:
@@ -103,10 +104,12 @@ def run_step(instance_id: int, action_id: int, index: int) -> None:
         try:
             wait = apply_effect(step.effect, instance, record)
         except Reschedule:
+            flow_log.publish_step(instance, record, index, rescheduled=True)
             queue.run_step(instance.pk, record.pk, index)
             return
         except StepFailed as failure:
             fail(instance, record, plan, str(failure))
+            flow_log.publish_step(instance, record, index, failure=str(failure))
             for other in failure.others:  # the rest of a multi-create fails with it
                 other_plan = plan_of(other.record)
                 event = other_plan.steps[other.record.context.get("step", 0)].event
@@ -123,6 +126,7 @@ def run_step(instance_id: int, action_id: int, index: int) -> None:
         if last:
             _succeeded(instance, record)
         publish_instance(instance)
+        flow_log.publish_step(instance, record, index - 1)
         if not last:
             queue.run_step(instance.pk, record.pk, index, step_seconds(instance, step) + wait)
 

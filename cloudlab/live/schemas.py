@@ -211,6 +211,42 @@ class SessionControl(TypedDict):
     by: str
 
 
+class FlowMessage(TypedDict):
+    """One message between two services (``cloudlab.engine.flow.Message.to_json``)."""
+
+    seq: int
+    src: str
+    dst: str
+    kind: str
+    name: str
+    detail: str
+    task_state: str | None
+    step: str
+    ref: str
+    era: str | None
+    instance: int
+    status: str
+    note: str
+    attempt: int
+
+
+class FlowMessages(TypedDict):
+    """The messages between the services that one step of an action stands for, as the worker
+    applies it (``cloudlab.compute.flow_log``); ``action`` None: a refused request (409)."""
+
+    instance: str
+    action: int | None
+    request_id: str
+    operation: str
+    era: str
+    step: str
+    #: The plan step's index; None for nova-api's part of the request.
+    index: int | None
+    at: str
+    outcome: str | None
+    messages: list[FlowMessage]
+
+
 #: Every event name there is, and what its ``data`` carries.
 EVENT_SCHEMAS: dict[str, type] = {
     "instance.created": InstanceRow,
@@ -229,6 +265,7 @@ EVENT_SCHEMAS: dict[str, type] = {
     "poll.revealed": PollRevealed,
     "poll.scores": PollScores,
     "session.heartbeat": SessionHeartbeat,
+    "flow.messages": FlowMessages,
 }
 
 

@@ -20,6 +20,7 @@ from cloudlab.engine import lifecycle
 from cloudlab.engine.launch import MAX_NAME_LENGTH, FlavorRef, flavor_image_problems, resize_problems
 from cloudlab.identity.models import is_instructor
 
+from .. import flow_log
 from ..action_log import record_action
 from ..ids import is_uuid
 from ..models import Flavor, Host, Image, Instance, InstanceAction
@@ -149,6 +150,8 @@ def check_instance_action(
         raise ActionError(_("Unknown action '%(action)s'.") % {"action": action})
     refusal = refusal_for(user, instance, action)
     if refusal is not None:
+        if refusal.status == 409:
+            flow_log.publish_refused(instance, action)  # the refused HTTP exchange, nothing else
         raise ActionError(refusal.render(_), status=refusal.status)
     return _check_params(user, instance, action, raw_params or {})
 

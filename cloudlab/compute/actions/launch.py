@@ -217,6 +217,9 @@ def do_launch(user: AbstractBaseUser, request: LaunchRequest) -> list[Instance]:
                     "vm_state": instance.vm_state,
                     "power_state": instance.power_state,
                     "task_state": None,
+                    # The flow's multi-create: how many instances the request has, which this is.
+                    "count": len(request.names),
+                    "index": len(instances) + 1,
                 },
             )
             # A multi-create is one scheduling request: the first instance's pass places them all
