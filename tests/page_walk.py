@@ -142,6 +142,12 @@ def stops(cloud: dict[str, Any]) -> list[Stop]:
         Stop("hosted vs bare-metal", "/learn/hypervisors/", "alice", ready="#stack-hosted[data-hop='0']"),
         Stop("inside a container", "/learn/inside-a-container/", "alice", ready="#ps-container tbody tr"),
         Stop("vm vs container", "/learn/vm-vs-container/", "alice", ready="#experiment-hosts tbody tr"),
+        Stop(
+            "openstack deployment",
+            "/learn/openstack/deployment/",
+            "alice",
+            ready="#deployment-svg [data-service='nova-api']",
+        ),
         Stop("decision (placed)", f"/project/decisions/{cloud['web_decision'].pk}/", "alice", ready="#host-cards > *"),
         Stop(
             "decision (NoValidHost)",

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET
 
 from cloudlab.compute.models import Cloud, Host
 from cloudlab.dashboard.access import project_or_404
+from cloudlab.engine.flow import SERVICES
 from cloudlab.identity.models import Project, is_instructor
 from cloudlab.live.events import cloud_stream, current_seqs, project_stream
 
@@ -164,6 +165,12 @@ def deployment_of(cloud: Cloud) -> dict[str, Any]:
     }
 
 
+def lifelines(era: str) -> list[dict[str, str]]:
+    """The sequence diagram's lifelines: the flow engine's services of this era, in its order."""
+    shown = [s for s in SERVICES.values() if era in s.eras or s.node == "external"]
+    return [{"id": s.key, "label": gettext(s.label)} for s in shown]
+
+
 def _streams(request: HttpRequest, project: Project) -> list[str]:
     """The instructors follow the cloud's stream (host events); everyone follows the project's."""
     streams = [project_stream(project.pk)]
@@ -190,6 +197,7 @@ def deployment(request: HttpRequest) -> HttpResponse:
                 "streams": _streams(request, project),
                 "snapshot_url": reverse("motion:deployment-data"),
                 "pace": project.cloud.pace,
+                "services": lifelines(project.cloud.era),
                 "snapshot": _snapshot(request, project),
             },
         },

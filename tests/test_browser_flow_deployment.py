@@ -1,0 +1,62 @@
+"""Learn → OpenStack in motion in Chromium at 1366 px, in English and Chinese: the deployment is
+drawn from the cloud, a host marked down greys its nova-compute live, and a launch's messages
+fill the sequence diagram and cross the deployment view as the worker sends them."""
+
+import pytest
+
+from cloudlab.compute.actions.host import do_host_action
+from cloudlab.compute.models import Host
+from tests.helpers import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WORDS = {"en-US": ("Controller node", "internal (management) network"), "zh-CN": ("控制节点", "内部网络（管理网络）")}
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_the_deployment_follows_a_host_marked_down(browser, live_server_url, demo_cloud, ivy, locale):
+    context = browser.new_context(locale=locale, viewport={"width": 1366, "height": 900})
+    try:
+        page = context.new_page()
+        log_in(page, live_server_url, "ivy")
+        page.goto(live_server_url + "/learn/openstack/deployment/")
+        page.wait_for_selector("#live-indicator[data-state=live]")
+        text = page.text_content("#deployment-svg")
+        node, network = WORDS[locale]
+        assert node in text and network in text
+        compute = "#deployment-svg [data-host=compute-kvm2] [data-service=nova-compute]"
+        assert page.get_attribute(compute, "data-state") == "up"
+        for host in Host.objects.values_list("name", flat=True):
+            assert page.locator(f"#deployment-svg [data-host='{host}'] [data-service=hypervisor]").count() == 1
+        do_host_action(ivy, Host.objects.get(name="compute-kvm2"), "mark_down", "")
+        page.wait_for_selector(compute + "[data-state=down]")
+        do_host_action(ivy, Host.objects.get(name="compute-kvm1"), "disable", "firmware upgrade")
+        kvm1 = "#deployment-svg [data-host=compute-kvm1] [data-service=nova-compute]"
+        page.wait_for_selector(kvm1 + "[data-state=disabled]")
+        assert "firmware upgrade" in page.text_content(kvm1)
+        # the drawing fits the page: no horizontal scroll at 1366 px
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_a_launch_fills_the_sequence_diagram_and_moves_the_deployment(
+    browser, live_server_url, demo_cloud, alice, launch, celery_worker, locale
+):
+    context = browser.new_context(locale=locale, viewport={"width": 1366, "height": 900})
+    try:
+        page = context.new_page()
+        log_in(page, live_server_url, "alice")
+        page.goto(live_server_url + "/learn/openstack/deployment/")
+        page.wait_for_selector("#live-indicator[data-state=live]")
+        assert page.locator("#flow .cl-flow-log li").count() == 0
+        launch(alice, name="flow-1")
+        # nova-api's POST /servers first, then the conductor's and the compute node's messages
+        page.wait_for_selector("#flow .cl-flow-log li code:text('POST /v2.1/servers')")
+        page.wait_for_selector("#flow .cl-flow-log li[data-step=schedule_instances]")
+        page.wait_for_selector("#flow svg [data-service=nova-compute]")
+        assert int(page.get_attribute("#deployment-svg", "data-sent")) >= 2
+        assert page.locator("#flow svg .cl-flow-msg").count() == page.locator("#flow .cl-flow-log li").count()
+    finally:
+        context.close()
