@@ -77,7 +77,7 @@ def test_every_figure_on_the_page_shows_its_source_and_status(client, alice):
     client.force_login(alice)
     html = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     figures = re.findall(
-        r'<button type="button" class="cl-figure-value" aria-describedby="([^"]+)">([^<]+)</button>', html
+        r'<button type="button" class="cl-figure-value[^"]*" aria-describedby="([^"]+)">([^<]+)</button>', html
     )
     assert {value for _id, value in figures} == {
         "&lt; 0.33",
