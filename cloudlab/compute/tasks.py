@@ -11,13 +11,17 @@ task is delivered again.
 
 from __future__ import annotations
 
+import asyncio
+import os
+import threading
 from typing import Any
 
 import kombu.exceptions
 import psycopg_pool
 import redis.exceptions
+from asgiref.sync import SyncToAsync
 from celery import shared_task
-from celery.signals import worker_ready
+from celery.signals import task_prerun, worker_ready
 from django import db
 
 from . import live_replay, queue, reaper, runner
@@ -65,3 +69,30 @@ def reap() -> list[str]:
 def reap_at_worker_start(sender: object = None, **kwargs: object) -> None:
     """As Nova's compute start-up: look for instances a previous worker left half-way."""
     reap.delay()
+
+
+_loop_guard = threading.Lock()
+_loop: tuple[int, asyncio.AbstractEventLoop] | None = None
+
+
+def events_loop() -> asyncio.AbstractEventLoop:
+    """The worker process's one event loop for sending events, running in a thread of its own
+    (made on first use, again in a forked child)."""
+    global _loop
+    with _loop_guard:
+        if _loop is None or _loop[0] != os.getpid():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="cloudlab-events-loop", daemon=True).start()
+            _loop = (os.getpid(), loop)
+        return _loop[1]
+
+
+@task_prerun.connect
+def send_events_on_the_worker_loop(sender: object = None, **kwargs: object) -> None:
+    """Events a task publishes (``async_to_sync(layer.group_send)``) go through the worker's one
+    event loop, as they would from a thread SyncToAsync started. Without it asgiref starts a new
+    thread and a new loop for every event, and the channel layer (whose Redis connections belong
+    to a loop) connects to Redis again for each: in a burst of launches that was most of a step's
+    time (bench/launch_burst_profile.py). Each send still waits for its delivery to Redis, in order."""
+    SyncToAsync.threadlocal.main_event_loop = events_loop()
+    SyncToAsync.threadlocal.main_event_loop_pid = os.getpid()
