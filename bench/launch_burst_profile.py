@@ -68,6 +68,7 @@ class _TaskClock(threading.local):
     def reset(self) -> None:
         self.queries = 0
         self.sql = 0.0
+        self.locks = 0.0
         self.publish = 0.0
         self.published = 0
         self.rows = 0.0
@@ -155,7 +156,10 @@ def worker_child(stats_path: str, profile: bool, celery_args: list[str]) -> None
         try:
             return execute(sql, params, many, context)
         finally:
-            clock.sql += time.perf_counter() - started
+            spent = time.perf_counter() - started
+            clock.sql += spent
+            if "FOR UPDATE" in sql:  # a row lock: mostly waiting for another step's commit
+                clock.locks += spent
 
     @signals.before_task_publish.connect(weak=False)
     def stamp(headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
@@ -175,7 +179,7 @@ def worker_child(stats_path: str, profile: bool, celery_args: list[str]) -> None
             clock.profile.enable()
 
     @signals.task_postrun.connect(weak=False)
-    def postrun(task: Any = None, **kwargs: Any) -> None:
+    def postrun(task: Any = None, args: Any = (), **kwargs: Any) -> None:
         ended = time.time()
         cpu = time.thread_time() - clock.cpu
         if clock.profile is not None:
@@ -185,11 +189,18 @@ def worker_child(stats_path: str, profile: bool, celery_args: list[str]) -> None
         if count_sql in connection.execute_wrappers:
             connection.execute_wrappers.remove(count_sql)
         label = clock.label if task.name == "compute.run_step" else task.name
+        if not clock.due and task.name == "compute.run_step" and args:
+            # Sent by the web process (no header of ours): due when the request recorded the action.
+            from cloudlab.compute.models import InstanceAction
+
+            start = InstanceAction.objects.filter(pk=args[1]).values_list("start_time", flat=True).first()
+            clock.due = start.timestamp() if start else 0.0
         with lock:
             records.append({
                 "label": label, "started": clock.started, "ended": ended, "wall": ended - clock.started, "cpu": cpu,
                 "wait": clock.started - clock.due if clock.due else None, "queries": clock.queries,
-                "sql": clock.sql, "publish": clock.publish, "published": clock.published, "rows": clock.rows,
+                "sql": clock.sql, "locks": clock.locks, "publish": clock.publish, "published": clock.published,
+                "rows": clock.rows,
                 "decide": clock.decide, "schedule": clock.schedule,
             })
 
@@ -259,7 +270,7 @@ def report(records: list[dict[str, Any]], since: float) -> None:
         if record["started"] >= since:
             groups[record["label"]].append(record)
     print(f"{'task':44} {'n':>4} {'wall p50/max ms':>17} {'cpu ms':>7} {'wait p50/p95/max ms':>21} {'queries':>8} "
-          f"{'sql ms':>7} {'pub ms':>7} {'rows ms':>7} {'sched ms':>8}")
+          f"{'sql ms':>7} {'lock ms':>7} {'pub ms':>7} {'rows ms':>7} {'sched ms':>8}")
     total_wall = total_cpu = 0.0
     for label in sorted(groups, key=lambda k: min(r["started"] for r in groups[k])):
         rows = groups[label]
@@ -274,7 +285,8 @@ def report(records: list[dict[str, Any]], since: float) -> None:
         wait = f"{percentile(waits, 50):.0f}/{percentile(waits, 95):.0f}/{max(waits):.0f}" if waits else "-"
         print(f"{label[:44]:44} {len(rows):>4} {percentile(wall, 50):>8.1f}/{max(wall):<8.1f} "
               f"{1000 * mean('cpu'):>7.1f} {wait:>21} "
-              f"{mean('queries'):>8.1f} {1000 * mean('sql'):>7.1f} {1000 * mean('publish'):>7.1f} "
+              f"{mean('queries'):>8.1f} {1000 * mean('sql'):>7.1f} {1000 * mean('locks'):>7.1f} "
+              f"{1000 * mean('publish'):>7.1f} "
               f"{1000 * mean('rows'):>7.1f} {1000 * (mean('schedule') or mean('decide')):>8.1f}")
     n = sum(len(g) for g in groups.values())
     decided = [r for g in groups.values() for r in g if r["decide"]]
