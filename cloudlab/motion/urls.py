@@ -1,7 +1,7 @@
 """Each view module of the section lists its own routes; this joins them under one namespace."""
 
-from . import deployment
+from . import deployment, replay
 
 app_name = "motion"
 
-urlpatterns = [*deployment.urlpatterns]
+urlpatterns = [*deployment.urlpatterns, *replay.urlpatterns]

@@ -50,13 +50,17 @@
     document.getElementById("detail-fault").innerHTML = detail.fault ?
       '<div class="alert alert-danger small" id="fault-box"><strong>' + esc(gettext("Fault")) + "</strong><br>" +
       esc(interpolate(gettext("Code: %s"), [detail.fault.code])) + "<br>" + esc(gettext("Message:")) + " " + CloudLab.novaHtml(detail.fault.message) + "</div>" : "";
+    // Each action and each of its events link to the action's flow (cloudlab/motion/replay.py).
+    var flowUrl = document.getElementById("action-log").dataset.flowUrl;
     document.querySelector("#action-log tbody").innerHTML = detail.actions.map(function (a) {
+      var url = flowUrl.replace("REQUEST-ID", encodeURIComponent(a.request_id));
+      function flowLink(cls) { return ' <a class="' + cls + ' small" href="' + esc(url) + '">' + esc(gettext("flow")) + "</a>"; }
       var events = a.events.map(function (e) {
-        return "<tr class=\"small text-muted\"><td></td><td colspan=\"2\"><i class=\"bi bi-arrow-return-right\"></i> <code>" + esc(e.event) + "</code>" +
-          (e.host ? " @ " + esc(e.host) : "") + "</td><td>" + esc(CloudLab.localTime(e.start_time)) + " → " + esc(e.finish_time ? CloudLab.localTime(e.finish_time) : "…") +
+        return "<tr class=\"small text-muted\" data-event=\"" + esc(e.event) + "\"><td></td><td colspan=\"2\"><i class=\"bi bi-arrow-return-right\"></i> <code>" + esc(e.event) + "</code>" +
+          (e.host ? " @ " + esc(e.host) : "") + flowLink("cl-event-flow") + "</td><td>" + esc(CloudLab.localTime(e.start_time)) + " → " + esc(e.finish_time ? CloudLab.localTime(e.finish_time) : "…") +
           "</td><td>" + esc(e.result ? result(e.result) : gettext("In progress")) + (e.details ? " – " + CloudLab.novaHtml(e.details) : "") + "</td></tr>";
       }).join("");
-      return "<tr><td><code class=\"small\">" + esc(a.request_id) + "</code></td><td><code>" + esc(a.action) + "</code></td><td>" +
+      return "<tr data-action=\"" + esc(a.action) + "\"><td><code class=\"small\">" + esc(a.request_id) + "</code></td><td><code>" + esc(a.action) + "</code>" + flowLink("cl-action-flow") + "</td><td>" +
         esc(CloudLab.localTime(a.start_time)) + "</td><td>" + esc(a.user || "") + "</td><td>" + esc(result(a.message || "")) + "</td></tr>" + events;
     }).join("");
   }
