@@ -137,7 +137,8 @@ EMBEDDED_REDIS = envstr("REDIS_URL") is None
 # out inside each process (docs/live-sessions.md, Capacity: bench/ws_fanout.py measures both).
 CHANNEL_LAYER_BACKENDS = {
     "redis": "channels_redis.core.RedisChannelLayer",
-    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    # channels_redis's pub/sub layer, each consumer's queue bounded (cloudlab/live/layers.py).
+    "pubsub": "cloudlab.live.layers.BoundedPubSubChannelLayer",
 }
 CHANNEL_LAYER = (envstr("CLOUDLAB_CHANNEL_LAYER", "redis") or "redis").strip().lower()
 if CHANNEL_LAYER not in CHANNEL_LAYER_BACKENDS:

@@ -120,7 +120,7 @@ def test_the_channel_layer_comes_from_the_environment(tmp_path):
             capture_output=True, text=True, cwd=settings.BASE_DIR,
         )
 
-    assert backend("pubsub").stdout.strip() == "channels_redis.pubsub.RedisPubSubChannelLayer 1000"
+    assert backend("pubsub").stdout.strip() == "cloudlab.live.layers.BoundedPubSubChannelLayer 1000"
     assert backend("redis", "2000").stdout.strip() == "channels_redis.core.RedisChannelLayer 2000"
     too_few = backend("redis", "5")
     assert too_few.returncode != 0 and "CLOUDLAB_CHANNEL_LAYER_CONNECTIONS" in too_few.stderr

@@ -1,5 +1,6 @@
 """CLOUDLAB_CHANNEL_LAYER=pubsub loses nothing the live pipeline relies on: numbered events reach
-every socket of a stream, the per-user access group still closes a logged-out socket (4401), and
+every socket of a stream, a consumer that falls behind loses only its own oldest messages (its
+queue is bounded, as the default layer's), the per-user access group still closes a logged-out socket (4401), and
 a server-side drop is still a close the page retries (1012)."""
 
 import asyncio
@@ -27,7 +28,7 @@ PUBSUB = {
 @pytest.fixture(autouse=True)
 def _pubsub_layer():
     with override_settings(CHANNEL_LAYERS=PUBSUB):
-        assert type(get_channel_layer()).__name__ == "RedisPubSubChannelLayer"
+        assert type(get_channel_layer()).__name__ == "BoundedPubSubChannelLayer"
         yield
 
 
@@ -77,3 +78,29 @@ def test_a_server_side_drop_is_still_retried(alice, project_of):
         return await closed_with(socket)
 
     assert asyncio.run(scenario()) == 1012
+
+
+def test_a_consumer_that_falls_behind_loses_only_its_oldest_messages():
+    """150 messages to a consumer that reads none: its queue keeps the newest 100 (the page sees
+    the gap and refetches), and a consumer that keeps up misses nothing."""
+
+    async def scenario():
+        layer = get_channel_layer()
+        behind, keeper, marker = await layer.new_channel(), await layer.new_channel(), await layer.new_channel()
+        for channel in (behind, keeper):
+            await layer.group_add("bound-test", channel)
+        kept_up = []
+        for n in range(1, 151):
+            await layer.group_send("bound-test", {"type": "live.event", "n": n})
+            kept_up.append((await asyncio.wait_for(layer.receive(keeper), 10))["n"])
+        # One connection delivers in order: once the marker is in, so is every group message.
+        await layer.send(marker, {"type": "live.event", "n": 0})
+        await asyncio.wait_for(layer.receive(marker), 10)
+        held = [(await layer.receive(behind))["n"] for _ in range(100)]
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(layer.receive(behind), 0.3)
+        return kept_up, held
+
+    kept_up, held = asyncio.run(scenario())
+    assert kept_up == list(range(1, 151))
+    assert held == list(range(51, 151))
