@@ -31,6 +31,18 @@ class Stop:
     act: Callable[[Any], None] | None = None
 
 
+def _flow_path(instance: Any) -> str:
+    """The flow replay of the instance's create action (cloudlab/motion/replay.py)."""
+    return f"/learn/openstack/flow/{instance.uuid}/{instance.actions.get(action='create').request_id}/"
+
+
+def _play_the_flow(page: Any) -> None:
+    """Every message of the action shown (Step to the end): the diagram at its tallest and widest."""
+    while page.is_enabled("#flow-step"):
+        page.click("#flow-step")
+    page.wait_for_selector("#flow .cl-flow-log li")
+
+
 def _open_launch_dialog(page: Any) -> None:
     """The Launch Instance dialog with the ubuntu image: flavors too small for it are greyed,
     each with its reason."""
@@ -147,6 +159,13 @@ def stops(cloud: dict[str, Any]) -> list[Stop]:
             "/learn/openstack/deployment/",
             "alice",
             ready="#deployment-svg [data-service='nova-api']",
+        ),
+        Stop(
+            "flow replay (web's create, played)",
+            _flow_path(web),
+            "alice",
+            ready="#deployment-svg [data-service='nova-api']",
+            act=_play_the_flow,
         ),
         Stop("decision (placed)", f"/project/decisions/{cloud['web_decision'].pk}/", "alice", ready="#host-cards > *"),
         Stop(
