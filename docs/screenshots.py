@@ -97,11 +97,22 @@ def main() -> int:
             page.wait_for_selector("#why-panel.show")
             page.screenshot(path=args.out / "decision-end.png", full_page=True)
 
+            # The flow of that launch, from the scheduling view, stepped to its last message.
+            page.click("#decision-flow-link")
+            page.wait_for_selector("#flow-status[data-in-progress='false']", timeout=60000)
+            while page.is_enabled("#flow-step"):
+                page.click("#flow-step")
+            page.screenshot(path=args.out / "flow-replay.png", full_page=True)
+            page.goto(f"{base}/learn/openstack/deployment/")
+            page.wait_for_selector("#deployment-svg [data-service='nova-api']")
+            page.screenshot(path=args.out / "flow-deployment.png")
+
             zh = browser.new_page(viewport=SIZE)
             log_in(zh, base, "alice", "zh-hans")
             zh.screenshot(path=args.out / "instances-zh.png")
             browser.close()
-    for name in ("instances-en", "instances-zh", "launch-dialog", "decision-live", "decision-end"):
+    shots = ("instances-en", "instances-zh", "launch-dialog", "decision-live", "decision-end", "flow-replay")
+    for name in (*shots, "flow-deployment"):
         print(f"{args.out / name}.png: {(args.out / f'{name}.png').stat().st_size} bytes")
     return 0
 
