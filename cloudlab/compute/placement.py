@@ -101,6 +101,14 @@ def schedule_and_claim(
         _keep(records)
         raise StepFailed(trace["error"]["message"], others=siblings)
     alternates = list(trace.get("alternates", [])) if config.era == "placement" else []
+    # The records are written before any host row is locked: a claim holds its host's lock
+    # until the step commits, and every other pass choosing that host waits for it. They read
+    # as the common outcome (claimed on the host the scheduler chose) and are corrected below
+    # if a claim goes otherwise, in this same transaction.
+    for index, scheduling in enumerate(records):
+        scheduling.outcome = SchedulingRecord.Outcome.CLAIMED
+        scheduling.selected_host = trace["selected_hosts"][index]
+        scheduling.save()
     claimed: list[Host] = []
     lost = ""
     for index, m in enumerate(members):
@@ -127,8 +135,9 @@ def schedule_and_claim(
             raise Reschedule(lost.strip())
         raise StepFailed(max_retries_exceeded(config, str(instance.uuid), lost.strip())["message"], others=siblings)
     for scheduling in records:
-        scheduling.outcome = SchedulingRecord.Outcome.CLAIMED
-    funnel = _keep(records)
+        if scheduling.selected_host != trace["selected_hosts"][scheduling.instance_index] or scheduling.detail:
+            scheduling.save(update_fields=["selected_host", "detail"])  # an alternate took the claim
+    funnel = _play(records)
     return [Placed(host, funnel) for host in claimed]
 
 
@@ -146,10 +155,15 @@ def _claim_one(member: Member, flavor: Flavor, candidates: list[str], scheduling
 
 
 def _keep(records: list[SchedulingRecord]) -> float:
-    """Save the request's records and play its funnel once (the first instance's record carries
-    the live replay; the others share its moment). Returns how long the funnel plays."""
+    """Save the request's records and play its funnel (``_play``). Returns how long it plays."""
     for scheduling in records:
         scheduling.save()
+    return _play(records)
+
+
+def _play(records: list[SchedulingRecord]) -> float:
+    """Play the request's funnel once (the first instance's record carries the live replay; the
+    others share its moment). Returns how long the funnel plays."""
     funnel = start_live_replay(records[0])
     for scheduling in records[1:]:
         scheduling.live_started_at = records[0].live_started_at
