@@ -98,7 +98,7 @@ def main() -> int:
             page.screenshot(path=args.out / "decision-end.png", full_page=True)
 
             # The flow of that launch, from the scheduling view, stepped to its last message.
-            page.click("#decision-flow-link")
+            page.goto(base + page.get_attribute("#decision-flow-link", "href"))  # the why panel covers it
             page.wait_for_selector("#flow-status[data-in-progress='false']", timeout=60000)
             while page.is_enabled("#flow-step"):
                 page.click("#flow-step")
