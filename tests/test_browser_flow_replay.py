@@ -37,7 +37,7 @@ def test_a_past_launch_replays_from_its_action_log(browser, live_server_url, ali
         page.click("#flow-play")
         page.wait_for_selector(f"#flow .cl-flow-log li:nth-child({len(expected)})")
         page.wait_for_function("document.querySelector('#flow-play').getAttribute('aria-pressed') === 'false'")
-        assert page.locator("#flow .cl-flow-log li > code").all_text_contents() == expected
+        assert page.locator("#flow .cl-flow-log li code.cl-flow-msgname").all_text_contents() == expected
         assert page.text_content("#flow-play .cl-play-text") == replay_word
         assert int(page.get_attribute("#deployment-svg", "data-sent")) == len(expected)
         # the scheduler's messages open the decision's funnel

@@ -75,8 +75,8 @@
     li.dataset.kind = m.kind || "";
     li.dataset.status = m.status || "ok";
     if (m.status === "failed") li.classList.add("cl-flow-failed");
-    li.innerHTML = '<span class="cl-flow-ends">' + esc(this.laneLabel(e[0])) + " → " + esc(this.laneLabel(e[1])) + '</span> <span class="badge text-bg-light border">' + esc(kindWords(m.kind)) + "</span> <code>" + esc(m.name) + "</code>" +
-      (m.detail ? ' <span class="text-muted" lang="en">' + esc(m.detail) + "</span>" : "") +
+    li.innerHTML = '<span class="cl-flow-ends">' + esc(this.laneLabel(e[0])) + " → " + esc(this.laneLabel(e[1])) + '</span> <span class="badge text-bg-light border">' + esc(kindWords(m.kind)) + "</span> <code class=\"cl-flow-msgname\">" + esc(m.name) + "</code>" +
+      (m.detail ? ' <code class="text-muted">' + esc(m.detail) + "</code>" : "") +
       ' <span class="text-muted">· task_state <code>' + esc(this.stateWords(m.task_state)) + "</code></span>" +
       (m.status === "failed" ? ' <strong class="text-danger">' + esc(gettext("failed")) + "</strong>" : m.status === "skipped" ? ' <span class="text-muted">' + esc(gettext("skipped")) + "</span>" : "") +
       (m.note ? ' <span class="cl-flow-note">' + esc(m.note) + "</span>" : "") +
@@ -124,8 +124,9 @@
       }
       var mid = a === b ? x(a) + 32 : (x(a) + x(b)) / 2, anchor = a === b ? "start" : "middle";
       var label = el("text", { x: mid, y: y - 5, "text-anchor": anchor, "class": "cl-flow-name" }, m.name);
-      var url = isScheduler(e[0]) || isScheduler(e[1]) ? self.decisionUrl(m) : "";
-      if (url) { var link = el("a", { href: url, "class": "cl-flow-funnel-link" }); link.appendChild(label); g.appendChild(link); } else g.appendChild(label);
+      // The funnel's link is in the list beside the drawing: an <a> inside the scrolled SVG would sit off screen.
+      if (isScheduler(e[0]) || isScheduler(e[1])) label.classList.add("cl-flow-scheduler");
+      g.appendChild(label);
       svg.appendChild(g);
     });
     var latest = svg.querySelector(".cl-flow-latest");
