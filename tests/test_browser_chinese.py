@@ -2,8 +2,9 @@
 Latin is what the course keeps as it is: the demo's names (hosts, instances, projects, flavors,
 images), numbers and units, Nova's identifiers (vm_state and task_state codes, filter and
 weigher names, nova.conf options, API action names, UUIDs, addresses, anything in a ``code``
-element) and Nova's own message, quoted in a ``.cl-nova-original`` element beside its
-translation, as a student will meet it in real logs; a publication's citation, in a ``cite``
+element, or in SVG, where there is no ``code``, one of class ``cl-nova-name``) and Nova's own
+message, quoted in a ``.cl-nova-original`` element beside its translation, as a student will meet
+it in real logs; a publication's citation, in a ``cite``
 element, stays in the language it was published in. Chinese text uses full-width punctuation.
 
 The walk comes after a launch, an action and a NoValidHost, so faults, events and outcomes are
@@ -19,6 +20,7 @@ from cloudlab.classroom.models import ClassSession, Participant
 from cloudlab.compute.models import Aggregate, Cloud, Flavor, Host, Image, Instance
 from cloudlab.engine import lifecycle
 from cloudlab.engine.architectures import SOURCES
+from cloudlab.engine.flow import SERVICES as FLOW_SERVICES
 from cloudlab.engine.scheduler import FILTER_NAMES, WEIGHER_NAMES
 from cloudlab.engine.scheduler.config import SchedulerConfig
 from cloudlab.engine.scheduler.drivers import DRIVERS
@@ -33,7 +35,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 #: without Chinese beside it.
 TEXTS_JS = r"""
 () => {
-  const SKIP = "script, style, noscript, code, kbd, samp, cite, .cl-nova-original";
+  const SKIP = "script, style, noscript, code, kbd, samp, cite, .cl-nova-original, .cl-nova-name";
   const CJK = /[\u3400-\u9fff]/;
   const shown = (el) => { const r = el.getBoundingClientRect();
     return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== "hidden"; };
@@ -138,6 +140,8 @@ def _allowed_words():
     words |= {w for name in Participant.objects.values_list("nickname", flat=True) for w in TOKEN.findall(name)}
     for first, last in get_user_model().objects.values_list("first_name", "last_name"):
         words |= set(TOKEN.findall(f"{first} {last}"))
+    # OpenStack's services by their own names (keystone, glance-api, nova-network …).
+    words |= set(FLOW_SERVICES)
     # A hover names a figure's source by its authors and year ("Mao & Humphrey 2012").
     words |= {word for source in SOURCES.values() for word in TOKEN.findall(source.short)} | {"et", "al", "man"}
     words |= {v for k, v in vars(lifecycle.VmState).items() if k.isupper()}

@@ -36,11 +36,14 @@
 
   Deployment.prototype.serviceBox = function (group, svc, x, y, key) {
     var g = el("g", { "class": "cl-dep-svc cl-dep-" + svc.state, "data-service": svc.id, "data-state": svc.state, transform: "translate(" + x + "," + y + ")" });
-    var title = svc.name + " — " + svc.role + (svc.listens ? " (" + svc.listens + ")" : "") + " · " + svc.label + (svc.reason ? ": " + svc.reason : "");
+    // The brackets and colons of the page's language (full-width in Chinese).
+    var role = svc.listens ? interpolate(gettext("%(role)s (%(listens)s)"), { role: svc.role, listens: svc.listens }, true) : svc.role;
+    var health = svc.reason ? interpolate(gettext("%(state)s: %(reason)s"), { state: svc.label, reason: svc.reason }, true) : svc.label;
+    var title = svc.name + " — " + role + " · " + health;
     g.appendChild(el("title", {}, title));
     g.appendChild(el("rect", { width: SVC_W, height: SVC_H, rx: 5 }));
     g.appendChild(el("text", { x: 8, y: 16, "class": "cl-dep-name" }, fit(svc.name, 26)));
-    var status = svc.state === "up" ? svc.role : svc.label + (svc.reason ? ": " + svc.reason : "");
+    var status = svc.state === "up" ? svc.role : health;
     g.appendChild(el("text", { x: 8, y: 32, "class": "cl-dep-status" }, fit(status, 30)));
     group.appendChild(g);
     this.boxes[key] = { x: x + SVC_W / 2, y: y + SVC_H / 2, node: g };

@@ -115,7 +115,8 @@
       var e = ends(m), y = HEAD_H + r * ROW_H + 26, a = self.lane(e[0]), b = self.lane(e[1]);
       var kind = KIND_STYLE[m.kind] || (["call", "cast", "http", "sql", "reply"].indexOf(m.kind) >= 0 ? m.kind : "other");
       var g = el("g", { "class": "cl-flow-msg cl-flow-" + kind + (m.status === "failed" ? " cl-flow-failed" : "") + (r === self.messages.length - 1 ? " cl-flow-latest" : ""), "data-index": r });
-      g.appendChild(el("title", {}, self.laneLabel(e[0]) + " → " + self.laneLabel(e[1]) + ": " + m.name + " (" + kindWords(m.kind) + ")" + (m.note ? " — " + m.note : "")));
+      g.appendChild(el("title", {}, interpolate(gettext("%(ends)s: %(name)s (%(kind)s)"), {
+        ends: self.laneLabel(e[0]) + " → " + self.laneLabel(e[1]), name: m.name, kind: kindWords(m.kind) }, true) + (m.note ? " — " + m.note : "")));
       g.appendChild(el("text", { x: 6, y: y + 4, "class": "cl-flow-state" }, self.stateWords(m.task_state)));
       if (a === b) {  // a service's own step (a write it makes, a local call): a loop on its lifeline
         g.appendChild(el("path", { d: "M" + x(a) + "," + (y - 8) + " h26 v14 h-24", "class": "cl-flow-arrow", "marker-end": "url(#cl-flow-arrow-" + kind + ")" }));
@@ -123,7 +124,7 @@
         g.appendChild(el("line", { x1: x(a), y1: y, x2: x(b) + (b > a ? -2 : 2), y2: y, "class": "cl-flow-arrow", "marker-end": "url(#cl-flow-arrow-" + kind + ")" }));
       }
       var mid = a === b ? x(a) + 32 : (x(a) + x(b)) / 2, anchor = a === b ? "start" : "middle";
-      var label = el("text", { x: mid, y: y - 5, "text-anchor": anchor, "class": "cl-flow-name" }, m.name);
+      var label = el("text", { x: mid, y: y - 5, "text-anchor": anchor, "class": "cl-flow-name cl-nova-name", lang: "en" }, m.name);
       // The funnel's link is in the list beside the drawing: an <a> inside the scrolled SVG would sit off screen.
       if (isScheduler(e[0]) || isScheduler(e[1])) label.classList.add("cl-flow-scheduler");
       g.appendChild(label);
