@@ -16,9 +16,8 @@ from django.views.decorators.http import require_POST
 
 from cloudlab.compute.actions.errors import ActionError
 
-from .. import grading, work
+from .. import grading, present, work
 from ..models import Assignment, Submission, TaskResult
-from . import _present
 
 
 def _teacher_only(request: HttpRequest, assignment: Assignment) -> HttpResponse | None:
@@ -42,10 +41,10 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
     tasks, rows = grading.gradebook(assignment)
     context = {
         "assignment": assignment,
-        "title": _present.title(assignment),
+        "title": present.title(assignment),
         "courses": work.taught_courses(request.user),
         "tasks": [
-            {"key": t.key, "title": _present.pick(t.title), "points": t.points, "visible": t.visible} for t in tasks
+            {"key": t.key, "title": present.pick(t.title), "points": t.points, "visible": t.visible} for t in tasks
         ],
         "rows": rows,
         "total_points": sum(t.points for t in tasks),
@@ -118,16 +117,16 @@ def submission_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return refused
     results = {r.task_id: r for r in submission.results.select_related("task")}
     tasks = [
-        {"task": t, "title": _present.pick(t.title), "result": results.get(t.pk)}
+        {"task": t, "title": present.pick(t.title), "result": results.get(t.pk)}
         for t in submission.assignment.tasks.current()
     ]
     context = {
         "assignment": submission.assignment,
-        "title": _present.title(submission.assignment),
+        "title": present.title(submission.assignment),
         "submission": submission,
         "deadline": work.deadline(submission),
         "tasks": tasks,
-        "feedback": {pk: _present.pick(r.feedback) for pk, r in results.items()},
+        "feedback": {pk: present.pick(r.feedback) for pk, r in results.items()},
     }
     return render(request, "assignments/submission.html", context)
 

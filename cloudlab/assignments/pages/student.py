@@ -15,9 +15,8 @@ from django.views.decorators.http import require_POST
 from cloudlab.compute.actions.errors import ActionError
 from cloudlab.dashboard.current import set_current_project
 
-from .. import work
+from .. import present, work
 from ..models import Assignment, Submission
-from . import _present
 
 
 @login_required
@@ -26,14 +25,14 @@ def assignment_list(request: HttpRequest) -> HttpResponse:
     working = [
         {
             "assignment": a,
-            "title": _present.title(a),
+            "title": present.title(a),
             "submission": mine.get(a.pk),
             "deadline": _deadline(a, mine.get(a.pk)),
         }
         for a in work.assignments_for_student(request.user).order_by("due_at", "slug")
     ]
     teaching = [
-        {"assignment": a, "title": _present.title(a)}
+        {"assignment": a, "title": present.title(a)}
         for a in Assignment.objects.order_by("due_at", "slug")
         if work.may_teach(request.user, a)
     ]
@@ -65,7 +64,7 @@ def assignment_page(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "assignment": assignment,
         "submission": submission,
-        "view": _present.student_view(assignment, submission),
+        "view": present.student_view(assignment, submission),
     }
     return render(request, "assignments/assignment.html", context)
 

@@ -6,8 +6,7 @@ from typing import Any
 
 from django import template
 
-from cloudlab.assignments import work
-from cloudlab.assignments.pages import _present
+from cloudlab.assignments import present, work
 
 register = template.Library()
 
@@ -29,5 +28,5 @@ def assignment_banner(context: template.Context) -> dict[str, Any]:
     return {
         "submission": submission,
         "assignment": submission.assignment,
-        "view": _present.student_view(submission.assignment, submission),
+        "view": present.student_view(submission.assignment, submission),
     }

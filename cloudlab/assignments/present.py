@@ -13,8 +13,8 @@ from typing import Any
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from .. import markdown, work
-from ..models import Assignment, Submission, Task, TaskResult
+from . import markdown, work
+from .models import Assignment, Submission, Task, TaskResult
 
 
 def lang() -> str:
