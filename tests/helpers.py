@@ -177,6 +177,9 @@ def log_in(page: Any, url: str, username: str) -> None:
     page.fill("#id_password", "cloudlab-demo")
     page.click("button[type=submit]")
     page.wait_for_selector("#instances-table")
+    # The table is there before the page's scripts have run (they come last in the body): a test
+    # that acts at once (the language picker's submit-on-change) would race them.
+    page.wait_for_load_state("load")
 
 
 def click_row_action(row: Any, action: str) -> None:
