@@ -6,7 +6,7 @@ import pytest
 
 from cloudlab.compute.actions.host import do_host_action
 from cloudlab.compute.models import Host
-from tests.helpers import log_in
+from tests.helpers import log_in, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -56,7 +56,9 @@ def test_a_launch_fills_the_sequence_diagram_and_moves_the_deployment(
         page.wait_for_selector("#flow .cl-flow-log li code:text('POST /v2.1/servers')")
         page.wait_for_selector("#flow .cl-flow-log li[data-step=schedule_instances]")
         page.wait_for_selector("#flow svg [data-service=nova-compute]")
-        assert int(page.get_attribute("#deployment-svg", "data-sent")) >= 2
-        assert page.locator("#flow svg .cl-flow-msg").count() == page.locator("#flow .cl-flow-log li").count()
+        # The drawing animates the messages one after another at the cloud's pace: wait for two.
+        wait_for(lambda: int(page.get_attribute("#deployment-svg", "data-sent") or 0) >= 2, timeout=30)
+        arrows, lines = page.locator("#flow svg .cl-flow-msg"), page.locator("#flow .cl-flow-log li")
+        wait_for(lambda: arrows.count() == lines.count())
     finally:
         context.close()
