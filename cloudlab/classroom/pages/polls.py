@@ -254,30 +254,29 @@ def poll_open(request: HttpRequest, session_id: int) -> HttpResponse:
     return redirect("classroom:polls", session.pk)
 
 
-@login_required
-@require_POST
-def poll_close(request: HttpRequest, session_id: int, poll_id: int) -> HttpResponse:
+def _poll_control(request: HttpRequest, session_id: int, poll_id: int, writer: Any) -> HttpResponse:
+    """An instructor's control on one poll (close, reveal): the writer, then the poll's state
+    (JSON for the page's script) or back to the Polls page."""
     session = session_for_instructor(request, session_id)
     try:
-        close_poll(_poll_of(session, poll_id), request.user)
+        writer(_poll_of(session, poll_id), request.user)
     except SessionError as error:
         return _refused(request, session, error)
     if _wants_json(request):
         return JsonResponse(current_state(session, request.user))
     return redirect("classroom:polls", session.pk)
+
+
+@login_required
+@require_POST
+def poll_close(request: HttpRequest, session_id: int, poll_id: int) -> HttpResponse:
+    return _poll_control(request, session_id, poll_id, close_poll)
 
 
 @login_required
 @require_POST
 def poll_reveal(request: HttpRequest, session_id: int, poll_id: int) -> HttpResponse:
-    session = session_for_instructor(request, session_id)
-    try:
-        reveal(_poll_of(session, poll_id), request.user)
-    except SessionError as error:
-        return _refused(request, session, error)
-    if _wants_json(request):
-        return JsonResponse(current_state(session, request.user))
-    return redirect("classroom:polls", session.pk)
+    return _poll_control(request, session_id, poll_id, reveal)
 
 
 @login_required
