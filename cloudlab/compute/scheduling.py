@@ -89,13 +89,29 @@ def schedule_request(instance: Instance, siblings: Sequence[Instance] = ()) -> S
     """Nova's RequestSpec for ``instance`` and, in a multi-create, the other instances of its
     request (one request, num_instances of them, in the order they were created)."""
     uuids = (str(instance.uuid), *(str(s.uuid) for s in siblings))
+    spec = request_spec(instance)
+    hints = spec.get("scheduler_hints") or {}
     return ScheduleRequest(
         flavor=engine_flavor(instance.flavor),
         image=engine_image(instance.image),
         num_instances=len(uuids),
+        availability_zone=spec.get("availability_zone") or None,
+        scheduler_hints=engine.SchedulerHints(
+            same_host=tuple(hints.get("same_host", ())), different_host=tuple(hints.get("different_host", ()))
+        ),
         instance_uuids=uuids,
         project=instance.project.name,
     )
+
+
+def request_spec(instance: Instance) -> dict[str, Any]:
+    """What the boot request asked of the scheduler (``availability_zone``, ``scheduler_hints``),
+    kept in the instance's create action as Nova keeps its RequestSpec: a move is scheduled
+    with it too."""
+    context = (
+        instance.actions.filter(action="create").order_by("start_time", "id").values_list("context", flat=True).first()
+    )
+    return {k: v for k, v in (context or {}).items() if k in ("availability_zone", "scheduler_hints")}
 
 
 def decide(

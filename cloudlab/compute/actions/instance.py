@@ -23,7 +23,9 @@ from cloudlab.identity.models import is_instructor
 from .. import flow_log
 from ..action_log import record_action
 from ..ids import is_uuid
+from ..limits import text_problem
 from ..models import Flavor, Host, Image, Instance, InstanceAction
+from ..publish import publish_instance
 from ..rows import gate_state
 from ..runner import begin, plan_of
 from .errors import ActionError
@@ -157,10 +159,16 @@ def check_instance_action(
 
 
 def do_instance_action(
-    user: Requester, instance: Instance, action: str, raw_params: dict[str, Any] | None = None
+    user: Requester,
+    instance: Instance,
+    action: str,
+    raw_params: dict[str, Any] | None = None,
+    *,
+    request_id: str | None = None,
 ) -> Accepted:
     """Check, then in one transaction: set the API's task_state, record the action; after commit
-    publish and start the compute side (the step runner applies the plan's steps)."""
+    publish and start the compute side (the step runner applies the plan's steps).
+    ``request_id``: the caller's own (the compute API's), else the action log makes one."""
     rule = lifecycle.ACTIONS.get(action)
     with transaction.atomic():
         locked = Instance.objects.locked().get(pk=instance.pk)
@@ -170,6 +178,7 @@ def do_instance_action(
             locked,
             rule.api_name,
             user=user,
+            request_id=request_id,
             context={
                 "action": action,
                 "vm_state": locked.vm_state,
@@ -186,3 +195,32 @@ def do_instance_action(
             locked.save(update_fields=["locked", "locked_by", "updated_at"])
         begin(locked, record, plan_of(record))
     return Accepted(locked, record)
+
+
+def check_instance_name(name: Any) -> str:
+    """A new display name, as nova-api's ``name`` parameter type accepts it."""
+    if not isinstance(name, str) or not name.strip():
+        raise ActionError(_("Instance name is required."), "name")
+    name = name.strip()
+    if len(name) > MAX_NAME_LENGTH:
+        raise ActionError(
+            _("Instance name is %(length)d characters long; at most %(max)d are allowed.")
+            % {"length": len(name), "max": MAX_NAME_LENGTH},
+            "name",
+        )
+    if text_problem(name):
+        raise ActionError(_("Instance name cannot contain control characters."), "name")
+    return name
+
+
+def do_rename_instance(user: Requester, instance: Instance, name: Any) -> Instance:
+    """``PUT /servers/{id}`` with a name (``openstack server set --name``): Nova updates the
+    display name in any state, with no lock check and no action in the log; viewers see the row
+    after commit."""
+    new_name = check_instance_name(name)
+    with transaction.atomic():
+        locked = Instance.objects.locked().get(pk=instance.pk)
+        locked.name = new_name
+        locked.save(update_fields=["name", "updated_at"])
+        publish_instance(locked)
+    return locked

@@ -183,10 +183,22 @@ def _find(queryset: models.QuerySet[Any], field: str, value: Any) -> Any:
     return queryset.filter(**{field: value}).first()
 
 
-def do_launch(user: AbstractBaseUser, request: LaunchRequest) -> list[Instance]:
+def do_launch(
+    user: AbstractBaseUser,
+    request: LaunchRequest,
+    *,
+    request_id: str | None = None,
+    availability_zone: str | None = None,
+    scheduler_hints: dict[str, list[str]] | None = None,
+) -> list[Instance]:
     """Create the instances (building / scheduling, the boot plan's api_step) and their
     ``create`` actions in one transaction; after commit, publish them and start their builds
-    (the step runner applies the rest of the plan)."""
+    (the step runner applies the rest of the plan).
+
+    ``request_id``: the caller's own (the compute API's ``x-openstack-request-id``), else a new
+    one. ``availability_zone`` and ``scheduler_hints`` (``same_host``/``different_host`` lists
+    of uuids) are the RequestSpec's: kept in the create action's context, where the scheduler
+    reads them for the boot and every later move, as Nova keeps its RequestSpec."""
     project = request.project
     plan = lifecycle.plan(
         lifecycle.BUILD, vm_state=lifecycle.VmState.BUILDING, power_state=lifecycle.PowerState.NOSTATE
@@ -199,7 +211,12 @@ def do_launch(user: AbstractBaseUser, request: LaunchRequest) -> list[Instance]:
         problems = quota_problems(quota_limits(project), quota_usage(project), request.flavor.size, len(request.names))
         if problems:
             raise ActionError(" ".join(render_problems(problems)), "count", status=403)
-        request_id = InstanceAction.new_request_id()
+        request_id = request_id or InstanceAction.new_request_id()
+        spec: dict[str, Any] = {}
+        if availability_zone:
+            spec["availability_zone"] = availability_zone
+        if scheduler_hints:
+            spec["scheduler_hints"] = {key: list(values) for key, values in scheduler_hints.items()}
         instances = []
         for name in request.names:
             instance = Instance(
@@ -220,6 +237,7 @@ def do_launch(user: AbstractBaseUser, request: LaunchRequest) -> list[Instance]:
                     # The flow's multi-create: how many instances the request has, which this is.
                     "count": len(request.names),
                     "index": len(instances) + 1,
+                    **spec,
                 },
             )
             # A multi-create is one scheduling request: the first instance's pass places them all
