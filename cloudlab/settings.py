@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "cloudlab.architectures",
     "cloudlab.classroom",
     "cloudlab.assignments",
+    "cloudlab.api",
 ]
 
 MIDDLEWARE = [
@@ -242,6 +243,8 @@ AUTHENTICATION_BACKENDS = ["cloudlab.identity.login_throttle.ThrottledModelBacke
 CLOUDLAB_LOGIN_FAILURE_LIMIT = envint("CLOUDLAB_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 CLOUDLAB_LOGIN_ADDRESS_FAILURE_LIMIT = envint("CLOUDLAB_LOGIN_ADDRESS_FAILURE_LIMIT", 50, minimum=1)
 CLOUDLAB_LOGIN_LOCKOUT = envint("CLOUDLAB_LOGIN_LOCKOUT", 900, minimum=1)  # seconds
+# Lifetime of an OpenStack API token (Keystone's [token] expiration, default 1 h).
+CLOUDLAB_API_TOKEN_EXPIRATION = envint("CLOUDLAB_API_TOKEN_EXPIRATION", 3600, minimum=1)  # seconds
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},  # Django's default
     # Shared by every Daphne process (redis db 3); short timeouts: a Redis restart must not hang logins.

@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("django-admin/", admin.site.urls),
+    path("", include("cloudlab.api.urls")),  # /identity, /compute, /image (OpenStack API)
     path("", include("cloudlab.dashboard.urls")),
     path("", include("cloudlab.architectures.urls")),
     path("", include("cloudlab.classroom.urls")),
