@@ -1,0 +1,103 @@
+"""The real `openstack` CLI (python-openstackclient 10.5.0) authenticates against CloudLab's
+Keystone, lists the catalog and Glance's images, and is refused in Keystone's words."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from tests.api_cli import CLI_PASSWORD, ApiCloud, CloudLabServer, api_cloud, needs_openstack_cli, serving_cloudlab
+
+needs_openstack_cli()
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup: None, django_db_blocker: Any) -> Iterator[CloudLabServer]:
+    with serving_cloudlab(django_db_blocker) as running:
+        yield running
+
+
+@pytest.fixture
+def lab(server: CloudLabServer, transactional_db: None) -> Iterator[ApiCloud]:
+    with api_cloud(server) as cloud:
+        yield cloud
+
+
+def test_token_issue_prints_the_scoped_project_and_the_user(lab):
+    from django.contrib.auth.models import User
+
+    from cloudlab.api.auth import token_digest, user_id
+    from cloudlab.api.models import Token
+
+    token = lab.openstack_json("token", "issue")
+    assert token["project_id"] == lab.projects["cli"]
+    assert token["user_id"] == user_id(User.objects.get(username="cli"))
+    assert token["id"].startswith("gAAAAA")
+    # Stored hashed only: the row holds the digest, never the value.
+    row = Token.objects.get(digest=token_digest(token["id"]))
+    assert not Token.objects.filter(digest=token["id"]).exists()
+    assert timedelta(minutes=59) < row.expires_at - row.issued_at <= timedelta(hours=1)
+
+
+def test_token_issue_works_with_the_versioned_auth_url_and_the_project_id(lab):
+    token = lab.openstack_json("token", "issue", project_id=lab.projects["cli"], auth_path="/identity/v3")
+    assert token["project_id"] == lab.projects["cli"]
+
+
+def test_catalog_list_names_compute_image_and_identity_and_no_network(lab):
+    catalog = lab.openstack_json("catalog", "list")
+    by_type = {entry["Type"]: entry for entry in catalog}
+    assert set(by_type) == {"identity", "compute", "image"}
+    assert by_type["compute"]["Name"] == "nova"
+    endpoints = by_type["compute"]["Endpoints"]
+    assert any(e["interface"] == "public" and e["url"] == f"{lab.url}/compute/v2.1" for e in endpoints)
+    assert any(e["url"] == f"{lab.url}/identity" for e in by_type["identity"]["Endpoints"])
+
+
+def test_image_list_shows_the_clouds_public_images(lab):
+    images = lab.openstack_json("image", "list")
+    assert sorted(image["Name"] for image in images) == ["cirros", "ubuntu"]
+    assert {image["Status"] for image in images} == {"active"}
+
+
+def test_image_show_by_name_finds_it_through_the_name_filter(lab):
+    from cloudlab.compute.models import Image
+
+    cirros = Image.objects.get(cloud_id=lab.cloud_id, name="cirros")
+    image = lab.openstack_json("image", "show", "cirros")
+    assert image["id"] == str(cirros.uuid)
+    assert image["min_disk"] == cirros.min_disk
+    assert image["visibility"] == "public"
+
+
+def test_a_wrong_password_is_keystones_401(lab):
+    result = lab.openstack("token", "issue", password=CLI_PASSWORD + "-wrong")
+    assert result.returncode == 1
+    assert "The request you have made requires authentication. (HTTP 401)" in result.stderr
+    assert "(Request-ID: req-" in result.stderr
+
+
+def test_a_project_that_is_not_the_users_is_refused(lab):
+    result = lab.openstack("token", "issue", project_name="bob")
+    assert result.returncode == 1
+    assert "Could not find project: bob." in result.stderr
+    assert "(HTTP 401)" in result.stderr
+
+
+def test_the_api_password_works_beside_the_login_password(lab):
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.models import User
+
+    from cloudlab.api.models import ApiPassword
+
+    ApiPassword.objects.update_or_create(
+        user=User.objects.get(username="alice"), defaults={"password": make_password("alice-api-secret")}
+    )
+    token = lab.openstack_json("token", "issue", username="alice", password="alice-api-secret")
+    assert token["project_id"] == lab.projects["alice"]
+    assert lab.openstack_json("token", "issue", username="alice")["project_id"] == lab.projects["alice"]
