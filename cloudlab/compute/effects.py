@@ -71,8 +71,8 @@ def effect_schedule_and_claim(instance: Instance, record: InstanceAction) -> flo
 def effect_allocate_network(instance: Instance, record: InstanceAction) -> None:
     """The lowest free address of the cloud's network after the gateway (.1), as Neutron's
     default allocation pool hands them out: 10.0.0.2, 10.0.0.3, … An instance that has one keeps it."""
-    if instance.fixed_ip is not None:
-        return
+    if instance.fixed_ip is not None or record.context.get("networks") == "none":
+        return  # a boot asked for no network ("networks": "none") has no port
     ip = _free_fixed_ip(instance.cloud)
     if ip is None:
         raise StepFailed(NO_FIXED_IP)
@@ -220,10 +220,12 @@ def effect_release_host(instance: Instance, record: InstanceAction) -> None:
 
 
 def effect_snapshot_image(instance: Instance, record: InstanceAction) -> None:
+    params = record.context["params"]
     Image.objects.create(
         cloud=instance.cloud,
         owner=instance.project,
-        name=record.context["params"]["name"],
+        name=params["name"],
+        **({"uuid": params["image_id"]} if params.get("image_id") else {}),
         disk_format=instance.image.disk_format,
         size_mb=instance.image.size_mb,
         min_ram=instance.image.min_ram,

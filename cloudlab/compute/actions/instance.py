@@ -8,6 +8,7 @@ the API's own transition at once and starts the compute side, which the step run
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,6 +99,9 @@ def _check_params(user: Requester, instance: Instance, action: str, raw: dict[st
         if len(name) > MAX_NAME_LENGTH:
             raise ActionError(_("Snapshot name is at most %(max)d characters.") % {"max": MAX_NAME_LENGTH}, "name")
         params["name"] = name
+        # The snapshot's id is known when the API accepts (Nova creates the Glance record
+        # first, "queued"), so createImage can answer with it; the upload makes the image.
+        params["image_id"] = str(uuid.uuid4())
     return params
 
 

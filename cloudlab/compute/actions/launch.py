@@ -190,6 +190,7 @@ def do_launch(
     request_id: str | None = None,
     availability_zone: str | None = None,
     scheduler_hints: dict[str, list[str]] | None = None,
+    networks: str | None = None,
 ) -> list[Instance]:
     """Create the instances (building / scheduling, the boot plan's api_step) and their
     ``create`` actions in one transaction; after commit, publish them and start their builds
@@ -198,7 +199,8 @@ def do_launch(
     ``request_id``: the caller's own (the compute API's ``x-openstack-request-id``), else a new
     one. ``availability_zone`` and ``scheduler_hints`` (``same_host``/``different_host`` lists
     of uuids) are the RequestSpec's: kept in the create action's context, where the scheduler
-    reads them for the boot and every later move, as Nova keeps its RequestSpec."""
+    reads them for the boot and every later move, as Nova keeps its RequestSpec. ``networks``
+    "none" (the API's ``"networks": "none"``) boots without a port: no fixed address."""
     project = request.project
     plan = lifecycle.plan(
         lifecycle.BUILD, vm_state=lifecycle.VmState.BUILDING, power_state=lifecycle.PowerState.NOSTATE
@@ -217,6 +219,8 @@ def do_launch(
             spec["availability_zone"] = availability_zone
         if scheduler_hints:
             spec["scheduler_hints"] = {key: list(values) for key, values in scheduler_hints.items()}
+        if networks == "none":
+            spec["networks"] = "none"
         instances = []
         for name in request.names:
             instance = Instance(
