@@ -100,9 +100,11 @@ def roles_of(user: User, project: Project) -> tuple[str, ...] | None:
     return KEYSTONE_ROLES.get(role, ("member", "reader"))
 
 
-def issue_token(user: User, project: Project) -> tuple[str, Token]:
+def issue_token(user: User, project: Project, *, expires_at: datetime | None = None) -> tuple[str, Token]:
     """A new token for ``user`` scoped to ``project``: the value (for X-Subject-Token, shown
-    once) and the stored row (digest only). Expired tokens are swept as new ones are issued."""
+    once) and the stored row (digest only). It lives CLOUDLAB_API_TOKEN_EXPIRATION seconds, or
+    until ``expires_at`` (a re-scoped token keeps its parent's). Expired tokens are swept as new
+    ones are issued."""
     now = timezone.now()
     Token.objects.expired(now).delete()
     value = "gAAAAA" + secrets.token_urlsafe(48)  # Fernet tokens start so; clients treat it as opaque
@@ -112,7 +114,7 @@ def issue_token(user: User, project: Project) -> tuple[str, Token]:
         project=project,
         audit_id=secrets.token_urlsafe(16)[:22],
         issued_at=now,
-        expires_at=now + token_lifetime(),
+        expires_at=expires_at if expires_at is not None else now + token_lifetime(),
     )
     return value, row
 

@@ -17,6 +17,7 @@ says which was wrong); a scope problem says what is wrong, as Keystone does in d
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -130,11 +131,11 @@ def project_body(project: Project) -> dict[str, Any]:
     return {"id": auth.project_id(project), "name": project.name, "domain": DOMAIN}
 
 
-def token_body(request: HttpRequest, row: Token, roles: tuple[str, ...]) -> dict[str, Any]:
+def token_body(request: HttpRequest, row: Token, roles: tuple[str, ...], method: str = "password") -> dict[str, Any]:
     user = row.user
     return {
         "token": {
-            "methods": ["password"],
+            "methods": [method],
             "user": {
                 "id": auth.user_id(user),
                 "name": user.get_username(),
@@ -191,33 +192,22 @@ def _check_domain(container: dict[str, Any], where: str) -> None:
         raise AuthRequestError(401, f"Could not find domain: {domain['name']}.")
 
 
-def parse_auth_request(body: Any) -> tuple[dict[str, Any], str, dict[str, Any] | None]:
-    """(user reference, password, project reference or None) from a v3 password request."""
-    auth_part = _object(_object(body, "body").get("auth"), "auth")
-    identity = _object(auth_part.get("identity"), "auth.identity")
-    methods = identity.get("methods")
-    if not isinstance(methods, list) or not all(isinstance(method, str) for method in methods):
-        raise AuthRequestError(400, "Invalid input for field 'auth.identity.methods': it must be a list of strings")
-    if "password" not in methods:
-        supported = ", ".join(repr(method) for method in methods) or "none"
-        raise AuthRequestError(
-            401, f"Attempted to authenticate with an unsupported method ({supported}): CloudLab supports 'password'."
-        )
-    password_part = _object(identity.get("password"), "auth.identity.password")
-    user = _object(password_part.get("user"), "auth.identity.password.user")
-    if "name" not in user and "id" not in user:
-        raise AuthRequestError(400, "Invalid input for field 'auth.identity.password.user': give 'name' or 'id'")
-    for key in ("name", "id"):
-        if key in user:
-            _string(user[key], f"auth.identity.password.user.{key}")
-    if "name" in user:
-        _check_domain(user, "auth.identity.password.user")
-    password = _string(user.get("password"), "auth.identity.password.user.password")
+@dataclass(frozen=True)
+class AuthRequest:
+    """A v3 token request: by password (``user`` + ``password``) or by an existing token
+    (``token``, Keystone's re-scoping), and the project asked for (None: not said)."""
+
+    method: str
+    user: dict[str, Any]
+    password: str
+    token: str
+    project: dict[str, Any] | None
+
+
+def _scope(auth_part: dict[str, Any]) -> dict[str, Any] | None:
     scope = auth_part.get("scope")
-    if scope is None:
-        return user, password, None
-    if isinstance(scope, str) and scope == "unscoped":
-        return user, password, None
+    if scope is None or scope == "unscoped":
+        return None
     scope = _object(scope, "auth.scope")
     if "project" not in scope:
         unsupported = ", ".join(sorted(scope)) or "nothing"
@@ -226,13 +216,46 @@ def parse_auth_request(body: Any) -> tuple[dict[str, Any], str, dict[str, Any] |
         )
     project = _object(scope["project"], "auth.scope.project")
     if "name" not in project and "id" not in project:
-        raise AuthRequestError(400, "Invalid input for field 'auth.scope.project': give 'name' or 'id'")
+        raise _invalid("auth.scope.project", "give 'name' or 'id'")
     for key in ("name", "id"):
         if key in project:
             _string(project[key], f"auth.scope.project.{key}")
     if "name" in project:
         _check_domain(project, "auth.scope.project")
-    return user, password, project
+    return project
+
+
+def parse_auth_request(body: Any) -> AuthRequest:
+    """The request's method, credentials and scope, each field checked as Keystone's schema does."""
+    auth_part = _object(_object(body, "body").get("auth"), "auth")
+    identity = _object(auth_part.get("identity"), "auth.identity")
+    methods = identity.get("methods")
+    if not isinstance(methods, list) or not methods or not all(isinstance(method, str) for method in methods):
+        raise _invalid("auth.identity.methods", "it must be a non-empty list of strings")
+    project = _scope(auth_part)
+    if "password" in methods:
+        password_part = _object(identity.get("password"), "auth.identity.password")
+        user = _object(password_part.get("user"), "auth.identity.password.user")
+        if "name" not in user and "id" not in user:
+            raise _invalid("auth.identity.password.user", "give 'name' or 'id'")
+        for key in ("name", "id"):
+            if key in user:
+                _string(user[key], f"auth.identity.password.user.{key}")
+        if "name" in user:
+            _check_domain(user, "auth.identity.password.user")
+        password = _string(user.get("password"), "auth.identity.password.user.password")
+        return AuthRequest("password", user, password, "", project)
+    if "token" in methods:
+        token_part = _object(identity.get("token"), "auth.identity.token")
+        value = token_part.get("id")
+        if not isinstance(value, str) or len(value) > 512:
+            raise _invalid("auth.identity.token.id", "it must be a token (a string)")
+        return AuthRequest("token", {}, "", value, project)
+    supported = ", ".join(repr(method) for method in methods)
+    raise AuthRequestError(
+        401,
+        f"Attempted to authenticate with an unsupported method ({supported}): CloudLab supports password and token.",
+    )
 
 
 def _username(request: HttpRequest, user_ref: dict[str, Any]) -> str | None:
@@ -296,29 +319,42 @@ def _read_json(request: HttpRequest) -> Any:
 _TITLES = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 413: "Request Entity Too Large"}
 
 
+def _authenticate(request: HttpRequest, wanted: AuthRequest) -> tuple[User, datetime | None]:
+    """The user, and the expiry the new token inherits (a re-scoped token keeps its parent's,
+    as Keystone's token method does); raises AuthRequestError."""
+    if wanted.method == "token":
+        parent = Token.objects.filter(digest=auth.token_digest(wanted.token), expires_at__gt=timezone.now()).first()
+        if parent is None or not parent.user.is_active:
+            raise AuthRequestError(404, "Could not find token, it may have expired or been revoked.")
+        return parent.user, parent.expires_at
+    username = _username(request, wanted.user)
+    if username is None:
+        raise AuthRequestError(401, auth.UNAUTHORIZED_MESSAGE)
+    locked = lockout(request, username)
+    if locked is not None:
+        raise AuthRequestError(401, locked.message())
+    user = auth.check_user_password(username, wanted.password)
+    if user is None:
+        record_failure(request, username)
+        raise AuthRequestError(401, auth.UNAUTHORIZED_MESSAGE)
+    record_success(request, username)
+    return user, None
+
+
 def _issue(request: HttpRequest) -> HttpResponse:
-    """POST /identity/v3/auth/tokens: password authentication → 201 + X-Subject-Token."""
+    """POST /identity/v3/auth/tokens → 201 + X-Subject-Token (steps: read the body, check its
+    fields, authenticate, resolve the project among the user's, issue)."""
     try:
-        user_ref, password, project_ref = parse_auth_request(_read_json(request))
-        username = _username(request, user_ref)
-        if username is None:
-            raise AuthRequestError(401, auth.UNAUTHORIZED_MESSAGE)
-        locked = lockout(request, username)
-        if locked is not None:
-            raise AuthRequestError(401, locked.message())
-        user = auth.check_user_password(username, password)
-        if user is None:
-            record_failure(request, username)
-            raise AuthRequestError(401, auth.UNAUTHORIZED_MESSAGE)
-        record_success(request, username)
-        project = resolve_project(user, project_ref)
+        wanted = parse_auth_request(_read_json(request))
+        user, expires_at = _authenticate(request, wanted)
+        project = resolve_project(user, wanted.project)
     except AuthRequestError as refused:
         return error(request, refused.status, _TITLES.get(refused.status, "Error"), refused.message)
     roles = auth.roles_of(user, project)
     if roles is None:  # left the project between the lookup and now
         return unauthorized(request, f"Could not find project: {project.name}.")
-    value, row = auth.issue_token(user, project)
-    response = JsonResponse(token_body(request, row, roles), status=201)
+    value, row = auth.issue_token(user, project, expires_at=expires_at)
+    response = JsonResponse(token_body(request, row, roles, method=wanted.method), status=201)
     response.headers["X-Subject-Token"] = value
     return auth.api_headers(request, response)
 
