@@ -15,6 +15,23 @@ commit, right after the ``instance.updated`` of the state the step wrote (so a p
 row's new task_state, then the messages of that phase). nova-api's part (``step`` "api") is
 published by ``begin`` when the request is accepted; a refused request (409) by
 ``publish_refused``, with no action (Nova records none).
+
+The ResourceTracker's numbers (issue 15 item 4): the step whose messages hold a claim (the boot's
+``instance_claim`` and its ``compute_nodes`` write, a move's ``resize_claim`` …) shows the compute
+node record's columns before and after, read from the host's row when the step is published (the
+row holds the claim: before is that minus the claim); a boot that fails after its claim adds the
+claim's abort (``abort_instance_claim``) with its numbers. They are kept in the step's
+``flow_steps`` entry (``numbers``), so the replay shows the same. They travel in the message's
+``detail`` (Nova's column names, ``memory_mb_used 512 → 2560, …``).
+
+Messages that belong to no user's request (``publish_node_task``): a compute node's periodic tasks
+and its libvirt lifecycle events, and a change of its service (``publish_service_change``). They
+are ``flow.messages`` events too, with ``action`` None, ``request_id`` "", ``operation`` the task's
+name (``update_available_resource``, ``_sync_power_states``, ``handle_lifecycle_event``,
+``os-services``) and ``step`` the compute host whose nova-compute it is (the deployment view lights
+that node). A periodic task goes to the cloud's stream (the instructors'); an instance's sync also to
+its project's stream, without the host; a service change to every project of the cloud, since every
+member sees the compute nodes' health on the deployment view (cloudlab/motion/deployment.py).
 """
 
 from __future__ import annotations
@@ -27,9 +44,14 @@ from django.utils import timezone
 
 from cloudlab.engine import flow as engine_flow
 from cloudlab.engine import lifecycle
+from cloudlab.engine import resource_tracker as rt
+from cloudlab.engine.flow import tracker
+from cloudlab.engine.i18n import N_
+from cloudlab.engine.resources import counts_toward_usage
+from cloudlab.identity.models import Project
 from cloudlab.live.events import cloud_stream, project_stream, publish_on_commit, send_now
 
-from .models import Instance, InstanceAction, SchedulingRecord
+from .models import Flavor, Host, Instance, InstanceAction, Migration, SchedulingRecord
 
 log = logging.getLogger(__name__)
 
@@ -109,13 +131,32 @@ def _remember(record: InstanceAction, info: dict[str, Any], entry: dict[str, Any
 
 
 def _step_messages(
-    record: InstanceAction, info: dict[str, Any], key: str, outcome: str | None, attempt: int
+    record: InstanceAction,
+    info: dict[str, Any],
+    key: str,
+    outcome: str | None,
+    attempt: int,
+    numbers: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """The messages of step ``key`` as it happened: done, rescheduled (``attempt`` the pass that
-    lost its claim) or failed. A scheduling pass covers the whole multi-create."""
+    lost its claim) or failed, with the compute node record's ``numbers`` (``_claim_numbers``)
+    where the step claims. A scheduling pass covers the whole multi-create."""
+    messages = _plain_step_messages(record, info, key, outcome, attempt)
+    if numbers:
+        messages = _with_numbers(messages, numbers, info["era"])
+    return messages
+
+
+def _plain_step_messages(
+    record: InstanceAction, info: dict[str, Any], key: str, outcome: str | None, attempt: int
+) -> list[dict[str, Any]]:
+    if outcome == "host_down":
+        return [_waiting(record, info, key)]
     if key == "schedule_instances" and info["count"] > 1 and info["instance"] != 1:
         return []  # the first instance's pass placed it: its messages went out with that pass
     whole = key == "schedule_instances" and info["count"] > 1
+    if outcome in ("max_retries", "claim_race"):
+        return [{**m, "attempt": attempt} for m in _mine(_flow(record, info, outcome).for_step(key), info, whole)]
     if outcome == "reschedule":
         rows = [m for m in _flow(record, info, "reschedule").for_step(key) if m.attempt == 1]
         return [{**m, "attempt": attempt} for m in _mine(rows, info, whole)]
@@ -130,11 +171,21 @@ def _step_messages(
     return messages
 
 
+def _api_messages(record: InstanceAction, info: dict[str, Any]) -> list[dict[str, Any]]:
+    """nova-api's part of the request; for a stop the power-state sync asked for (an action with
+    no user: the compute service's admin context), the compute API called by nova-compute itself."""
+    if info.get("caller") == "nova-compute":
+        return [m.to_json() for m in tracker.sync_stop_api(info["era"])]
+    return _mine(_flow(record, info).for_step("api"), info, False)
+
+
 def publish_api(instance: Instance, record: InstanceAction) -> None:
     """nova-api accepted the request: its HTTP exchange, its writes and its cast, after commit."""
     info = flow_context(instance, record)
+    if record.user_id is None and record.context["action"] == "stop":
+        info["caller"] = "nova-compute"
     at = timezone.now().isoformat()
-    messages = _mine(_flow(record, info).for_step("api"), info, False)
+    messages = _api_messages(record, info)
     _remember(record, info, {"index": None, "step": "api", "at": at, "outcome": None, "attempt": 1})
     _publish(instance, _payload(instance, record, record.context["action"], info["era"], "api", None, at, None,
                                 messages))  # fmt: skip
@@ -157,17 +208,163 @@ def publish_step(instance: Instance, record: InstanceAction, index: int, *, fail
             action=record, outcome=SchedulingRecord.Outcome.CLAIM_FAILED
         ).count()
     outcome: str | None = None
+    boot = record.context["action"] == lifecycle.BUILD
     if rescheduled:
         outcome = "reschedule"
     elif failure is not None:
-        outcome = "no_valid_host" if key in SCHEDULING_STEPS else "failed"
-    elif lost and record.context["action"] == lifecycle.BUILD:
+        outcome = "failed"
+        if key in SCHEDULING_STEPS:
+            outcome = "max_retries" if boot and _attempts_ran_out(record) else "no_valid_host"
+    elif lost and boot:
         outcome = "rescheduled"
+    elif boot and key == "schedule_instances" and info["era"] == "placement" and _lost_a_race(record):
+        outcome = "claim_race"
     attempt = max(lost, 1) if rescheduled else lost + 1
+    if outcome == "max_retries":
+        attempt = max(lost, 1)
     at = timezone.now().isoformat()
-    messages = _step_messages(record, info, key, outcome, attempt)
-    _remember(record, info, {"index": index, "step": key, "at": at, "outcome": outcome, "attempt": attempt})
+    numbers = _claim_numbers(instance, record, key, info, failed=failure is not None and outcome == "failed")
+    messages = _step_messages(record, info, key, outcome, attempt, numbers)
+    entry = {"index": index, "step": key, "at": at, "outcome": outcome, "attempt": attempt}
+    if numbers:
+        entry["numbers"] = numbers
+    _remember(record, info, entry)
     _publish(instance, _payload(instance, record, context["action"], info["era"], key, index, at, outcome, messages))
+
+
+def _waiting(record: InstanceAction, info: dict[str, Any], key: str) -> dict[str, Any]:
+    """The cast that reached a compute host whose service is down: it waits in the host's queue."""
+    messages = _flow(record, info).messages
+    first = next((i for i, m in enumerate(messages) if m.step == key), len(messages))
+    cast = next(
+        (m for m in reversed(messages[:first]) if m.kind == "rpc_cast" and m.dst == "nova-compute"), messages[0]
+    )
+    return {
+        **cast.to_json(),
+        "instance": info["instance"],
+        "step": key,
+        "detail": f"{cast.detail}: no consumer while the service is down, the message waits",
+        "status": "failed",
+        "note": N_(
+            "nova-compute on this host is down: the message waits in its queue and nothing happens until the "
+            "service comes back (the instance keeps its task_state; the reaper settles it if it never does)."
+        ),
+    }
+
+
+def _attempts_ran_out(record: InstanceAction) -> bool:
+    """The pass failed because its claims failed (MaxRetriesExceeded), not because no host passed."""
+    latest = record.scheduling_records.order_by("-attempt", "-id").first()
+    return latest is not None and latest.outcome in (
+        SchedulingRecord.Outcome.CLAIM_FAILED, SchedulingRecord.Outcome.MAX_RETRIES
+    )
+
+
+def _lost_a_race(record: InstanceAction) -> bool:
+    """Placement era: the claim on the scheduler's first choice failed and another host took it."""
+    latest = record.scheduling_records.order_by("-attempt", "-id").first()
+    if latest is None or latest.outcome != SchedulingRecord.Outcome.CLAIMED:
+        return False
+    chosen = (latest.trace.get("selected_hosts") or [""])[latest.instance_index]
+    return bool(latest.selected_host) and latest.selected_host != chosen
+
+
+# -- the ResourceTracker's numbers -------------------------------------------------------------------
+
+#: The messages of a step that claim on a compute node (the record's write is shown on the first
+#: ``compute_nodes`` write of the step, else on the claim itself).
+CLAIMS = frozenset({"instance_claim", "resize_claim", "rebuild_claim", "live_migration_claim"})
+
+
+def node_record(host: Host) -> rt.ComputeNodeRecord:
+    """The host's compute_nodes record as the ResourceTracker writes it, from its row."""
+    running = sum(
+        1 for vm_state in Instance.objects.filter(host=host).values_list("vm_state", flat=True)
+        if counts_toward_usage(vm_state)
+    )  # fmt: skip
+    return rt.ComputeNodeRecord(
+        memory_mb=host.memory_mb, local_gb=host.local_gb, vcpus=host.vcpus, memory_mb_used=host.memory_mb_used,
+        local_gb_used=host.local_gb_used, vcpus_used=host.vcpus_used, running_vms=running,
+    )  # fmt: skip
+
+
+def _claimed(instance: Instance, record: InstanceAction) -> tuple[Host | None, Flavor]:
+    """Where the action's claim is held, and for which flavor: a move's destination and new
+    flavor, else the instance's host (or, once a failure released it, the host its pass chose)."""
+    move = Migration.objects.filter(instance=instance, status__in=Migration.IN_PROGRESS).select_related(
+        "dest_host__cloud", "new_flavor"
+    ).first()  # fmt: skip
+    if move is not None and move.dest_host is not None and record.context["action"] != lifecycle.BUILD:
+        return move.dest_host, move.new_flavor
+    if instance.host_id is not None:
+        return Host.objects.select_related("cloud").get(pk=instance.host_id), instance.flavor
+    chosen = record.scheduling_records.filter(outcome=SchedulingRecord.Outcome.CLAIMED).order_by("-attempt", "-id")
+    name = chosen.values_list("selected_host", flat=True).first()
+    host = Host.objects.select_related("cloud").filter(cloud_id=instance.cloud_id, name=name).first() if name else None
+    return host, instance.flavor
+
+
+def _claim_numbers(
+    instance: Instance, record: InstanceAction, key: str, info: dict[str, Any], *, failed: bool
+) -> dict[str, Any] | None:
+    """The compute node record before and after the step's claim (and its abort when the boot
+    failed at or after it), from the host's row now."""
+    names = {m.name for m in _flow(record, info).for_step(key) if m.status == "ok"}
+    claims_here = bool(names & CLAIMS)
+    claimed_before = record.context["action"] == lifecycle.BUILD and any(
+        "numbers" in e for e in record.context.get("flow_steps", [])
+    )
+    if not claims_here and not (failed and claimed_before):
+        return None
+    host, flavor = _claimed(instance, record)
+    if host is None:
+        return None
+    overhead = host.instance_overhead_mb
+    now = node_record(host)
+    numbers: dict[str, Any] = {"host": host.name}
+    if failed and record.context["action"] == lifecycle.BUILD:
+        # The failure step already gave the claim back: the row is the record after the abort.
+        held = rt.claim(now, flavor.size, overhead)
+        numbers["abort"] = [held.to_json(), now.to_json()]
+        if claims_here:
+            numbers["claim"] = [now.to_json(), held.to_json()]
+        return numbers
+    if claims_here:
+        numbers["claim"] = [rt.abort(now, flavor.size, overhead).to_json(), now.to_json()]
+    return numbers
+
+
+def _record_of(data: dict[str, Any]) -> rt.ComputeNodeRecord:
+    return rt.ComputeNodeRecord(
+        memory_mb=data["memory_mb"], local_gb=data["local_gb"], vcpus=data["vcpus"],
+        memory_mb_used=data["memory_mb_used"], local_gb_used=data["local_gb_used"], vcpus_used=data["vcpus_used"],
+        running_vms=data["running_vms"],
+    )  # fmt: skip
+
+
+def _with_numbers(messages: list[dict[str, Any]], numbers: dict[str, Any], era: str) -> list[dict[str, Any]]:
+    """The step's messages with the record's numbers in the claim's write, and the abort's
+    messages after the failed one."""
+    out = list(messages)
+    if "claim" in numbers:
+        before, after = (_record_of(d) for d in numbers["claim"])
+        written = tracker.claim_write(before, after)
+        writes = [i for i, m in enumerate(out) if m["name"].startswith(("compute_nodes", "migrations, compute_nodes"))
+                  and m["kind"] == "db_write"]  # fmt: skip
+        claims = [i for i, m in enumerate(out) if m["name"] in CLAIMS and m["status"] == "ok"]
+        target = writes[0] if writes else (claims[0] if claims else None)
+        if target is not None:
+            out[target] = {**out[target], "detail": f"{out[target]['detail']}; {written}" if out[target]["detail"]
+                           and not writes else written}  # fmt: skip
+    if "abort" in numbers and out:
+        before, after = (_record_of(d) for d in numbers["abort"])
+        task = out[-1]["task_state"]
+        failed_at = next((i for i, m in enumerate(out) if m["status"] == "failed"), len(out) - 1)
+        abort = [m.to_json() for m in tracker.claim_abort(era, before, after, task)]
+        step = out[failed_at]["step"]
+        out = [*out[: failed_at + 1], *({**m, "step": step, "attempt": out[failed_at]["attempt"]} for m in abort)]
+    return [{**m, "seq": messages[0]["seq"] + i} if messages else m for i, m in enumerate(out)]
+
 
 
 def publish_refused(instance: Instance, operation: str) -> None:
@@ -208,7 +405,92 @@ def flow_of(record: InstanceAction) -> list[dict[str, Any]]:
             "outcome": entry["outcome"],
             "attempt": entry["attempt"],
             "result": result,
-            "messages": _step_messages(record, info, key, entry["outcome"], entry["attempt"])
-            if key != "api" else _mine(_flow(record, info).for_step("api"), info, False),
+            "messages": _step_messages(record, info, key, entry["outcome"], entry["attempt"], entry.get("numbers"))
+            if key != "api" else _api_messages(record, info),
         })  # fmt: skip
     return steps
+
+
+# -- what a compute node does on its own, and its service's changes ---------------------------------
+
+
+def _node_payload(host: Host, operation: str, messages: list[dict[str, Any]], *, instance: str = "",
+                  outcome: str | None = None, shown_host: bool = True) -> dict[str, Any]:  # fmt: skip
+    return _payload_of(instance, operation, host.cloud.era, host.name if shown_host else "", outcome, messages)
+
+
+def _payload_of(instance: str, operation: str, era: str, step: str, outcome: str | None,
+                messages: list[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
+    return {
+        "instance": instance,
+        "action": None,
+        "request_id": "",
+        "operation": operation,
+        "era": era,
+        "step": step,
+        "index": None,
+        "at": timezone.now().isoformat(),
+        "outcome": outcome,
+        "messages": messages,
+    }
+
+
+def publish_node_task(
+    host: Host,
+    operation: str,
+    messages: list[engine_flow.Message],
+    *,
+    instance: Instance | None = None,
+    outcome: str | None = None,
+) -> None:
+    """A compute node's own work (a periodic task, a lifecycle event), after commit: on the
+    cloud's stream with the host; for an instance's sync also on its project's stream, without
+    the host (students never see which host an instance is on)."""
+    rows = [m.to_json() for m in messages]
+    uuid = str(instance.uuid) if instance is not None else ""
+    publish_on_commit(cloud_stream(host.cloud_id), EVENT, _node_payload(host, operation, rows, instance=uuid,
+                                                                         outcome=outcome))  # fmt: skip
+    if instance is not None:
+        publish_on_commit(project_stream(instance.project_id), EVENT,
+                          _node_payload(host, operation, rows, instance=uuid, outcome=outcome, shown_host=False))
+
+
+def publish_service_change(host: Host, action: str) -> None:
+    """An administrator changed a host's nova-compute service (disabled, enabled, forced down or
+    up): the ``PUT /os-services`` exchange, after commit, on the cloud's stream and on every project
+    stream of the cloud, whose deployment views refetch the nodes' health when it arrives."""
+    if action not in tracker.SERVICE_CHANGES:
+        return
+    rows = [m.to_json() for m in tracker.service_change(host.cloud.era, action)]
+    payload = _node_payload(host, "os-services", rows, outcome=action)
+    publish_on_commit(cloud_stream(host.cloud_id), EVENT, payload)
+    for project_id in Project.objects.filter(cloud_id=host.cloud_id).values_list("pk", flat=True):
+        publish_on_commit(project_stream(project_id), EVENT, payload)
+
+
+def held_by_down_host(instance: Instance, record: InstanceAction, index: int) -> bool:
+    """Whether step ``index`` is nova-compute's and its host's service is down: the message cast to
+    it waits in the host's queue, nothing happens (the instance keeps its state until the service
+    comes back, or the reaper settles it as nova-compute's start-up would). The flow shows the
+    cast waiting, once per step."""
+    host = instance.host
+    if host is None or host.up:
+        return False
+    context = record.context
+    plan = lifecycle.plan(
+        context["action"], vm_state=context["vm_state"], power_state=context["power_state"],
+        params=context.get("params", {}), task_state=context.get("task_state"),
+        has_host=context.get("has_host", True), host_up=context.get("host_up", True),
+    )  # fmt: skip
+    key = engine_flow.step_keys(plan)[index]
+    if not key.split("#", 1)[0].startswith("compute_"):
+        return False
+    if any(e.get("index") == index and e.get("outcome") == "host_down" for e in context.get("flow_steps", [])):
+        return True
+    info = flow_context(instance, record)
+    at = timezone.now().isoformat()
+    waiting = _waiting(record, info, key)
+    _remember(record, info, {"index": index, "step": key, "at": at, "outcome": "host_down", "attempt": 1})
+    _publish(instance, _payload(instance, record, context["action"], info["era"], key, index, at, "host_down",
+                                [waiting]))  # fmt: skip
+    return True

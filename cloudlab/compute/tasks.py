@@ -24,7 +24,7 @@ from celery import shared_task
 from celery.signals import task_prerun, worker_ready
 from django import db
 
-from . import live_replay, queue, reaper, runner
+from . import live_replay, periodic, queue, reaper, runner
 
 #: Faults that pass: a step that met one ran in a transaction that rolled back, so it can run again.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
@@ -63,6 +63,18 @@ def publish_decision_stage(record_id: int, index: int) -> None:
 def reap() -> list[str]:
     """Settle instances a dead worker left in a transitional state (see reaper.py)."""
     return reaper.reap()
+
+
+@shared_task(name=periodic.PERIODIC_TASKS, **RETRY)
+def periodic_tasks() -> list[str]:
+    """Each nova-compute's periodic tasks that are due (Celery beat's tick; see periodic.py)."""
+    return periodic.run_periodic_tasks()
+
+
+@shared_task(name=periodic.LIFECYCLE_EVENT, **RETRY)
+def handle_lifecycle_event(instance_id: int) -> str | None:
+    """libvirt's delayed STOPPED event reaches the instance's nova-compute."""
+    return periodic.handle_lifecycle_event(instance_id)
 
 
 @worker_ready.connect

@@ -17,9 +17,13 @@ KINDS = ("http", "rpc_cast", "rpc_call", "rpc_fanout", "reply", "db_write", "db_
 STATUSES = ("ok", "failed", "skipped")
 
 #: What can go otherwise than planned: no host passes the filters; the claim on the chosen
-#: host fails and Nova tries again elsewhere; the instance's compute host is down when the
-#: request reaches it; nova-api refuses the request (the instance's state does not allow it).
-OUTCOMES = ("no_valid_host", "reschedule", "host_down", "api_refused_409")
+#: host fails and Nova tries again elsewhere (``reschedule``, classic era: through the compute
+#: host and RetryFilter); Placement refuses the scheduler's claim because another request took
+#: the room first and the scheduler claims on its next host (``claim_race``, placement era); the
+#: attempts run out (``max_retries``: MaxRetriesExceeded, not NoValidHost); the instance's compute
+#: host is down when the request reaches it; nova-api refuses the request (the instance's state
+#: does not allow it).
+OUTCOMES = ("no_valid_host", "reschedule", "claim_race", "max_retries", "host_down", "api_refused_409")
 
 
 @dataclass(frozen=True)

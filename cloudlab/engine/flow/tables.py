@@ -195,8 +195,19 @@ def _boot_schedule(t: _Table, count: int) -> None:
     if t.outcome == "no_valid_host":
         _boot_no_valid_host(t)
         return
+    if t.outcome == "max_retries" and t.era == "placement":
+        _boot_max_retries_placement(t)
+        return
+    if t.outcome == "claim_race":
+        t.add("2.1#13", "nova-scheduler", "placement-api", "http", "PUT /allocations/{instance_uuid}",
+              "409 Conflict: the chosen host's resource provider no longer has the room (another request "
+              "claimed it first)", era="placement", per=True, status="failed", note=N_(
+                  "Placement refused the claim on the chosen host: another request took the room first. "
+                  "The scheduler claims on the next host of its weighed list."))  # fmt: skip
     t.add("2.1#13", "nova-scheduler", "placement-api", "http", "PUT /allocations/{instance_uuid}",
-          "claim VCPU, MEMORY_MB, DISK_GB on the chosen host's resource provider (204)", era="placement", per=True)
+          "claim VCPU, MEMORY_MB, DISK_GB on the chosen host's resource provider (204)"
+          if t.outcome != "claim_race" else "claim on the next host of the weighed list (204)",
+          era="placement", per=True)  # fmt: skip
     t.add("2.1#14", "nova-scheduler", "nova-scheduler", "local", "_get_alternate_hosts",
           "consume the host in memory; up to max_attempts-1 = 2 alternates", era="placement")  # fmt: skip
     t.add("2.1#14", "nova-scheduler", "nova-conductor", "reply", "select_destinations", "the Selection lists")
@@ -211,6 +222,8 @@ def _boot_schedule(t: _Table, count: int) -> None:
           "6.0, queue compute.<host>: request_spec, filter_properties (retry), host_list, node, limits", per=True)
     if t.outcome == "reschedule":
         _boot_reschedule(t)
+    elif t.outcome == "max_retries":
+        _boot_max_retries_classic(t)
 
 
 def _boot_no_valid_host(t: _Table) -> None:
@@ -224,6 +237,41 @@ def _boot_no_valid_host(t: _Table) -> None:
           "mapping cell_id=cell0; build request deleted", era="placement", per=True)  # fmt: skip
     t.add("5#nvh", "nova-conductor", "database", "db_write", "instances, instance_faults",
           "vm_state=error, task_state=None; fault NoValidHost (set_vm_state_and_notify)", era="classic", per=True,
+          task=None)  # fmt: skip
+
+
+_MAX_RETRIES_NOTE = N_("The attempts ran out: MaxRetriesExceeded, the instance ends in error (not NoValidHost: "
+                       "hosts passed the filters, but every claim failed).")
+
+
+def _boot_max_retries_placement(t: _Table) -> None:
+    """Every claim of the pass failed: on the chosen host and on each alternate."""
+    t.add("2.1#13", "nova-scheduler", "placement-api", "http", "PUT /allocations/{instance_uuid}",
+          "409 Conflict on the chosen host, then on each alternate", era="placement", per=True, status="failed",
+          note=N_("Placement refused the claim on every host the scheduler could offer."))  # fmt: skip
+    t.add("2.1#fR", "nova-conductor", "nova-conductor", "local", "MaxRetriesExceeded",
+          "Exceeded maximum number of retries. Exhausted all hosts available for retrying build failures "
+          "for instance <uuid>.", per=True, status="failed", note=_MAX_RETRIES_NOTE)  # fmt: skip
+    t.add("2.1#fR", "nova-conductor", "database", "db_write", "instances, instance_faults",
+          "vm_state=error, task_state=None; fault MaxRetriesExceeded (_cleanup_when_reschedule_fails)", per=True,
+          task=None)  # fmt: skip
+
+
+def _boot_max_retries_classic(t: _Table) -> None:
+    """The claim failed on the last host the attempts allowed: the reschedule is refused."""
+    t.add("5#claim", "nova-compute", "nova-compute", "local", "instance_claim",
+          "RAM, disk or vCPU no longer fit the limits: RescheduledException", per=True, status="failed",
+          note=N_("The claim failed on this host: nova-compute hands the build back to be rescheduled."))  # fmt: skip
+    t.save("2.1#fR", "host=None, node=None, task_state=scheduling", per=True, task=T.SCHEDULING)
+    t.add("5#resched", "nova-compute", "nova-conductor", "rpc_cast", "build_instances",
+          "queue conductor: filter_properties with retry (hosts tried)", per=True)  # fmt: skip
+    t.add("5#retry", "nova-conductor", "nova-conductor", "local", "populate_retry",
+          "retry.num_attempts > scheduler_max_attempts", per=True)  # fmt: skip
+    t.add("5#retry", "nova-conductor", "nova-conductor", "local", "MaxRetriesExceeded",
+          "Exceeded max scheduling attempts <max_attempts> for instance <uuid>. Last exception: <reason>",
+          per=True, status="failed", note=_MAX_RETRIES_NOTE)  # fmt: skip
+    t.add("5#nvh", "nova-conductor", "database", "db_write", "instances, instance_faults",
+          "vm_state=error, task_state=None; fault MaxRetriesExceeded (set_vm_state_and_notify)", per=True,
           task=None)  # fmt: skip
 
 
@@ -316,7 +364,7 @@ def _boot_compute(t: _Table) -> None:
 def _boot(t: _Table, count: int) -> None:
     _boot_api(t)
     _boot_schedule(t, count)
-    if t.outcome != "no_valid_host":
+    if t.outcome not in ("no_valid_host", "max_retries"):
         _boot_compute(t)
 
 
@@ -821,8 +869,11 @@ def _check(operation: str, era: str, count: int, outcome: str | None, variant: s
         raise ValueError(f"unknown outcome {outcome!r}: one of {', '.join(OUTCOMES)}")
     if outcome == "no_valid_host" and operation not in _SCHEDULED:
         raise ValueError(f"{operation} does not ask the scheduler: no_valid_host cannot happen")
-    if outcome == "reschedule" and operation != lifecycle.BUILD:
-        raise ValueError("only a boot reschedules (outcome reschedule)")
+    if outcome in ("reschedule", "claim_race", "max_retries") and operation != lifecycle.BUILD:
+        raise ValueError(f"only a boot's flow has the outcome {outcome}")
+    if outcome == "claim_race" and era != "placement":
+        raise ValueError("claim_race is Placement's refusal of the scheduler's claim: placement era only "
+                         "(the classic era's lost claim is the outcome reschedule)")
     if outcome == "no_valid_host" and operation == "unshelve" and variant == "shelved":
         raise ValueError("the unshelve of a shelved instance does not ask the scheduler")
     if variant is not None and variant not in VARIANTS.get(operation, ()):
