@@ -220,6 +220,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assignments.grade_due",
         "schedule": envfloat("CLOUDLAB_GRADING_INTERVAL", 300.0, minimum=10.0),
     },
+    # Each nova-compute's periodic tasks, due at Nova's intervals scaled to the cloud's pace
+    # (cloudlab/compute/periodic.py); the tick is how often the beat looks.
+    "compute-periodic-tasks": {
+        "task": "compute.periodic_tasks",
+        "schedule": envfloat("CLOUDLAB_PERIODIC_TICK", 5.0, minimum=1.0),
+    },
 }
 
 # -- auth, sessions -------------------------------------------------------------------------
