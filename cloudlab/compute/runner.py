@@ -98,6 +98,8 @@ def run_step(instance_id: int, action_id: int, index: int) -> None:
             return
         if instance.task_state != plan.steps[index].expect_task_state:
             return
+        if flow_log.held_by_down_host(instance, record, index):
+            return  # the cast waits in the down host's queue (the reaper resends or settles it)
         step = plan.steps[index]
         if step.event:  # a new phase of the action log starts; the previous one is done
             action_log.start_event(record, step.event, instance.host.name if instance.host else "")

@@ -13,6 +13,7 @@ from cloudlab.engine import lifecycle
 from cloudlab.identity.models import is_instructor
 from cloudlab.live.events import cloud_stream, publish_on_commit
 
+from .. import flow_log
 from ..host_services import HOST_ACTIONS, available_host_actions
 from ..limits import column_limits, text_problem
 from ..models import Host, Instance
@@ -66,6 +67,7 @@ def do_host_action(user: AbstractBaseUser, host: Host, action: str, reason: str 
             host.up, host.down_since = True, None
         host.save(update_fields=["enabled", "disabled_reason", "up", "down_since"])
         publish_on_commit(cloud_stream(host.cloud_id), "host.updated", {**host_row(host), "by": user.get_username()})
+        flow_log.publish_service_change(host, action)  # every member's deployment view follows its health
     # After the host's transaction: every writer locks an instance before its host (a step's
     # claim or release), so holding the host while locking its instances could deadlock.
     if action in ("mark_down", "bring_up"):
