@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, include, path, resolve
 from django.views.decorators.csrf import csrf_exempt
 
-from . import auth, identity, image
+from . import auth, identity, image, pages
 
 
 @csrf_exempt
@@ -32,4 +32,8 @@ urlpatterns = [
     path("image/", include(image.urlpatterns)),
     path("compute", compute_root),
     path("compute/", include("cloudlab.api.compute.urls")),
+    # The dashboard's Project → API Access page (Horizon's path).
+    path("project/api_access/", pages.api_access, name="api-access"),
+    path("project/api_access/clouds.yaml", pages.clouds_yaml, name="api-access-clouds-yaml"),
+    path("project/api_access/openrc/", pages.openrc, name="api-access-openrc"),
 ]
