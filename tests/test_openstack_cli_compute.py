@@ -1,0 +1,139 @@
+"""The real `openstack` CLI (python-openstackclient 10.5.0, through openstacksdk 4.22.0) drives
+CloudLab's compute API: flavors, a server's whole life (create --wait, list, show, the power
+actions with Nova's 409 for a repeated stop, reboot --wait, event list, delete --wait), the
+scheduler hints obeyed by the placement, the admin's hypervisors and services, the quota with
+usage. Each ``openstack`` call is a process (~1-2 s), so the tests group many steps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from tests.api_cli import ApiCloud, CloudLabServer, api_cloud, needs_openstack_cli, serving_cloudlab
+
+needs_openstack_cli()
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup: None, django_db_blocker: Any) -> Iterator[CloudLabServer]:
+    with serving_cloudlab(django_db_blocker) as running:
+        yield running
+
+
+@pytest.fixture
+def lab(server: CloudLabServer, transactional_db: None) -> Iterator[ApiCloud]:
+    with api_cloud(server) as cloud:
+        yield cloud
+
+
+def _instance(name: str) -> Any:
+    from cloudlab.compute.models import Instance
+
+    return Instance.objects.select_related("host").get(name=name)
+
+
+def test_flavor_list_and_show_and_the_quota_with_its_usage(lab):
+    flavors = lab.openstack_json("flavor", "list")
+    assert {"m1.tiny", "m1.small"} <= {f["Name"] for f in flavors}
+    tiny = lab.openstack_json("flavor", "show", "m1.tiny")
+    assert (tiny["id"], tiny["ram"], tiny["vcpus"], tiny["disk"]) == ("1", 512, 1, 1)
+    lab.openstack_json("server", "create", "--flavor", "m1.small", "--image", "cirros", "--wait", "quota-use")
+    quota = lab.openstack_json("quota", "show", "--usage")
+    rows = {row["Resource"]: row for row in quota} if isinstance(quota, list) else None
+    assert rows is not None, quota
+    assert rows["instances"]["Limit"] == 10 and rows["instances"]["In Use"] == 1
+    assert rows["cores"]["In Use"] == 1 and rows["ram"]["In Use"] == 2048
+
+
+def test_a_server_lives_its_whole_life_from_the_command_line(lab):
+    created = lab.openstack_json("server", "create", "--flavor", "m1.tiny", "--image", "cirros", "--wait", "demo")
+    assert created["status"] == "ACTIVE"
+    instance = _instance("demo")
+    assert created["id"] == str(instance.uuid) and instance.host is not None  # the real build task placed it
+    listed = lab.openstack_json("server", "list")
+    assert [(s["Name"], s["Status"], s["Image"], s["Flavor"]) for s in listed] == [("demo", "ACTIVE", "cirros", "m1.tiny")]
+    assert listed[0]["Networks"] == {"private": [instance.fixed_ip]}
+    shown = lab.openstack_json("server", "show", "demo")
+    assert shown["OS-EXT-STS:vm_state"] == "active" and shown["OS-EXT-STS:power_state"] == 1  # "Running" in the table view
+
+    assert lab.openstack("server", "stop", "demo").returncode == 0
+    _wait_for_status(lab, "demo", "SHUTOFF")
+    again = lab.openstack("server", "stop", "demo")
+    assert again.returncode == 1
+    assert f"Cannot 'stop' instance {instance.uuid} while it is in vm_state stopped" in again.stderr
+    assert lab.openstack("server", "start", "demo").returncode == 0
+    _wait_for_status(lab, "demo", "ACTIVE")
+    assert lab.openstack("server", "reboot", "--wait", "demo").returncode == 0
+    for action, status in (("pause", "PAUSED"), ("unpause", "ACTIVE"), ("suspend", "SUSPENDED"), ("resume", "ACTIVE")):
+        result = lab.openstack("server", action, "demo")
+        assert result.returncode == 0, result.stderr
+        _wait_for_status(lab, "demo", status)
+
+    events = lab.openstack_json("server", "event", "list", "demo")
+    actions = [e["Action"] for e in events]
+    assert actions == ["resume", "suspend", "unpause", "pause", "reboot", "start", "stop", "create"]
+    # Each row's request id is the one the API answered that request with, as the log keeps it.
+    from cloudlab.compute.models import InstanceAction
+
+    assert {e["Request ID"] for e in events} == set(
+        InstanceAction.objects.filter(instance=instance).values_list("request_id", flat=True)
+    )
+    create_event = lab.openstack_json("server", "event", "show", "demo", events[-1]["Request ID"])
+    assert create_event["action"] == "create" and create_event["events"]
+
+    assert lab.openstack("server", "delete", "--wait", "demo").returncode == 0
+    gone = lab.openstack("server", "show", str(instance.uuid))
+    assert gone.returncode == 1 and f"No Server found for {instance.uuid}" in gone.stderr
+
+
+def _wait_for_status(lab: ApiCloud, name: str, status: str) -> None:
+    from tests.helpers import wait_for
+
+    wait_for(lambda: _instance(name).status == status, timeout=20, interval=0.2)
+
+
+def test_scheduler_hints_place_the_server_beside_or_away_from_another(lab):
+    from django.contrib.auth.models import User
+
+    from cloudlab.compute.actions.scheduler_settings import do_update_scheduler
+    from cloudlab.compute.models import Cloud
+    from cloudlab.compute.scheduling import scheduler_config
+
+    cloud = Cloud.objects.get(pk=lab.cloud_id)
+    config = scheduler_config(cloud)
+    with_hints = replace(config, enabled_filters=(*config.enabled_filters, "SameHostFilter", "DifferentHostFilter"))
+    do_update_scheduler(User.objects.get(username="ivy"), cloud, with_hints, {})
+
+    first = lab.openstack_json("server", "create", "--flavor", "m1.tiny", "--image", "cirros", "--wait", "anchor")
+    beside = lab.openstack_json(
+        "server", "create", "--flavor", "m1.tiny", "--image", "cirros", "--wait",
+        "--hint", f"same_host={first['id']}", "beside",
+    )  # fmt: skip
+    away = lab.openstack_json(
+        "server", "create", "--flavor", "m1.tiny", "--image", "cirros", "--wait",
+        "--hint", f"different_host={first['id']}", "--hint", f"different_host={beside['id']}", "away",
+    )  # fmt: skip
+    anchor_host = _instance("anchor").host
+    assert _instance("beside").host == anchor_host
+    assert _instance("away").host != anchor_host
+    # At 2.100 the hints come back, as lists, in server show.
+    assert beside["scheduler_hints"] == {"same_host": [first["id"]]}
+    assert away["scheduler_hints"] == {"different_host": [first["id"], beside["id"]]}
+
+
+def test_the_instructor_lists_and_shows_hypervisors_and_services_a_student_is_refused(lab):
+    hypervisors = lab.openstack_json("hypervisor", "list", username="ivy")
+    names = {h["Hypervisor Hostname"] for h in hypervisors}
+    assert names == {"compute-kvm1", "compute-kvm2", "compute-vbox", "compute-lxc"}
+    shown = lab.openstack_json("hypervisor", "show", "compute-kvm1", username="ivy")
+    assert shown["hypervisor_type"] == "KVM" and shown["state"] == "up" and shown["aggregates"] == ["ssd"]
+    services = lab.openstack_json("compute", "service", "list", username="ivy")
+    assert {(s["Binary"], s["Host"]) for s in services} >= {("nova-compute", "compute-lxc"), ("nova-scheduler", "controller")}
+    refused = lab.openstack("hypervisor", "list")
+    assert refused.returncode == 1
+    assert "Policy doesn't allow os_compute_api:os-hypervisors:list-detail to be performed." in refused.stderr
