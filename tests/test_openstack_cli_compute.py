@@ -56,10 +56,12 @@ def test_a_server_lives_its_whole_life_from_the_command_line(lab):
     instance = _instance("demo")
     assert created["id"] == str(instance.uuid) and instance.host is not None  # the real build task placed it
     listed = lab.openstack_json("server", "list")
-    assert [(s["Name"], s["Status"], s["Image"], s["Flavor"]) for s in listed] == [("demo", "ACTIVE", "cirros", "m1.tiny")]
+    rows = [(s["Name"], s["Status"], s["Image"], s["Flavor"]) for s in listed]
+    assert rows == [("demo", "ACTIVE", "cirros", "m1.tiny")]
     assert listed[0]["Networks"] == {"private": [instance.fixed_ip]}
     shown = lab.openstack_json("server", "show", "demo")
-    assert shown["OS-EXT-STS:vm_state"] == "active" and shown["OS-EXT-STS:power_state"] == 1  # "Running" in the table view
+    # -f json prints the raw power_state (the table view says "Running").
+    assert shown["OS-EXT-STS:vm_state"] == "active" and shown["OS-EXT-STS:power_state"] == 1
 
     assert lab.openstack("server", "stop", "demo").returncode == 0
     _wait_for_status(lab, "demo", "SHUTOFF")
@@ -133,7 +135,8 @@ def test_the_instructor_lists_and_shows_hypervisors_and_services_a_student_is_re
     shown = lab.openstack_json("hypervisor", "show", "compute-kvm1", username="ivy")
     assert shown["hypervisor_type"] == "KVM" and shown["state"] == "up" and shown["aggregates"] == ["ssd"]
     services = lab.openstack_json("compute", "service", "list", username="ivy")
-    assert {(s["Binary"], s["Host"]) for s in services} >= {("nova-compute", "compute-lxc"), ("nova-scheduler", "controller")}
+    listed = {(s["Binary"], s["Host"]) for s in services}
+    assert listed >= {("nova-compute", "compute-lxc"), ("nova-scheduler", "controller")}
     refused = lab.openstack("hypervisor", "list")
     assert refused.returncode == 1
     assert "Policy doesn't allow os_compute_api:os-hypervisors:list-detail to be performed." in refused.stderr
