@@ -3,6 +3,8 @@ Keystone, lists the catalog and Glance's images, and is refused in Keystone's wo
 
 from __future__ import annotations
 
+import json
+import subprocess
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -101,3 +103,92 @@ def test_the_api_password_works_beside_the_login_password(lab):
     token = lab.openstack_json("token", "issue", username="alice", password="alice-api-secret")
     assert token["project_id"] == lab.projects["alice"]
     assert lab.openstack_json("token", "issue", username="alice")["project_id"] == lab.projects["alice"]
+
+
+def _page_client(lab: ApiCloud, username: str) -> Any:
+    """A logged-in browser stand-in that asks for the page under the live server's host name, so
+    the downloads name the URLs the CLI will reach."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    client = Client(HTTP_HOST=lab.url.removeprefix("http://"))
+    client.force_login(User.objects.get(username=username))
+    return client
+
+
+def test_the_downloaded_openrc_works_when_sourced(lab):
+    from pathlib import Path
+
+    from tests.api_cli import OPENSTACK
+
+    text = _page_client(lab, "cli").get("/project/api_access/openrc/").content.decode()
+    rc = Path(lab.home) / "cli-openrc.sh"
+    rc.write_text(text)
+    env = {key: value for key, value in lab.env().items() if not key.startswith("OS_")}
+    result = subprocess.run(
+        ["bash", "-c", f'source "{rc}" && exec "{OPENSTACK}" token issue -f json'],
+        input=CLI_PASSWORD + "\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Please enter your OpenStack password for project cli as user cli:" in result.stdout
+    assert json.loads(result.stdout[result.stdout.index("{") :])["project_id"] == lab.projects["cli"]
+
+
+def test_the_downloaded_clouds_yaml_works_with_os_cloud(lab):
+    from pathlib import Path
+
+    from tests.api_cli import run_openstack
+
+    text = _page_client(lab, "cli").get("/project/api_access/clouds.yaml").content.decode()
+    config_dir = Path(lab.home) / ".config" / "openstack"
+    config_dir.mkdir(parents=True, exist_ok=True)
+    (config_dir / "clouds.yaml").write_text(text)
+    try:
+        env = {key: value for key, value in lab.env().items() if not key.startswith("OS_")}
+        env["OS_PASSWORD"] = CLI_PASSWORD
+        result = run_openstack("--os-cloud", "cloudlab", "image", "list", "-f", "json", env=env)
+        assert result.returncode == 0, result.stderr
+        assert sorted(image["Name"] for image in json.loads(result.stdout)) == ["cirros", "ubuntu"]
+    finally:
+        (config_dir / "clouds.yaml").unlink()
+
+
+def test_an_expired_token_is_refused_by_the_cli(lab):
+    from django.utils import timezone
+
+    from cloudlab.api.models import Token
+
+    value = lab.openstack_json("token", "issue")["id"]
+    Token.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    env = {
+        key: value
+        for key, value in lab.env().items()
+        if key not in ("OS_USERNAME", "OS_PASSWORD", "OS_USER_DOMAIN_NAME")
+    }
+    env.update({"OS_AUTH_TYPE": "token", "OS_TOKEN": value})
+    from tests.api_cli import run_openstack
+
+    result = run_openstack("image", "list", env=env)
+    assert result.returncode == 1
+    assert "Could not find token" in result.stderr
+
+
+def test_a_snapshot_shows_in_its_projects_image_list_only(lab):
+    from cloudlab.compute.models import Image
+    from cloudlab.identity.models import Project
+
+    cirros = Image.objects.get(cloud_id=lab.cloud_id, name="cirros")
+    Image.objects.create(
+        cloud_id=lab.cloud_id,
+        owner=Project.objects.get(cloud_id=lab.cloud_id, name="cli"),
+        name="cli-snap",
+        size_mb=cirros.size_mb,
+        properties={"image_type": "snapshot"},
+    )
+    assert "cli-snap" in [image["Name"] for image in lab.openstack_json("image", "list")]
+    assert "cli-snap" not in [image["Name"] for image in lab.openstack_json("image", "list", username="bob")]
