@@ -4,7 +4,7 @@ under ``/compute/v2.1/``."""
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 
 from . import (
     flavors,
@@ -53,4 +53,6 @@ urlpatterns = [
     path(V + "os-server-groups/<str:group_id>", server_groups.server_group),
     path(V + "os-networks", networks.network_list),
     path(V + "os-networks/<str:network>", networks.network_show),
+    # Anything else under /compute/ is Nova's 404, in Nova's shape (not Django's page).
+    re_path(r"^.*$", versions.unknown),
 ]

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 
 from cloudlab.api.auth import api_headers, request_id
 
+from .faults import fault_response
 from .microversions import MAX_VERSION, MIN_VERSION, spell
 
 MEDIA_TYPE = "application/vnd.openstack.compute+json;version=2.1"
@@ -58,3 +59,11 @@ def versions(request: HttpRequest) -> HttpResponse:
 def version(request: HttpRequest) -> HttpResponse:
     """``GET /compute/v2.1``: the version the clients use, with its microversion range."""
     return _answer(request, {"version": v21(request)})
+
+
+@csrf_exempt
+def unknown(request: HttpRequest) -> HttpResponse:
+    """A path the compute API does not have: 404 ``itemNotFound``."""
+    response = api_headers(request, fault_response(404, "The resource could not be found."))
+    response["x-compute-request-id"] = request_id(request)
+    return response
