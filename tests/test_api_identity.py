@@ -11,6 +11,9 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from cloudlab.api import auth
 from cloudlab.api.models import Token
@@ -250,3 +253,32 @@ def test_the_auth_catalog_and_projects_of_a_token(client, alice, project_of):
 
 def auth_domain() -> dict[str, str]:
     return {"id": "default", "name": "Default"}
+
+
+def test_a_deeply_nested_body_is_a_400_not_a_crash(client, demo_cloud):
+    assert "nested too deeply" in keystone_error(post(client, "[" * 100000), 400)
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=20,
+)
+_field_names = st.sampled_from(
+    ["auth", "identity", "methods", "password", "user", "name", "id", "domain", "scope", "project", "token"]
+)
+_shaped = st.recursive(
+    st.none() | st.text(max_size=10) | st.integers() | st.just(["password"]) | st.just("Default"),
+    lambda children: st.dictionaries(_field_names, children, max_size=4) | st.lists(children, max_size=3),
+    max_leaves=25,
+)
+
+
+@hypothesis_settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.one_of(_json, _shaped, st.builds(lambda inner: {"auth": inner}, _shaped)))
+def test_no_token_request_body_is_a_server_error(client, demo_cloud, body):
+    response = post(client, body)
+    assert response.status_code < 500, response.content
+    assert response.status_code in (201, 400, 401, 404, 413)
+    if response.status_code != 201:
+        assert set(response.json()) == {"error"}

@@ -314,6 +314,8 @@ def _read_json(request: HttpRequest) -> Any:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise AuthRequestError(400, "Malformed request body: it is not valid JSON.") from None
+    except RecursionError:  # "[[[[…" nested deeper than the parser goes
+        raise AuthRequestError(400, "Malformed request body: it is nested too deeply.") from None
 
 
 _TITLES = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 413: "Request Entity Too Large"}
