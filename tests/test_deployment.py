@@ -95,3 +95,36 @@ def test_the_labels_read_in_chinese(alice):
     assert data["networks"]["internal"]["label"] == "内部网络（管理网络）"
     page = client.get(reverse("motion:deployment"), headers={"accept-language": "zh-hans"}).content.decode()
     assert "OpenStack 运转起来" in page and "部署" in page
+
+
+# -- the Resource Tracker panel (motion/tracker.py) --------------------------------------------------
+
+
+def test_everyone_reads_the_periodic_tasks_and_the_sync_rules_only_instructors_get_the_controls(alice, ivy):
+    student = _client(alice).get(reverse("motion:deployment")).content.decode()
+    assert "update_available_resource" in student and "_sync_power_states" in student
+    assert 'data-rule="active_off"' in student and "compute_api.stop" in student
+    assert "rt-power-off" not in student
+    instructor = _client(ivy).get(reverse("motion:deployment")).content.decode()
+    assert "rt-power-off" in instructor and "rt-run-now" in instructor
+
+
+def test_a_student_cannot_power_off_a_guest_or_run_the_periodic_tasks(alice):
+    client = _client(alice)
+    assert client.post(reverse("motion:guest-power-off"), {"instance": "x"}).status_code == 404
+    assert client.post(reverse("motion:periodic-tasks")).status_code == 404
+
+
+@pytest.mark.parametrize("value", ["", "not-a-uuid", "1; DROP TABLE"])
+def test_a_bad_instance_id_is_named_not_a_500(ivy, value):
+    response = _client(ivy).post(reverse("motion:guest-power-off"), {"instance": value}, follow=True)
+    assert response.status_code == 200
+    assert "is not an instance ID" in response.content.decode()
+
+
+def test_a_guest_that_is_not_running_cannot_power_itself_off(ivy, alice, launch):
+    [building] = launch(alice, name="young")  # no worker: it stays building
+    response = _client(ivy).post(reverse("motion:guest-power-off"), {"instance": str(building.uuid)}, follow=True)
+    assert "is not running" in response.content.decode()
+    unknown = _client(ivy).post(reverse("motion:guest-power-off"), {"instance": "00000000-0000-0000-0000-000000000000"})
+    assert unknown.status_code == 404

@@ -474,9 +474,9 @@ def held_by_down_host(instance: Instance, record: InstanceAction, index: int) ->
     comes back, or the reaper settles it as nova-compute's start-up would). The flow shows the
     cast waiting, once per step."""
     host = instance.host
-    if host is None or host.up:
-        return False
     context = record.context
+    if host is None or host.up or context["action"] == "evacuate":  # an evacuation rebuilds elsewhere
+        return False
     plan = lifecycle.plan(
         context["action"], vm_state=context["vm_state"], power_state=context["power_state"],
         params=context.get("params", {}), task_state=context.get("task_state"),

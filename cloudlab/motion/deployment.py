@@ -5,9 +5,10 @@ on the internal (management) and external networks.
 
 Health follows the cloud's own rows: a host marked down is its nova-compute service forced down
 (``openstack compute service set --down``, nothing else on the node stops); a disabled service
-shows its reason. Instructors follow the cloud stream, whose ``host.updated`` events refetch the
-snapshot; students follow their project's stream (the cloud stream is the instructors'), so they
-read health as of the page's load or its last refetch.
+shows its reason. Every viewer follows it live: a service change is published to every project of
+the cloud as its ``PUT /os-services`` flow (``flow_log.publish_service_change``), which makes the
+page refetch the snapshot; instructors also follow the cloud stream (``host.updated``, and the
+compute nodes' periodic tasks, ``motion/tracker.py``).
 
 Who sees what: the compute nodes are the deployment's architecture, and the course draws them,
 so every member of the cloud sees them (names, IPs, hypervisors, health). Which host an instance
@@ -30,8 +31,11 @@ from django.views.decorators.http import require_GET
 from cloudlab.compute.models import Cloud, Host
 from cloudlab.dashboard.access import project_or_404
 from cloudlab.engine.flow import SERVICES
+from cloudlab.engine.flow.tracker import TASKS
 from cloudlab.identity.models import Project, is_instructor
 from cloudlab.live.events import cloud_stream, current_seqs, project_stream
+
+from . import tracker
 
 #: The controller node's services, in drawing order: (id, Nova's or the project's own name, what it
 #: does, the eras it runs in, where it listens). ``database`` and ``rabbitmq`` are the
@@ -193,12 +197,14 @@ def deployment(request: HttpRequest) -> HttpResponse:
         "motion/deployment.html",
         {
             "cloud": project.cloud,
+            "tracker": tracker.tracker_context(request, project),
             "page": {
                 "streams": _streams(request, project),
                 "snapshot_url": reverse("motion:deployment-data"),
                 "pace": project.cloud.pace,
                 "services": lifelines(project.cloud.era),
                 "snapshot": _snapshot(request, project),
+                "periodic": {name: nova for name, (nova, _text) in TASKS.items()},
             },
         },
     )
