@@ -49,9 +49,9 @@ def test_the_page_lists_the_endpoints_and_the_projects_id(alice_client, alice, p
     response = alice_client.get(PAGE)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<h1 class=\"h3 mb-0 me-auto\">API Access</h1>" in html
+    assert '<h1 class="h3 mb-0 me-auto">API Access</h1>' in html
     for url in ("http://testserver/compute/v2.1", "http://testserver/image", "http://testserver/identity"):
-        assert f"<code class=\"text-break\">{url}</code>" in html
+        assert f'<code class="text-break">{url}</code>' in html
     assert auth.project_id(project_of(alice)) in html
     assert "openstack server create --flavor m1.tiny --image cirros --wait demo" in html
     assert "You have no API password" in html
@@ -200,3 +200,29 @@ def test_the_page_fits_at_the_courses_widths(browser, live_server_url, demo_clou
     page.click("#api-password-submit")
     page.locator("#api-password-remove").wait_for()
     context.close()
+
+
+@pytest.mark.django_db
+def test_setting_the_api_password_revokes_the_users_tokens(alice_client, alice):
+    from cloudlab.api.models import Token
+
+    assert token_status(Client(REMOTE_ADDR="10.19.0.4"), "alice", "cloudlab-demo") == 201
+    assert Token.objects.filter(user=alice).exists()
+    alice_client.post(
+        PAGE,
+        {"current_password": "cloudlab-demo", "new_password": "my-api-secret", "new_password_again": "my-api-secret"},
+    )
+    assert not Token.objects.filter(user=alice).exists()
+
+
+@pytest.mark.django_db
+def test_guessing_the_login_password_in_the_form_is_throttled(alice_client, alice, settings):
+    settings.CLOUDLAB_LOGIN_FAILURE_LIMIT = 2
+    wrong = {"current_password": "guess", "new_password": "my-api-secret", "new_password_again": "my-api-secret"}
+    for _ in range(2):
+        alice_client.post(PAGE, wrong)
+    right = {**wrong, "current_password": "cloudlab-demo"}
+    response = alice_client.post(PAGE, right)
+    assert response.status_code == 400
+    assert "Too many failed sign-ins as alice" in " ".join(response.context["form"].errors["current_password"])
+    assert not ApiPassword.objects.filter(user=alice).exists()

@@ -1,7 +1,9 @@
 """Project → API Access, as Horizon has it: the endpoints of the catalog, the student's
 clouds.yaml and openrc for the project they are working in, the commands to try, and a form to
 set (or remove) an API password. The login password works for the API too; an API password is
-one a student can write into a file without giving away their login.
+one a student can write into a file without giving away their login. Setting or removing it
+revokes the student's tokens, as Keystone does on a password change; the form's check of the
+login password counts in the sign-in throttle.
 
 Both downloads carry the project's id (``OS_PROJECT_ID`` / ``project_id``) as well as its name:
 project names repeat across clouds, the id never does (cloudlab/api/identity.py, Scoping)."""
@@ -25,10 +27,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cloudlab.dashboard.access import project_or_404
+from cloudlab.identity.login_throttle import lockout, record_failure
 from cloudlab.identity.models import Project
 
 from . import auth, identity
-from .models import ApiPassword
+from .models import ApiPassword, Token
 
 CLOUD_NAME = "cloudlab"  # the entry's name in clouds.yaml: `openstack --os-cloud cloudlab ...`
 SERVICE_TITLES = {
@@ -60,14 +63,22 @@ class ApiPasswordForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.user = user
+        self.request = request
+        self.user = request.user
         self.fields["new_password"].help_text = password_validators_help_text_html()
 
     def clean_current_password(self) -> str:
+        """The login password, checked under the sign-in throttle: this form must not become a
+        way around the login page's limit on guesses."""
         value = str(self.cleaned_data["current_password"])
+        username = self.user.get_username()
+        locked = lockout(self.request, username)
+        if locked is not None:
+            raise forms.ValidationError(locked.message(), code="locked")
         if not self.user.check_password(value):
+            record_failure(self.request, username)
             raise forms.ValidationError(_("That is not your login password."), code="wrong_password")
         return value
 
@@ -118,16 +129,18 @@ def _credentials(request: HttpRequest, project: Project) -> dict[str, str]:
 @require_http_methods(["GET", "POST"])
 def api_access(request: HttpRequest) -> HttpResponse:
     project = project_or_404(request)
-    form = ApiPasswordForm(request.POST or None, user=request.user)
+    form = ApiPasswordForm(request.POST or None, request=request)
     if request.method == "POST":
         if request.POST.get("remove") == "1":
             ApiPassword.objects.filter(user=request.user).delete()
+            Token.objects.filter(user=request.user).delete()  # Keystone revokes on a password change
             messages.success(request, _("Your API password is removed; your login password still works."))
             return redirect("api-access")
         if form.is_valid():
             ApiPassword.objects.update_or_create(
                 user=request.user, defaults={"password": make_password(form.cleaned_data["new_password"])}
             )
+            Token.objects.filter(user=request.user).delete()  # Keystone revokes on a password change
             messages.success(request, _("Your API password is set. It works beside your login password."))
             return redirect("api-access")
     api_password = ApiPassword.objects.filter(user=request.user).first()
