@@ -226,3 +226,23 @@ def test_guessing_the_login_password_in_the_form_is_throttled(alice_client, alic
     assert response.status_code == 400
     assert "Too many failed sign-ins as alice" in " ".join(response.context["form"].errors["current_password"])
     assert not ApiPassword.objects.filter(user=alice).exists()
+
+
+@pytest.mark.django_db
+def test_a_guest_without_a_login_password_can_set_an_api_password(client, demo_cloud):
+    from django.contrib.auth.models import User
+
+    from cloudlab.identity.models import Membership, Project
+
+    guest = User.objects.create(username="guest-7")
+    guest.set_unusable_password()
+    guest.save()
+    project = Project.objects.create(cloud=demo_cloud, name="guest-7")
+    Membership.objects.create(user=guest, project=project)
+    client.force_login(guest)
+    page = client.get(PAGE).content.decode()
+    assert "You joined as a guest and have no login password" in page
+    assert 'name="current_password"' not in page
+    response = client.post(PAGE, {"new_password": "guest-api-pw", "new_password_again": "guest-api-pw"})
+    assert response.status_code == 302
+    assert token_status(Client(REMOTE_ADDR="10.19.0.5"), "guest-7", "guest-api-pw") == 201

@@ -68,6 +68,10 @@ class ApiPasswordForm(forms.Form):
         self.request = request
         self.user = request.user
         self.fields["new_password"].help_text = password_validators_help_text_html()
+        if not self.user.has_usable_password():
+            # A guest of a live session has no login password to confirm: the session is all
+            # they have, and an API password is their only way onto the command line.
+            del self.fields["current_password"]
 
     def clean_current_password(self) -> str:
         """The login password, checked under the sign-in throttle: this form must not become a
@@ -153,6 +157,7 @@ def api_access(request: HttpRequest) -> HttpResponse:
             "credentials": _credentials(request, project),
             "form": form,
             "api_password": api_password,
+            "has_login_password": request.user.has_usable_password(),
             "token_minutes": max(1, round(auth.token_lifetime().total_seconds() / 60)),
         },
         status=400 if request.method == "POST" else 200,
