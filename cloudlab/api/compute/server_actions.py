@@ -1,7 +1,8 @@
 """``POST /servers/{id}/action``: exactly one action key, its parameters checked as Nova's
 schemas check them, then the dashboard's own ``do_instance_action`` (the lifecycle gate: Nova's
 409 texts, the policy's 403), recorded under this request's id. 202 with no body, except
-rebuild (the server), rescue (``adminPass``) and createImage (``image_id`` from 2.45)."""
+rebuild (202, the server), rescue (200, ``adminPass``) and createImage (202, ``image_id`` from
+2.45)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from cloudlab.compute.actions.instance import do_instance_action
 from cloudlab.compute.ids import is_uuid
 
 from . import server_view
-from .base import Call, accepted, endpoint
+from .base import Call, accepted, endpoint, ok
 from .faults import Fault
 from .servers import find_server
 from .validation import a_boolean, a_name, a_string, an_object, not_of_type
@@ -193,9 +194,9 @@ def _action(call: Call, server_id: str) -> HttpResponse:
     done = do_instance_action(call.caller.user, instance, action, params, request_id=call.request_id)
     if action == "rebuild":
         done.instance.refresh_from_db()
-        return accepted({"server": server_view.detail(call, done.instance, show=True)})
+        return accepted({"server": {**server_view.updated(call, done.instance), "adminPass": secrets.token_urlsafe(9)}})
     if action == "rescue":
-        return accepted({"adminPass": secrets.token_urlsafe(9)})
+        return ok({"adminPass": secrets.token_urlsafe(9)})  # rescue answers 200, as in Nova
     if action == "create_snapshot":
         image_id = done.action.context["params"]["image_id"]
         location = call.request.build_absolute_uri(f"/image/v2/images/{image_id}")

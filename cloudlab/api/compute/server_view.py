@@ -217,3 +217,22 @@ def detail(call: Call, instance: Instance, *, show: bool = False) -> dict[str, A
     if call.at_least("2.100"):
         server["scheduler_hints"] = {k: list(v) for k, v in (spec.get("scheduler_hints") or {}).items()}
     return server
+
+
+#: What PUT /servers/{id} and rebuild leave out before 2.75 (the view builder's show with
+#: every extension off); from 2.75 they answer as GET /servers/{id} does.
+_NOT_IN_UPDATE_PREFIXES = ("OS-EXT-SRV-ATTR:", "OS-EXT-STS:", "OS-SRV-USG:", "OS-EXT-AZ:", "os-extended-volumes:")
+_NOT_IN_UPDATE = frozenset({"key_name", "security_groups", "config_drive", "host_status"})
+
+
+def updated(call: Call, instance: Instance) -> dict[str, Any]:
+    """The server in the answer of a rename (PUT) or a rebuild."""
+    shown = detail(call, instance, show=True)
+    if call.at_least("2.75"):
+        return shown
+    kept = {k: v for k, v in shown.items() if k not in _NOT_IN_UPDATE and not k.startswith(_NOT_IN_UPDATE_PREFIXES)}
+    kept["addresses"] = {
+        network: [{"version": a["version"], "addr": a["addr"]} for a in entries]
+        for network, entries in shown["addresses"].items()
+    }
+    return kept

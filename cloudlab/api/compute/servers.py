@@ -332,13 +332,7 @@ def _update(call: Call, server_id: str) -> HttpResponse:
         a_string(server["description"], "description", nullable=True)
     if "name" in server:
         instance = do_rename_instance(call.caller.user, instance, a_name(server["name"]))
-    shown = server_view.detail(call, instance, show=True)
-    # The update's body has no extended attributes (Tempest's update_server schema).
-    shown = {
-        k: v
-        for k, v in shown.items()
-        if not k.startswith(("OS-EXT-SRV-ATTR:", "OS-EXT-STS:", "OS-SRV-USG:", "OS-EXT-AZ:", "os-extended-volumes:"))
-    }
+    shown = server_view.updated(call, instance)
     return ok({"server": shown})
 
 
