@@ -2,7 +2,8 @@
    with its real name (the HTTP method and path, the RPC method, the database write), its kind
    (HTTP, cast, call, SQL) and the task_state it coincides with. Pure SVG, no library; beside it a
    numbered list of the same messages with their names in <code>, for reading and for screen
-   readers. It fills with add(message) as the worker's flow.messages events arrive, or plays a
+   readers. A note (why a message failed, what Nova does next) arrives in English from the live
+   event and is shown in the page's language (the engine's notes are in the JS catalogue too). It fills with add(message) as the worker's flow.messages events arrive, or plays a
    past action's messages through FlowReplay (Play, Pause, Step at the cloud's pace). */
 (function () {
   "use strict";
@@ -79,7 +80,7 @@
       (m.detail ? ' <code class="text-muted">' + esc(m.detail) + "</code>" : "") +
       ' <span class="text-muted">· task_state <code>' + esc(this.stateWords(m.task_state)) + "</code></span>" +
       (m.status === "failed" ? ' <strong class="text-danger">' + esc(gettext("failed")) + "</strong>" : m.status === "skipped" ? ' <span class="text-muted">' + esc(gettext("skipped")) + "</span>" : "") +
-      (m.note ? ' <span class="cl-flow-note">' + esc(m.note) + "</span>" : "") +
+      (m.note ? ' <span class="cl-flow-note">' + esc(gettext(m.note)) + "</span>" : "") +
       (url ? ' <a class="cl-flow-funnel" href="' + esc(url) + '">' + esc(gettext("the scheduler's funnel")) + "</a>" : "");
     li.value = n;
     this.log.appendChild(li);
@@ -116,7 +117,7 @@
       var kind = KIND_STYLE[m.kind] || (["call", "cast", "http", "sql", "reply"].indexOf(m.kind) >= 0 ? m.kind : "other");
       var g = el("g", { "class": "cl-flow-msg cl-flow-" + kind + (m.status === "failed" ? " cl-flow-failed" : "") + (r === self.messages.length - 1 ? " cl-flow-latest" : ""), "data-index": r });
       g.appendChild(el("title", {}, interpolate(gettext("%(ends)s: %(name)s (%(kind)s)"), {
-        ends: self.laneLabel(e[0]) + " → " + self.laneLabel(e[1]), name: m.name, kind: kindWords(m.kind) }, true) + (m.note ? " — " + m.note : "")));
+        ends: self.laneLabel(e[0]) + " → " + self.laneLabel(e[1]), name: m.name, kind: kindWords(m.kind) }, true) + (m.note ? " — " + gettext(m.note) : "")));
       g.appendChild(el("text", { x: 6, y: y + 4, "class": "cl-flow-state" }, self.stateWords(m.task_state)));
       if (a === b) {  // a service's own step (a write it makes, a local call): a loop on its lifeline
         g.appendChild(el("path", { d: "M" + x(a) + "," + (y - 8) + " h26 v14 h-24", "class": "cl-flow-arrow", "marker-end": "url(#cl-flow-arrow-" + kind + ")" }));
