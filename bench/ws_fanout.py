@@ -32,7 +32,6 @@ Nothing is asserted: the numbers are printed (docs/live-sessions.md, Capacity, q
     B="--database-url postgresql://postgres@127.0.0.1:5432/fanout --redis-url redis://127.0.0.1:6379/0"
     .venv/bin/python bench/ws_fanout.py $B --clients 300 --rate 2 --seconds 20
     .venv/bin/python bench/ws_fanout.py $B --clients 300 --layer pubsub
-    .venv/bin/python bench/ws_fanout.py $B --clients 300 --encode per-socket
     .venv/bin/python bench/ws_fanout.py $B --clients 1000 --rate 0 --seconds 5     # idle: memory
     .venv/bin/python bench/ws_fanout.py $B --clients 300 --servers 2
     .venv/bin/python bench/ws_fanout.py $B --clients 300 --stalled 20
@@ -350,10 +349,10 @@ def broadcast(args: argparse.Namespace, session: Any, cookies: list[str], daphne
     closed = sum((r.closed for r in reports), Counter[str]())
     complete = sum(1 for b in per_client if b == beats)
     layer = os.environ.get("CLOUDLAB_CHANNEL_LAYER", "redis")
-    encode = os.environ.get("CLOUDLAB_LIVE_ENCODE", "once")
+    mode = "DEBUG=1" if args.debug else "DEBUG=0"
     stalled = f" (+{args.stalled} that stop reading)" if args.stalled else ""
     print(f"fanout: {len(cookies) - args.stalled} clients{stalled} on {stream}, {len(daphnes)} Daphne, "
-          f"layer {layer}, encode {encode}, "
+          f"layer {layer}, {mode}, "
           f"{args.rate:g} beats/s for {args.seconds:g} s ({beats} beats), {args.client_procs} client processes")
     print(f"connect    {connected}/{len(cookies)} in {connect_time:.1f} s, then {drained:.1f} s until the servers "
           f"were idle; failures {sum(failures.values())}"
@@ -449,16 +448,23 @@ def run(args: argparse.Namespace) -> int:
     environ["CLOUDLAB_CHANNEL_PREFIX"] = "cloudlab-fanout"
     environ["CLOUDLAB_CELERY_QUEUE"] = "cloudlab-fanout"
     environ["CLOUDLAB_CHANNEL_LAYER"] = args.layer
-    environ["CLOUDLAB_LIVE_ENCODE"] = args.encode
+    if not args.debug:  # as in production (README, Production), but plain HTTP on loopback
+        environ |= {"DEBUG": "0", "SECRET_KEY": "ws-fanout-bench-" + "x" * 40, "SESSION_COOKIE_SECURE": "0",
+                    "ALLOWED_HOSTS": "127.0.0.1,localhost"}
     environ["CLOUDLAB_DB_POOL_MAX"] = environ.get("CLOUDLAB_DB_POOL_MAX", "20")
     profile_dir = Path(tempfile.mkdtemp(prefix="cloudlab-fanout-profile-")) if args.profile else None
     if profile_dir is not None:
         environ["CLOUDLAB_LIVE_PROFILE"] = str(profile_dir / "daphne")
     os.environ.update({k: environ[k] for k in ("DATABASE_URL", "REDIS_URL", "CLOUDLAB_CHANNEL_PREFIX",
-                                               "CLOUDLAB_CELERY_QUEUE", "CLOUDLAB_CHANNEL_LAYER",
-                                               "CLOUDLAB_LIVE_ENCODE")})
+                                               "CLOUDLAB_CELERY_QUEUE", "CLOUDLAB_CHANNEL_LAYER")})
+    # The sessions this process writes must be the servers' (same secret key, same settings).
+    os.environ.update({k: environ[k] for k in ("DEBUG", "SECRET_KEY", "SESSION_COOKIE_SECURE", "ALLOWED_HOSTS",
+                                               "CLOUDLAB_DATA_DIR") if k in environ})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cloudlab.settings")
     manage(environ, "migrate", "--no-input", "-v", "0")
+    if not args.debug:  # DEBUG=0 pages name the hashed static files that collectstatic writes
+        environ["CLOUDLAB_DATA_DIR"] = tempfile.mkdtemp(prefix="cloudlab-fanout-data-")
+        manage(environ, "collectstatic", "--no-input", "-v", "0")
     import django
 
     django.setup()
@@ -497,7 +503,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--servers", type=int, default=1, choices=[1, 2], help="Daphne processes (default 1)")
     parser.add_argument("--client-procs", type=int, default=2, help="processes the clients run in (default 2)")
     parser.add_argument("--layer", choices=["redis", "pubsub"], default="redis", help="CLOUDLAB_CHANNEL_LAYER")
-    parser.add_argument("--encode", choices=["once", "per-socket"], default="once", help="CLOUDLAB_LIVE_ENCODE")
+    parser.add_argument("--debug", action="store_true", help="run the servers with DEBUG=1 (default: DEBUG=0)")
     parser.add_argument("--launches", type=int, default=60, help="--scenario launch: participants (default 60)")
     parser.add_argument("--flavor", default="m1.tiny", help="--scenario launch: the flavor (default m1.tiny)")
     parser.add_argument("--pace", type=float, default=0.5, help="seconds per lifecycle step (default 0.5)")

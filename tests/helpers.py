@@ -59,7 +59,8 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, interval: floa
 
 
 class EventRecorder:
-    """Listens on a stream's group of the real channel layer, in a background thread."""
+    """Listens to a stream as a socket's process does (its Redis pub/sub channel,
+    ``cloudlab.live.hub``), in a background thread; ``messages`` holds each frame decoded."""
 
     def __init__(self, stream: str) -> None:
         self.stream = stream
@@ -70,7 +71,7 @@ class EventRecorder:
 
     def __enter__(self) -> EventRecorder:
         self._thread.start()
-        self._ready.wait(5)
+        assert self._ready.wait(5), f"could not subscribe to {self.stream}"
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -78,27 +79,27 @@ class EventRecorder:
         self._thread.join(5)
 
     def _run(self) -> None:
-        import asyncio
+        import redis
+        from django.conf import settings
 
-        from channels import DEFAULT_CHANNEL_LAYER
-        from channels.layers import channel_layers
+        from cloudlab.live.hub import redis_channel
 
-        async def listen() -> None:
-            layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)  # its own, for its own loop
-            channel = await layer.new_channel()
-            await layer.group_add(self.stream, channel)
-            self._ready.set()
-            try:
-                while not self._stop.is_set():
-                    try:
-                        message = await asyncio.wait_for(layer.receive(channel), timeout=0.2)
-                    except TimeoutError:
-                        continue
-                    self.messages.append(message)
-            finally:
-                await layer.group_discard(self.stream, channel)
-
-        asyncio.run(listen())
+        connection = redis.Redis.from_url(settings.EVENTS_REDIS_URL)
+        pubsub = connection.pubsub()
+        pubsub.subscribe(redis_channel(self.stream))
+        try:
+            while not self._stop.is_set():
+                message = pubsub.get_message(timeout=0.2)
+                if message is None:
+                    continue
+                if message["type"] == "subscribe":
+                    self._ready.set()
+                elif message["type"] == "message":
+                    frame = json.loads(message["data"])
+                    self.messages.append({**frame, "text": message["data"].decode()})
+        finally:
+            pubsub.close()
+            connection.close()
 
 
 class SentEventLog:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 from importlib import import_module
 from types import SimpleNamespace
 from typing import Any
@@ -23,7 +24,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib import auth
 
-from . import presence, revocation
+from . import hub, presence, revocation
 from .access import StreamError, may_follow, origin_allowed
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.streams, self.access_groups, self.ended, self.present = [], [], False, False
         self.recheck_timer: asyncio.Task[None] | None = None
+        self.held: list[str] | None = []  # frames that came before the hello, sent right after it
         await self.accept()
         if not origin_allowed(self.scope.get("headers", [])):
             await self.end(CLOSE_FORBIDDEN, "this origin may not open CloudLab's socket")
@@ -70,9 +72,18 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if not all(allowed):
             await self.end(CLOSE_FORBIDDEN, "not allowed to follow these streams")
             return
-        await self.join(requested)
         self.streams = requested
+        try:
+            for stream in self.streams:
+                await hub.hub().add(stream, self)
+        except (TimeoutError, OSError) as error:  # Redis is away: the page retries, as after a restart
+            log.warning("could not subscribe a socket to %s: %s", self.streams, error)
+            await self.drop()
+            return
         await self.send_json({"type": "hello", "streams": self.streams})
+        held, self.held = self.held or [], None
+        for text in held:
+            await self.send(text_data=text)
         self.present = True
         await presence.opened(self.user_id, self.streams)
         self.recheck_timer = asyncio.create_task(self.recheck_every(settings.CLOUDLAB_LIVE_RECHECK))
@@ -90,7 +101,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
 
     async def leave(self) -> None:
-        for group in [*self.streams, *self.access_groups]:
+        for stream in self.streams:
+            await hub.hub().discard(stream, self)
+        for group in self.access_groups:
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def end(self, code: int, reason: str) -> None:
@@ -109,6 +122,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def live_drop(self, message: dict[str, Any]) -> None:
         """Close as a restarting server does (1012): the page reconnects and refetches its
         snapshot. How an operator sheds a process's sockets, and how the reconnect is tested."""
+        await self.drop()
+
+    async def drop(self) -> None:
         if self.ended:
             return
         self.ended = True
@@ -139,13 +155,19 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def recheck_every(self, seconds: float) -> None:
         """A session that expires sends no signal; a re-check on a timer notices it. Joining the
-        groups again renews them in the channel layer (which forgets a group after a day)."""
+        groups again renews them in the channel layer (which forgets a group after a day).
+
+        The first wait is a random part of ``seconds``: a class that connects within a few
+        seconds would otherwise re-check all together, every time, and each re-check is a few
+        queries on the one thread Channels gives the database."""
+        wait = random.uniform(0.5, 1.0) * seconds  # noqa: S311 - spreading load, not a secret
         while not self.ended:
-            await asyncio.sleep(seconds)
+            await asyncio.sleep(wait)
+            wait = seconds
             try:
                 await self.recheck()
                 if not self.ended:
-                    await self.join([*self.streams, *self.access_groups])
+                    await self.join(self.access_groups)
                     if self.ended:  # closed while joining: leave again
                         await self.leave()
             except Exception:
@@ -167,21 +189,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         await self.send_json({"type": "pong"})
 
-    async def live_event(self, message: dict[str, Any]) -> None:
+    async def deliver(self, text: str) -> None:
+        """An event's frame, from this process's hub (``cloudlab.live.hub``): encoded once for
+        every socket of its stream (``cloudlab.live.events.encode_event``)."""
         if self.ended:
             return
-        if "text" in message:  # encoded once for every socket (cloudlab.live.events.encode_event)
-            await self.send(text_data=message["text"])
+        if self.held is not None:  # subscribed, the hello not sent yet: it goes first
+            self.held.append(text)
             return
-        await self.send_json(
-            {
-                "type": "event",
-                "stream": message["stream"],
-                "seq": message["seq"],
-                "event": message["event"],
-                "data": message["data"],
-            }
-        )
+        await self.send(text_data=text)
 
     async def send_json(self, content: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(content, separators=(",", ":")))

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import threading
 from functools import cache
 from typing import Any
@@ -27,16 +26,10 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
+from . import hub
 from .schemas import EVENT_SCHEMAS
 
 log = logging.getLogger(__name__)
-
-#: ``CLOUDLAB_LIVE_ENCODE=per-socket`` leaves the encoding to every consumer, as before: only
-#: ``bench/ws_fanout.py`` sets it, to measure what encoding once saves.
-_ENCODE_PER_SOCKET = os.environ.get("CLOUDLAB_LIVE_ENCODE", "once") == "per-socket"
-
-#: The message type the consumer handles (``live.event`` → ``LiveConsumer.live_event``).
-CHANNEL_MESSAGE_TYPE = "live.event"
 
 
 def project_stream(project_id: int) -> str:
@@ -85,29 +78,28 @@ def send_now(stream: str, event: str, data: dict[str, Any]) -> int:
     """Number and send one event immediately. Callers inside a transaction use ``publish_on_commit``."""
     _check_declared(event)
     seq = int(_redis().incr(_seq_key(stream)))
-    message = {"type": CHANNEL_MESSAGE_TYPE, "stream": stream, "seq": seq, "event": event, "data": data}
-    if not _ENCODE_PER_SOCKET:
-        message["text"] = encode_event(stream, seq, event, data)
+    message = {"stream": stream, "seq": seq, "event": event, "data": data}
+    message["text"] = encode_event(stream, seq, event, data)
     _group_send(message)
     return seq
 
 
 def encode_event(stream: str, seq: int, event: str, data: dict[str, Any]) -> str:
-    """The frame a page receives, encoded once per event here rather than once per socket in
-    every consumer (bench/ws_fanout.py measures the difference)."""
+    """The frame a page receives, encoded once per event, here: every socket sends this text."""
     return json.dumps(
         {"type": "event", "stream": stream, "seq": seq, "event": event, "data": data}, separators=(",", ":")
     )
 
 
 def _group_send(message: dict[str, Any]) -> None:
-    """Where every event leaves for the channel layer; the test suite checks each one here
-    against its schema (tests/conftest.py), whichever process sends it."""
-    layer_send(message["stream"], message)
+    """Where every event leaves, for the sockets of its stream in every process
+    (``cloudlab.live.hub``); the test suite checks each one here against its schema
+    (tests/conftest.py), whichever process sends it."""
+    hub.publish(message["stream"], message["text"])
 
 
 def layer_send(group: str, message: dict[str, Any]) -> None:
-    """``group_send`` from synchronous code: events, and the access notices of ``revocation``."""
+    """``group_send`` from synchronous code: the access notices of ``revocation``."""
     layer = get_channel_layer()
     assert layer is not None, "CHANNEL_LAYERS is not configured"
     send = async_to_sync(layer.group_send)
