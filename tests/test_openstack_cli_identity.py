@@ -192,3 +192,13 @@ def test_a_snapshot_shows_in_its_projects_image_list_only(lab):
     )
     assert "cli-snap" in [image["Name"] for image in lab.openstack_json("image", "list")]
     assert "cli-snap" not in [image["Name"] for image in lab.openstack_json("image", "list", username="bob")]
+
+
+def test_token_revoke_ends_the_token(lab):
+    from cloudlab.api.auth import token_digest
+    from cloudlab.api.models import Token
+
+    value = lab.openstack_json("token", "issue")["id"]
+    result = lab.openstack("token", "revoke", value)
+    assert result.returncode == 0, result.stderr
+    assert not Token.objects.filter(digest=token_digest(value)).exists()
