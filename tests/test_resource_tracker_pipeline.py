@@ -206,3 +206,44 @@ def test_a_service_change_reaches_every_member_of_the_cloud(alice, bob, ivy, pro
         assert (change["operation"], change["step"], change["outcome"]) == ("os-services", "compute-kvm1", "mark_down")
         assert change["messages"][0]["name"] == "PUT /v2.1/os-services/{service_id}"
         assert any(m["detail"] == "forced_down=True" for m in change["messages"])
+
+
+def test_a_build_failing_after_its_claim_shows_the_abort_with_its_numbers(
+    celery_worker, alice, launch, project_of, demo_cloud
+):
+    used = set(Instance.objects.filter(cloud=demo_cloud).exclude(fixed_ip=None).values_list("fixed_ip", flat=True))
+    Cloud.objects.filter(pk=demo_cloud.pk).update(network_cidr="10.0.0.0/30")  # only 10.0.0.2 after the gateway
+    if "10.0.0.2" not in used:
+        _active(alice, launch, project_of, name="takes-the-last-address")
+    with EventRecorder(project_stream(project_of(alice).pk)) as recorder:
+        [instance] = launch(alice, name="no-address")
+        wait_for(lambda: Instance.objects.get(pk=instance.pk).vm_state == VmState.ERROR)
+        wait_for(lambda: any(f["outcome"] == "failed" for f in _flows(recorder)))
+    [failed] = [f for f in _flows(recorder) if f["outcome"] == "failed"]
+    names = [m["name"] for m in failed["messages"]]
+    assert "instance_claim" in names and "abort_instance_claim" in names
+    assert names.index("abort_instance_claim") > names.index("instance_claim")
+    claim, abort = (m for m in failed["messages"] if m["name"] == "compute_nodes")
+    before, after = _numbers(claim["detail"]), _numbers(abort["detail"])
+    assert after["memory_mb_used"] == (before["memory_mb_used"][1], before["memory_mb_used"][0])  # given back
+    assert after["running_vms"][1] == after["running_vms"][0] - 1
+    assert [s["messages"] for s in flow_of(instance.actions.get(action="create")) if s["outcome"] == "failed"] == [
+        failed["messages"]
+    ]
+
+
+def test_a_resize_claim_shows_the_destinations_numbers(celery_worker, alice, launch, project_of):
+    from cloudlab.compute.actions.instance import do_instance_action
+
+    instance = _active(alice, launch, project_of)
+    with EventRecorder(project_stream(project_of(alice).pk)) as recorder:
+        do_instance_action(alice, instance, "resize", {"flavor": "2"})
+        wait_for(lambda: any(f["step"] == "compute_prep_resize" for f in _flows(recorder)))
+        wait_for(lambda: Instance.objects.get(pk=instance.pk).vm_state == VmState.RESIZED)
+    [prep] = [f for f in _flows(recorder) if f["step"] == "compute_prep_resize"]
+    [write] = [m for m in prep["messages"] if m["name"] == "migrations, compute_nodes"]
+    assert write["detail"].startswith("dest_compute, dest_node")
+    numbers = _numbers(write["detail"])
+    fresh = Instance.objects.select_related("host", "flavor").get(pk=instance.pk)
+    assert numbers["vcpus_used"][1] - numbers["vcpus_used"][0] == fresh.flavor.vcpus
+    assert numbers["memory_mb_used"][1] == Host.objects.get(pk=fresh.host_id).memory_mb_used

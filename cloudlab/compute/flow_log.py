@@ -354,8 +354,10 @@ def _with_numbers(messages: list[dict[str, Any]], numbers: dict[str, Any], era: 
         claims = [i for i, m in enumerate(out) if m["name"] in CLAIMS and m["status"] == "ok"]
         target = writes[0] if writes else (claims[0] if claims else None)
         if target is not None:
-            out[target] = {**out[target], "detail": f"{out[target]['detail']}; {written}" if out[target]["detail"]
-                           and not writes else written}  # fmt: skip
+            detail = out[target]["detail"]
+            # The boot's write names the columns: the numbers replace the names; others keep theirs.
+            shown = written if not detail or detail.startswith(rt.COLUMNS[0]) else f"{detail}; {written}"
+            out[target] = {**out[target], "detail": shown}
     if "abort" in numbers and out:
         before, after = (_record_of(d) for d in numbers["abort"])
         task = out[-1]["task_state"]
