@@ -192,6 +192,11 @@ def test_the_page_fits_at_the_courses_widths(browser, live_server_url, demo_clou
         page.goto(f"{live_server_url}{PAGE}")
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{overflow}px of horizontal scroll at {width}px in {locale}"
+        commands = page.evaluate(
+            "(() => { const pre = document.getElementById('api-commands');"
+            " return pre.scrollWidth - pre.clientWidth; })()"
+        )
+        assert commands <= 0, f"the commands to try scroll sideways ({commands}px) at {width}px in {locale}"
         assert page.locator("#api-endpoints tbody tr").count() == 3
         assert page.locator("#download-openrc").is_visible()
     page.fill("#id_current_password", "cloudlab-demo")
