@@ -220,23 +220,28 @@ def effect_release_host(instance: Instance, record: InstanceAction) -> None:
 
 
 def effect_snapshot_image(instance: Instance, record: InstanceAction) -> None:
+    """The upload is done: the snapshot's record (queued since the API accepted, or made now
+    for an action recorded before that) holds the instance's image and disk, "active"."""
     params = record.context["params"]
-    Image.objects.create(
-        cloud=instance.cloud,
-        owner=instance.project,
-        name=params["name"],
-        **({"uuid": params["image_id"]} if params.get("image_id") else {}),
-        disk_format=instance.image.disk_format,
-        size_mb=instance.image.size_mb,
-        min_ram=instance.image.min_ram,
-        min_disk=instance.flavor.root_gb,
-        properties={
+    fields = {
+        "owner": instance.project,
+        "name": params["name"],
+        "disk_format": instance.image.disk_format,
+        "size_mb": instance.image.size_mb,
+        "min_ram": instance.image.min_ram,
+        "min_disk": instance.flavor.root_gb,
+        "properties": {
             **instance.image.properties,
             "image_type": "snapshot",
             "instance_uuid": str(instance.uuid),
             "base_image_ref": str(instance.image.uuid),
         },
-    )
+        "status": "active",
+    }
+    if params.get("image_id"):
+        Image.objects.update_or_create(cloud=instance.cloud, uuid=params["image_id"], defaults=fields)
+    else:
+        Image.objects.create(cloud=instance.cloud, **fields)
 
 
 def effect_rebuild_image(instance: Instance, record: InstanceAction) -> None:

@@ -82,7 +82,7 @@ def _check_params(user: Requester, instance: Instance, action: str, raw: dict[st
     elif action == "rebuild":
         image_id = raw.get("image") or str(instance.image.uuid)
         image = Image.objects.filter(cloud=instance.cloud, uuid=image_id).first() if is_uuid(image_id) else None
-        if image is None or (image.owner_id not in (None, instance.project_id)):
+        if image is None or image.status != "active" or (image.owner_id not in (None, instance.project_id)):
             raise ActionError(_("Select an image of this cloud to rebuild from."), "image")
         problems = flavor_image_problems(instance.flavor.name, instance.flavor.size, image_requirements(image))
         if problems:
@@ -193,12 +193,27 @@ def do_instance_action(
                 "params": {**params, "hypervisor_type": locked.host.hypervisor_type if locked.host else None},
             },
         )
+        if action == "create_snapshot":
+            queue_snapshot(locked, params)
         if action in ("lock", "unlock"):
             locked.locked = action == "lock"
             locked.locked_by = ("admin" if acts_as_admin(user, locked) else "owner") if locked.locked else ""
             locked.save(update_fields=["locked", "locked_by", "updated_at"])
         begin(locked, record, plan_of(record))
     return Accepted(locked, record)
+
+
+def queue_snapshot(instance: Instance, params: dict[str, Any]) -> Image:
+    """The snapshot's Glance record, made when the API accepts createImage (status "queued",
+    as Nova asks Glance first); the upload step makes it "active" (``effects.snapshot_image``)."""
+    return Image.objects.create(
+        cloud=instance.cloud,
+        uuid=params["image_id"],
+        owner=instance.project,
+        name=params["name"],
+        disk_format=instance.image.disk_format,
+        status="queued",
+    )
 
 
 def check_instance_name(name: Any) -> str:
