@@ -140,3 +140,54 @@ def test_the_instructor_lists_and_shows_hypervisors_and_services_a_student_is_re
     refused = lab.openstack("hypervisor", "list")
     assert refused.returncode == 1
     assert "Policy doesn't allow os_compute_api:os-hypervisors:list-detail to be performed." in refused.stderr
+
+
+def test_the_further_actions_work_from_the_command_line(lab):
+    """Networks none/named, rename, resize and confirm, lock, rescue, rebuild, a snapshot that
+    Glance lists, shelve and unshelve; and the admin's live migration to a named host."""
+    nonet = lab.openstack_json(
+        "server", "create", "--flavor", "m1.tiny", "--image", "cirros", "--nic", "none", "--wait", "nonet"
+    )
+    assert nonet["addresses"] == {} and _instance("nonet").fixed_ip is None
+    named = lab.openstack_json(
+        "server", "create", "--flavor", "m1.tiny", "--image", "cirros", "--network", "private",
+        "--availability-zone", "nova", "--wait", "web",
+    )  # fmt: skip
+    assert named["addresses"] == {"private": [_instance("web").fixed_ip]}
+    assert lab.openstack("server", "set", "--name", "quiet", "nonet").returncode == 0
+    assert _instance("quiet").pk
+
+    assert lab.openstack("server", "resize", "--flavor", "m1.small", "--wait", "web").returncode == 0
+    assert _instance("web").status == "VERIFY_RESIZE"
+    assert lab.openstack("server", "resize", "confirm", "web").returncode == 0
+    _wait_for_status(lab, "web", "ACTIVE")
+    assert _instance("web").flavor.name == "m1.small"
+
+    assert lab.openstack("server", "lock", "web").returncode == 0
+    locked = lab.openstack("server", "pause", "web")
+    assert locked.returncode == 1 and f"Instance {named['id']} is locked" in locked.stderr
+    assert lab.openstack("server", "unlock", "web").returncode == 0
+    assert lab.openstack("server", "rescue", "web").returncode == 0
+    _wait_for_status(lab, "web", "RESCUE")
+    assert lab.openstack("server", "unrescue", "web").returncode == 0
+    _wait_for_status(lab, "web", "ACTIVE")
+    assert lab.openstack("server", "rebuild", "--image", "cirros", "--wait", "web").returncode == 0
+
+    snapshot = lab.openstack_json("server", "image", "create", "--name", "web-snap", "--wait", "web")
+    assert snapshot["status"] == "active"
+    assert "web-snap" in {image["Name"] for image in lab.openstack_json("image", "list")}
+
+    assert lab.openstack("server", "shelve", "quiet").returncode == 0
+    _wait_for_status(lab, "quiet", "SHELVED_OFFLOADED")
+    assert lab.openstack("server", "unshelve", "--wait", "quiet").returncode == 0
+    assert _instance("quiet").status == "ACTIVE"
+
+    refused = lab.openstack("server", "migrate", "web")
+    assert "Policy doesn't allow os_compute_api:os-migrate-server:migrate to be performed." in refused.stderr
+    moved = lab.openstack(
+        "server", "migrate", "--live-migration", "--host", "compute-kvm2", "--wait", "course-web", username="ivy"
+    )
+    assert moved.returncode == 0, moved.stderr
+    assert _instance("course-web").host.name == "compute-kvm2"
+    events = lab.openstack_json("server", "event", "list", "web")
+    assert [e["Action"] for e in events][:3] == ["createImage", "rebuild", "unrescue"]
