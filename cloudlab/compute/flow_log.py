@@ -30,8 +30,9 @@ are ``flow.messages`` events too, with ``action`` None, ``request_id`` "", ``ope
 name (``update_available_resource``, ``_sync_power_states``, ``handle_lifecycle_event``,
 ``os-services``) and ``step`` the compute host whose nova-compute it is (the deployment view lights
 that node). A periodic task goes to the cloud's stream (the instructors'); an instance's sync also to
-its project's stream, without the host; a service change to every project of the cloud, since every
-member sees the compute nodes' health on the deployment view (cloudlab/motion/deployment.py).
+its project's stream, without the host; a service change to every project stream of the cloud (not
+the cloud's, which has ``host.updated``), since every member sees the compute nodes' health on the
+deployment view (cloudlab/motion/deployment.py).
 """
 
 from __future__ import annotations
@@ -459,13 +460,13 @@ def publish_node_task(
 
 def publish_service_change(host: Host, action: str) -> None:
     """An administrator changed a host's nova-compute service (disabled, enabled, forced down or
-    up): the ``PUT /os-services`` exchange, after commit, on the cloud's stream and on every project
-    stream of the cloud, whose deployment views refetch the nodes' health when it arrives."""
+    up): the ``PUT /os-services`` exchange, after commit, on every project stream of the cloud,
+    whose deployment views refetch the nodes' health when it arrives (the cloud's stream, the
+    instructors', has ``host.updated`` for it already)."""
     if action not in tracker.SERVICE_CHANGES:
         return
     rows = [m.to_json() for m in tracker.service_change(host.cloud.era, action)]
     payload = _node_payload(host, "os-services", rows, outcome=action)
-    publish_on_commit(cloud_stream(host.cloud_id), EVENT, payload)
     for project_id in Project.objects.filter(cloud_id=host.cloud_id).values_list("pk", flat=True):
         publish_on_commit(project_stream(project_id), EVENT, payload)
 
