@@ -404,3 +404,32 @@ def test_a_method_a_resource_does_not_have_is_405(alice, client):
     nova = nova_for(alice, client)
     response = client.patch("/compute/v2.1/flavors", json.dumps({}), content_type="application/json", **nova.headers())
     assert _fault(response, 405, "badMethod") == "The method specified is not allowed for this resource."
+
+
+def test_a_rebuild_with_a_name_renames_and_answers_with_the_server(ivy, client):
+    from cloudlab.compute.models import Instance
+
+    nova = nova_for(ivy, client)
+    response = nova.post(f"servers/{COURSE_WEB}/action", {"rebuild": {"imageRef": CIRROS, "name": "course-web-2"}})
+    assert response.status_code == 202
+    body = response.json()["server"]
+    assert body["name"] == "course-web-2" and body["status"] == "REBUILD" and body["adminPass"]
+    instance = Instance.objects.get(uuid=COURSE_WEB)
+    assert instance.name == "course-web-2" and instance.actions.filter(action="rebuild").exists()
+    bad = nova.post(f"servers/{COURSE_WEB}/action", {"rebuild": {"imageRef": CIRROS, "name": " x"}})
+    assert "Can not start or end with whitespace." in _fault(bad, 400, "badRequest")
+    assert Instance.objects.get(uuid=COURSE_WEB).actions.filter(action="rebuild").count() == 1
+
+
+def test_cloudlabs_own_refusals_speak_the_callers_language(alice, client):
+    nova = nova_for(alice, client)
+    english = nova.post("os-server-groups", {"server_group": {"name": "g", "policies": ["affinity"]}})
+    assert _fault(english, 403, "forbidden").startswith("Server groups cannot be created in this cloud")
+    chinese = client.post(
+        "/compute/v2.1/os-server-groups",
+        json.dumps({"server_group": {"name": "g"}}),
+        content_type="application/json",
+        **nova.headers(HTTP_ACCEPT_LANGUAGE="zh-hans"),
+    )
+    assert _fault(chinese, 403, "forbidden").startswith("此云中不能创建服务器组")
+    assert nova.get("os-server-groups").json() == {"server_groups": []}

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 
-from cloudlab.compute.actions.instance import do_instance_action
+from cloudlab.compute.actions.instance import do_instance_action, do_rename_instance
 from cloudlab.compute.ids import is_uuid
 
 from . import server_view
@@ -65,7 +66,7 @@ def _migrate(call: Call, value: Any) -> Params:
     if value is not None:
         body = an_object(value, "migrate", allowed=frozenset({"host"}) if call.at_least("2.56") else frozenset())
         if body.get("host") is not None:
-            raise Fault(400, "Naming a host for a cold migration is not offered here; live migration takes one.")
+            raise Fault(400, _("Naming a host for a cold migration is not offered here; live migration takes one."))
     return "migrate", {}
 
 
@@ -98,15 +99,10 @@ def _rebuild(call: Call, value: Any) -> Params:
     image = ref.rstrip("/").rsplit("/", 1)[-1]
     if not is_uuid(image):
         raise Fault(400, "Invalid imageRef provided.")
-    if "name" in body:
-        a_name(body["name"])
-        raise Fault(
-            400,
-            "Renaming in a rebuild is not offered here; rename with PUT /servers/{id} (openstack server set --name).",
-        )
     if body.get("key_name") not in (None, ""):
         raise Fault(400, "Invalid key_name provided.")
-    return "rebuild", {"image": image}
+    # A new name (``server rebuild --name``) is checked now and given once the rebuild is accepted.
+    return "rebuild", {"image": image, **({"name": a_name(body["name"])} if "name" in body else {})}
 
 
 def _rescue(call: Call, value: Any) -> Params:
@@ -115,7 +111,7 @@ def _rescue(call: Call, value: Any) -> Params:
         if "adminPass" in body:
             a_string(body["adminPass"], "adminPass")
         if body.get("rescue_image_ref") is not None:
-            raise Fault(400, "Rescuing from another image is not offered here; the instance's own image is used.")
+            raise Fault(400, _("Rescuing from another image is not offered here; the instance's own image is used."))
     return "rescue", {}
 
 
@@ -137,7 +133,7 @@ def _shelve_unshelve(call: Call, value: Any) -> Params:
             allowed=frozenset({"availability_zone", "host"} if call.at_least("2.91") else {"availability_zone"}),
         )
         if body:
-            raise Fault(400, "Choosing a zone or host for an unshelve is not offered here; the scheduler chooses.")
+            raise Fault(400, _("Choosing a zone or host for an unshelve is not offered here; the scheduler chooses."))
     return "unshelve", {}
 
 
@@ -191,8 +187,11 @@ def _action(call: Call, server_id: str) -> HttpResponse:
         raise Fault(400, f"There is no such action: {str(key)[:80]}")
     action, params = parse(call, value)
     instance = find_server(call, server_id)
+    new_name = params.pop("name", None) if action == "rebuild" else None
     done = do_instance_action(call.caller.user, instance, action, params, request_id=call.request_id)
     if action == "rebuild":
+        if new_name is not None:
+            do_rename_instance(call.caller.user, done.instance, new_name)
         done.instance.refresh_from_db()
         return accepted({"server": {**server_view.updated(call, done.instance), "adminPass": secrets.token_urlsafe(9)}})
     if action == "rescue":

@@ -5,6 +5,7 @@ creating one is refused with a clear message rather than half-made."""
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 
 from .base import Call, endpoint, ok
 from .faults import Fault
@@ -16,7 +17,7 @@ def _list(call: Call) -> HttpResponse:
 
 def _create(call: Call) -> HttpResponse:
     raise Fault(
-        403, "Server groups cannot be created in this cloud: it has none (use --hint same_host/different_host)."
+        403, _("Server groups cannot be created in this cloud: it has none (use --hint same_host/different_host).")
     )
 
 

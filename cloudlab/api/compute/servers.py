@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from cloudlab.compute.actions import launch as launching
 from cloudlab.compute.actions.errors import ActionError
@@ -154,7 +155,7 @@ def _image_id(server: dict[str, Any]) -> str:
                 raise Fault(400, "Invalid imageRef provided.")
             return image_id
         if mapping.get("source_type") in ("volume", "snapshot", "blank"):
-            raise Fault(400, "Block Device Mapping is Invalid: this cloud has no block storage (Cinder).")
+            raise Fault(400, "Block Device Mapping is Invalid: " + _("this cloud has no block storage (Cinder)."))
     raise Fault(400, "Missing imageRef attribute")
 
 
@@ -208,7 +209,9 @@ def _availability_zone(call: Call, server: dict[str, Any]) -> str | None:
     zone = a_string(server["availability_zone"], "availability_zone", max_length=255)
     assert zone is not None
     if ":" in zone:
-        raise Fault(400, "Forcing a host with availability_zone 'zone:host' is not offered here; name the zone only.")
+        raise Fault(
+            400, _("Forcing a host with availability_zone 'zone:host' is not offered here; name the zone only.")
+        )
     zones = set(Host.objects.filter(cloud=call.cloud).values_list("availability_zone", flat=True))
     if zone not in zones:
         raise Fault(400, "The requested availability zone is not available")
@@ -247,7 +250,7 @@ def _check_extras(call: Call, server: dict[str, Any]) -> None:
         raise unexpected("server", server, key)
     if server.get("host") or server.get("hypervisor_hostname"):
         call.require_admin("compute:servers:create:requested_destination")
-        raise Fault(400, "Requesting a destination host at create is not offered here; use scheduler hints.")
+        raise Fault(400, _("Requesting a destination host at create is not offered here; use scheduler hints."))
 
 
 def _create(call: Call) -> HttpResponse:

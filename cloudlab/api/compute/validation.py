@@ -11,6 +11,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.http.request import RawPostDataException
+from django.utils.translation import gettext as _
 
 from cloudlab.compute.ids import is_uuid
 from cloudlab.compute.limits import text_problem
@@ -107,7 +108,7 @@ def a_string(
         raise invalid(path, value, f"{quoted(value)} is too long")
     problem = text_problem(value)
     if problem:
-        raise invalid(path, value, f"The value {problem}")
+        raise invalid(path, value, _("The value %(problem)s") % {"problem": problem})
     return value
 
 
