@@ -433,3 +433,14 @@ def test_cloudlabs_own_refusals_speak_the_callers_language(alice, client):
     )
     assert _fault(chinese, 403, "forbidden").startswith("此云中不能创建服务器组")
     assert nova.get("os-server-groups").json() == {"server_groups": []}
+
+
+def test_the_image_proxy_shows_glances_images_below_2_36(alice, client):
+    nova = nova_for(alice, client, version="2.1")
+    listed = nova.get("images").json()["images"]
+    assert {i["name"] for i in listed} == {"cirros", "ubuntu"}
+    detail = nova.get(f"images/{CIRROS}").json()["image"]
+    assert (detail["name"], detail["status"], detail["minRam"]) == ("cirros", "ACTIVE", 0)
+    assert [i["name"] for i in nova.get("images/detail?name=ubuntu").json()["images"]] == ["ubuntu"]
+    assert _fault(nova.get("images/cirros"), 404, "itemNotFound") == "Image not found."
+    assert nova.get("images", "2.36").status_code == 404

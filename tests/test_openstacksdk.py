@@ -29,6 +29,7 @@ conn = openstack.connect(
 )
 out = {}
 image = conn.image.find_image("cirros")
+out["proxied_image"] = conn.compute.find_image("cirros").id  # Nova's image proxy, below 2.36
 flavor = conn.compute.find_flavor("m1.tiny")
 try:
     conn.compute.create_server(name="no-networks", image_id=image.id, flavor_id=flavor.id)
@@ -77,6 +78,7 @@ def test_an_sdk_script_creates_waits_for_stops_and_deletes_a_server(lab):
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert "'networks' is a required property" in out["no_networks"]
     assert out["status"] == "ACTIVE"
+    assert out["proxied_image"] == "0b7f5c3e-8d6a-4c1f-9e2b-3a4d5e6f7a01"
     assert out["listed"] == ["sdk"]
     assert "Cannot 'stop' instance" in out["conflict"] and "while it is in vm_state stopped" in out["conflict"]
     assert out["after_delete"] is None

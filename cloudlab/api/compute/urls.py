@@ -9,6 +9,7 @@ from django.urls import path, re_path
 from . import (
     flavors,
     hypervisors,
+    images,
     instance_actions,
     networks,
     quotas,
@@ -51,6 +52,9 @@ urlpatterns = [
     path(V + "limits", quotas.limits),
     path(V + "os-server-groups", server_groups.server_group_list),
     path(V + "os-server-groups/<str:group_id>", server_groups.server_group),
+    path(V + "images", images.image_list),
+    path(V + "images/detail", images.image_list_detail),
+    path(V + "images/<str:image_id>", images.image_show),
     path(V + "os-networks", networks.network_list),
     path(V + "os-networks/<str:network>", networks.network_show),
     # Anything else under /compute/ is Nova's 404, in Nova's shape (not Django's page).
