@@ -444,3 +444,34 @@ def test_the_image_proxy_shows_glances_images_below_2_36(alice, client):
     assert [i["name"] for i in nova.get("images/detail?name=ubuntu").json()["images"]] == ["ubuntu"]
     assert _fault(nova.get("images/cirros"), 404, "itemNotFound") == "Image not found."
     assert nova.get("images", "2.36").status_code == 404
+
+
+def test_the_admin_disables_enables_and_forces_down_a_compute_service(ivy, alice, client):
+    from cloudlab.compute.models import Host
+
+    nova = nova_for(ivy, client, version="2.53")
+    services = {s["host"]: s for s in nova.get("os-services").json()["services"]}
+    kvm2 = services["compute-kvm2"]["id"]
+    disabled = nova.put(f"os-services/{kvm2}", {"status": "disabled", "disabled_reason": "new RAM"}).json()["service"]
+    assert (disabled["status"], disabled["disabled_reason"]) == ("disabled", "new RAM")
+    host = Host.objects.get(name="compute-kvm2")
+    assert (host.enabled, host.disabled_reason) == (False, "new RAM")
+    again = nova.put(f"os-services/{kvm2}", {"status": "disabled"})
+    assert again.status_code == 200  # already disabled: nothing changes, as in Nova
+    down = nova.put(f"os-services/{kvm2}", {"status": "enabled", "forced_down": True}).json()["service"]
+    assert (down["status"], down["state"], down["forced_down"]) == ("enabled", "down", True)
+    assert nova.put(f"os-services/{kvm2}", {"forced_down": False}).json()["service"]["state"] == "up"
+    bad = nova.put(f"os-services/{kvm2}", {"status": "enabled", "disabled_reason": "x"})
+    assert _fault(bad, 400, "badRequest") == "Specifying 'disabled_reason' with status 'enabled' is invalid."
+    assert _fault(nova.put(f"os-services/{kvm2}", {}), 400, "badRequest") == "'status' or 'forced_down' is required."
+    scheduler = services["controller"]["id"]
+    assert "Only nova-compute services can be updated." in _fault(
+        nova.put(f"os-services/{scheduler}", {"status": "disabled"}), 400, "badRequest"
+    )
+    assert nova.put(f"os-services/{COURSE_WEB}", {"status": "disabled"}).status_code == 404
+    student = nova_for(alice, client, version="2.53")
+    refused = student.put(f"os-services/{kvm2}", {"status": "disabled"})
+    assert (
+        _fault(refused, 403, "forbidden") == "Policy doesn't allow os_compute_api:os-services:update to be performed."
+    )
+    assert Host.objects.get(name="compute-kvm2").enabled

@@ -93,6 +93,12 @@ def test_a_server_lives_its_whole_life_from_the_command_line(lab):
     assert gone.returncode == 1 and f"No Server found for {instance.uuid}" in gone.stderr
 
 
+def _host(name: str) -> Any:
+    from cloudlab.compute.models import Host
+
+    return Host.objects.get(name=name)
+
+
 def _wait_for_status(lab: ApiCloud, name: str, status: str) -> None:
     from tests.helpers import wait_for
 
@@ -137,6 +143,15 @@ def test_the_instructor_lists_and_shows_hypervisors_and_services_a_student_is_re
     services = lab.openstack_json("compute", "service", "list", username="ivy")
     listed = {(s["Binary"], s["Host"]) for s in services}
     assert listed >= {("nova-compute", "compute-lxc"), ("nova-scheduler", "controller")}
+    disabled = lab.openstack(
+        "compute", "service", "set", "--disable", "--disable-reason", "new RAM", "compute-kvm2", "nova-compute",
+        username="ivy",
+    )  # fmt: skip
+    assert disabled.returncode == 0, disabled.stderr
+    kvm2 = _host("compute-kvm2")
+    assert (kvm2.enabled, kvm2.disabled_reason) == (False, "new RAM")
+    listed = lab.openstack_json("compute", "service", "list", "--host", "compute-kvm2", username="ivy")
+    assert [(s["Status"], s["State"]) for s in listed] == [("disabled", "up")]
     refused = lab.openstack("hypervisor", "list")
     assert refused.returncode == 1
     assert "Policy doesn't allow os_compute_api:os-hypervisors:list-detail to be performed." in refused.stderr

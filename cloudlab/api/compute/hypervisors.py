@@ -17,12 +17,14 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
 
+from cloudlab.compute.actions.host import do_host_action
 from cloudlab.compute.models import Aggregate, Host, Instance
 from cloudlab.engine.resources import counts_toward_usage, is_io_workload
 
 from .base import Call, endpoint, ok
 from .faults import Fault
 from .paging import next_links, page
+from .validation import a_boolean, a_string, an_object, invalid
 
 _NAMESPACE = uuid.UUID("6c0b5a53-2f2e-4b3e-9d8a-5f1e3c2b7a10")
 
@@ -232,27 +234,71 @@ def _services(call: Call) -> HttpResponse:
                 "disabled_reason": None,
             }
         )
-    for host in hosts(call):
-        rows.append(
-            {
-                "id": stable_uuid("service", host.pk) if call.at_least("2.53") else len(CONTROL_SERVICES) + host.pk,
-                "binary": "nova-compute",
-                "host": host.name,
-                "zone": host.availability_zone,
-                "status": "enabled" if host.enabled else "disabled",
-                "state": "up" if host.up else "down",
-                "updated_at": (host.down_since.strftime("%Y-%m-%dT%H:%M:%S.%f") if host.down_since else now),
-                "disabled_reason": host.disabled_reason or None,
-            }
-        )
     if call.at_least("2.11"):
         for row in rows:
             row["forced_down"] = False
+    rows.extend(_compute_service(call, host, now) for host in hosts(call))
     for key in ("host", "binary"):
         wanted = call.request.GET.get(key)
         if wanted:
             rows = [r for r in rows if r[key] == wanted]
     return ok({"services": rows})
+
+
+def _service_update(call: Call, service: str) -> HttpResponse:
+    """``PUT /os-services/{id}`` (2.53): enable, disable with a reason, force down or up, through
+    the same host action as Admin → Hypervisors. A state it is already in changes nothing."""
+    if not call.at_least("2.53"):
+        raise Fault(404, "The resource could not be found.")
+    call.require_admin("os_compute_api:os-services:update")
+    body = an_object(call.body, None, allowed=frozenset({"status", "disabled_reason", "forced_down"}))
+    host = next((h for h in hosts(call) if stable_uuid("service", h.pk) == service), None)
+    if host is None:
+        if any(stable_uuid("control", f"{call.cloud.pk}:{b}") == service for b in CONTROL_SERVICES):
+            raise Fault(
+                400,
+                "Updating a nova-scheduler or nova-conductor service is not supported. "
+                "Only nova-compute services can be updated.",
+            )
+        raise Fault(404, f"Service {service[:80]} could not be found.")
+    status = body.get("status")
+    if status is not None and status not in ("enabled", "disabled"):
+        raise invalid("status", status, f"{status!r:.80} is not one of ['enabled', 'disabled']")
+    reason = a_string(body["disabled_reason"], "disabled_reason", min_length=1) if "disabled_reason" in body else None
+    if reason is not None and status != "disabled":
+        raise Fault(400, "Specifying 'disabled_reason' with status 'enabled' is invalid.")
+    forced_down = a_boolean(body["forced_down"], "forced_down") if "forced_down" in body else None
+    if status is None and forced_down is None:
+        raise Fault(400, "'status' or 'forced_down' is required.")
+    wanted = []
+    if status == "disabled" and host.enabled:
+        wanted.append(("disable", reason or ""))
+    elif status == "enabled" and not host.enabled:
+        wanted.append(("enable", ""))
+    if forced_down is True and host.up:
+        wanted.append(("mark_down", ""))
+    elif forced_down is False and not host.up:
+        wanted.append(("bring_up", ""))
+    for action, why in wanted:
+        host = do_host_action(call.caller.user, host, action, why)
+    host.refresh_from_db()
+    return ok({"service": _compute_service(call, host, timezone.now().strftime("%Y-%m-%dT%H:%M:%S.%f"))})
+
+
+def _compute_service(call: Call, host: Host, now: str) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "id": stable_uuid("service", host.pk) if call.at_least("2.53") else len(CONTROL_SERVICES) + host.pk,
+        "binary": "nova-compute",
+        "host": host.name,
+        "zone": host.availability_zone,
+        "status": "enabled" if host.enabled else "disabled",
+        "state": "up" if host.up else "down",
+        "updated_at": (host.down_since.strftime("%Y-%m-%dT%H:%M:%S.%f") if host.down_since else now),
+        "disabled_reason": host.disabled_reason or None,
+    }
+    if call.at_least("2.11"):
+        row["forced_down"] = not host.up
+    return row
 
 
 # -- os-aggregates and os-availability-zone ---------------------------------------------------
@@ -344,6 +390,7 @@ hypervisor_show = endpoint(GET=_show)
 hypervisor_uptime = endpoint(GET=_uptime)
 hypervisor_statistics = endpoint(GET=_statistics)
 service_list = endpoint(GET=_services)
+service = endpoint(PUT=_service_update)
 aggregate_list = endpoint(GET=_aggregates)
 aggregate_show = endpoint(GET=_aggregate)
 availability_zone_list = endpoint(GET=_availability_zones)

@@ -42,6 +42,7 @@ urlpatterns = [
     path(V + "os-hypervisors/<str:hypervisor>", hypervisors.hypervisor_show),
     path(V + "os-hypervisors/<str:hypervisor>/uptime", hypervisors.hypervisor_uptime),
     path(V + "os-services", hypervisors.service_list),
+    path(V + "os-services/<str:service>", hypervisors.service),
     path(V + "os-aggregates", hypervisors.aggregate_list),
     path(V + "os-aggregates/<str:aggregate_id>", hypervisors.aggregate_show),
     path(V + "os-availability-zone", hypervisors.availability_zone_list),
