@@ -475,3 +475,40 @@ def test_the_admin_disables_enables_and_forces_down_a_compute_service(ivy, alice
         _fault(refused, 403, "forbidden") == "Policy doesn't allow os_compute_api:os-services:update to be performed."
     )
     assert Host.objects.get(name="compute-kvm2").enabled
+
+
+def test_what_the_api_does_is_published_to_the_dashboards_live_streams(
+    alice, client, sent_events, django_capture_on_commit_callbacks
+):
+    """The Instances page (the project's stream) and the instructor's views (the cloud's) see a
+    server made, renamed or stopped from the command line, as they see a click."""
+    from cloudlab.live.events import cloud_stream, project_stream
+
+    project = alice.projects.get()
+    nova = nova_for(alice, client)
+    with django_capture_on_commit_callbacks(execute=True):
+        server_id = nova.boot("live")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert nova.put(f"servers/{server_id}", {"server": {"name": "alive"}}).status_code == 200
+    sent = [(e["stream"], e["event"]) for e in sent_events.entries()]
+    for stream in (project_stream(project.pk), cloud_stream(project.cloud_id)):
+        assert (stream, "instance.created") in sent
+        assert (stream, "instance.updated") in sent
+
+
+def test_the_admin_evacuates_a_server_off_a_host_that_is_down(ivy, alice, client):
+    from cloudlab.compute.actions.host import do_host_action
+    from cloudlab.compute.models import Host
+
+    nova = nova_for(ivy, client)
+    still_up = nova.post(f"servers/{COURSE_WEB}/action", {"evacuate": {"host": "compute-kvm2"}})
+    assert _fault(still_up, 400, "badRequest") == "Compute service of compute-kvm1 is still in use."
+    do_host_action(ivy, Host.objects.get(name="compute-kvm1"), "mark_down")
+    old = nova.post(f"servers/{COURSE_WEB}/action", {"evacuate": {"host": "compute-kvm2"}}, "2.13")
+    assert "'onSharedStorage' is a required property" in _fault(old, 400, "badRequest")
+    evacuated = nova.post(f"servers/{COURSE_WEB}/action", {"evacuate": {"host": "compute-kvm2"}})
+    assert evacuated.status_code == 200 and evacuated.content == b""
+    listed = nova.get(f"servers/{COURSE_WEB}/os-instance-actions").json()["instanceActions"]
+    assert listed[0]["action"] == "evacuate" and listed[0]["request_id"] == evacuated["x-openstack-request-id"]
+    refused = nova_for(alice, client).post(f"servers/{COURSE_WEB}/action", {"evacuate": {}})
+    assert _fault(refused, 404, "itemNotFound")  # not the student's server at all

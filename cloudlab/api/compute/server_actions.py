@@ -1,8 +1,8 @@
 """``POST /servers/{id}/action``: exactly one action key, its parameters checked as Nova's
 schemas check them, then the dashboard's own ``do_instance_action`` (the lifecycle gate: Nova's
 409 texts, the policy's 403), recorded under this request's id. 202 with no body, except
-rebuild (202, the server), rescue (200, ``adminPass``) and createImage (202, ``image_id`` from
-2.45)."""
+rebuild (202, the server), rescue (200, ``adminPass``), evacuate (200; ``adminPass`` before
+2.14) and createImage (202, ``image_id`` from 2.45)."""
 
 from __future__ import annotations
 
@@ -84,6 +84,23 @@ def _live_migrate(call: Call, value: Any) -> Params:
     if host is not None:
         host = a_string(host, "host", max_length=255)
     return "live_migrate", {"host": host} if host else {}
+
+
+def _evacuate(call: Call, value: Any) -> Params:
+    allowed = {"host", "adminPass"}
+    if not call.at_least("2.14"):
+        allowed.add("onSharedStorage")
+    if call.at_least("2.29") and not call.at_least("2.68"):
+        allowed.add("force")
+    body = an_object(
+        value, "evacuate", required=() if call.at_least("2.14") else ("onSharedStorage",), allowed=frozenset(allowed)
+    )
+    if "onSharedStorage" in body:
+        a_boolean(body["onSharedStorage"], "onSharedStorage")
+    if "adminPass" in body:
+        a_string(body["adminPass"], "adminPass")
+    host = a_string(body["host"], "host") if body.get("host") is not None else None
+    return "evacuate", {"host": host} if host else {}
 
 
 REBUILD_KEYS = frozenset(
@@ -172,6 +189,7 @@ PARSERS: dict[str, Callable[[Call, Any], Params]] = {
     "lock": _lock,
     "unshelve": _shelve_unshelve,
     "createImage": _create_image,
+    "evacuate": _evacuate,
 }
 
 
@@ -196,6 +214,8 @@ def _action(call: Call, server_id: str) -> HttpResponse:
         return accepted({"server": {**server_view.updated(call, done.instance), "adminPass": secrets.token_urlsafe(9)}})
     if action == "rescue":
         return ok({"adminPass": secrets.token_urlsafe(9)})  # rescue answers 200, as in Nova
+    if action == "evacuate":  # 200, as Nova; the admin password only before 2.14
+        return ok({"adminPass": secrets.token_urlsafe(9)}) if not call.at_least("2.14") else HttpResponse(status=200)
     if action == "create_snapshot":
         image_id = done.action.context["params"]["image_id"]
         location = call.request.build_absolute_uri(f"/image/v2/images/{image_id}")
