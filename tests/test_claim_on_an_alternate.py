@@ -1,10 +1,11 @@
 """In the placement era a claim that loses its race walks the scheduler's alternates; the
 scheduling record, written before any host is locked, ends up naming the host that was claimed
-and why the first choice was not."""
+and why the first choice was not, and the action's flow shows both claims."""
 
 import pytest
 
 from cloudlab.compute import placement
+from cloudlab.compute.flow_log import flow_of
 from cloudlab.compute.models import Host, SchedulingRecord
 from cloudlab.engine.scheduler import ERA_DEFAULT_FILTERS, ERA_DEFAULT_WEIGHERS
 from tests import steps
@@ -44,5 +45,11 @@ def test_the_record_names_the_alternate_that_took_the_claim(
     assert f"{chosen[0]}: memory_mb requested" in record.detail
     instance.refresh_from_db()
     assert instance.host.name == record.selected_host
+    # The flow shows both claims: Placement's refusal on the first choice, then the next host's.
+    [scheduling] = [s for s in flow_of(instance.actions.get(action="create")) if s["step"] == "schedule_instances"]
+    assert scheduling["outcome"] == "claim_race"
+    claims = [m for m in scheduling["messages"] if m["name"] == "PUT /allocations/{instance_uuid}"]
+    assert [m["status"] for m in claims] == ["failed", "ok"]
+    assert "Placement refused the claim" in claims[0]["note"]
     # The other claim that filled the host was never real: the books balance again without it.
     Host.objects.filter(cloud=demo_cloud, name=chosen[0]).update(memory_mb_used=filled[0])
