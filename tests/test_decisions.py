@@ -128,6 +128,45 @@ def test_the_worker_publishes_the_stages_at_the_clouds_pace(demo_cloud, alice, l
     assert stages == list(range(count))
 
 
+def test_a_stage_task_publishes_from_its_arguments_without_a_query(
+    alice, decided, project_of, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """A class launching together plays dozens of funnels at once: a stage costs no query."""
+    from dataclasses import asdict
+
+    from cloudlab.compute import live_replay, tasks
+
+    funnel = live_replay.Funnel.of(decided, len(replay_stages(decided.trace)))
+    assert funnel.project == project_of(alice).pk and funnel.instance == str(decided.instance.uuid)
+    with EventRecorder(project_stream(funnel.project)) as recorder:
+        with django_assert_num_queries(0), django_capture_on_commit_callbacks(execute=False) as hooks:
+            tasks.publish_decision_stage(asdict(funnel), 1)
+        sends = [hook for hook in hooks if "publish_on_commit" in getattr(hook, "__qualname__", "")]
+        for send in sends:  # the events; the next stage's task is left unsent
+            send()
+        wait_for(lambda: recorder.messages)
+    [message] = recorder.messages  # the project's (the other is the cloud's)
+    assert message["event"] == "scheduler.stage"
+    assert message["data"] == {"record": decided.pk, "instance": funnel.instance, "index": 1}
+    assert len(sends) == 2 and len(hooks) - len(sends) == (1 if funnel.stages > 2 else 0)
+
+
+def test_a_stage_task_an_older_worker_queued_by_record_id_still_publishes(
+    alice, decided, project_of, django_capture_on_commit_callbacks
+):
+    from cloudlab.compute import tasks
+
+    with EventRecorder(project_stream(project_of(alice).pk)) as recorder:
+        with django_capture_on_commit_callbacks(execute=False) as hooks:
+            tasks.publish_decision_stage(decided.pk, 0)
+            tasks.publish_decision_stage(decided.pk + 1000, 0)  # a record gone meanwhile: nothing
+        for hook in hooks:
+            if "publish_on_commit" in getattr(hook, "__qualname__", ""):
+                hook()
+        wait_for(lambda: recorder.messages)
+    assert [m["data"]["index"] for m in recorder.messages] == [0]
+
+
 # -- the page's names come from the one source ---------------------------------------------------
 
 _SAMPLE_INPUTS = {  # a valid value for each input of the what-if form

@@ -4,6 +4,8 @@ How long a stage lasts is the engine's pacing model (``pacing.funnel_stage_secon
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
 from django.utils import timezone
 
 from cloudlab.engine.pacing import funnel_seconds, funnel_stage_seconds
@@ -14,10 +16,30 @@ from . import queue
 from .models import SchedulingRecord
 
 
-def publish_stage(record: SchedulingRecord, index: int) -> None:
-    data = {"record": record.pk, "instance": str(record.instance.uuid), "index": index}
-    publish_on_commit(project_stream(record.instance.project_id), "scheduler.stage", data)
-    publish_on_commit(cloud_stream(record.cloud_id), "scheduler.stage", data)
+@dataclass(frozen=True)
+class Funnel:
+    """What a decision's stage tasks need to publish each stage, carried in the task's arguments
+    so a stage costs no query (a class launching together plays dozens of funnels at once)."""
+
+    record: int
+    instance: str  # the instance's uuid
+    project: int
+    cloud: int
+    stages: int
+    seconds: float  # between two stages (``pacing.funnel_stage_seconds``)
+
+    @classmethod
+    def of(cls, record: SchedulingRecord, stages: int) -> Funnel:
+        return cls(
+            record.pk, str(record.instance.uuid), record.instance.project_id, record.cloud_id, stages,
+            funnel_stage_seconds(record.cloud.pace),
+        )
+
+
+def publish_stage(funnel: Funnel, index: int) -> None:
+    data = {"record": funnel.record, "instance": funnel.instance, "index": index}
+    publish_on_commit(project_stream(funnel.project), "scheduler.stage", data)
+    publish_on_commit(cloud_stream(funnel.cloud), "scheduler.stage", data)
 
 
 def start_live_replay(record: SchedulingRecord) -> float:
@@ -32,20 +54,24 @@ def start_live_replay(record: SchedulingRecord) -> float:
     pace = record.cloud.pace
     if pace <= 0 or not stages:
         return 0.0
-    publish_stage(record, 0)
-    if len(stages) > 1:
-        queue.publish_decision_stage(record.pk, 1, funnel_stage_seconds(pace))
+    funnel = Funnel.of(record, len(stages))
+    publish_stage(funnel, 0)
+    if funnel.stages > 1:
+        queue.publish_decision_stage(asdict(funnel), 1, funnel.seconds)
     return funnel_seconds(pace, len(stages))
 
 
-def continue_live_replay(record_id: int, index: int) -> None:
+def continue_live_replay(funnel: Funnel, index: int) -> None:
     """Publish stage ``index`` of a decision being watched, then schedule the next one."""
+    if index >= funnel.stages:
+        return
+    publish_stage(funnel, index)
+    if index + 1 < funnel.stages:
+        queue.publish_decision_stage(asdict(funnel), index + 1, funnel.seconds)
+
+
+def funnel_of_record(record_id: int) -> Funnel | None:
+    """The funnel of a stored decision (a stage task queued by an older worker named only the
+    record), or ``None`` if it is gone."""
     record = SchedulingRecord.objects.select_related("instance", "cloud").filter(pk=record_id).first()
-    if record is None:
-        return
-    count = len(replay_stages(record.trace))
-    if index >= count:
-        return
-    publish_stage(record, index)
-    if index + 1 < count:
-        queue.publish_decision_stage(record_id, index + 1, funnel_stage_seconds(record.cloud.pace))
+    return None if record is None else Funnel.of(record, len(replay_stages(record.trace)))

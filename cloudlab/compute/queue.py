@@ -34,6 +34,7 @@ def run_step(instance_id: int, action_id: int, index: int, delay: float = 0.0) -
     _send_on_commit(RUN_STEP, (instance_id, action_id, index), delay)
 
 
-def publish_decision_stage(record_id: int, index: int, delay: float) -> None:
-    """After commit, publish stage ``index`` of a scheduling decision ``delay`` seconds from now."""
-    _send_on_commit(PUBLISH_DECISION_STAGE, (record_id, index), delay)
+def publish_decision_stage(funnel: dict[str, Any], index: int, delay: float) -> None:
+    """After commit, publish stage ``index`` of a scheduling decision ``delay`` seconds from now
+    (``funnel``: ``live_replay.Funnel`` as a dict, what the task needs to publish it)."""
+    _send_on_commit(PUBLISH_DECISION_STAGE, (funnel, index), delay)

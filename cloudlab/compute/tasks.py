@@ -54,9 +54,12 @@ def run_step(instance_id: int, action_id: int, index: int) -> None:
 
 
 @shared_task(name=queue.PUBLISH_DECISION_STAGE, **RETRY)
-def publish_decision_stage(record_id: int, index: int) -> None:
-    """Publish stage ``index`` of a scheduling decision, then schedule the next one."""
-    live_replay.continue_live_replay(record_id, index)
+def publish_decision_stage(funnel: dict[str, Any] | int, index: int) -> None:
+    """Publish stage ``index`` of a scheduling decision, then schedule the next one. ``funnel``
+    is ``live_replay.Funnel`` as a dict (a task an older worker queued names the record's id)."""
+    known = live_replay.Funnel(**funnel) if isinstance(funnel, dict) else live_replay.funnel_of_record(funnel)
+    if known is not None:
+        live_replay.continue_live_replay(known, index)
 
 
 @shared_task(name=queue.REAP, **RETRY)
