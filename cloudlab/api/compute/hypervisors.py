@@ -134,7 +134,7 @@ def _find(call: Call, hypervisor: str) -> Host:
             hosts(call).filter(pk=int(hypervisor)).first() if hypervisor.isdigit() and len(hypervisor) < 12 else None
         )
     if found is None:
-        raise Fault(404, f"Hypervisor with ID {hypervisor[:80]} could not be found.")
+        raise Fault(404, f"Hypervisor with ID '{hypervisor[:80]}' could not be found.")
     return found
 
 
