@@ -105,7 +105,12 @@ PATHS = ["servers", "servers/detail", "flavors", "flavors/detail", "os-hyperviso
     path=st.sampled_from(PATHS),
     query=st.dictionaries(
         st.sampled_from(QUERY_KEYS),
-        st.one_of(st.sampled_from(["", "1", "-1", "(", "x" * 300, "None", COURSE_WEB]), st.text(max_size=20)),
+        st.one_of(
+            st.sampled_from(
+                ["", "1", "-1", "(", "x" * 300, "None", COURSE_WEB, "2026-13-45T00:00:00", "2026-01-01T00:00:00+99:00"]
+            ),
+            st.text(max_size=20),
+        ),
         max_size=3,
     ),
 )

@@ -512,3 +512,12 @@ def test_the_admin_evacuates_a_server_off_a_host_that_is_down(ivy, alice, client
     assert listed[0]["action"] == "evacuate" and listed[0]["request_id"] == evacuated["x-openstack-request-id"]
     refused = nova_for(alice, client).post(f"servers/{COURSE_WEB}/action", {"evacuate": {}})
     assert _fault(refused, 404, "itemNotFound")  # not the student's server at all
+
+
+def test_changes_since_takes_an_iso_time_and_names_a_bad_one(alice, client):
+    nova = nova_for(alice, client)
+    nova.boot("recent")
+    assert [s["name"] for s in nova.get("servers?changes-since=2000-01-01T00:00:00Z").json()["servers"]] == ["recent"]
+    assert nova.get("servers?changes-since=2999-01-01T00:00:00").json()["servers"] == []
+    for bad in ("yesterday", "2026-13-45T00:00:00"):
+        assert "is not a 'date-time'" in _fault(nova.get(f"servers?changes-since={bad}"), 400, "badRequest")

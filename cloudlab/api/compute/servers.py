@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -83,10 +84,7 @@ def _filtered(call: Call) -> list[Instance]:
     if call.caller.is_admin and params.get("host"):
         instances = instances.filter(host__name=params["host"])
     if params.get("changes-since"):
-        since = parse_datetime(params["changes-since"])
-        if since is None:
-            raise Fault(400, f"Invalid input for field/attribute changes-since. Value: {params['changes-since'][:80]}.")
-        instances = instances.filter(updated_at__gte=since)
+        instances = instances.filter(updated_at__gte=_since(params["changes-since"]))
     chosen = list(instances.order_by("-created_at", "-id"))
     if "name" in params:
         pattern = _name_filter(params["name"])
@@ -98,6 +96,17 @@ def _filtered(call: Call) -> list[Instance]:
         pattern = _name_filter(params["ip"])
         chosen = [i for i in chosen if i.fixed_ip and pattern.search(i.fixed_ip)]
     return chosen
+
+
+def _since(raw: str) -> datetime:
+    """``changes-since``: an ISO 8601 time (UTC when it names no zone)."""
+    try:
+        since = parse_datetime(raw.strip())
+    except ValueError:  # well formed, not a time: 2026-13-45T00:00:00
+        since = None
+    if since is None:
+        raise invalid("changes-since", raw, f"{raw[:80]!r} is not a 'date-time'")
+    return since if since.tzinfo is not None else since.replace(tzinfo=UTC)
 
 
 def _listed(call: Call, path: str, detailed: bool) -> HttpResponse:
