@@ -521,3 +521,23 @@ def test_changes_since_takes_an_iso_time_and_names_a_bad_one(alice, client):
     assert nova.get("servers?changes-since=2999-01-01T00:00:00").json()["servers"] == []
     for bad in ("yesterday", "2026-13-45T00:00:00"):
         assert "is not a 'date-time'" in _fault(nova.get(f"servers?changes-since={bad}"), 400, "badRequest")
+
+
+def test_the_name_filter_anchors_and_wildcards_and_cannot_be_made_to_backtrack(alice, client):
+    import time
+    from urllib.parse import urlencode
+
+    nova = nova_for(alice, client)
+    for name in ("web(1)", "web-10", "a" * 40):
+        nova.boot(name)
+
+    def names(pattern: str) -> list[str]:
+        return sorted(s["name"] for s in nova.get("servers?" + urlencode({"name": pattern})).json()["servers"])
+
+    assert names("web(1)") == ["web(1)"]
+    assert names("^web") == ["web(1)", "web-10"]
+    assert names("web.1") == ["web(1)", "web-10"]
+    assert names("^web-10$") == ["web-10"]
+    started = time.monotonic()
+    assert names("(a+)+b") == [] and names("(a|aa)*$x") == []
+    assert time.monotonic() - started < 2

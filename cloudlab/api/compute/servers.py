@@ -61,11 +61,15 @@ def find_server(call: Call, server_id: str) -> Instance:
 
 
 def _name_filter(pattern: str) -> re.Pattern[str]:
-    """Nova matches ``name`` as a regular expression (a broken one as plain text)."""
-    try:
-        return re.compile(pattern[:255])
-    except re.error:
-        return re.compile(re.escape(pattern[:255]))
+    """Nova matches ``name`` (and ``ip``) as a regular expression in the database. Here a subset
+    with no repetition, so no pattern can make a request backtrack for ever: ``^`` and ``$``
+    anchor, ``.`` is any character, the rest is literal (``web(1)`` finds ``web(1)``). The clients
+    send ``^name$`` or the plain name and keep the exact matches themselves."""
+    pattern = pattern[:255]
+    start = "^" if pattern.startswith("^") else ""
+    end = "$" if pattern.endswith("$") and len(pattern) > len(start) else ""
+    body = pattern[len(start) : len(pattern) - len(end)]
+    return re.compile(start + ".".join(re.escape(part) for part in body.split(".")) + end, re.DOTALL)
 
 
 def _filtered(call: Call) -> list[Instance]:
