@@ -55,6 +55,20 @@ def sent(monkeypatch):
     return messages
 
 
+@pytest.fixture
+def later(monkeypatch):
+    """The count a busy moment holds back: the tasks queued to send it (not sent to a broker)."""
+    from celery import current_app
+
+    from cloudlab.classroom.polls import ANNOUNCE_COUNT
+
+    queued = []
+    monkeypatch.setattr(
+        current_app.tasks[ANNOUNCE_COUNT], "apply_async", lambda args, countdown: queued.append((args, countdown))
+    )
+    return queued
+
+
 def _host_poll(lecture, ivy, **extra):
     return open_poll(lecture, ivy, kind="host", flavor="m1.large", **extra)
 
@@ -217,8 +231,10 @@ def test_a_bad_answer_is_refused(lecture, ivy, alice, class_of):
 
 
 def test_no_event_before_the_reveal_carries_an_answer(
-    lecture, ivy, alice, bob, class_of, sent, django_capture_on_commit_callbacks
+    lecture, ivy, alice, bob, class_of, sent, later, django_capture_on_commit_callbacks
 ):
+    from cloudlab.classroom.tasks import announce_poll_count
+
     with django_capture_on_commit_callbacks(execute=True):
         poll = _host_poll(lecture, ivy, time_limit=60)
     winner = correct_answer(poll, dry_run(poll)[0])
@@ -227,6 +243,9 @@ def test_no_event_before_the_reveal_carries_an_answer(
         give_answer(poll, alice, choice=winner)
     with django_capture_on_commit_callbacks(execute=True):
         give_answer(poll, bob, choice=loser)
+    [(args, _)] = later  # within COUNT_SPACING of alice's: its count goes at the end of the moment
+    with django_capture_on_commit_callbacks(execute=True):
+        announce_poll_count(*args)
     with django_capture_on_commit_callbacks(execute=True):
         close_poll(poll, ivy)
     before = [m for m in sent if m["event"].startswith("poll.")]
@@ -257,3 +276,29 @@ def test_shown_scores_go_to_the_class_and_hidden_ones_do_not(
     with django_capture_on_commit_callbacks(execute=True):
         set_show_scores(lecture, False, ivy)
     assert [m["data"] for m in sent if m["event"] == "poll.scores"][-1] == {"show_scores": False, "scores": []}
+
+
+def test_a_class_answering_together_gets_the_count_at_most_every_spacing(
+    lecture, ivy, class_of, sent, later, django_capture_on_commit_callbacks, monkeypatch
+):
+    """300 answers in ten seconds would be 300 events to each of 300 sockets: the first answer's
+    count goes at once, the rest of the busy moment's in one event at its end, with every answer."""
+    from cloudlab.classroom import polls
+    from cloudlab.classroom.tasks import announce_poll_count
+
+    people = [join(lecture, nickname=f"guest-{i}").user for i in range(5)]
+    with django_capture_on_commit_callbacks(execute=True):
+        poll = _host_poll(lecture, ivy)
+    for person in people:
+        with django_capture_on_commit_callbacks(execute=True):
+            give_answer(poll, person, choice=poll.choices[0])
+    counts = [m["data"]["answers"] for m in sent if m["event"] == "poll.answers"]
+    assert counts == [1], "only the first answer's count goes at once"
+    assert len(later) == 1 and later[0][1] == polls.COUNT_SPACING, "one send at the end of the moment"
+    with django_capture_on_commit_callbacks(execute=True):
+        announce_poll_count(*later[0][0])
+    assert [m["data"]["answers"] for m in sent if m["event"] == "poll.answers"] == [1, 5]
+    monkeypatch.setattr(polls, "spacing_turn", lambda key, spacing: "now")  # the moment is over
+    with django_capture_on_commit_callbacks(execute=True):
+        give_answer(poll, people[0], choice=poll.choices[-1])  # a changed answer counts once
+    assert [m["data"]["answers"] for m in sent if m["event"] == "poll.answers"] == [1, 5, 5]

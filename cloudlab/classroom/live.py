@@ -68,6 +68,20 @@ def publish_session_event(session: ClassSession | int, event: str, payload: dict
     publish_on_commit(session_stream(session_id), event, payload)
 
 
+def spacing_turn(key: str, spacing: float) -> str:
+    """Send something at most once every ``spacing`` seconds per ``key`` (leading and trailing
+    edge): ``"now"`` if nothing went out for the key in the last ``spacing`` seconds (marked
+    sent), ``"later"`` for the first call within that window (the caller sends once more at its
+    end, with the news as it is then), ``"skip"`` after that (the later send will carry it)."""
+    ms = max(1, int(spacing * 1000))
+    connection = _redis()
+    if connection.set(f"cloudlab:spacing:{key}", 1, nx=True, px=ms):
+        return "now"
+    if connection.set(f"cloudlab:spacing-later:{key}", 1, nx=True, px=ms):
+        return "later"
+    return "skip"
+
+
 def present_ids(session_id: int) -> set[int]:
     """The participants with a socket open on the session's stream now."""
     return {int(k) for k in _redis().hkeys(_presence_key(session_id))}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from .models import Poll
-from .polls import CLOSE_DUE_POLL, settle_expired
+from .polls import ANNOUNCE_COUNT, CLOSE_DUE_POLL, send_count, settle_expired
 
 
 @shared_task(name=CLOSE_DUE_POLL, ignore_result=True)
@@ -14,3 +14,11 @@ def close_due_poll(poll_id: int) -> None:
     poll = Poll.objects.filter(pk=poll_id).select_related("session").first()
     if poll is not None:
         settle_expired(poll)
+
+
+@shared_task(name=ANNOUNCE_COUNT, ignore_result=True)
+def announce_poll_count(poll_id: int) -> None:
+    """The end of a busy moment of answers: the count as it is now."""
+    poll = Poll.objects.filter(pk=poll_id).first()
+    if poll is not None:
+        send_count(poll)
