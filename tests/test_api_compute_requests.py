@@ -541,3 +541,11 @@ def test_the_name_filter_anchors_and_wildcards_and_cannot_be_made_to_backtrack(a
     started = time.monotonic()
     assert names("(a+)+b") == [] and names("(a|aa)*$x") == []
     assert time.monotonic() - started < 2
+
+
+def test_migrations_are_the_admins_to_list(ivy, alice, client):
+    assert nova_for(ivy, client).get("os-migrations").json() == {"migrations": []}
+    refused = nova_for(alice, client).get("os-migrations")
+    assert (
+        _fault(refused, 403, "forbidden") == "Policy doesn't allow os_compute_api:os-migrations:index to be performed."
+    )

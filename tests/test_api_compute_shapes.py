@@ -358,3 +358,48 @@ def test_quota_sets_and_limits_match_novas_schema(alice, client, version):
         limits["rate"] = ARR
     body = nova.get("limits").json()
     jsonschema.validate(body, strict({"limits": strict(limits, list(limits))}, ["limits"]))
+
+
+@pytest.mark.parametrize("version", ["2.1", "2.23", "2.59", "2.80"])
+def test_migrations_match_novas_schema(ivy, client, version):
+    from cloudlab.compute.models import Flavor, Host, Instance, Migration
+
+    instance = Instance.objects.get(uuid=COURSE_WEB)
+    Migration.objects.create(
+        instance=instance,
+        kind=Migration.Kind.LIVE_MIGRATION,
+        status=Migration.Status.COMPLETED,  # over: the hosts' books owe it nothing
+        source_host=instance.host,
+        dest_host=Host.objects.get(name="compute-kvm2"),
+        old_flavor=instance.flavor,
+        new_flavor=Flavor.objects.get(cloud=instance.cloud, name="m1.small"),
+        old_vm_state="active",
+    )
+    nova = nova_for(ivy, client, version=version)
+    properties: dict[str, Any] = {
+        "id": INT, "status": STR, "instance_uuid": STR, "source_node": NULLSTR, "dest_node": NULLSTR,
+        "source_compute": NULLSTR, "dest_compute": NULLSTR, "dest_host": NULLSTR, "source_region": NULLSTR,
+        "dest_region": NULLSTR, "old_instance_type_id": INT, "new_instance_type_id": INT, "created_at": STR,
+        "updated_at": NULLSTR,
+    }  # fmt: skip
+    required = list(properties)
+    if at(version, "2.23"):
+        properties.update({"migration_type": {"enum": ["migration", "resize", "live-migration", "evacuation"]}})
+        properties["links"] = LINKS
+        required.append("migration_type")
+    if at(version, "2.59"):
+        properties["uuid"] = STR
+        required.append("uuid")
+    if at(version, "2.80"):
+        properties.update({"user_id": NULLSTR, "project_id": STR})
+        required += ["user_id", "project_id"]
+    body = nova.get("os-migrations").json()
+    schema = strict(
+        {"migrations": {"type": "array", "items": strict(properties, required)}, "migrations_links": LINKS},
+        ["migrations"],
+    )
+    jsonschema.validate(body, schema)
+    (move,) = body["migrations"]
+    assert (move["source_compute"], move["dest_compute"]) == ("compute-kvm1", "compute-kvm2")
+    assert move["status"] == "completed"
+    assert "links" not in move  # only an in-progress live migration links to itself

@@ -204,5 +204,10 @@ def test_the_further_actions_work_from_the_command_line(lab):
     )
     assert moved.returncode == 0, moved.stderr
     assert _instance("course-web").host.name == "compute-kvm2"
+    migrations = lab.openstack_json("server", "migration", "list", username="ivy")
+    by_type = {(m["Type"], m["Status"]): m for m in migrations}
+    live = by_type[("live-migration", "completed")]
+    assert (live["Source Compute"], live["Dest Compute"]) == ("compute-kvm1", "compute-kvm2")
+    assert ("resize", "confirmed") in by_type
     events = lab.openstack_json("server", "event", "list", "web")
     assert [e["Action"] for e in events][:3] == ["createImage", "rebuild", "unrescue"]
