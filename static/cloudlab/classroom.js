@@ -89,9 +89,10 @@
         renderParticipants();
       } else if (event === "session.state" || event === "session.control") {
         // A control (a reset, a host failing, the pace) or a new state may change anything the
-        // page shows: read it all again rather than patch it here.
+        // page shows: read it all again rather than patch it here. The whole class hears it at
+        // once, so each page asks within a second and a half, not all in the same instant.
         if (event === "session.state") showState(data.state);
-        live.refetch();
+        live.refetchSpread(1500);
       }
     },
   });

@@ -109,6 +109,15 @@
     return this.refetching;
   };
 
+  /* Refetch within the next ``spread`` ms, at a random moment, once however often it is asked:
+     for news that every page of a class hears at the same instant (a control of the session),
+     so that three hundred pages do not ask the server for their snapshot in the same second. */
+  LiveStream.prototype.refetchSpread = function (spread) {
+    var self = this;
+    if (this.spreadTimer) return;
+    this.spreadTimer = setTimeout(function () { self.spreadTimer = null; self.refetch(); }, Math.random() * spread);
+  };
+
   LiveStream.finalReason = finalReason;
   window.CloudLab.LiveStream = LiveStream;
 })();
