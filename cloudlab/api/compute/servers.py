@@ -256,6 +256,9 @@ def _check_extras(call: Call, server: dict[str, Any]) -> None:
             a_string(server[address], address, max_length=64)
     if "personality" in server and call.at_least("2.57"):
         raise unexpected("server", server, "personality")
+    for key, since in (("tags", "2.52"), ("trusted_image_certificates", "2.63")):
+        if key in server and not call.at_least(since):
+            raise unexpected("server", server, key)
     if "hostname" in server and not call.at_least("2.90"):
         raise unexpected("server", server, "hostname")
     if ("host" in server or "hypervisor_hostname" in server) and not call.at_least("2.74"):

@@ -79,7 +79,7 @@ def an_object(
     """``value`` as an object with its ``required`` keys and (when ``allowed`` is given) no others."""
     if not isinstance(value, dict):
         if path is None:
-            raise Fault(400, "The request body is invalid: " + f"{quoted(value)} is not of type 'object'")
+            raise Fault(400, f"{quoted(value)} is not of type 'object'")
         raise not_of_type(path, value, "object")
     for key in required:
         if key not in value:
