@@ -253,6 +253,7 @@ def test_a_create_records_its_request_id_zone_hints_and_networks_for_the_schedul
     shown = nova.get(f"servers/{instance.uuid}").json()["server"]
     assert shown["scheduler_hints"] == {"same_host": [COURSE_WEB], "different_host": [CIRROS]}
     assert shown["pinned_availability_zone"] == "nova"
+    assert shown["OS-EXT-AZ:availability_zone"] == "nova"  # asked for, before a host is chosen
 
 
 # -- scoping ---------------------------------------------------------------------------------

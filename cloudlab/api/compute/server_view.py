@@ -154,7 +154,8 @@ def detail(call: Call, instance: Instance, *, show: bool = False) -> dict[str, A
         "accessIPv6": "",
         "links": call.links(f"servers/{instance.uuid}"),
         "OS-DCF:diskConfig": "MANUAL",
-        "OS-EXT-AZ:availability_zone": instance.availability_zone or "",
+        # The zone asked for until the host's is known, as Nova writes it at the API.
+        "OS-EXT-AZ:availability_zone": instance.availability_zone or spec.get("availability_zone") or "",
         "config_drive": "",
         "key_name": None,
         "OS-SRV-USG:launched_at": usage_time(instance.launched_at),
