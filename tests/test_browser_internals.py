@@ -107,7 +107,8 @@ def test_rootfs_tab_copy_up_whiteout_opaque_and_exdev(page):
     page.locator("#fs-examples button", has_text="mkdir /etc/nginx").click()
     # The opaque directory's badge (the whiteout it replaces has a badge of its own: wait for this one,
     # or the next click races the mkdir's answer)
-    expect(page.locator(".cl-layer-container .cl-kind-dir[data-path='/etc/nginx'] .badge.text-bg-info")).to_have_count(1)
+    opaque = ".cl-layer-container .cl-kind-dir[data-path='/etc/nginx'] .badge.text-bg-info"
+    expect(page.locator(opaque)).to_have_count(1)
     page.locator("#fs-examples button", has_text="mv /etc/nginx").click()
     expect(page.locator("#fs-error")).to_be_visible()
     assert page.words["exdev"] in page.locator("#fs-error").inner_text()
