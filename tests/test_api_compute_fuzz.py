@@ -107,7 +107,19 @@ PATHS = ["servers", "servers/detail", "flavors", "flavors/detail", "os-hyperviso
         st.sampled_from(QUERY_KEYS),
         st.one_of(
             st.sampled_from(
-                ["", "1", "-1", "(", "x" * 300, "None", COURSE_WEB, "2026-13-45T00:00:00", "2026-01-01T00:00:00+99:00"]
+                [
+                    "",
+                    "1",
+                    "-1",
+                    "(",
+                    "x" * 300,
+                    "None",
+                    COURSE_WEB,
+                    "2026-13-45T00:00:00",
+                    "2026-01-01T00:00:00+99:00",
+                    "²",
+                    "99999999999",
+                ]
             ),
             st.text(max_size=20),
         ),

@@ -550,3 +550,14 @@ def test_migrations_are_the_admins_to_list(ivy, alice, client):
     assert (
         _fault(refused, 403, "forbidden") == "Policy doesn't allow os_compute_api:os-migrations:index to be performed."
     )
+
+
+@pytest.mark.parametrize("odd", ["²", "١", "99999999999", "-1", "1.0"])
+def test_odd_integer_ids_in_paths_are_not_found(ivy, client, odd):
+    nova = nova_for(ivy, client, version="2.1")
+    assert (
+        _fault(nova.get(f"os-hypervisors/{odd}"), 404, "itemNotFound")
+        == f"Hypervisor with ID '{odd}' could not be found."
+    )
+    assert _fault(nova.get(f"os-aggregates/{odd}"), 404, "itemNotFound") == f"Aggregate {odd} could not be found."
+    assert nova.get(f"flavors?minRam={odd}").status_code in (200, 400)

@@ -77,9 +77,10 @@ def _minimum(call: Call, name: str) -> int | None:
     if raw is None:
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise Fault(400, f"Invalid {name} filter [{raw[:80]}]") from None
+    return max(min(value, 2**31 - 1), -(2**31))  # beyond any flavor either way; fits the column
 
 
 def _listed(call: Call, path: str, shape: Any, key: str = "flavors") -> HttpResponse:

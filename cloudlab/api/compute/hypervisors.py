@@ -9,6 +9,7 @@ as Nova's default policy (a project member gets Nova's 403)."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,12 @@ _NAMESPACE = uuid.UUID("6c0b5a53-2f2e-4b3e-9d8a-5f1e3c2b7a10")
 
 def stable_uuid(kind: str, pk: object) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{kind}:{pk}"))
+
+
+def _small_id(value: str) -> bool:
+    """An integer id as Nova's database keeps them: ASCII digits that fit the column (``²`` and
+    ``99999999999`` are not found, never a 500)."""
+    return re.fullmatch(r"[0-9]{1,9}", value, re.ASCII) is not None
 
 
 def hypervisor_id(call: Call, host: Host) -> int | str:
@@ -130,9 +137,7 @@ def _find(call: Call, hypervisor: str) -> Host:
             raise Fault(400, f"Invalid uuid {hypervisor[:80]}") from None
         found = next((h for h in hosts(call) if stable_uuid("hypervisor", h.pk) == hypervisor), None)
     else:
-        found = (
-            hosts(call).filter(pk=int(hypervisor)).first() if hypervisor.isdigit() and len(hypervisor) < 12 else None
-        )
+        found = hosts(call).filter(pk=int(hypervisor)).first() if _small_id(hypervisor) else None
     if found is None:
         raise Fault(404, f"Hypervisor with ID '{hypervisor[:80]}' could not be found.")
     return found
@@ -335,7 +340,7 @@ def _aggregate(call: Call, aggregate_id: str) -> HttpResponse:
     call.require_admin("os_compute_api:os-aggregates:show")
     found = (
         Aggregate.objects.filter(cloud=call.cloud, pk=int(aggregate_id)).select_related("cloud").first()
-        if aggregate_id.isdigit() and len(aggregate_id) < 12
+        if _small_id(aggregate_id)
         else None
     )
     if found is None:
