@@ -11,7 +11,11 @@
   var options = { services: page.services, labels: page.task_states };
   var diagram = new CloudLab.FlowDiagram(document.getElementById("flow"), options);
   var periodicBox = document.getElementById("periodic-flow");
-  var periodic = periodicBox ? new CloudLab.FlowDiagram(periodicBox, options) : null;
+  // A compute node's own work involves few services: only their lifelines, nova-compute first.
+  var NODE_LANES = ["nova-compute", "hypervisor", "nova-conductor", "database", "placement-api"];
+  var nodeLanes = NODE_LANES.map(function (id) { return (page.services || []).filter(function (s) { return s.id === id; })[0]; })
+    .filter(Boolean);
+  var periodic = periodicBox ? new CloudLab.FlowDiagram(periodicBox, { services: nodeLanes, labels: page.task_states }) : null;
   var summary = document.getElementById("periodic-summary");
   var flightMs = Math.min(1500, (page.pace > 0 ? page.pace : 0) * 800);
   var NODE_TASKS = page.periodic || {};
