@@ -1,13 +1,21 @@
 """Every page of the dashboard, as the user who sees it, over a cloud where something happened:
 a built instance, an action on it (stopped), and a launch that met NoValidHost, so the pages show
 faults, events, outcomes and decisions. Shared by the browser tests that walk all pages (fit on a
-screen, every word in Chinese) and by throwaway screenshot scripts."""
+screen, no Content-Security-Policy violation, every word in Chinese) and by throwaway screenshot
+scripts (``walk``).
+
+The tests share one walk per language (``survey``): each page is loaded once, at the first of
+``WIDTHS``, where the Chinese texts are read; then its fit is measured at each width in turn (the
+viewport resized, the page's own resize handlers let finish), and the policy violations it
+reported are collected after each. The survey is kept for the session, so the three tests of one
+language read the same walk; each reports its own problems, naming the page, width and language.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connections
@@ -50,6 +58,17 @@ def _open_launch_dialog(page: Any) -> None:
     page.wait_for_selector("#launch-modal.show #launch-flavors tbody tr")
     page.select_option("#launch-image", page.locator("#launch-image option", has_text="ubuntu").get_attribute("value"))
     page.wait_for_selector("#launch-flavors .cl-flavor-reason")
+
+
+def _decision_at_its_last_stage(page: Any) -> None:
+    """The decision on its last stage: the weighing table and chart shown."""
+    page.select_option("#speed", "instant")
+    last = int(page.locator("#stage-slider").get_attribute("max"))
+    page.locator("#stage-slider").fill(str(last))
+    page.locator("#stage-slider").dispatch_event("input")
+    page.wait_for_selector(f"body[data-stage-index='{last}']")
+    page.wait_for_selector("#weighing-panel:not(.d-none) #weighing-table tbody")
+    page.wait_for_timeout(400)  # the chart's first draw
 
 
 def _refused_scheduler_settings(page: Any) -> None:
@@ -169,6 +188,13 @@ def stops(cloud: dict[str, Any]) -> list[Stop]:
         ),
         Stop("decision (placed)", f"/project/decisions/{cloud['web_decision'].pk}/", "alice", ready="#host-cards > *"),
         Stop(
+            "decision (weighing)",
+            f"/project/decisions/{cloud['web_decision'].pk}/",
+            "alice",
+            ready="#host-cards > *",
+            act=_decision_at_its_last_stage,
+        ),
+        Stop(
             "decision (NoValidHost)",
             f"/project/decisions/{cloud['nvh_decision'].pk}/",
             "alice",
@@ -197,6 +223,20 @@ def _session_stops(session: Any) -> list[Stop]:
     ]
 
 
+def _arrive(page: Any, url: str, stop: Stop) -> None:
+    """Open the stop's page and wait until it is drawn (its tab opened, its act done)."""
+    page.goto(url + stop.path)
+    page.wait_for_load_state("networkidle")
+    if stop.ready:
+        page.wait_for_selector(stop.ready)
+    if stop.click:
+        page.click(stop.click)
+        page.wait_for_timeout(400)  # the tab's fade, and a chart's first draw
+    if stop.act:
+        stop.act(page)
+    page.wait_for_timeout(200)
+
+
 def walk(
     browser: Any, url: str, cloud: dict[str, Any], *, locale: str, viewport: dict[str, int]
 ) -> Iterator[tuple[Stop, Any]]:
@@ -212,17 +252,152 @@ def walk(
                     log_in(page, url, stop.user)
                 contexts[stop.user] = page
             page = contexts[stop.user]
-            page.goto(url + stop.path)
-            page.wait_for_load_state("networkidle")
-            if stop.ready:
-                page.wait_for_selector(stop.ready)
-            if stop.click:
-                page.click(stop.click)
-                page.wait_for_timeout(400)  # the tab's fade, and a chart's first draw
-            if stop.act:
-                stop.act(page)
-            page.wait_for_timeout(200)
+            _arrive(page, url, stop)
             yield stop, page
     finally:
         for page in contexts.values():
             page.context.close()
+
+
+# -- one walk per language, shared by the fit, policy and Chinese tests ----------------------
+
+#: A laptop, the classroom projector and a wide screen; each page is loaded at the first.
+WIDTHS = (1366, 1024, 1920)
+HEIGHT = 768
+
+#: Resolves once the page has answered a resize: two frames drawn, then no change to the DOM for
+#: longer than the pages' own debounce (Plotly's responsive charts wait 100 ms, the lifecycle
+#: diagram 200 ms). A page that never stops changing (a live clock) is let go after 3 s.
+SETTLE_JS = """
+() => new Promise((resolve) => {
+  const QUIET = 300, MOST = 3000, start = performance.now();
+  let last = performance.now();
+  const observer = new MutationObserver(() => { last = performance.now(); });
+  observer.observe(document.documentElement, { subtree: true, childList: true, attributes: true, characterData: true });
+  const check = () => {
+    const now = performance.now();
+    if (now - last >= QUIET || now - start >= MOST) { observer.disconnect(); resolve(now - start >= MOST); }
+    else setTimeout(check, 50);
+  };
+  requestAnimationFrame(() => requestAnimationFrame(() => { last = performance.now(); check(); }));
+})
+"""
+
+
+@dataclass
+class Look:
+    """One page at one width: the fit problems found (``PROBLEMS_JS``), the policy violations
+    reported since the last look, and the text of its ``main``."""
+
+    stop: Stop
+    width: int
+    problems: list[str]
+    violations: list[str]
+    main: str
+
+
+@dataclass
+class Survey:
+    """Every page of one language at every width (``survey``)."""
+
+    locale: str
+    policy: str = ""  #: the Content-Security-Policy header the first page was served with
+    looks: list[Look] = field(default_factory=list)
+    #: Chinese walks only: each page's texts (``TEXTS_JS``) at the first width, by stop name,
+    texts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: what ``CloudLab.recorded`` makes of every recorded message (on Project → Overview),
+    recorded: list[Any] = field(default_factory=list)
+    #: and the words a Chinese page may keep, read from the walk's database.
+    allowed: set[str] = field(default_factory=set)
+    #: violations Chromium logged to the console (by the page being looked at when they came).
+    console: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return len({look.stop.name for look in self.looks})
+
+    def where(self, look: Look) -> str:
+        return f"{look.stop.name} at {look.width} px ({self.locale})"
+
+
+_SURVEYS: dict[str, Survey] = {}
+
+
+def survey(request: Any, locale: str) -> Survey:
+    """The walk of ``locale``, made the first time a test of the session asks for it (with that
+    test's live server, worker and demo cloud) and kept. A test that meets a kept one asks for
+    none of those fixtures."""
+    if locale not in _SURVEYS:
+        value = request.getfixturevalue
+        browser, url = value("browser"), value("live_server_url")
+        value("celery_worker")
+        cloud = populate(value("launch"), value("alice"))
+        _SURVEYS[locale] = _survey(browser, url, cloud, locale)
+    return _SURVEYS[locale]
+
+
+def _survey(browser: Any, url: str, cloud: dict[str, Any], locale: str) -> Survey:
+    from tests.test_browser_chinese import TEXTS_JS, allowed_words
+    from tests.test_browser_fit import PROBLEMS_JS
+    from tests.test_recorded_messages import RECORDED
+    from tests.test_security_csp_browser import LISTEN_JS, is_policy_message
+
+    result = Survey(locale)
+    chinese = locale.startswith("zh")
+    looking: list[str] = ["(before the first page)"]
+
+    def watch(page: Any) -> None:
+        page.on(
+            "console",
+            lambda message: (
+                result.console.append(f"{looking[-1]}: console: {message.text}")
+                if is_policy_message(message.text)
+                else None
+            ),
+        )
+
+    contexts: dict[str | None, Any] = {}
+    try:
+        for stop in stops(cloud):
+            if stop.user not in contexts:
+                context = browser.new_context(
+                    locale=locale, viewport={"width": WIDTHS[0], "height": HEIGHT}, timezone_id="Asia/Shanghai"
+                )
+                context.add_init_script(LISTEN_JS)
+                context.on("page", watch)
+                page = context.new_page()
+                if stop.user is not None:
+                    log_in(page, url, stop.user)
+                contexts[stop.user] = page
+            page = contexts[stop.user]
+            if page.viewport_size["width"] != WIDTHS[0]:
+                page.set_viewport_size({"width": WIDTHS[0], "height": HEIGHT})
+            looking.append(f"{stop.name} ({locale})")
+            _arrive(page, url, stop)
+            if not result.looks:
+                headers = page.request.get(url + stop.path).headers
+                result.policy = {k.lower(): v for k, v in headers.items()}.get("content-security-policy", "")
+            if chinese:
+                result.texts[stop.name] = page.evaluate(TEXTS_JS)
+                if stop.name == "project overview":
+                    result.recorded = page.evaluate("(messages) => messages.map((m) => CloudLab.recorded(m))", RECORDED)
+            for width in WIDTHS:
+                if page.viewport_size["width"] != width:
+                    page.set_viewport_size({"width": width, "height": HEIGHT})
+                    page.evaluate(SETTLE_JS)
+                looking.append(f"{stop.name} at {width} px ({locale})")
+                result.looks.append(
+                    Look(
+                        stop,
+                        width,
+                        problems=page.evaluate(PROBLEMS_JS),
+                        violations=page.evaluate("(window.__csp || []).splice(0)"),
+                        main=page.evaluate("() => (document.querySelector('main') || {}).innerText || ''"),
+                    )
+                )
+        if chinese:
+            result.allowed = allowed_words()
+    finally:
+        for page in contexts.values():
+            page.context.close()
+    return result

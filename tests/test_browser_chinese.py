@@ -8,7 +8,8 @@ it in real logs; a publication's citation, in a ``cite``
 element, stays in the language it was published in. Chinese text uses full-width punctuation.
 
 The walk comes after a launch, an action and a NoValidHost, so faults, events and outcomes are
-on the pages."""
+on the pages. It is the zh-CN walk the fit and policy tests read too (``tests.page_walk.survey``);
+the texts are read at the width each page is loaded at, the first of ``WIDTHS``."""
 
 import re
 
@@ -25,7 +26,7 @@ from cloudlab.engine.scheduler import FILTER_NAMES, WEIGHER_NAMES
 from cloudlab.engine.scheduler.config import SchedulerConfig
 from cloudlab.engine.scheduler.drivers import DRIVERS
 from cloudlab.identity.models import Project
-from tests.page_walk import populate, walk
+from tests.page_walk import WIDTHS, survey
 from tests.test_recorded_messages import RECORDED
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -117,7 +118,7 @@ PRODUCTS = {
 }
 
 
-def _allowed_words():
+def allowed_words():
     """The demo's names and Nova's identifiers, as they may appear on a Chinese page."""
     words = set(PRODUCTS) | UNITS
     for model, field in [
@@ -153,6 +154,10 @@ def _allowed_words():
     return words
 
 
+#: The name the other browser tests import it by.
+_allowed_words = allowed_words
+
+
 def _identifier(token, allowed):
     return (
         token in allowed
@@ -167,13 +172,13 @@ def _english(text, allowed):
     return [t for t in TOKEN.findall(text) if not _identifier(t.strip(".:'-"), allowed)]
 
 
-@pytest.mark.timeout(300)
-def test_chinese_pages_say_everything_in_chinese(browser, live_server_url, celery_worker, demo_cloud, alice, launch):
-    cloud = populate(launch, alice)
-    allowed = _allowed_words()
+@pytest.mark.timeout(600)
+def test_chinese_pages_say_everything_in_chinese(request):
+    walk = survey(request, "zh-CN")
+    allowed = walk.allowed
     found: dict[str, list[str]] = {}  # a problem: the pages it is on
-    for stop, page in walk(browser, live_server_url, cloud, locale="zh-CN", viewport={"width": 1366, "height": 768}):
-        result = page.evaluate(TEXTS_JS)
+    assert len(walk.texts) >= 15, f"the walk read only {len(walk.texts)} pages"
+    for name, result in walk.texts.items():
         for item in result["texts"]:
             text, label = item["text"], f"{item['kind']} of {item['where']}"
             problems = []
@@ -187,15 +192,14 @@ def test_chinese_pages_say_everything_in_chinese(browser, live_server_url, celer
             elif english:
                 problems.append(f"{label}: English {english!r} in {text!r}")
             for problem in problems:
-                found.setdefault(problem, []).append(stop.name)
+                found.setdefault(problem, []).append(name)
         for bare in result["bare"]:
-            found.setdefault(f"Nova's original without its translation beside it: {bare}", []).append(stop.name)
-        if stop.name == "project overview":
-            # Every sentence the cloud records in English, as the pages' script translates it.
-            translated = page.evaluate("(messages) => messages.map((m) => CloudLab.recorded(m))", RECORDED)
-            for message, text in zip(RECORDED, translated, strict=True):
-                if not text or not CJK.search(text):
-                    problem = f"CloudLab.recorded leaves {message!r} untranslated: {text!r}"
-                    found.setdefault(problem, []).append(stop.name)
+            found.setdefault(f"Nova's original without its translation beside it: {bare}", []).append(name)
+    # Every sentence the cloud records in English, as the pages' script translates it (read on
+    # Project → Overview).
+    for message, text in zip(RECORDED, walk.recorded, strict=True):
+        if not text or not CJK.search(text):
+            problem = f"CloudLab.recorded leaves {message!r} untranslated: {text!r}"
+            found.setdefault(problem, []).append("project overview")
     report = [f"{problem}  [on {', '.join(dict.fromkeys(pages))}]" for problem, pages in found.items()]
-    assert not report, f"{len(report)} texts not in Chinese:\n  " + "\n  ".join(report)
+    assert not report, f"{len(report)} texts not in Chinese at {WIDTHS[0]} px (zh-CN):\n  " + "\n  ".join(report)

@@ -5,12 +5,14 @@ as beyond the edge), no table is wider than the screen or scrolls sideways in it
 decision's weighing table, Admin → Scheduler's filter table), no table header stacks its letters
 one per line, no identifier (RamFilter, RAMWeigher, host_subset_size) breaks between two of its
 letters, and no chart's legend sits on its plot. Project → Overview prints no "None" (a quota
-without a value). The decision page is also looked at on its last stage, where the weighing shows."""
+without a value). The decision page is also looked at on its last stage, where the weighing shows.
+
+Each page is loaded once per language and measured at each width (``tests.page_walk.survey``, the
+walk the policy and Chinese tests read too)."""
 
 import pytest
 
-from tests.helpers import log_in
-from tests.page_walk import populate, walk
+from tests.page_walk import HEIGHT, WIDTHS, survey
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -149,37 +151,16 @@ PROBLEMS_JS = r"""
 """
 
 
-def _decision_at_its_last_stage(browser, url, record, locale, viewport):
-    """The decision page on its last stage (the weighing table and chart shown)."""
-    context = browser.new_context(locale=locale, viewport=viewport, timezone_id="Asia/Shanghai")
-    page = context.new_page()
-    log_in(page, url, "alice")
-    page.goto(f"{url}/project/decisions/{record.pk}/")
-    page.wait_for_selector("#host-cards > *")
-    page.select_option("#speed", "instant")
-    last = int(page.locator("#stage-slider").get_attribute("max"))
-    page.locator("#stage-slider").fill(str(last))
-    page.locator("#stage-slider").dispatch_event("input")
-    page.wait_for_selector(f"body[data-stage-index='{last}']")
-    page.wait_for_selector("#weighing-panel:not(.d-none) #weighing-table tbody")
-    page.wait_for_timeout(400)  # the chart's first draw
-    return page
-
-
 @pytest.mark.timeout(600)
-@pytest.mark.parametrize("width", [1024, 1366, 1920])
 @pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
-def test_every_page_fits_the_screen(browser, live_server_url, celery_worker, demo_cloud, alice, launch, locale, width):
-    cloud = populate(launch, alice)
-    viewport = {"width": width, "height": 768}
-    found = []
-    for stop, page in walk(browser, live_server_url, cloud, locale=locale, viewport=viewport):
-        found += [f"{stop.name}: {problem}" for problem in page.evaluate(PROBLEMS_JS)]
-        if stop.name == "project overview" and "None" in page.inner_text("main"):
-            found.append("project overview: prints None")
-    page = _decision_at_its_last_stage(browser, live_server_url, cloud["web_decision"], locale, viewport)
-    try:
-        found += [f"decision (weighing): {problem}" for problem in page.evaluate(PROBLEMS_JS)]
-    finally:
-        page.context.close()
-    assert not found, f"{len(found)} problems at {width} × 768 ({locale}):\n  " + "\n  ".join(found)
+def test_every_page_fits_the_screen(request, locale):
+    walk = survey(request, locale)
+    found = [f"{walk.where(look)}: {problem}" for look in walk.looks for problem in look.problems]
+    found += [
+        f"{walk.where(look)}: prints None"
+        for look in walk.looks
+        if look.stop.name == "project overview" and "None" in look.main
+    ]
+    widths = ", ".join(map(str, WIDTHS))
+    assert walk.pages >= 15, f"the walk saw only {walk.pages} pages"
+    assert not found, f"{len(found)} problems at {widths} × {HEIGHT} ({locale}):\n  " + "\n  ".join(found)
