@@ -1,0 +1,11 @@
+"""A pure Kubernetes engine (v1.32): objects, the kube-scheduler, pod lifecycle, controllers.
+
+Like the Nova engine (``engine.scheduler``, ``engine.lifecycle``): no Django, no I/O. The
+rules are kubernetes-semantics.md's; docs/kubernetes.md says what each module holds.
+
+* ``quantity``: resource quantities (``100m``, ``128Mi``) as ``resource.Quantity`` reads them.
+* ``validation``: names, label keys and values, field errors and the 422 Status.
+* ``selectors``: ``labels.Parse`` and ``LabelSelector``.
+* ``objects``: Namespace, Node, Pod, ReplicationController, ReplicaSet, Deployment, Service,
+  Endpoints, Event.
+"""
