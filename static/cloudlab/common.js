@@ -110,7 +110,27 @@
       '<span class="cl-nova-quote">' + escapeHtml(gettext("Nova:")) + " " + original + "</span>";
   }
 
-  window.CloudLab = { csrfToken: csrfToken, notify: notify, notifyLink: notifyLink, describeSchedulerChange: describeSchedulerChange, escapeHtml: escapeHtml, age: age, localTime: localTime,
+  /* Shorten an SVG text node (already in the page) until it is at most maxWidth wide, ending it
+     with "…"; the full text goes in a <title> so a hover still shows it. Measured, not counted:
+     a Chinese character is about twice as wide as a Latin letter. */
+  function fitSvgText(node, maxWidth) {
+    var full = node.textContent;
+    if (!node.getComputedTextLength || node.getComputedTextLength() <= maxWidth) return;
+    var lo = 0, hi = full.length;
+    while (lo < hi) {
+      var mid = Math.ceil((lo + hi) / 2);
+      node.textContent = full.slice(0, mid) + "…";
+      if (node.getComputedTextLength() <= maxWidth) lo = mid; else hi = mid - 1;
+    }
+    node.textContent = full.slice(0, lo) + "…";
+    if (!node.querySelector("title")) {
+      var title = document.createElementNS("http://www.w3.org/2000/svg", "title");
+      title.textContent = full;
+      node.appendChild(title);
+    }
+  }
+
+  window.CloudLab = { csrfToken: csrfToken, fitSvgText: fitSvgText, notify: notify, notifyLink: notifyLink, describeSchedulerChange: describeSchedulerChange, escapeHtml: escapeHtml, age: age, localTime: localTime,
     eraLabel: eraLabel, recorded: recorded, novaHtml: novaHtml,
     pageData: function () { var el = document.getElementById("page-data"); return el ? JSON.parse(el.textContent) : {}; } };
 })();

@@ -5,7 +5,7 @@
 (function () {
   "use strict";
   var NS = "http://www.w3.org/2000/svg";
-  var SVC_W = 176, SVC_H = 40, GAP = 10, NODE_PAD = 12, HEAD = 26;
+  var SVC_W = 176, SVC_H = 40, GAP = 10, NODE_PAD = 12, HEAD = 26, CHEAD = 40;  // CHEAD: a compute node's name and IP, one line each
   var COMPUTE_W = SVC_W + 2 * NODE_PAD, PER_ROW = 5, LEFT = 44, BUS_GAP = 34;
 
   /* The flow engine's service names (cloudlab/engine/flow SERVICES) and the boxes they are drawn
@@ -26,7 +26,10 @@
     if (text !== undefined) node.textContent = text;
     return node;
   }
-  function fit(text, chars) { return text.length > chars ? text.slice(0, chars - 1) + "…" : text; }
+  function fit(node, width) {  // node must be in the page for its width to be measured
+    if (window.CloudLab && CloudLab.fitSvgText) CloudLab.fitSvgText(node, width);
+    return node;
+  }
 
   function Deployment(svg) {
     this.svg = svg;
@@ -42,10 +45,12 @@
     var title = svc.name + " — " + role + " · " + health;
     g.appendChild(el("title", {}, title));
     g.appendChild(el("rect", { width: SVC_W, height: SVC_H, rx: 5 }));
-    g.appendChild(el("text", { x: 8, y: 16, "class": "cl-dep-name" }, fit(svc.name, 26)));
+    var name = g.appendChild(el("text", { x: 8, y: 16, "class": "cl-dep-name" }, svc.name));
     var status = svc.state === "up" ? svc.role : health;
-    g.appendChild(el("text", { x: 8, y: 32, "class": "cl-dep-status" }, fit(status, 30)));
+    var line = g.appendChild(el("text", { x: 8, y: 32, "class": "cl-dep-status" }, status));
     group.appendChild(g);
+    fit(name, SVC_W - 16);
+    fit(line, SVC_W - 16);
     this.boxes[key] = { x: x + SVC_W / 2, y: y + SVC_H / 2, node: g };
   };
 
@@ -62,7 +67,7 @@
     var ctrlH = HEAD + ctrlRows * (SVC_H + GAP) + NODE_PAD - GAP;
     var ctrlX = LEFT, ctrlY = 8;
     var internalY = ctrlY + ctrlH + BUS_GAP;
-    var computeH = HEAD + 3 * (SVC_H + GAP) + NODE_PAD - GAP;
+    var computeH = CHEAD + 3 * (SVC_H + GAP) + NODE_PAD - GAP;
     var rows = Math.max(1, Math.ceil(d.computes.length / perRow));
     var computeY0 = internalY + BUS_GAP;
     var externalY = computeY0 + rows * (computeH + BUS_GAP) + 6;
@@ -99,13 +104,14 @@
       g.appendChild(el("line", { x1: x + COMPUTE_W / 2, y1: internalY, x2: x + COMPUTE_W / 2, y2: y, "class": "cl-dep-link" }));
       g.appendChild(el("line", { x1: x + COMPUTE_W - 14, y1: y + computeH, x2: x + COMPUTE_W - 14, y2: externalY, "class": "cl-dep-link cl-dep-link-ext" }));
       g.appendChild(el("rect", { x: x, y: y, width: COMPUTE_W, height: computeH, rx: 8, "class": "cl-dep-nodebox" }));
-      var head = el("text", { x: x + NODE_PAD, y: y + 18, "class": "cl-dep-nodename" }, fit(c.name, 14));
-      g.appendChild(head);
-      g.appendChild(el("text", { x: x + COMPUTE_W - NODE_PAD, y: y + 18, "text-anchor": "end", "class": "cl-dep-nodeip" }, c.ip || ""));
+      var head = g.appendChild(el("text", { x: x + NODE_PAD, y: y + 17, "class": "cl-dep-nodename" }, c.name));
+      var ip = g.appendChild(el("text", { x: x + NODE_PAD, y: y + 32, "class": "cl-dep-nodeip" }, c.ip || ""));
       g.appendChild(el("title", {}, interpolate(gettext("Compute node %(host)s: %(architecture)s, hypervisor type %(type)s"), { host: c.name, architecture: c.architecture_label, type: c.hypervisor_type }, true)));
       svg.appendChild(g);
+      fit(head, COMPUTE_W - 2 * NODE_PAD);
+      fit(ip, COMPUTE_W - 2 * NODE_PAD);
       c.services.forEach(function (svc, k) {
-        self.serviceBox(g, svc, x + NODE_PAD, y + HEAD + k * (SVC_H + GAP), c.name + "/" + svc.id);
+        self.serviceBox(g, svc, x + NODE_PAD, y + CHEAD + k * (SVC_H + GAP), c.name + "/" + svc.id);
       });
       self.nodeOf[c.name] = { x: x + COMPUTE_W / 2, top: y };
     });

@@ -102,8 +102,9 @@
       svg.appendChild(el("line", { x1: x(i), y1: HEAD_H - 4, x2: x(i), y2: height - 4, "class": "cl-flow-lifeline" }));
       var head = el("g", { "class": "cl-flow-lane", "data-service": lane.id });
       head.appendChild(el("rect", { x: x(i) - LANE_W / 2 + 4, y: 4, width: LANE_W - 8, height: 24, rx: 4 }));
-      head.appendChild(el("text", { x: x(i), y: 20, "text-anchor": "middle", "class": "cl-flow-head" }, lane.label));
+      var label = head.appendChild(el("text", { x: x(i), y: 20, "text-anchor": "middle", "class": "cl-flow-head" }, lane.label));
       svg.appendChild(head);
+      if (window.CloudLab && CloudLab.fitSvgText) CloudLab.fitSvgText(label, LANE_W - 14);  // a long service name: "…", the whole in its hover
     });
     var defs = el("defs");
     ["call", "cast", "http", "sql", "reply", "other"].forEach(function (kind) {
