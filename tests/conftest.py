@@ -104,13 +104,22 @@ def launch(project_of: Callable[[Any], Any]) -> Callable[..., list[Any]]:
 
 @pytest.fixture
 def celery_worker(transactional_db: None) -> Iterator[Any]:
-    """A real Celery worker (threads) consuming from the real broker, in this process."""
+    """A real Celery worker (threads) consuming from the real broker, in this process.
+
+    It asks Redis for work every 0.1 s rather than kombu's every 1 s (its BRPOP timeout; Redis 6
+    and later take a fraction): stopping the worker waits out the BRPOP in flight, which added a
+    second to the teardown of every test that uses it. Nothing else of the broker changes."""
     from celery.contrib.testing.worker import start_worker
 
     from cloudlab.celery import app
 
-    with start_worker(app, pool="threads", concurrency=4, perform_ping_check=False, shutdown_timeout=10) as worker:
-        yield worker
+    options = app.conf.broker_transport_options
+    app.conf.broker_transport_options = {**options, "polling_interval": 0.1}
+    try:
+        with start_worker(app, pool="threads", concurrency=4, perform_ping_check=False, shutdown_timeout=10) as worker:
+            yield worker
+    finally:
+        app.conf.broker_transport_options = options
 
 
 @pytest.fixture(autouse=True)
