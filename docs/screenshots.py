@@ -107,12 +107,21 @@ def main() -> int:
             page.wait_for_selector("#deployment-svg [data-service='nova-api']")
             page.screenshot(path=args.out / "flow-deployment.png")
 
+            # The Resource Tracker panel as the instructor sees it, right after a periodic run.
+            ivy = browser.new_page(viewport=SIZE)
+            log_in(ivy, base, "ivy", "en")
+            ivy.goto(f"{base}/learn/openstack/deployment/")
+            ivy.click("#rt-run-now")
+            ivy.wait_for_selector("#periodic-summary:not([data-state='empty'])", timeout=60000)
+            ivy.wait_for_timeout(1500)  # the run's messages light up on their node
+            ivy.locator("#resource-tracker").screenshot(path=args.out / "flow-tracker.png")
+
             zh = browser.new_page(viewport=SIZE)
             log_in(zh, base, "alice", "zh-hans")
             zh.screenshot(path=args.out / "instances-zh.png")
             browser.close()
     shots = ("instances-en", "instances-zh", "launch-dialog", "decision-live", "decision-end", "flow-replay")
-    for name in (*shots, "flow-deployment"):
+    for name in (*shots, "flow-deployment", "flow-tracker"):
         print(f"{args.out / name}.png: {(args.out / f'{name}.png').stat().st_size} bytes")
     return 0
 

@@ -197,7 +197,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if self.held is not None:  # subscribed, the hello not sent yet: it goes first
             self.held.append(text)
             return
-        await self.send(text_data=text)
+        try:
+            await self.send(text_data=text)
+        except Exception as error:
+            # The client went away between two frames (Daphne has not told the consumer yet):
+            # this socket ends, the others are not concerned.
+            log.debug("a live socket closed while a frame was sent to it: %s", error)
+            self.ended = True
 
     async def send_json(self, content: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(content, separators=(",", ":")))

@@ -39,7 +39,7 @@ def tracker_context(request: HttpRequest, project: Project) -> dict[str, Any]:
         {
             "name": name,
             "nova": interval,
-            "here": round(scaled(cloud, interval), 1) if interval else None,
+            "here": f"{round(scaled(cloud, interval), 1):g}" if interval else None,
             "text": gettext(text),
         }
         for name, (interval, text) in TASKS.items()
@@ -48,7 +48,7 @@ def tracker_context(request: HttpRequest, project: Project) -> dict[str, Any]:
     context: dict[str, Any] = {
         "tasks": tasks,
         "lifecycle_delay": rt.LIFECYCLE_EVENT_DELAY,
-        "lifecycle_delay_here": round(scaled(cloud, rt.LIFECYCLE_EVENT_DELAY), 1),
+        "lifecycle_delay_here": f"{round(scaled(cloud, rt.LIFECYCLE_EVENT_DELAY), 1):g}",
         "rules": [_rule(r) for r in rt.SYNC_RULES],
         "instructor": False,
     }
