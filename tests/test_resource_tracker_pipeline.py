@@ -144,6 +144,29 @@ def test_a_host_down_mid_build_holds_the_build_until_the_reaper_settles_it(
     assert len([f for f in _flows(recorder) if f["outcome"] == "host_down"]) == 1
 
 
+def test_a_build_held_by_a_down_host_goes_on_as_soon_as_its_nova_compute_is_back(
+    celery_worker, alice, ivy, launch, project_of, monkeypatch
+):
+    """The cast waited in compute.<host>'s queue: the service back, it is consumed at once."""
+    real_decide = placement.decide
+
+    def decide_then_the_host_dies(instance, **kwargs):
+        trace, moment = real_decide(instance, **kwargs)
+        Host.objects.filter(name=trace["selected_hosts"][0]).update(up=False)
+        return trace, moment
+
+    monkeypatch.setattr(placement, "decide", decide_then_the_host_dies)
+    with EventRecorder(project_stream(project_of(alice).pk)) as recorder:
+        [instance] = launch(alice, name="patient")
+        wait_for(lambda: any(f["outcome"] == "host_down" for f in _flows(recorder)))
+    monkeypatch.setattr(placement, "decide", real_decide)
+    held = Instance.objects.select_related("host").get(pk=instance.pk)
+    assert (held.vm_state, held.task_state) == ("building", "scheduling")
+    do_host_action(ivy, held.host, "bring_up")  # no reaper run: the host's return alone
+    active = wait_for(lambda: Instance.objects.filter(pk=instance.pk, vm_state=VmState.ACTIVE).first(), timeout=30)
+    assert active.host_id == held.host_id and active.task_state is None
+
+
 @pytest.mark.books_unbalanced  # it fills each chosen host by hand so every claim fails
 def test_attempts_running_out_is_max_retries_exceeded_not_no_valid_host(
     celery_worker, alice, launch, project_of, monkeypatch

@@ -13,10 +13,10 @@ from cloudlab.engine import lifecycle
 from cloudlab.identity.models import is_instructor
 from cloudlab.live.events import cloud_stream, publish_on_commit
 
-from .. import flow_log
+from .. import flow_log, queue
 from ..host_services import HOST_ACTIONS, available_host_actions
 from ..limits import column_limits, text_problem
-from ..models import Host, Instance
+from ..models import Host, Instance, InstanceAction
 from ..publish import publish_instance
 from ..rows import host_row
 from .errors import ActionError
@@ -75,6 +75,22 @@ def do_host_action(user: AbstractBaseUser, host: Host, action: str, reason: str 
     return host
 
 
+def _resume_held_step(instance: Instance) -> bool:
+    """nova-compute is back: the cast that waited in its queue (``flow_log.held_by_down_host``) is
+    consumed now, so the instance's waiting step runs at once (the reaper would only resend it
+    later). Whether one was waiting."""
+    record = InstanceAction.objects.filter(instance=instance, finish_time__isnull=True).order_by("-id").first()
+    if record is None:
+        return False
+    index = record.context.get("step", 0)
+    held = any(
+        e.get("index") == index and e.get("outcome") == "host_down" for e in record.context.get("flow_steps", [])
+    )
+    if held:
+        queue.run_step(instance.pk, record.pk, index)
+    return held
+
+
 def _follow_host_state(host: Host, *, recovered: bool) -> None:
     """What the host's instances show when its heartbeat stops or comes back.
 
@@ -91,6 +107,8 @@ def _follow_host_state(host: Host, *, recovered: bool) -> None:
             if not recovered:
                 publish_instance(instance)
                 continue
+            if _resume_held_step(instance):
+                continue  # its step goes on; the power-state sync leaves a task in progress alone
             sync = lifecycle.power_state_after_host_recovery(
                 instance.vm_state, instance.task_state, instance.power_state
             )
