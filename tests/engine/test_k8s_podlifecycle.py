@@ -24,15 +24,15 @@ from cloudlab.engine.kubernetes.objects import (
 NOW = 10_000.0
 
 
-def W(reason: str) -> ContainerState:  # noqa: N802
+def W(reason: str) -> ContainerState:
     return ContainerState("waiting", reason)
 
 
-def R(started: float = 0.0) -> ContainerState:  # noqa: N802
+def R(started: float = 0.0) -> ContainerState:
     return ContainerState("running", started_at=started)
 
 
-def T(reason: str = "", exit_code: int = 0, signal: int = 0, finished: float | None = None) -> ContainerState:  # noqa: N802
+def T(reason: str = "", exit_code: int = 0, signal: int = 0, finished: float | None = None) -> ContainerState:
     return ContainerState("terminated", reason, exit_code=exit_code, signal=signal, finished_at=finished)
 
 
