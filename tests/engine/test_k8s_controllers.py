@@ -294,7 +294,7 @@ def test_first_steps_and_sentences() -> None:
     assert create.verb == "create" and create.obj.replicas == 1
     assert create.event.message == f"Scaled up replica set {create.name} from 0 to 1"
     acts = c.tick()
-    assert [a.sentence() for a in acts][0].startswith("old ReplicaSet web-")
+    assert next(a.sentence() for a in acts).startswith("old ReplicaSet web-")
     assert "keep at least 3 available: replicas 4 − maxUnavailable 1" in acts[0].sentence()
 
 
