@@ -488,3 +488,40 @@ class Migration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} of {self.instance.name}: {self.status}"
+
+
+class ServerGroup(models.Model):
+    """Nova's instance group (``os-server-groups``): a policy the scheduler keeps for its members.
+
+    ``policy`` is one of Nova's four; ``rules`` holds ``max_server_per_host`` for an
+    anti-affinity group (API 2.64+). The API adds a boot's instance to ``members`` before it is
+    scheduled, as nova-api does; a deleted instance is no member any more (``live_members``)."""
+
+    class Policy(models.TextChoices):
+        AFFINITY = "affinity", _("affinity")
+        ANTI_AFFINITY = "anti-affinity", _("anti-affinity")
+        SOFT_AFFINITY = "soft-affinity", _("soft affinity")
+        SOFT_ANTI_AFFINITY = "soft-anti-affinity", _("soft anti-affinity")
+
+    uuid = models.UUIDField(_("ID"), default=uuid.uuid4, unique=True, editable=False)
+    cloud = models.ForeignKey(Cloud, on_delete=models.CASCADE, related_name="server_groups")
+    project = models.ForeignKey("identity.Project", on_delete=models.CASCADE, related_name="server_groups")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=255)
+    policy = models.CharField(_("policy"), max_length=32, choices=Policy.choices)
+    rules = models.JSONField(_("rules"), default=dict, blank=True)
+    members = models.ManyToManyField(Instance, related_name="server_groups", blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("server group")
+        verbose_name_plural = _("server groups")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.policy})"
+
+    def live_members(self) -> InstanceQuerySet:
+        return self.members.all().live().order_by("created_at", "id")  # type: ignore[attr-defined, no-any-return]

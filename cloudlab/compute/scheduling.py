@@ -11,7 +11,7 @@ from cloudlab.engine import scheduler as engine
 from cloudlab.engine.resources import counts_toward_usage, is_io_workload
 from cloudlab.engine.scheduler import HostState, Moment, SchedulerConfig, ScheduleRequest, moment_to_dict, rerun
 
-from .models import Aggregate, Cloud, Flavor, Host, Image, Instance
+from .models import Aggregate, Cloud, Flavor, Host, Image, Instance, ServerGroup
 
 
 def scheduler_config(cloud: Cloud) -> SchedulerConfig:
@@ -99,8 +99,26 @@ def schedule_request(instance: Instance, siblings: Sequence[Instance] = ()) -> S
         scheduler_hints=engine.SchedulerHints(
             same_host=tuple(hints.get("same_host", ())), different_host=tuple(hints.get("different_host", ()))
         ),
+        server_group=engine_server_group(instance),
         instance_uuids=uuids,
         project=instance.project.name,
+    )
+
+
+def engine_server_group(instance: Instance) -> engine.ServerGroup | None:
+    """The instance's server group as the scheduler's filters and weighers read it: its policy,
+    rules and live members (the hosts of the members are where they run), for the boot and every
+    later move, as Nova's RequestSpec.instance_group."""
+    group = ServerGroup.objects.filter(members=instance).order_by("created_at", "id").first()
+    if group is None:
+        return None
+    members = tuple(str(u) for u in group.members.live().order_by("created_at", "id").values_list("uuid", flat=True))
+    return engine.ServerGroup(
+        name=group.name,
+        policy=group.policy,
+        members=members,
+        rules={k: int(v) for k, v in (group.rules or {}).items()},
+        uuid=str(group.uuid),
     )
 
 

@@ -210,7 +210,7 @@ def detail(call: Call, instance: Instance, *, show: bool = False) -> dict[str, A
     if call.at_least("2.63"):
         server["trusted_image_certificates"] = None
     if call.at_least("2.71") and show:
-        server["server_groups"] = []
+        server["server_groups"] = [str(u) for u in instance.server_groups.values_list("uuid", flat=True)]
     if call.at_least("2.73"):
         server["locked_reason"] = None
     if call.at_least("2.96"):

@@ -34,6 +34,7 @@ from .validation import (
     a_name,
     a_positive_integer,
     a_string,
+    a_uuid,
     an_object,
     invalid,
     not_of_type,
@@ -211,8 +212,10 @@ def _hints(body: dict[str, Any]) -> dict[str, list[str]]:
         if key in hints:
             kept[key] = uuid_list(hints[key], key)
     if "group" in hints:
-        group = uuid_list(hints["group"], "group")
-        raise Fault(404, f"Instance group {group[0]} could not be found.")
+        group = hints["group"]
+        if not isinstance(group, str):
+            raise not_of_type("group", group, "string")
+        kept["group"] = [a_uuid(group, "group")]  # the project's group: do_launch finds and joins it
     return kept
 
 

@@ -29,6 +29,7 @@ from ..limits import column_limits, column_problem, text_problem
 from ..models import Flavor, Image, Instance, InstanceAction
 from ..runner import begin, set_state
 from .errors import ActionError
+from .server_groups import check_group_room, find_group
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -198,8 +199,9 @@ def do_launch(
 
     ``request_id``: the caller's own (the compute API's ``x-openstack-request-id``), else a new
     one. ``availability_zone`` and ``scheduler_hints`` (``same_host``/``different_host`` lists
-    of uuids) are the RequestSpec's: kept in the create action's context, where the scheduler
-    reads them for the boot and every later move, as Nova keeps its RequestSpec. ``networks``
+    of uuids; ``group``, the server group the instances join) are the RequestSpec's: kept in
+    the create action's context, where the scheduler reads them for the boot and every later
+    move, as Nova keeps its RequestSpec. ``networks``
     "none" (the API's ``"networks": "none"``) boots without a port: no fixed address."""
     project = request.project
     plan = lifecycle.plan(
@@ -221,6 +223,12 @@ def do_launch(
             spec["scheduler_hints"] = {key: list(values) for key, values in scheduler_hints.items()}
         if networks == "none":
             spec["networks"] = "none"
+        # The hint ``group`` joins the project's server group before scheduling, as nova-api.
+        group_ids = (scheduler_hints or {}).get("group") or ()
+        group = find_group(project, group_ids[0]) if group_ids else None
+        if group is not None:
+            group = type(group).objects.select_for_update().get(pk=group.pk)
+            check_group_room(group, len(request.names))
         instances = []
         for name in request.names:
             instance = Instance(
@@ -228,6 +236,8 @@ def do_launch(
             )
             set_state(instance, plan.api_step)
             instance.save()
+            if group is not None:
+                group.members.add(instance)
             record = record_action(
                 instance,
                 lifecycle.BUILD,
