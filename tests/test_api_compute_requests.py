@@ -424,16 +424,16 @@ def test_a_rebuild_with_a_name_renames_and_answers_with_the_server(ivy, client):
 
 def test_cloudlabs_own_refusals_speak_the_callers_language(alice, client):
     nova = nova_for(alice, client)
-    english = nova.post("os-server-groups", {"server_group": {"name": "g", "policies": ["affinity"]}})
-    assert _fault(english, 403, "forbidden").startswith("Server groups cannot be created in this cloud")
+    zone = {"availability_zone": "nova:compute-kvm1", "networks": "auto"}
+    body = {"server": {"name": "w", "imageRef": CIRROS, "flavorRef": "1", **zone}}
+    english = nova.post("servers", body)
+    assert _fault(english, 400, "badRequest").startswith("Forcing a host with availability_zone 'zone:host'")
     chinese = client.post(
-        "/compute/v2.1/os-server-groups",
-        json.dumps({"server_group": {"name": "g"}}),
-        content_type="application/json",
+        "/compute/v2.1/servers", json.dumps(body), content_type="application/json",
         **nova.headers(HTTP_ACCEPT_LANGUAGE="zh-hans"),
-    )
-    assert _fault(chinese, 403, "forbidden").startswith("此云中不能创建服务器组")
-    assert nova.get("os-server-groups").json() == {"server_groups": []}
+    )  # fmt: skip
+    assert _fault(chinese, 400, "badRequest").startswith("这里不能用 availability_zone 'zone:host' 强制指定主机")
+    assert nova.get("servers").json()["servers"] == []
 
 
 def test_the_image_proxy_shows_glances_images_below_2_36(alice, client):
