@@ -331,18 +331,26 @@ def _pods_by_node(state: CycleState) -> list[tuple[Node, Pod]]:
 def inter_pod_affinity_filter(state: CycleState, ni: NodeInfo) -> Status:
     pod = state.pod
     placed = _pods_by_node(state)
-    # existing pods' required anti-affinity against the incoming pod
-    for node, other in placed:
-        anti = other.spec.affinity.pod_anti_affinity if other.spec.affinity else None
-        if anti is None:
-            continue
-        for term in anti.required:
-            if _term_matches_pod(term, other, pod) and _same_domain(node, ni.node, term.topology_key):
-                return fail(UNSCHEDULABLE, ERR_EXISTING_ANTI_AFFINITY, pod=other.metadata.name)
+    # existing pods' required anti-affinity terms that match the incoming pod (found once per cycle)
+    guards = state.data.get("anti_guards")
+    if guards is None:
+        guards = state.data["anti_guards"] = [
+            (node, other, term)
+            for node, other in placed
+            if other.spec.affinity and other.spec.affinity.pod_anti_affinity
+            for term in other.spec.affinity.pod_anti_affinity.required
+            if _term_matches_pod(term, other, pod)
+        ]
+    for node, other, term in guards:
+        if _same_domain(node, ni.node, term.topology_key):
+            return fail(UNSCHEDULABLE, ERR_EXISTING_ANTI_AFFINITY, pod=other.metadata.name)
     aff = pod.spec.affinity
     if aff and aff.pod_affinity:
         for term in aff.pod_affinity.required:
-            matching = [(n, p) for n, p in placed if _term_matches_pod(term, pod, p)]
+            matching = state.data.get(("affinity_matching", id(term)))
+            if matching is None:
+                matching = [(n, p) for n, p in placed if _term_matches_pod(term, pod, p)]
+                state.data[("affinity_matching", id(term))] = matching
             if any(_same_domain(n, ni.node, term.topology_key) for n, _ in matching):
                 continue
             # the first pod of a group: allowed when nothing matches anywhere and it matches itself
@@ -351,7 +359,11 @@ def inter_pod_affinity_filter(state: CycleState, ni: NodeInfo) -> Status:
             return fail(UNRESOLVABLE, ERR_AFFINITY, key=term.topology_key)
     if aff and aff.pod_anti_affinity:
         for term in aff.pod_anti_affinity.required:
-            if any(_same_domain(n, ni.node, term.topology_key) and _term_matches_pod(term, pod, p) for n, p in placed):
+            matching = state.data.get(("anti_matching", id(term)))
+            if matching is None:
+                matching = [(n, p) for n, p in placed if _term_matches_pod(term, pod, p)]
+                state.data[("anti_matching", id(term))] = matching
+            if any(_same_domain(n, ni.node, term.topology_key) for n, _ in matching):
                 return fail(UNSCHEDULABLE, ERR_ANTI_AFFINITY, key=term.topology_key)
     return passed(N_("no pod affinity or anti-affinity rule is violated"))
 

@@ -456,6 +456,8 @@ class Scheduler:
 
     def _first_failure(self, state: CycleState, ni: NodeInfo) -> Status | None:
         state.data.pop("placed", None)
+        for key in [k for k in state.data if k in ("placed", "anti_guards") or isinstance(k, tuple)]:
+            del state.data[key]
         for _, fn in self.filters:
             st = fn(state, ni)
             if not st.ok:
