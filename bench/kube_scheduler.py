@@ -81,9 +81,8 @@ def main() -> None:
             examined = d.trace["sampling"]["processed"]
             chosen = d.node or d.message[:60]
         ms = statistics.median(times) * 1000
-        print(
-            f"{size:>6} {examined:>8} {ms:>12.2f} {ms * 1000 / max(examined, 1):>17.1f} {trace_bytes / 1024:>10.1f}  {chosen}"
-        )
+        per_node = ms * 1000 / max(examined, 1)
+        print(f"{size:>6} {examined:>8} {ms:>12.2f} {per_node:>17.1f} {trace_bytes / 1024:>10.1f}  {chosen}")
 
 
 if __name__ == "__main__":
