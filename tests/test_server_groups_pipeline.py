@@ -138,3 +138,37 @@ def test_create_validates_and_counts_the_quota(alice, project_of):
     with pytest.raises(ActionError) as refused:
         groups.create_server_group(alice, project, name="one-more", policy="affinity")
     assert refused.value.status == 403 and refused.value.message == groups.TOO_MANY_GROUPS
+
+
+def _active(instance):
+    with_steps = Instance.objects.get(pk=instance.pk)
+    steps.run_to_end(with_steps, "create")
+    return Instance.objects.select_related("host").get(pk=instance.pk)
+
+
+def _migrate(user, instance):
+    from cloudlab.compute.actions.instance import do_instance_action
+
+    do_instance_action(user, Instance.objects.get(pk=instance.pk), "migrate", {})
+    steps.run_next_step(instance)
+    return SchedulingRecord.objects.filter(instance=instance).latest("id")
+
+
+def test_a_migrated_member_keeps_the_policy(alice, ivy, project_of, django_capture_on_commit_callbacks):
+    """Nova's group hosts include the move's source: an anti-affinity member goes to a host with
+    no other member; an affinity member has nowhere to go (its group is on the source only)."""
+    project = project_of(alice)
+    apart = groups.create_server_group(alice, project, name="apart", policy="anti-affinity")
+    together = groups.create_server_group(alice, project, name="together", policy="affinity")
+    with django_capture_on_commit_callbacks(execute=False):
+        one, two = (_active(i) for i in _boot(alice, project, "a", apart, count=2))
+        record = _migrate(ivy, one)
+        assert record.outcome != "NoValidHost", record.detail
+        assert record.selected_host not in (one.host.name, two.host.name)
+        pair = [_active(i) for i in _boot(alice, project, "t", together, count=2)]
+        assert pair[0].host_id == pair[1].host_id
+        record = _migrate(ivy, pair[0])
+    assert record.outcome == "NoValidHost"
+    affinity = next(f for f in record.trace["instances"][0]["filters"] if f["name"] == "ServerGroupAffinityFilter")
+    assert all(not v["passed"] for v in affinity["verdicts"].values())
+    assert f"group together is on {pair[0].host.name}, not here" in {v["reason"] for v in affinity["verdicts"].values()}

@@ -107,18 +107,21 @@ def schedule_request(instance: Instance, siblings: Sequence[Instance] = ()) -> S
 
 def engine_server_group(instance: Instance) -> engine.ServerGroup | None:
     """The instance's server group as the scheduler's filters and weighers read it: its policy,
-    rules and live members (the hosts of the members are where they run), for the boot and every
-    later move, as Nova's RequestSpec.instance_group."""
+    rules, live members and the hosts they run on (a move's source among them, as Nova's
+    InstanceGroup.get_hosts()), for the boot and every later move, as RequestSpec.instance_group."""
     group = ServerGroup.objects.filter(members=instance).order_by("created_at", "id").first()
     if group is None:
         return None
-    members = tuple(str(u) for u in group.members.live().order_by("created_at", "id").values_list("uuid", flat=True))
+    rows = list(group.members.live().order_by("created_at", "id").values_list("uuid", "host__name"))
+    members = tuple(str(uuid) for uuid, _host in rows)
+    hosts = tuple(dict.fromkeys(host for _uuid, host in rows if host))
     return engine.ServerGroup(
         name=group.name,
         policy=group.policy,
         members=members,
         rules={k: int(v) for k, v in (group.rules or {}).items()},
         uuid=str(group.uuid),
+        hosts=hosts,
     )
 
 

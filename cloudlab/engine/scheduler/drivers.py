@@ -151,7 +151,8 @@ def filter_scheduler(
     ctx = FilterContext(request, config, retry_hosts=retry_hosts)
     members = ctx.group_members
     if group is not None:
-        ctx.group_hosts = [h.name for h in hosts if h.instance_uuids & members]
+        # The members' hosts (a move's excluded source too, as Nova's group.get_hosts()).
+        ctx.group_hosts = list(dict.fromkeys([*group.hosts, *(h.name for h in hosts if h.instance_uuids & members)]))
 
     candidates = list(hosts)
     prefilter_stages: list[FilterStage] = []

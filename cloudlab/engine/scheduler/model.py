@@ -125,19 +125,25 @@ class ServerGroup:
     members: tuple[str, ...] = ()
     rules: Mapping[str, int] = field(default_factory=dict)
     uuid: str = ""
+    #: The hosts the members run on as the cloud's database knows them (Nova's
+    #: InstanceGroup.get_hosts()), a move's source included; empty: taken from the hosts given.
+    hosts: tuple[str, ...] = ()
 
     @property
     def max_server_per_host(self) -> int:
         return int(self.rules.get("max_server_per_host", 1))
 
     def to_dict(self) -> ServerGroupDict:
-        return {
+        out: ServerGroupDict = {
             "name": self.name,
             "uuid": self.uuid,
             "policy": self.policy,
             "rules": dict(self.rules),
             "members": list(self.members),
         }
+        if self.hosts:
+            out["hosts"] = list(self.hosts)
+        return out
 
 
 # -- the host as the scheduler sees it -----------------------------------------------------------

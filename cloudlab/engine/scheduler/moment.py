@@ -286,7 +286,7 @@ def _image(path: str, value: Any) -> Image:
 
 
 def _server_group(path: str, value: Any) -> ServerGroup:
-    d = _mapping(path, value, required=("name", "policy"), optional=("uuid", "rules", "members"))
+    d = _mapping(path, value, required=("name", "policy"), optional=("uuid", "rules", "members", "hosts"))
     rules = _mapping(f"{path}.rules", d.get("rules", {}))
     return ServerGroup(
         name=_str(f"{path}.name", d["name"]),
@@ -294,6 +294,7 @@ def _server_group(path: str, value: Any) -> ServerGroup:
         members=_strings(f"{path}.members", d.get("members", [])),
         rules={_str(f"{path}.rules", k): _int(f"{path}.rules.{k}", v) for k, v in rules.items()},
         uuid=_str(f"{path}.uuid", d.get("uuid", "")),
+        hosts=_strings(f"{path}.hosts", d.get("hosts", [])),
     )
 
 

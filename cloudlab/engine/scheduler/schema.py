@@ -58,6 +58,7 @@ class ServerGroupDict(TypedDict):
     policy: str
     rules: dict[str, int]
     members: list[str]
+    hosts: NotRequired[list[str]]
 
 
 class RequestDict(TypedDict):
