@@ -16,7 +16,7 @@ import itertools
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from k8s_helpers import node, pod
+from test_k8s_helpers import node, pod
 
 from cloudlab.engine.kubernetes.controllers import deployment as dep
 from cloudlab.engine.kubernetes.controllers import endpoints, gc, nodelifecycle, replicaset

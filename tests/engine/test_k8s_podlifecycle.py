@@ -9,7 +9,7 @@ Mirrors upstream ``TestPodPhaseWithRestartAlways`` / ``…Never`` / ``…OnFailu
 from __future__ import annotations
 
 import pytest
-from k8s_helpers import node, pod
+from test_k8s_helpers import node, pod
 
 from cloudlab.engine.kubernetes import podlifecycle as lc
 from cloudlab.engine.kubernetes.objects import (

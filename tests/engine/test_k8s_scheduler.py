@@ -15,7 +15,7 @@ import random
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from k8s_helpers import node, pod
+from test_k8s_helpers import node, pod
 
 from cloudlab.engine.kubernetes import plugins
 from cloudlab.engine.kubernetes.objects import (
@@ -371,3 +371,29 @@ def test_scores_in_range_and_never_a_rejected_node(specs, used, want, seed) -> N
         for v in w["values"].values():
             assert 0 <= v["normalized"] <= 100
             assert v["weighted"] == v["normalized"] * w["multiplier"]
+
+
+def test_the_nova_replay_and_why_not_read_a_pod_decision() -> None:
+    from cloudlab.engine.scheduler.replay import replay_stages, why_not
+    from cloudlab.engine.scheduler.schema import validate_replay_stages
+
+    cp = node("cp", taints=[Taint("node-role.kubernetes.io/control-plane", "", "NoSchedule")])
+    nodes, existing = common_example()
+    trace = Scheduler().schedule(pod("web", "500m", "512Mi"), [cp, *nodes], existing).trace
+    stages = replay_stages(trace)  # type: ignore[arg-type]
+    assert validate_replay_stages(stages) == []
+    assert [s["kind"] for s in stages][-2:] == ["weighing", "selected"]
+    taint_stage = next(s for s in stages if s.get("name") == "TaintToleration")
+    assert taint_stage["removed"] == ["cp"] and taint_stage["hosts_out"] == 3
+    assert stages[-1]["host"] == "n3" and stages[-1]["weight"] == 474
+    filtered = why_not(trace, "cp")  # type: ignore[arg-type]
+    assert filtered["outcome"] == "filtered" and filtered["filter"] == "TaintToleration"
+    assert filtered["reason"] == "node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }"
+    lost = why_not(trace, "n1")  # type: ignore[arg-type]
+    assert lost["outcome"] == "lost"
+    assert why_not(trace, "n3")["outcome"] == "chosen"  # type: ignore[arg-type]
+    failed = Scheduler().schedule(pod("big", "64"), nodes, existing).trace
+    last = replay_stages(failed)[-1]  # type: ignore[arg-type]
+    assert last["kind"] == "no_valid_host" and last["message"].startswith(
+        "0/3 nodes are available: 3 Insufficient cpu."
+    )

@@ -181,6 +181,8 @@ def _verdict(status: Status, render_: Callable[[str, dict[str, Any]], str]) -> V
             "numbers": {k: v for k, v in status.numbers.items()},
         }
     text = ", ".join(status.reasons)
+    # Kubernetes' own words, not a template (a taint's "{key: value}" is no field: replay.reason_of
+    # falls back to ``reason``); the page shows them untranslated, as the scheduler prints them
     return {"passed": False, "reason": text, "message": text, "numbers": {k: v for k, v in status.numbers.items()}}
 
 

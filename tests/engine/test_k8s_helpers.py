@@ -1,4 +1,4 @@
-"""Builders for the Kubernetes engine tests: nodes and pods in a line each."""
+"""Builders for the Kubernetes engine tests: nodes and pods in a line each (no tests here)."""
 
 from __future__ import annotations
 
