@@ -8,4 +8,12 @@ rules are kubernetes-semantics.md's; docs/kubernetes.md says what each module ho
 * ``selectors``: ``labels.Parse`` and ``LabelSelector``.
 * ``objects``: Namespace, Node, Pod, ReplicationController, ReplicaSet, Deployment, Service,
   Endpoints, Event.
+* ``nodeinfo``: the scheduler cache (a node, its pods, their requests).
+* ``plugins``: the default profile's Filter and Score plugins.
+* ``scheduler``: ``Scheduler.schedule()``, one scheduling cycle, its trace in Nova's shape.
+* ``podlifecycle``: phase, conditions, crash-loop back-off, kubectl's columns.
+* ``controllers``: ReplicaSet/RC, Deployment, endpoints, garbage collection, node lifecycle as
+  pure reconcile steps.
+* ``services``: ClusterIP / NodePort allocation, kube-proxy's iptables rules, DNS.
+* ``bridge``: the Nova ↔ Kubernetes table, nodes made from instances' flavors.
 """
