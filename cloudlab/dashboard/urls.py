@@ -9,6 +9,7 @@ from . import (
     overview,
     project_picker,
     scheduler_settings,
+    server_groups,
 )
 
 app_name = "dashboard"
@@ -25,6 +26,8 @@ urlpatterns = [
     path("project/instances/<uuid:instance_id>/action/", instances.instance_action, name="instance-action"),
     path("project/instances/batch/", instances.batch_action, name="batch-action"),
     path("project/instances/<uuid:instance_id>/decision/", decisions.instance_decision, name="instance-decision"),
+    path("project/server-groups/", server_groups.server_groups, name="server-groups"),
+    path("project/server-groups/<str:group_id>/delete/", server_groups.delete_server_group, name="server-group-delete"),
     path("project/decisions/", decisions.project_decisions, name="decisions"),
     path("project/decisions/<int:record_id>/", decisions.decision, name="decision"),
     path("project/decisions/<int:record_id>/data.json", decisions.decision_json, name="decision-data"),
