@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cloudlab.compute.actions import launch as launching
 from cloudlab.compute.actions.errors import ActionError
 from cloudlab.compute.actions.instance import do_instance_action
+from cloudlab.compute.actions.server_groups import SERVER_GROUP_MEMBERS_QUOTA, project_groups
 from cloudlab.compute.ids import is_uuid
 from cloudlab.compute.models import Instance
 from cloudlab.compute.rows import instance_row
@@ -68,6 +69,10 @@ def _launch_choices(project: Project) -> dict[str, Any]:
             for i in images
         ],
         "flavors": flavors,
+        "server_groups": [
+            {"id": str(g.uuid), "name": g.name, "policy": g.policy, "policy_label": str(g.get_policy_display())}
+            for g in project_groups(project)
+        ],
         "limits": {"instances": limits.instances, "cores": limits.cores, "ram": limits.ram},
         "usage": {"instances": usage.instances, "cores": usage.cores, "ram": usage.ram},
     }
@@ -143,6 +148,25 @@ def launch_choices(request: HttpRequest) -> JsonResponse:
     return JsonResponse(_launch_choices(project_or_404(request)))
 
 
+def _group_hint(project: Project, group_id: str, count: int) -> dict[str, list[str]] | None:
+    """The Server Groups step: Nova's hint ``group`` for the chosen group of the project (the
+    instances join it before scheduling), its refusals in the dialog's language."""
+    if not group_id:
+        return None
+    group = project_groups(project).filter(uuid=group_id).first() if is_uuid(group_id) else None
+    if group is None:
+        raise ActionError(_("Select a server group of this project; the one sent does not exist here."), "server_group")
+    members = group.live_members().count()
+    if members + count > SERVER_GROUP_MEMBERS_QUOTA:
+        raise ActionError(
+            _("Server group %(group)s has %(members)d of at most %(max)d members: %(count)d more do not fit.")
+            % {"group": group.name, "members": members, "max": SERVER_GROUP_MEMBERS_QUOTA, "count": count},
+            "server_group",
+            status=403,
+        )
+    return {"group": [str(group.uuid)]}
+
+
 @login_required
 @require_POST
 def launch(request: HttpRequest) -> JsonResponse:
@@ -156,7 +180,8 @@ def launch(request: HttpRequest) -> JsonResponse:
             image_id=request.POST.get("image"),
             flavor_id=request.POST.get("flavor"),
         )
-        created = launching.do_launch(request.user, launch_request)
+        hints = _group_hint(project, request.POST.get("server_group") or "", len(launch_request.names))
+        created = launching.do_launch(request.user, launch_request, scheduler_hints=hints)
     except ActionError as error:
         return JsonResponse({"ok": False, "field": error.field, "message": error.message}, status=error.status)
     instructor = is_instructor(request.user, project.cloud_id)

@@ -7,6 +7,7 @@
   var choices = page.launch;
   var form = document.getElementById("launch-form");
   var imageSelect = document.getElementById("launch-image");
+  var groupSelect = document.getElementById("launch-server-group");
   var countInput = document.getElementById("launch-count");
   var flavorBody = document.querySelector("#launch-flavors tbody");
   var modalEl = document.getElementById("launch-modal");
@@ -24,6 +25,20 @@
           esc(interpolate(gettext("%s MB"), [image.size_mb])) + ")</option>";
       }).join("");
     if (current) imageSelect.value = current;
+  }
+
+  /* Horizon's "Server Groups" step: the project's groups; the first option (none) is the template's. */
+  function renderGroups() {
+    var current = groupSelect.value;
+    while (groupSelect.options.length > 1) groupSelect.remove(1);
+    (choices.server_groups || []).forEach(function (group) {
+      var option = document.createElement("option");
+      option.value = group.id;
+      option.textContent = group.name + " (" + group.policy_label + ")";
+      groupSelect.appendChild(option);
+    });
+    groupSelect.value = current;
+    if (groupSelect.value !== current) groupSelect.value = "";
   }
 
   function renderFlavors() {
@@ -93,7 +108,7 @@
   function refreshChoices() {
     return fetch(page.launch_url + "choices/", { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (fresh) { if (fresh) { choices = fresh; renderImages(); renderFlavors(); } });
+      .then(function (fresh) { if (fresh) { choices = fresh; renderImages(); renderGroups(); renderFlavors(); } });
   }
 
   imageSelect.addEventListener("change", renderFlavors);
@@ -129,5 +144,6 @@
   });
 
   renderImages();
+  renderGroups();
   renderFlavors();
 })();
