@@ -486,3 +486,18 @@ def test_default_tolerations() -> None:
         ("node.kubernetes.io/unreachable", "Exists", "NoExecute", 300),
     ]
     assert copy.deepcopy(tols) == tols
+
+
+def test_same_log_bucket_ready_times_fall_to_uid_before_restarts() -> None:
+    # upstream TestSortingActivePodsWithRanks: ready 1000 s and 1010 s ago share a log2 bucket (ns),
+    # so the UID decides at once, before restart counts are looked at
+    from cloudlab.engine.kubernetes.objects import ContainerStatus
+
+    now = 100_000.0
+    a = running(pod("a", labels={"app": "web"}), "n1", ready_at=now - 1000)
+    b = running(pod("b", labels={"app": "web"}), "n2", ready_at=now - 1010)
+    a.metadata.uid, b.metadata.uid = "uid-2", "uid-1"
+    a.status.container_statuses = [ContainerStatus("nginx", restart_count=9)]
+    order = replicaset.deletion_order([a, b], [a, b], now)
+    assert [p.metadata.name for p, _ in order] == ["b", "a"]
+    assert order[0][1] == "UID order"

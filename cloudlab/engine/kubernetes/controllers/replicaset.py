@@ -107,8 +107,18 @@ def _max_restarts(p: Pod) -> int:
     return max((s.restart_count for s in p.status.container_statuses), default=0)
 
 
+def _by_uid(a: Pod, b: Pod) -> tuple[int, str]:
+    if a.metadata.uid == b.metadata.uid:
+        return 0, ""
+    return (-1 if a.metadata.uid < b.metadata.uid else 1), N_("UID order")
+
+
 def deletion_order(pods: list[Pod], related: list[Pod], now: float) -> list[tuple[Pod, str]]:
-    """``ActivePodsWithRanks`` sorted: the pods to delete first come first, with the deciding rule."""
+    """``ActivePodsWithRanks`` sorted: the pods to delete first come first, with the deciding rule.
+
+    As upstream (controller_utils.go): two ready times or two creation times that differ but fall
+    in the same log2 bucket are ordered by UID right away; equal creation times are a tie.
+    """
     per_node: dict[str, int] = {}
     for p in related:
         if p.spec.node_name and is_active(p):
@@ -130,9 +140,11 @@ def deletion_order(pods: list[Pod], related: list[Pod], now: float) -> list[tupl
             return (-1 if rank[id(a)] > rank[id(b)] else 1), N_("more pods of this controller on its node")
         ra, rb = ready_since(a), ready_since(b)
         if a.is_ready() and b.is_ready() and ra is not None and rb is not None and ra != rb:
+            # different ready times in the same log2 bucket are ordered by UID at once
             diff = _log_rank(ra, now) - _log_rank(rb, now)
             if diff != 0:
                 return (-1 if diff < 0 else 1), N_("ready for less time")
+            return _by_uid(a, b)
         if _max_restarts(a) != _max_restarts(b):
             return (-1 if _max_restarts(a) > _max_restarts(b) else 1), N_("more restarts")
         ca, cb = a.metadata.creation_timestamp, b.metadata.creation_timestamp
@@ -140,8 +152,7 @@ def deletion_order(pods: list[Pod], related: list[Pod], now: float) -> list[tupl
             diff = _log_rank(ca, now) - _log_rank(cb, now)
             if diff != 0:
                 return (-1 if diff < 0 else 1), N_("created more recently")
-        if a.metadata.uid != b.metadata.uid:
-            return (-1 if a.metadata.uid < b.metadata.uid else 1), N_("UID order")
+            return _by_uid(a, b)
         return 0, ""
 
     def cmp(a: Pod, b: Pod) -> int:
