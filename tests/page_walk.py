@@ -170,6 +170,7 @@ def stops(cloud: dict[str, Any]) -> list[Stop]:
         ),
         *instance_pages,
         Stop("project decisions", "/project/decisions/", "alice"),
+        Stop("project server groups", "/project/server-groups/", "alice"),
         Stop("hosted vs bare-metal", "/learn/hypervisors/", "alice", ready="#stack-hosted[data-hop='0']"),
         Stop("inside a container", "/learn/inside-a-container/", "alice", ready="#ps-container tbody tr"),
         Stop("vm vs container", "/learn/vm-vs-container/", "alice", ready="#experiment-hosts tbody tr"),
