@@ -16,4 +16,5 @@ rules are kubernetes-semantics.md's; docs/kubernetes.md says what each module ho
   pure reconcile steps.
 * ``services``: ClusterIP / NodePort allocation, kube-proxy's iptables rules, DNS.
 * ``bridge``: the Nova ↔ Kubernetes table, nodes made from instances' flavors.
+* ``etcd``: the ``/registry/…`` keys, one revision counter, 409 Conflict, watch and 410 Expired.
 """
