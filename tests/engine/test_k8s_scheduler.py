@@ -397,3 +397,15 @@ def test_the_nova_replay_and_why_not_read_a_pod_decision() -> None:
     assert last["kind"] == "no_valid_host" and last["message"].startswith(
         "0/3 nodes are available: 3 Insufficient cpu."
     )
+
+
+def test_failed_scheduling_note_is_cut_at_1024_characters() -> None:
+    from cloudlab.engine.kubernetes.scheduler import truncate_note
+
+    assert truncate_note("x" * 1024) == "x" * 1024
+    cut = truncate_note("y" * 2000)
+    assert len(cut) == 1024 and cut.endswith("y ...")
+    nodes = [node(f"n{i}", taints=[Taint(f"key-{i:03d}-" + "k" * 40, "v", "NoSchedule")]) for i in range(40)]
+    d = Scheduler().schedule(pod("p"), nodes, [])
+    assert len(d.message) == 1024 and d.message.endswith(" ...")
+    assert len(d.trace["error"]["message"]) > 1024  # the trace keeps the whole text
