@@ -91,7 +91,12 @@ def test_the_launch_dialog_offers_the_groups_and_the_instance_joins(
     group = groups.create_server_group(alice, project_of(alice), name="spread", policy="soft-anti-affinity")
     choices = alice_client.get(reverse("dashboard:launch-choices")).json()
     assert choices["server_groups"] == [
-        {"id": str(group.uuid), "name": "spread", "policy": "soft-anti-affinity", "policy_label": "soft anti-affinity"}
+        {
+            "id": str(group.uuid),
+            "name": "spread",
+            "policy": "soft-anti-affinity",
+            "label": "spread (soft anti-affinity)",
+        }
     ]
     page = alice_client.get(reverse("dashboard:instances")).content.decode()
     assert 'id="launch-server-group"' in page
@@ -103,7 +108,7 @@ def test_the_launch_dialog_offers_the_groups_and_the_instance_joins(
     context = made[0].actions.get(action="create").context
     assert context["scheduler_hints"] == {"group": [str(group.uuid)]}
     detail = alice_client.get(reverse("dashboard:instance", args=[made[0].uuid])).content.decode()
-    assert 'data-field="server_group">spread' in detail
+    assert 'data-field="server_group">spread (soft anti-affinity)' in detail
     zh = alice_client.get(reverse("dashboard:instance", args=[made[0].uuid]), HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "软反亲和性" in zh.content.decode()
     json.dumps(choices)  # the page data stays JSON

@@ -70,7 +70,12 @@ def _launch_choices(project: Project) -> dict[str, Any]:
         ],
         "flavors": flavors,
         "server_groups": [
-            {"id": str(g.uuid), "name": g.name, "policy": g.policy, "policy_label": str(g.get_policy_display())}
+            {
+                "id": str(g.uuid),
+                "name": g.name,
+                "policy": g.policy,
+                "label": _("%(name)s (%(policy)s)") % {"name": g.name, "policy": g.get_policy_display()},
+            }
             for g in project_groups(project)
         ],
         "limits": {"instances": limits.instances, "cores": limits.cores, "ram": limits.ram},

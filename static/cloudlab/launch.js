@@ -34,7 +34,7 @@
     (choices.server_groups || []).forEach(function (group) {
       var option = document.createElement("option");
       option.value = group.id;
-      option.textContent = group.name + " (" + group.policy_label + ")";
+      option.textContent = group.label;  /* "name (policy)", worded by the server */
       groupSelect.appendChild(option);
     });
     groupSelect.value = current;
