@@ -165,3 +165,16 @@ def test_a_hinted_boot_joins_the_group_and_the_server_shows_it_from_2_71(alice, 
     assert "is not a 'uuid'" in _fault(bad, 400, "badRequest")
     bad = nova.post("servers", {**body, "OS-SCH-HNT:scheduler_hints": {"group": [group["id"]]}})
     assert "is not of type 'string'" in _fault(bad, 400, "badRequest")
+
+
+def test_the_quota_and_limits_count_the_groups(alice, client):
+    from cloudlab.api.auth import project_id
+    from cloudlab.identity.models import Project
+
+    nova = nova_for(alice, client, version="2.64")
+    nova.post("os-server-groups", _body("2.64"))
+    tenant = project_id(Project.objects.for_user(alice).get())
+    detail = nova.get(f"os-quota-sets/{tenant}/detail").json()["quota_set"]
+    assert detail["server_groups"] == {"limit": 10, "in_use": 1, "reserved": 0}
+    absolute = nova.get("limits").json()["limits"]["absolute"]
+    assert (absolute["maxServerGroups"], absolute["totalServerGroupsUsed"]) == (10, 1)

@@ -11,13 +11,15 @@ from django.http import HttpResponse
 
 from cloudlab.api.auth import project_for_id, project_id
 from cloudlab.compute.actions.launch import quota_limits, quota_usage
+from cloudlab.compute.models import ServerGroup
 from cloudlab.engine.launch import QuotaSet
 from cloudlab.identity.models import Project, Quota
 
 from .base import POLICY_FORBIDS, Call, endpoint, ok
 from .faults import Fault
 
-#: nova/conf/quota.py defaults of the quotas the simulation does not count.
+#: nova/conf/quota.py defaults of the quotas without a column in the quota row (server groups
+#: are counted in use: ``actions.server_groups`` enforces these two defaults).
 UNCOUNTED = {"key_pairs": 100, "metadata_items": 128, "server_groups": 10, "server_group_members": 10}
 INJECTED = {"injected_files": 5, "injected_file_content_bytes": 10240, "injected_file_path_bytes": 255}
 NETWORK_PROXY = {"fixed_ips": -1, "floating_ips": 10, "security_groups": 10, "security_group_rules": 20}
@@ -33,6 +35,11 @@ def _project(call: Call, wanted: str, rule: str) -> Project:
     if found is None:
         raise Fault(404, f"Project {wanted[:80]} could not be found.")
     return found
+
+
+def _groups_used(project: Project) -> int:
+    """The project's server groups (Nova counts them; members are counted per group)."""
+    return ServerGroup.objects.filter(project=project).count()
 
 
 def _quota_values(call: Call, project: Project | None) -> dict[str, int]:
@@ -56,6 +63,7 @@ def _detail(call: Call, tenant: str) -> HttpResponse:
     project = _project(call, tenant, "os_compute_api:os-quota-sets:detail")
     usage = quota_usage(project)
     used = {"instances": usage.instances, "cores": usage.cores, "ram": usage.ram}
+    used["server_groups"] = _groups_used(project)
     detail: dict[str, Any] = {
         key: {"limit": limit, "in_use": used.get(key, 0), "reserved": 0}
         for key, limit in _quota_values(call, project).items()
@@ -86,7 +94,7 @@ def _limits(call: Call) -> HttpResponse:
         "totalInstancesUsed": usage.instances,
         "totalCoresUsed": usage.cores,
         "totalRAMUsed": usage.ram,
-        "totalServerGroupsUsed": 0,
+        "totalServerGroupsUsed": _groups_used(project),
     }
     if not call.at_least("2.39"):
         absolute["maxImageMeta"] = 128
