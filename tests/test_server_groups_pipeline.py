@@ -172,3 +172,16 @@ def test_a_migrated_member_keeps_the_policy(alice, ivy, project_of, django_captu
     affinity = next(f for f in record.trace["instances"][0]["filters"] if f["name"] == "ServerGroupAffinityFilter")
     assert all(not v["passed"] for v in affinity["verdicts"].values())
     assert f"group together is on {pair[0].host.name}, not here" in {v["reason"] for v in affinity["verdicts"].values()}
+
+
+def test_a_moves_moment_keeps_the_groups_hosts_for_replay(alice, ivy, project_of, django_capture_on_commit_callbacks):
+    from cloudlab.engine.scheduler import moment_from_dict, rerun
+
+    project = project_of(alice)
+    together = groups.create_server_group(alice, project, name="together", policy="affinity")
+    with django_capture_on_commit_callbacks(execute=False):
+        pair = [_active(i) for i in _boot(alice, project, "t", together, count=2)]
+        record = _migrate(ivy, pair[0])
+    assert record.moment["request"]["server_group"]["hosts"] == [pair[0].host.name]
+    replayed = rerun(moment_from_dict(record.moment))
+    assert replayed["error"] is not None and replayed["error"]["type"] == "NoValidHost"
