@@ -178,3 +178,9 @@ def test_the_quota_and_limits_count_the_groups(alice, client):
     assert detail["server_groups"] == {"limit": 10, "in_use": 1, "reserved": 0}
     absolute = nova.get("limits").json()["limits"]["absolute"]
     assert (absolute["maxServerGroups"], absolute["totalServerGroupsUsed"]) == (10, 1)
+
+
+@pytest.mark.parametrize("query", ["offset=1" + "0" * 30, "limit=١", "offset=1.5", "limit= 1"])
+def test_odd_paging_is_a_400_never_a_500(alice, client, query):
+    nova = nova_for(alice, client, version="2.64")
+    assert "does not match" in _fault(nova.get(f"os-server-groups?{query}"), 400, "badRequest")

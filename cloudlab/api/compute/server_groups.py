@@ -36,20 +36,19 @@ def view(call: Call, group: ServerGroup) -> dict[str, Any]:
 
 
 def _whole(call: Call, key: str) -> int | None:
+    """A paging parameter: ASCII digits (at most 18: a larger offset only means past the end)."""
     raw = call.request.GET.get(key)
     if raw is None:
         return None
-    try:
-        number = int(raw)
-    except ValueError:
+    if raw.startswith("-") and raw[1:].isascii() and raw[1:].isdigit():
+        raise Fault(400, f"{key} param must be positive")
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise Fault(
             400,
             f"Invalid input for query parameters {key}. Value: {raw[:80]}. "
             f"{quoted(raw[:80])} does not match '^[0-9]*$'",
-        ) from None
-    if number < 0:
-        raise Fault(400, f"{key} param must be positive")
-    return number
+        )
+    return int(raw)
 
 
 def _list(call: Call) -> HttpResponse:
