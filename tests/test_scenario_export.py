@@ -92,3 +92,26 @@ def test_the_file_is_yaml_in_the_formats_order(demo_cloud):
     text = scenario_yaml(export_scenario(demo_cloud))
     sections = ["name", "description", "scheduler", "aggregates", "hosts", "flavors", "images"]
     assert list(yaml.safe_load(text)) == sections
+
+
+def test_server_groups_round_trip_with_their_policy_rules_project_and_members(demo_cloud, alice, tmp_path):
+    from cloudlab.compute.actions.server_groups import create_server_group
+    from cloudlab.compute.models import ServerGroup
+
+    member = Instance.objects.filter(cloud=demo_cloud, vm_state="active").order_by("pk").first()
+    spread = create_server_group(
+        alice, member.project, name="spread", policy="anti-affinity", rules={"max_server_per_host": 2}
+    )
+    spread.members.add(member)
+    empty = create_server_group(alice, member.project, name="later", policy="soft-affinity")
+    first, second = _round_trip(demo_cloud, tmp_path)
+    assert first == second
+    assert first["server_groups"] == [
+        {"name": "spread", "uuid": str(spread.uuid), "policy": "anti-affinity",
+         "rules": {"max_server_per_host": 2}, "project": member.project.name, "members": [str(member.uuid)]},
+        {"name": "later", "uuid": str(empty.uuid), "policy": "soft-affinity", "rules": {},
+         "project": member.project.name, "members": []},
+    ]  # fmt: skip
+    loaded = ServerGroup.objects.get(uuid=spread.uuid)
+    assert [str(u) for u in loaded.members.values_list("uuid", flat=True)] == [str(member.uuid)]
+    assert loaded.project.name == member.project.name and loaded.cloud.name == demo_cloud.name

@@ -29,7 +29,7 @@ import yaml
 from cloudlab.engine.scheduler import ScenarioError
 from cloudlab.engine.scheduler.scenario import parse_scenario
 
-from .models import Cloud, Instance
+from .models import Cloud, Instance, ServerGroup
 
 #: A host's usage counters (``hosts[].usage``) kept in its row.
 _USAGE = ("vcpus_used", "memory_mb_used", "local_gb_used")
@@ -48,6 +48,7 @@ class CloudRows:
     flavors: list[dict[str, Any]]
     images: list[dict[str, Any]]
     instances: list[dict[str, Any]]
+    server_groups: list[dict[str, Any]]
 
 
 def cloud_rows(cloud: Cloud) -> CloudRows:
@@ -132,6 +133,19 @@ def cloud_rows(cloud: Cloud) -> CloudRows:
             }
             for i in settled
         ],
+        server_groups=[
+            {
+                "name": g.name,
+                "uuid": str(g.uuid),
+                "policy": g.policy,
+                "rules": dict(g.rules),
+                "project": g.project.name,
+                # The members the file can hold (a member still building or deleted is not in it).
+                "members": [str(u) for u in g.members.filter(pk__in=settled).order_by("created_at", "pk")
+                            .values_list("uuid", flat=True)],
+            }
+            for g in ServerGroup.objects.filter(cloud=cloud).select_related("project").order_by("created_at", "pk")
+        ],
     )
 
 
@@ -150,6 +164,8 @@ def scenario_document(rows: CloudRows) -> dict[str, Any]:
         "flavors": [dict(f) for f in rows.flavors],
         "images": [dict(i) for i in rows.images],
     }
+    if rows.server_groups:
+        document["server_groups"] = [dict(g) for g in rows.server_groups]
     for host in rows.hosts:
         entry = {k: v for k, v in host.items() if k != "usage"}
         entry["instances"] = [

@@ -32,7 +32,7 @@ from cloudlab.engine.scheduler.sections import SLUG
 from cloudlab.identity.models import Membership, Project, Quota, Role
 
 from .limits import column_problem
-from .models import Aggregate, Cloud, Flavor, Host, Image, Instance, InstanceAction
+from .models import Aggregate, Cloud, Flavor, Host, Image, Instance, InstanceAction, ServerGroup
 
 _POWER_BY_VM_STATE = {
     VmState.ACTIVE: PowerState.RUNNING,
@@ -152,6 +152,7 @@ def create_cloud(scenario: Scenario, *, pace: float | None = None, replace: bool
     network = ipaddress.ip_network(cloud.network_cidr).hosts()
     next(network)  # the gateway
     now = timezone.now()
+    created: dict[str, Instance] = {}
     for i in scenario.instances:
         project = _project(cloud, i.project)
         image = images[i.image.id] if i.image else next(iter(images.values()))
@@ -179,6 +180,14 @@ def create_cloud(scenario: Scenario, *, pace: float | None = None, replace: bool
             start_time=now,
             finish_time=now,
         )
+        created[i.uuid] = instance
+    for g in scenario.server_groups:
+        members = [created[u] for u in g.members]
+        owner = _project(cloud, g.project) if g.project else members[0].project if members else _project(cloud, "demo")
+        group = ServerGroup.objects.create(
+            uuid=g.uuid, cloud=cloud, project=owner, name=g.name, policy=g.policy, rules=dict(g.rules)
+        )
+        group.members.set(members)
     return cloud
 
 

@@ -128,6 +128,9 @@ class ServerGroup:
     #: The hosts the members run on as the cloud's database knows them (Nova's
     #: InstanceGroup.get_hosts()), a move's source included; empty: taken from the hosts given.
     hosts: tuple[str, ...] = ()
+    #: The project that owns the group in a scenario ("": its first member's, as the loader
+    #: reads it); the scheduler never reads it.
+    project: str = ""
 
     @property
     def max_server_per_host(self) -> int:

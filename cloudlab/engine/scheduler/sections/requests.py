@@ -12,7 +12,7 @@ from ..model import SERVER_GROUP_POLICIES, ScheduleRequest, SchedulerHints, Serv
 from .catalog import Refs
 from .slugs import derived_uuid
 
-GROUP_KEYS = ("name", "uuid", "policy", "rules", "members")
+GROUP_KEYS = ("name", "uuid", "policy", "rules", "members", "project")
 REQUEST_KEYS = ("flavor", "image", "num_instances", "availability_zone", "scheduler_hints")
 HINT_KEYS = ("same_host", "different_host", "build_near_host_ip", "cidr", "group")
 
@@ -52,9 +52,11 @@ def parse_server_group(c: Checker, path: str, raw: Any, instance_uuids: set[str]
             c.add(item_path, f"{u} is listed twice")
         else:
             members.append(u)
-    if len(c.problems) > before or name is None or guuid is None or policy is None:
+    project_raw = get(m, "project", None)
+    project = c.string(join(path, "project"), project_raw) if project_raw is not None else ""
+    if len(c.problems) > before or name is None or guuid is None or policy is None or project is None:
         return None
-    return ServerGroup(name, policy, tuple(members), rules, guuid)
+    return ServerGroup(name, policy, tuple(members), rules, guuid, project=project)
 
 
 def _uuid_list(c: Checker, path: str, value: Any) -> tuple[str, ...]:
