@@ -36,6 +36,7 @@ Nothing is asserted: the numbers are printed (docs/live-sessions.md, Capacity, q
     .venv/bin/python bench/ws_fanout.py $B --clients 300 --servers 2
     .venv/bin/python bench/ws_fanout.py $B --clients 300 --stalled 20
     .venv/bin/python bench/ws_fanout.py $B --scenario launch --launches 60
+    .venv/bin/python bench/ws_fanout.py $B --scenario launch --launches 60 --worker-procs 2 --worker-threads 4
     .venv/bin/python bench/ws_fanout.py $B --clients 300 --profile     # where Daphne's time goes
 
 Everything binds to 127.0.0.1.
@@ -217,8 +218,10 @@ def rss_mb(pid: int) -> float:
 
 
 @contextmanager
-def servers(environ: dict[str, str], log_dir: Path, count: int, worker: bool) -> Iterator[list[tuple[str, int]]]:
-    """``count`` Daphne processes (and a worker); yields (base URL, pid) of each Daphne."""
+def servers(environ: dict[str, str], log_dir: Path, count: int, worker: bool,
+            worker_procs: int = 1, worker_threads: int = 8, pool: str = "threads") -> Iterator[list[tuple[str, int]]]:
+    """``count`` Daphne processes (and ``worker_procs`` Celery workers of ``worker_threads`` each);
+    yields (base URL, pid) of each Daphne."""
     from cloudlab.__main__ import worker_command
 
     processes: list[subprocess.Popen[bytes]] = []
@@ -227,8 +230,8 @@ def servers(environ: dict[str, str], log_dir: Path, count: int, worker: bool) ->
         try:
             commands = [(f"daphne-{i}", daphne_command(port, 4096), port) for i, port in
                         enumerate(free_port() for _ in range(count))]
-            if worker:
-                commands.append(("worker", worker_command(8, None), 0))
+            for n in range(worker_procs if worker else 0):
+                commands.append((f"worker-{n}", worker_command(worker_threads, None, pool=pool), 0))
             for name, command, port in commands:
                 log = files.enter_context((log_dir / f"{name}.log").open("wb"))
                 process = subprocess.Popen(  # noqa: S603 - our own server
@@ -477,7 +480,9 @@ def run(args: argparse.Namespace) -> int:
         log_dir.mkdir(parents=True, exist_ok=True)
         (log_dir / "stop").unlink(missing_ok=True)
         try:
-            with servers(environ, log_dir, args.servers, worker=args.scenario == "launch") as daphnes:
+            with servers(environ, log_dir, args.servers, worker=args.scenario == "launch",
+                         worker_procs=args.worker_procs, worker_threads=args.worker_threads,
+                         pool=args.pool) as daphnes:
                 if args.scenario == "launch":
                     return launch(args, session, cookies, daphnes)
                 return broadcast(args, session, cookies, daphnes, log_dir)
@@ -506,6 +511,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--debug", action="store_true", help="run the servers with DEBUG=1 (default: DEBUG=0)")
     parser.add_argument("--launches", type=int, default=60, help="--scenario launch: participants (default 60)")
     parser.add_argument("--flavor", default="m1.tiny", help="--scenario launch: the flavor (default m1.tiny)")
+    parser.add_argument("--worker-procs", type=int, default=1, choices=[1, 2, 3, 4],
+                        help="--scenario launch: Celery worker processes (default 1, as run starts)")
+    parser.add_argument("--worker-threads", type=int, default=8, help="--scenario launch: threads per worker (8)")
+    parser.add_argument("--pool", choices=["threads", "prefork"], default="threads", help="--scenario launch: the pool")
     parser.add_argument("--pace", type=float, default=0.5, help="seconds per lifecycle step (default 0.5)")
     parser.add_argument("--profile", action="store_true", help="run Daphne under cProfile and print its top calls")
     parser.add_argument("--log-dir", help="keep the servers' logs here (default: a temporary folder)")

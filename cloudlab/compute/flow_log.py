@@ -50,7 +50,7 @@ from cloudlab.engine.flow import tracker
 from cloudlab.engine.i18n import N_
 from cloudlab.engine.resources import counts_toward_usage
 from cloudlab.identity.models import Project
-from cloudlab.live.events import cloud_stream, project_stream, publish_on_commit, send_now
+from cloudlab.live.events import cloud_stream, project_stream, publish_many_on_commit, publish_on_commit, send_now
 
 from .models import Flavor, Host, Instance, InstanceAction, Migration, SchedulingRecord
 
@@ -104,8 +104,9 @@ def _mine(messages: list[engine_flow.Message], info: dict[str, Any], whole_reque
 
 
 def _publish(instance: Instance, payload: dict[str, Any]) -> None:
-    publish_on_commit(project_stream(instance.project_id), EVENT, payload)
-    publish_on_commit(cloud_stream(instance.cloud_id), EVENT, payload)
+    publish_many_on_commit(
+        [(project_stream(instance.project_id), EVENT, payload), (cloud_stream(instance.cloud_id), EVENT, payload)]
+    )
 
 
 def _payload(

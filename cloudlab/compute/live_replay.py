@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from cloudlab.engine.pacing import funnel_seconds, funnel_stage_seconds
 from cloudlab.engine.scheduler import replay_stages
-from cloudlab.live.events import cloud_stream, project_stream, publish_on_commit
+from cloudlab.live.events import cloud_stream, project_stream, publish_many_on_commit
 
 from . import queue
 from .models import SchedulingRecord
@@ -38,8 +38,10 @@ class Funnel:
 
 def publish_stage(funnel: Funnel, index: int) -> None:
     data = {"record": funnel.record, "instance": funnel.instance, "index": index}
-    publish_on_commit(project_stream(funnel.project), "scheduler.stage", data)
-    publish_on_commit(cloud_stream(funnel.cloud), "scheduler.stage", data)
+    publish_many_on_commit([
+        (project_stream(funnel.project), "scheduler.stage", data),
+        (cloud_stream(funnel.cloud), "scheduler.stage", data),
+    ])  # fmt: skip
 
 
 def start_live_replay(record: SchedulingRecord) -> float:
@@ -49,8 +51,10 @@ def start_live_replay(record: SchedulingRecord) -> float:
     record.live_started_at = timezone.now()
     record.save(update_fields=["live_started_at"])
     data = {"record": record.pk, "instance": str(record.instance.uuid), "stages": len(stages)}
-    publish_on_commit(project_stream(record.instance.project_id), "scheduler.decision", data)
-    publish_on_commit(cloud_stream(record.cloud_id), "scheduler.decision", data)
+    publish_many_on_commit([
+        (project_stream(record.instance.project_id), "scheduler.decision", data),
+        (cloud_stream(record.cloud_id), "scheduler.decision", data),
+    ])  # fmt: skip
     pace = record.cloud.pace
     if pace <= 0 or not stages:
         return 0.0

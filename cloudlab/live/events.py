@@ -76,12 +76,25 @@ def _check_declared(event: str) -> None:
 
 def send_now(stream: str, event: str, data: dict[str, Any]) -> int:
     """Number and send one event immediately. Callers inside a transaction use ``publish_on_commit``."""
-    _check_declared(event)
-    seq = int(_redis().incr(_seq_key(stream)))
-    message = {"stream": stream, "seq": seq, "event": event, "data": data}
-    message["text"] = encode_event(stream, seq, event, data)
-    _group_send(message)
-    return seq
+    return send_many([(stream, event, data)])[0]
+
+
+def send_many(items: list[tuple[str, str, dict[str, Any]]]) -> list[int]:
+    """Number and send several events at once, in order: one round trip to Redis for their
+    numbers and one for the frames, however many (an instance's row goes to its project's and
+    its cloud's stream together; a class launching together sends thousands). Their numbers."""
+    for _stream, event, _data in items:
+        _check_declared(event)
+    counters = _redis().pipeline(transaction=False)
+    for stream, _event, _data in items:
+        counters.incr(_seq_key(stream))
+    seqs = [int(seq) for seq in counters.execute()]
+    with hub.publishing():
+        for (stream, event, data), seq in zip(items, seqs, strict=True):
+            message = {"stream": stream, "seq": seq, "event": event, "data": data}
+            message["text"] = encode_event(stream, seq, event, data)
+            _group_send(message)
+    return seqs
 
 
 def encode_event(stream: str, seq: int, event: str, data: dict[str, Any]) -> str:
@@ -119,14 +132,20 @@ def publish_on_commit(stream: str, event: str, data: dict[str, Any]) -> None:
     """Send ``event`` on ``stream`` once the current transaction commits (at once if none).
 
     An undeclared event name raises ``ValueError`` here, in the caller, not later in the hook."""
-    _check_declared(event)
+    publish_many_on_commit([(stream, event, data)])
+
+
+def publish_many_on_commit(items: list[tuple[str, str, dict[str, Any]]]) -> None:
+    """``publish_on_commit`` for several events that go together, sent together (``send_many``)."""
+    for _stream, event, _data in items:
+        _check_declared(event)
 
     def send() -> None:
         try:
-            send_now(stream, event, data)
+            send_many(items)
         except redis.RedisError:
             # A lost event is recoverable (pages refetch on the next gap or reconnect); a failed
             # action because Redis blinked is not.
-            log.exception("could not publish %s on %s", event, stream)
+            log.exception("could not publish %s", ", ".join(f"{event} on {stream}" for stream, event, _ in items))
 
     transaction.on_commit(send, robust=True)
