@@ -6,15 +6,8 @@ create the test database)::
 
     pytestmark = pytest.mark.django_db(transaction=True)
 
-    @pytest.fixture(scope="module")
-    def server(django_db_setup, django_db_blocker):
-        with serving_cloudlab(django_db_blocker) as running:
-            yield running
-
-    @pytest.fixture
-    def lab(server, transactional_db):
-        with api_cloud(server) as cloud:
-            yield cloud
+    def test_something(lab):  # the fixtures below (tests/conftest.py loads this file as a plugin)
+        ...
 
 ``serving_cloudlab`` (once per module):
 
@@ -209,3 +202,17 @@ def api_cloud(server: CloudLabServer, *, pace: float = 0.0, settle_timeout: floa
     wait_for(_settled, timeout=settle_timeout, interval=0.2)
     problems = audit()
     assert not problems, "the books do not balance: " + "; ".join(map(str, problems))
+
+
+@pytest.fixture(scope="module")
+def cli_server(django_db_setup: None, django_db_blocker: Any) -> Iterator[CloudLabServer]:
+    """CloudLab on loopback, once per test module that asks for it (``serving_cloudlab``)."""
+    with serving_cloudlab(django_db_blocker) as running:
+        yield running
+
+
+@pytest.fixture
+def lab(cli_server: CloudLabServer, transactional_db: None) -> Iterator[ApiCloud]:
+    """The demo cloud and the student ``cli`` for one test, settled and audited after it."""
+    with api_cloud(cli_server) as cloud:
+        yield cloud

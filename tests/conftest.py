@@ -17,6 +17,9 @@ from django.conf import settings
 
 DEMO = Path(settings.BASE_DIR) / "fixtures" / "demo"
 
+#: ``cli_server`` and ``lab``: CloudLab on loopback for the real openstack CLI (tests/api_cli.py).
+pytest_plugins = ["tests.api_cli"]
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _test_settings() -> None:

@@ -6,29 +6,17 @@ usage. Each ``openstack`` call is a process (~1-2 s), so the tests group many st
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from tests.api_cli import ApiCloud, CloudLabServer, api_cloud, needs_openstack_cli, serving_cloudlab
+from tests.api_cli import ApiCloud, needs_openstack_cli
 
 needs_openstack_cli()
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-
-@pytest.fixture(scope="module")
-def server(django_db_setup: None, django_db_blocker: Any) -> Iterator[CloudLabServer]:
-    with serving_cloudlab(django_db_blocker) as running:
-        yield running
-
-
-@pytest.fixture
-def lab(server: CloudLabServer, transactional_db: None) -> Iterator[ApiCloud]:
-    with api_cloud(server) as cloud:
-        yield cloud
 
 
 def _instance(name: str) -> Any:

@@ -5,29 +5,17 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from tests.api_cli import CLI_PASSWORD, ApiCloud, CloudLabServer, api_cloud, needs_openstack_cli, serving_cloudlab
+from tests.api_cli import CLI_PASSWORD, ApiCloud, needs_openstack_cli
 
 needs_openstack_cli()
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-
-@pytest.fixture(scope="module")
-def server(django_db_setup: None, django_db_blocker: Any) -> Iterator[CloudLabServer]:
-    with serving_cloudlab(django_db_blocker) as running:
-        yield running
-
-
-@pytest.fixture
-def lab(server: CloudLabServer, transactional_db: None) -> Iterator[ApiCloud]:
-    with api_cloud(server) as cloud:
-        yield cloud
 
 
 def test_token_issue_prints_the_scoped_project_and_the_user(lab):

@@ -5,28 +5,14 @@ that the real build task places on different hosts, ``server group show`` listin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 
-from tests.api_cli import ApiCloud, CloudLabServer, api_cloud, needs_openstack_cli, serving_cloudlab
+from tests.api_cli import needs_openstack_cli
 
 needs_openstack_cli()
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-
-@pytest.fixture(scope="module")
-def server(django_db_setup: None, django_db_blocker: Any) -> Iterator[CloudLabServer]:
-    with serving_cloudlab(django_db_blocker) as running:
-        yield running
-
-
-@pytest.fixture
-def lab(server: CloudLabServer, transactional_db: None) -> Iterator[ApiCloud]:
-    with api_cloud(server) as cloud:
-        yield cloud
 
 
 def test_an_anti_affinity_group_from_the_command_line(lab):

@@ -7,12 +7,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
-from tests.api_cli import CLI_PASSWORD, CLI_USER, ApiCloud, CloudLabServer, api_cloud, serving_cloudlab
+from tests.api_cli import CLI_PASSWORD, CLI_USER
 
 pytest.importorskip("openstack", reason="openstacksdk is not installed: pip install -r requirements-dev.txt")
 
@@ -51,17 +49,6 @@ out["after_delete"] = conn.compute.find_server("sdk")
 print(json.dumps(out))
 """
 
-
-@pytest.fixture(scope="module")
-def server(django_db_setup: None, django_db_blocker: Any) -> Iterator[CloudLabServer]:
-    with serving_cloudlab(django_db_blocker) as running:
-        yield running
-
-
-@pytest.fixture
-def lab(server: CloudLabServer, transactional_db: None) -> Iterator[ApiCloud]:
-    with api_cloud(server) as cloud:
-        yield cloud
 
 
 def test_an_sdk_script_creates_waits_for_stops_and_deletes_a_server(lab):
