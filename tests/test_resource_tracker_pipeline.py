@@ -115,9 +115,8 @@ def test_a_guest_that_powers_itself_off_is_stopped_by_the_sync_with_no_user(
     assert f"{instance.name}: in_sync" in periodic.sync_power_states(instance.host_id)  # nothing left to do
 
 
-def test_a_host_down_mid_build_holds_the_build_until_the_reaper_settles_it(
-    celery_worker, alice, launch, project_of, monkeypatch
-):
+def _the_chosen_host_dies(monkeypatch):
+    """The scheduler chooses a host, and its nova-compute goes down right after. Undo: the result."""
     real_decide = placement.decide
 
     def decide_then_the_host_dies(instance, **kwargs):
@@ -126,6 +125,13 @@ def test_a_host_down_mid_build_holds_the_build_until_the_reaper_settles_it(
         return trace, moment
 
     monkeypatch.setattr(placement, "decide", decide_then_the_host_dies)
+    return lambda: monkeypatch.setattr(placement, "decide", real_decide)
+
+
+def test_a_host_down_mid_build_holds_the_build_until_the_reaper_settles_it(
+    celery_worker, alice, launch, project_of, monkeypatch
+):
+    _the_chosen_host_dies(monkeypatch)
     with EventRecorder(project_stream(project_of(alice).pk)) as recorder:
         [instance] = launch(alice, name="doomed")
         wait_for(lambda: any(f["outcome"] == "host_down" for f in _flows(recorder)))
@@ -148,18 +154,11 @@ def test_a_build_held_by_a_down_host_goes_on_as_soon_as_its_nova_compute_is_back
     celery_worker, alice, ivy, launch, project_of, monkeypatch
 ):
     """The cast waited in compute.<host>'s queue: the service back, it is consumed at once."""
-    real_decide = placement.decide
-
-    def decide_then_the_host_dies(instance, **kwargs):
-        trace, moment = real_decide(instance, **kwargs)
-        Host.objects.filter(name=trace["selected_hosts"][0]).update(up=False)
-        return trace, moment
-
-    monkeypatch.setattr(placement, "decide", decide_then_the_host_dies)
+    undo = _the_chosen_host_dies(monkeypatch)
     with EventRecorder(project_stream(project_of(alice).pk)) as recorder:
         [instance] = launch(alice, name="patient")
         wait_for(lambda: any(f["outcome"] == "host_down" for f in _flows(recorder)))
-    monkeypatch.setattr(placement, "decide", real_decide)
+    undo()
     held = Instance.objects.select_related("host").get(pk=instance.pk)
     assert (held.vm_state, held.task_state) == ("building", "scheduling")
     do_host_action(ivy, held.host, "bring_up")  # no reaper run: the host's return alone
