@@ -166,6 +166,10 @@ CHANNEL_LAYERS = {
     }
 }
 EVENTS_REDIS_URL = redis_urls.with_db(REDIS_URL, 2)
+#: What CloudLab's own Redis keys start with (events' numbers, presence, the live hub's channels,
+#: the periodic tasks' clocks): the channel layer's prefix, so two installations (or CI and a
+#: benchmark) sharing one Redis never read each other's keys.
+CLOUDLAB_KEY_PREFIX = str(CHANNEL_LAYERS["default"]["CONFIG"]["prefix"])
 
 CELERY_BROKER_URL = redis_urls.celery_broker(REDIS_URL, 1)
 CELERY_TASK_IGNORE_RESULT = True

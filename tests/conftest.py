@@ -30,6 +30,24 @@ def _test_settings() -> None:
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_keys_left_from_an_earlier_run() -> None:
+    """A shared Redis (CI's) may hold keys an earlier, interrupted run of this prefix left: who
+    was present in a class session, the events' numbers. The test database starts afresh, so its
+    ids come back and would meet them. Only a prefix of its own is cleared (CI sets
+    CLOUDLAB_CHANNEL_PREFIX), never the default one an installation uses; an embedded Redis is
+    new anyway."""
+    import redis
+
+    prefix = settings.CLOUDLAB_KEY_PREFIX
+    if settings.EMBEDDED_REDIS or prefix == "cloudlab":
+        return
+    connection = redis.Redis.from_url(settings.EVENTS_REDIS_URL)
+    stale = list(connection.scan_iter(match=f"{prefix}:*", count=1000))
+    if stale:
+        connection.delete(*stale)
+
+
 @pytest.fixture
 def demo_cloud(db: None, request: pytest.FixtureRequest) -> Iterator[Any]:
     """The demo cloud of fixtures/demo with pace 0 (every step instant) and its classroom.

@@ -53,7 +53,7 @@ def _redis() -> redis.Redis:
 
 
 def _presence_key(session_id: int) -> str:
-    return f"cloudlab:presence:{session_stream(session_id)}"
+    return f"{settings.CLOUDLAB_KEY_PREFIX}:presence:{session_stream(session_id)}"
 
 
 def session_streams(session_id: int, *, staff: bool) -> list[str]:
@@ -75,9 +75,9 @@ def spacing_turn(key: str, spacing: float) -> str:
     end, with the news as it is then), ``"skip"`` after that (the later send will carry it)."""
     ms = max(1, int(spacing * 1000))
     connection = _redis()
-    if connection.set(f"cloudlab:spacing:{key}", 1, nx=True, px=ms):
+    if connection.set(f"{settings.CLOUDLAB_KEY_PREFIX}:spacing:{key}", 1, nx=True, px=ms):
         return "now"
-    if connection.set(f"cloudlab:spacing-later:{key}", 1, nx=True, px=ms):
+    if connection.set(f"{settings.CLOUDLAB_KEY_PREFIX}:spacing-later:{key}", 1, nx=True, px=ms):
         return "later"
     return "skip"
 

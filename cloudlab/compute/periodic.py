@@ -71,7 +71,7 @@ def _redis() -> redis.Redis:
 
 
 def _hypervisor_key(cloud_id: int) -> str:
-    return f"cloudlab:hypervisor:{cloud_id}"
+    return f"{settings.CLOUDLAB_KEY_PREFIX}:hypervisor:{cloud_id}"
 
 
 def driver_power_state(instance: Instance) -> int:
@@ -225,7 +225,7 @@ def update_available_resource(host_id: int) -> list[rt.Change]:
 
 
 def _last_run_key(host_id: int, task: str) -> str:
-    return f"cloudlab:periodic:{host_id}:{task}"
+    return f"{settings.CLOUDLAB_KEY_PREFIX}:periodic:{host_id}:{task}"
 
 
 def run_periodic_tasks(*, force: bool = False, cloud_id: int | None = None) -> list[str]:

@@ -58,7 +58,7 @@ def _redis() -> redis.Redis:
 
 
 def _seq_key(stream: str) -> str:
-    return f"cloudlab:seq:{stream}"
+    return f"{settings.CLOUDLAB_KEY_PREFIX}:seq:{stream}"
 
 
 def current_seqs(streams: list[str]) -> dict[str, int]:

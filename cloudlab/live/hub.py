@@ -54,14 +54,9 @@ class Follower(Protocol):
     async def deliver(self, text: str) -> None: ...
 
 
-def _prefix() -> str:
-    config = settings.CHANNEL_LAYERS.get("default", {}).get("CONFIG", {})
-    return str(config.get("prefix", "cloudlab"))
-
-
 def redis_channel(stream: str) -> str:
     """The Redis pub/sub channel a stream's frames travel on."""
-    return f"{_prefix()}:live:{stream}"
+    return f"{settings.CLOUDLAB_KEY_PREFIX}:live:{stream}"
 
 
 @cache
