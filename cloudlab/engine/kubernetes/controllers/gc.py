@@ -55,80 +55,35 @@ def delete_owner(owner: Item, items: Sequence[Item], policy: str) -> list[Action
     """What deleting ``owner`` with ``policy`` (Background / Foreground / Orphan) leads to now."""
     deps = dependents_of(owner, items)
     o = {"owner_kind": owner.kind, "owner": owner.metadata.name, "policy": policy}
-    actions: list[Action] = []
+
+    def each_dependent(verb: str, reason: str) -> list[Action]:
+        return [Action(verb, d.kind, d.metadata.name, reason, {"kind": d.kind, "name": d.metadata.name, **o}, obj=d)
+                for d in deps]  # fmt: skip
+
+    def remove_owner(why: str) -> Action:
+        return Action("delete", owner.kind, owner.metadata.name, REMOVE_OWNER, {**o, "why": why}, obj=owner)
+
     if policy == "Orphan":
-        actions.extend(
-            Action(
-                "release",
-                d.kind,
-                d.metadata.name,
-                ORPHAN_DEPENDENT,
-                {"kind": d.kind, "name": d.metadata.name, **o},
-                obj=d,
-            )
-            for d in deps
-        )
-        actions.append(
-            Action(
-                "delete",
-                owner.kind,
-                owner.metadata.name,
-                REMOVE_OWNER,
-                {**o, "why": N_("finalizer orphan done, dependents keep running")},
-                obj=owner,
-            )
-        )
-        return actions
+        return [
+            *each_dependent("release", ORPHAN_DEPENDENT),
+            remove_owner(N_("finalizer orphan done, dependents keep running")),
+        ]
     if policy == "Foreground":
         blocking = [
             d
             for d in deps
             if any(r.uid == owner.metadata.uid and r.block_owner_deletion for r in d.metadata.owner_references)
         ]
-        actions.extend(
-            Action(
-                "delete",
-                d.kind,
-                d.metadata.name,
-                DELETE_DEPENDENT,
-                {"kind": d.kind, "name": d.metadata.name, **o},
-                obj=d,
-            )
-            for d in deps
+        last = (
+            Action("update", owner.kind, owner.metadata.name, WAIT_OWNER, {**o, "count": len(blocking)}, obj=owner)
+            if blocking
+            else remove_owner(N_("no blocking dependent is left"))
         )
-        if blocking:
-            actions.append(
-                Action("update", owner.kind, owner.metadata.name, WAIT_OWNER, {**o, "count": len(blocking)}, obj=owner)
-            )
-        else:
-            actions.append(
-                Action(
-                    "delete",
-                    owner.kind,
-                    owner.metadata.name,
-                    REMOVE_OWNER,
-                    {**o, "why": N_("no blocking dependent is left")},
-                    obj=owner,
-                )
-            )
-        return actions
-    actions.append(
-        Action(
-            "delete",
-            owner.kind,
-            owner.metadata.name,
-            REMOVE_OWNER,
-            {**o, "why": N_("Background: the garbage collector deletes the dependents next")},
-            obj=owner,
-        )
-    )
-    actions.extend(
-        Action(
-            "delete", d.kind, d.metadata.name, DELETE_DEPENDENT, {"kind": d.kind, "name": d.metadata.name, **o}, obj=d
-        )
-        for d in deps
-    )
-    return actions
+        return [*each_dependent("delete", DELETE_DEPENDENT), last]
+    return [
+        remove_owner(N_("Background: the garbage collector deletes the dependents next")),
+        *each_dependent("delete", DELETE_DEPENDENT),
+    ]
 
 
 def collect_garbage(items: Sequence[Item]) -> list[Action]:
