@@ -172,6 +172,24 @@ def _english(text, allowed):
     return [t for t in TOKEN.findall(text) if not _identifier(t.strip(".:'-"), allowed)]
 
 
+def chinese_text_problems(page, allowed):
+    """This walk's rule for one page as it stands (other tests check a page in a state the walk
+    does not reach): a few kept words inside Chinese, never an English phrase, no half-width
+    punctuation beside Chinese, and no text left in English."""
+    problems = []
+    for item in page.evaluate(TEXTS_JS)["texts"]:
+        text = item["text"]
+        english = _english(text, allowed)
+        if CJK.search(text):
+            if re.search(r"(?:[A-Za-z]+[\s,.]+){3,}[A-Za-z]+", " ".join(english)) and len(english) >= 4:
+                problems.append(f"English inside Chinese in {item['where']}: {text!r}")
+            if HALF_WIDTH.search(text):
+                problems.append(f"half-width punctuation in {item['where']}: {text!r}")
+        elif english:
+            problems.append(f"English {english!r} in {item['where']}: {text!r}")
+    return problems
+
+
 @pytest.mark.timeout(600)
 def test_chinese_pages_say_everything_in_chinese(request):
     walk = survey(request, "zh-CN")

@@ -15,7 +15,7 @@ from cloudlab.classroom.models import ClassSession, Participant, State
 from cloudlab.classroom.sessions import join, set_state, start_session
 from cloudlab.compute.models import Instance
 from tests.helpers import log_in, wait_for
-from tests.test_browser_chinese import CJK, HALF_WIDTH, TEXTS_JS, _allowed_words, _english
+from tests.test_browser_chinese import _allowed_words, chinese_text_problems
 from tests.test_browser_fit import PROBLEMS_JS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,15 +30,7 @@ def _console_problems(page, locale):
     """What the fit walk and the Chinese walk would say of the console as it stands."""
     problems = [f"fit: {p}" for p in page.evaluate(PROBLEMS_JS)]
     if locale == "zh-CN":
-        allowed = _allowed_words()
-        for item in page.evaluate(TEXTS_JS)["texts"]:
-            text = item["text"]
-            english = _english(text, allowed)
-            if CJK.search(text):
-                if HALF_WIDTH.search(text):
-                    problems.append(f"half-width punctuation in {item['where']}: {text!r}")
-            elif english:
-                problems.append(f"English {english!r} in {item['where']}: {text!r}")
+        problems += chinese_text_problems(page, _allowed_words())
     return problems
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from cloudlab.compute.models import Instance, ServerGroup
 from tests.helpers import log_in, wait_for
-from tests.test_browser_chinese import CJK, HALF_WIDTH, TEXTS_JS, _allowed_words, _english
+from tests.test_browser_chinese import _allowed_words, chinese_text_problems
 from tests.test_browser_fit import PROBLEMS_JS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,15 +20,7 @@ NAMES = {"en-US": "spread", "zh-CN": "分散组"}
 def _problems(page, locale):
     problems = [f"fit: {p}" for p in page.evaluate(PROBLEMS_JS)]
     if locale == "zh-CN":
-        allowed = _allowed_words()
-        for item in page.evaluate(TEXTS_JS)["texts"]:
-            text = item["text"]
-            english = _english(text, allowed)
-            if CJK.search(text):
-                if HALF_WIDTH.search(text):
-                    problems.append(f"half-width punctuation in {item['where']}: {text!r}")
-            elif english:
-                problems.append(f"English {english!r} in {item['where']}: {text!r}")
+        problems += chinese_text_problems(page, _allowed_words())
     return problems
 
 

@@ -5,14 +5,13 @@ names both hops in the page's language; the bare-metal path reaches the hardware
 "Efficiency" in the comparison plays the disk write and marks the hops the hosted path adds;
 a figure shows its source and status on focus. In Chinese every step's words are Chinese."""
 
-import re
 
 import pytest
 from django.utils import translation
 
 from cloudlab.architectures import stacks_model as model
 from tests.helpers import log_in
-from tests.test_browser_chinese import CJK, HALF_WIDTH, TEXTS_JS, _allowed_words, _english
+from tests.test_browser_chinese import _allowed_words, chinese_text_problems
 from tests.test_browser_fit import PROBLEMS_JS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,22 +35,6 @@ def _stack_state(page, stack_id):
     )
 
 
-def _chinese_problems(page, allowed):
-    problems = []
-    for item in page.evaluate(TEXTS_JS)["texts"]:
-        text = item["text"]
-        english = _english(text, allowed)
-        if CJK.search(text):
-            # The Chinese walk's rule (test_browser_chinese): a few kept words, never an English phrase.
-            if re.search(r"(?:[A-Za-z]+[\s,.]+){3,}[A-Za-z]+", " ".join(english)) and len(english) >= 4:
-                problems.append(f"English inside Chinese in {item['where']}: {text!r}")
-            if HALF_WIDTH.search(text):
-                problems.append(f"half-width punctuation in {item['where']}: {text!r}")
-        elif english:
-            problems.append(f"English {english!r} in {item['where']}: {text!r}")
-    return problems
-
-
 @pytest.mark.timeout(180)
 @pytest.mark.parametrize("locale", list(LANGUAGES))
 def test_a_disk_write_steps_down_both_stacks(browser, live_server_url, demo_cloud, alice, locale):
@@ -73,7 +56,7 @@ def test_a_disk_write_steps_down_both_stacks(browser, live_server_url, demo_clou
         assert page.is_checked("#operation-disk_write")
         assert page.is_disabled("#step-back")
         assert page.evaluate(PROBLEMS_JS) == []
-        chinese = _chinese_problems(page, allowed) if allowed else []
+        chinese = chinese_text_problems(page, allowed) if allowed else []
 
         for position in range(1, len(hosted)):
             if position <= 3:
@@ -95,7 +78,7 @@ def test_a_disk_write_steps_down_both_stacks(browser, live_server_url, demo_clou
             assert title["bare-metal"][min(position, len(bare) - 1)] in narration
             assert hop % {"n": position, "total": len(hosted) - 1} in narration
             if allowed:
-                chinese += _chinese_problems(page, allowed)
+                chinese += chinese_text_problems(page, allowed)
 
         # The bare-metal write reached the disk two hops earlier; the hosted one only now.
         assert _stack_state(page, "bare-metal")["position"] == arrived
@@ -129,7 +112,7 @@ def test_a_disk_write_steps_down_both_stacks(browser, live_server_url, demo_clou
         assert _stack_state(page, "bare-metal")["addedHops"] == []
         assert explanation in page.inner_text("#show-note")
         if allowed:
-            chinese += _chinese_problems(page, allowed)
+            chinese += chinese_text_problems(page, allowed)
 
         # A figure says where it comes from when it has the focus.
         figure = page.locator("#comparison tr[data-point=efficiency] td[data-stack=hosted] .cl-figure")
