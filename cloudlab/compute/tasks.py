@@ -91,7 +91,7 @@ _loop: tuple[int, asyncio.AbstractEventLoop] | None = None
 
 
 def events_loop() -> asyncio.AbstractEventLoop:
-    """The worker process's one event loop for sending events, running in a thread of its own
+    """The worker process's one event loop for the channel layer's sends, running in a thread of its own
     (made on first use, again in a forked child)."""
     global _loop
     with _loop_guard:
@@ -104,10 +104,12 @@ def events_loop() -> asyncio.AbstractEventLoop:
 
 @task_prerun.connect
 def send_events_on_the_worker_loop(sender: object = None, **kwargs: object) -> None:
-    """Events a task publishes (``async_to_sync(layer.group_send)``) go through the worker's one
-    event loop, as they would from a thread SyncToAsync started. Without it asgiref starts a new
-    thread and a new loop for every event, and the channel layer (whose Redis connections belong
-    to a loop) connects to Redis again for each: in a burst of launches that was most of a step's
-    time (bench/launch_burst_profile.py). Each send still waits for its delivery to Redis, in order."""
+    """What a task sends through the channel layer (``async_to_sync(layer.group_send)``: the
+    access notices of ``cloudlab.live.revocation``; live events go through the hub's plain Redis
+    client, ``cloudlab.live.hub``) goes through the worker's one event loop, as it would from a
+    thread SyncToAsync started. Without it asgiref starts a new thread and a new loop for every
+    send, and the channel layer (whose Redis connections belong to a loop) connects to Redis again
+    for each (bench/launch_burst_profile.py measured that when events still went this way). Each
+    send still waits for its delivery to Redis, in order."""
     SyncToAsync.threadlocal.main_event_loop = events_loop()
     SyncToAsync.threadlocal.main_event_loop_pid = os.getpid()
