@@ -25,7 +25,10 @@ def lock_host(host_id: int) -> Host:
 
 def try_claim(host_id: int, flavor: Flavor, era: str) -> tuple[Host | None, list[Shortfall]]:
     """Lock the host and add ``flavor`` to its usage if it still fits; else say what it lacks."""
-    host = lock_host(host_id)
+    return _claim_locked(lock_host(host_id), flavor, era)
+
+
+def _claim_locked(host: Host, flavor: Flavor, era: str) -> tuple[Host | None, list[Shortfall]]:
     resources = host.resources()
     shortfalls = claim_shortfalls(resources, flavor.size, era)  # type: ignore[arg-type]
     if shortfalls:
@@ -33,6 +36,12 @@ def try_claim(host_id: int, flavor: Flavor, era: str) -> tuple[Host | None, list
     host.set_usage(resources.consume(flavor.size))
     host.save(update_fields=USAGE_FIELDS)
     return host, []
+
+
+def try_claim_named(cloud_id: int, name: str, flavor: Flavor, era: str) -> tuple[Host | None, list[Shortfall]]:
+    """``try_claim`` on the cloud's host called ``name``, found and locked in one query."""
+    host = Host.objects.select_for_update().select_related("cloud").get(cloud_id=cloud_id, name=name)
+    return _claim_locked(host, flavor, era)
 
 
 def release(host_id: int, flavor: Flavor) -> None:

@@ -293,11 +293,12 @@ def node_record(host: Host) -> rt.ComputeNodeRecord:
 def _claimed(instance: Instance, record: InstanceAction) -> tuple[Host | None, Flavor]:
     """Where the action's claim is held, and for which flavor: a move's destination and new
     flavor, else the instance's host (or, once a failure released it, the host its pass chose)."""
-    move = Migration.objects.filter(instance=instance, status__in=Migration.IN_PROGRESS).select_related(
-        "dest_host__cloud", "new_flavor"
-    ).first()  # fmt: skip
-    if move is not None and move.dest_host is not None and record.context["action"] != lifecycle.BUILD:
-        return move.dest_host, move.new_flavor
+    if record.context["action"] != lifecycle.BUILD:  # a boot has no move: no query for it
+        move = Migration.objects.filter(instance=instance, status__in=Migration.IN_PROGRESS).select_related(
+            "dest_host__cloud", "new_flavor"
+        ).first()  # fmt: skip
+        if move is not None and move.dest_host is not None:
+            return move.dest_host, move.new_flavor
     if instance.host_id is not None:
         return Host.objects.select_related("cloud").get(pk=instance.host_id), instance.flavor
     chosen = record.scheduling_records.filter(outcome=SchedulingRecord.Outcome.CLAIMED).order_by("-attempt", "-id")

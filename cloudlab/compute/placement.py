@@ -30,7 +30,7 @@ from cloudlab.engine.pacing import funnel_seconds
 from cloudlab.engine.resources import Shortfall
 from cloudlab.engine.scheduler import max_retries_exceeded, replay_stages
 
-from .claims import release, try_claim
+from .claims import release, try_claim_named
 from .live_replay import start_live_replay
 from .models import Flavor, Host, Instance, InstanceAction, SchedulingRecord
 from .outcomes import Reschedule, StepFailed
@@ -144,8 +144,7 @@ def schedule_and_claim(
 def _claim_one(member: Member, flavor: Flavor, candidates: list[str], scheduling: SchedulingRecord) -> Host | None:
     """Claim the first candidate that still fits; record the chosen host, or why none fitted."""
     for name in candidates:
-        host_id = Host.objects.only("pk").get(cloud=member.instance.cloud, name=name).pk
-        host, shortfalls = try_claim(host_id, flavor, member.instance.cloud.era)
+        host, shortfalls = try_claim_named(member.instance.cloud_id, name, flavor, member.instance.cloud.era)
         if host is not None:
             scheduling.selected_host = name
             return host
@@ -183,7 +182,10 @@ def remaining_funnel(record: InstanceAction) -> float:
 
 def unplaced_siblings(instance: Instance, record: InstanceAction) -> list[Member]:
     """The other instances of this boot's multi-create (the same request) still waiting for
-    their pass, locked, in the order they were created."""
+    their pass, locked, in the order they were created. A request of one instance has none (no
+    query for it: a class's burst is mostly such requests)."""
+    if record.context.get("count") == 1:
+        return []
     others = (
         InstanceAction.objects.filter(
             request_id=record.request_id, action=BUILD, finish_time__isnull=True, instance__host__isnull=True

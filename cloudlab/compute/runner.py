@@ -134,9 +134,11 @@ def run_step(instance_id: int, action_id: int, index: int) -> None:
 
 
 def _save(instance: Instance, record: InstanceAction, next_index: int) -> None:
+    """Save the instance; the action's step counter is set on the record and written with the
+    step's flow entry by ``flow_log.publish_step`` (``_remember``), which every applied step
+    calls before its transaction commits: one write of the context per step instead of two."""
     instance.save()
     record.context = {**record.context, "step": next_index}
-    record.save(update_fields=["context"])
 
 
 def _succeeded(instance: Instance, record: InstanceAction) -> None:
