@@ -78,6 +78,8 @@ def schedule_and_claim(
         flavor=flavor,
         siblings=[m.instance for m in siblings],
         requested_destination=requested_destination,
+        # A boot's action is the create action that keeps the request spec: no need to read it again.
+        create_context=record.context if record.action == BUILD else None,
     )
     config = scheduler_config(instance.cloud)
     records = [

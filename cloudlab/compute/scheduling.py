@@ -85,11 +85,15 @@ def host_states(cloud: Cloud) -> list[HostState]:
     ]
 
 
-def schedule_request(instance: Instance, siblings: Sequence[Instance] = ()) -> ScheduleRequest:
+def schedule_request(
+    instance: Instance, siblings: Sequence[Instance] = (), *, create_context: dict[str, Any] | None = None
+) -> ScheduleRequest:
     """Nova's RequestSpec for ``instance`` and, in a multi-create, the other instances of its
-    request (one request, num_instances of them, in the order they were created)."""
+    request (one request, num_instances of them, in the order they were created).
+    ``create_context``: the instance's create action's context, when the caller holds it (a
+    boot), so it is not read again."""
     uuids = (str(instance.uuid), *(str(s.uuid) for s in siblings))
-    spec = request_spec(instance)
+    spec = request_spec(instance) if create_context is None else _spec_of(create_context)
     hints = spec.get("scheduler_hints") or {}
     return ScheduleRequest(
         flavor=engine_flavor(instance.flavor),
@@ -132,7 +136,11 @@ def request_spec(instance: Instance) -> dict[str, Any]:
     context = (
         instance.actions.filter(action="create").order_by("start_time", "id").values_list("context", flat=True).first()
     )
-    return {k: v for k, v in (context or {}).items() if k in ("availability_zone", "scheduler_hints")}
+    return _spec_of(context or {})
+
+
+def _spec_of(context: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in context.items() if k in ("availability_zone", "scheduler_hints")}
 
 
 def decide(
@@ -143,14 +151,16 @@ def decide(
     flavor: Flavor | None = None,
     siblings: Sequence[Instance] = (),
     requested_destination: str | None = None,
+    create_context: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run the cloud's scheduler for ``instance`` (and the ``siblings`` of its multi-create, in
     the same pass) on the cloud as it is now; return the trace and the frozen moment it was made
     from (kept for replay and what-if). ``tried`` are hosts a claim already failed on
     (RetryFilter); ``exclude`` is a move's source host; ``flavor`` a resize's new flavor;
-    ``requested_destination`` the host a move named (the scheduler considers only it)."""
+    ``requested_destination`` the host a move named (the scheduler considers only it);
+    ``create_context`` the instance's create action's context if the caller holds it."""
     hosts = [h for h in host_states(instance.cloud) if h.name != exclude]
-    request = schedule_request(instance, siblings)
+    request = schedule_request(instance, siblings, create_context=create_context)
     if flavor is not None:
         request = replace(request, flavor=engine_flavor(flavor))
     if requested_destination:
