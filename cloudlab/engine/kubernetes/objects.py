@@ -162,6 +162,14 @@ class ContainerPort:
 
 
 @dataclass
+class EnvVar:
+    """One ``env`` entry with a literal value (``valueFrom`` is not modelled)."""
+
+    name: str
+    value: str = ""
+
+
+@dataclass
 class Container:
     name: str
     image: str = "nginx:1.27"
@@ -171,6 +179,10 @@ class Container:
     command: list[str] = field(default_factory=list)
     #: Only for init containers: ``Always`` makes it a sidecar (restartable init container).
     restart_policy: str = ""
+    args: list[str] = field(default_factory=list)
+    env: list[EnvVar] = field(default_factory=list)
+    #: ``Always``, ``IfNotPresent`` or ``Never``; "" until the API defaults it (manifest.decode).
+    image_pull_policy: str = ""
 
     def effective_requests(self) -> dict[str, str]:
         """The API defaults a missing request to the limit when a limit is set (§1.7)."""
