@@ -195,6 +195,13 @@ def _jtype(value: Any) -> str:
     return "object"
 
 
+#: PyYAML's problem texts → go-yaml's (what kubectl prints) for the common mistakes.
+_GO_YAML_WORDS = {
+    "mapping values are not allowed here": "mapping values are not allowed in this context",
+    "found character '\\t' that cannot start any token": "found character that cannot start any token",
+}
+
+
 def parse_documents(text: str) -> list[dict[str, Any]]:
     """Every non-empty document of ``text`` (YAML or JSON, ``---`` separated); ``kind: List`` expands."""
     try:
@@ -202,7 +209,8 @@ def parse_documents(text: str) -> list[dict[str, Any]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ManifestError(400, f"error converting YAML to JSON: yaml: {where}{exc.problem or exc}") from exc
+        problem = _GO_YAML_WORDS.get(str(exc.problem), str(exc.problem or exc))
+        raise ManifestError(400, f"error converting YAML to JSON: yaml: {where}{problem}") from exc
     except yaml.YAMLError as exc:
         raise ManifestError(400, f"error converting YAML to JSON: yaml: {exc}") from exc
     out: list[dict[str, Any]] = []
