@@ -568,11 +568,10 @@ def _container_out(c: Container) -> dict[str, Any]:
                 )
                 for p in c.ports
             ],
-            "resources": _prune({"requests": dict(c.requests), "limits": dict(c.limits)}) or {},
             "restartPolicy": c.restart_policy,
             "imagePullPolicy": c.image_pull_policy,
         }
-    ) | {"resources": _prune({"requests": dict(c.requests), "limits": dict(c.limits)})}
+    ) | {"resources": _prune({"requests": dict(c.requests), "limits": dict(c.limits)})}  # `resources: {}` as GET shows
 
 
 def _podspec_in(r: _R, s: Mapping[str, Any], path: str, defaults: bool) -> PodSpec:
