@@ -56,16 +56,19 @@ class ApiError(Exception):
         self.details = details or {}
 
     def status(self) -> dict[str, Any]:
-        return {
+        """The Status body; ``details`` only when there are some (``NewBadRequest`` has none)."""
+        out: dict[str, Any] = {
             "kind": "Status",
             "apiVersion": "v1",
             "metadata": {},
             "status": "Failure",
             "message": self.message,
             "reason": self.reason,
-            "details": self.details,
-            "code": self.code,
         }
+        if self.details:
+            out["details"] = self.details
+        out["code"] = self.code
+        return out
 
 
 def not_found(resource: str, name: str) -> ApiError:

@@ -33,6 +33,7 @@ from typing import Any, NoReturn
 
 import yaml
 
+from .etcd import ApiError
 from .objects import (
     Affinity,
     Container,
@@ -154,15 +155,7 @@ class ManifestError(ValueError):
             if k and k.group:
                 st["details"]["group"] = k.group
             return st
-        return {
-            "kind": "Status",
-            "apiVersion": "v1",
-            "metadata": {},
-            "status": "Failure",
-            "message": self.message,
-            "reason": "BadRequest",
-            "code": 400,
-        }
+        return ApiError(400, "BadRequest", self.message).status()
 
 
 def _invalid(kind: Kind, name: str, errors: list[FieldError]) -> ManifestError:
@@ -358,6 +351,16 @@ class _R:
         except ValueError:
             self.fail(f'parsing time "{v}" as "2006-01-02T15:04:05Z07:00": cannot parse')
         return moment.timestamp() - epoch
+
+
+def _condition_text(r: _R, c: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    """A status condition's type, status, reason and message (pods, nodes and workloads share them)."""
+    return (
+        r.str_(c, "type", "status.conditions.type"),
+        r.str_(c, "status", "status.conditions.status"),
+        r.str_(c, "reason", "status.conditions.reason"),
+        r.str_(c, "message", "status.conditions.message"),
+    )
 
 
 def _time(seconds: float | None, epoch: float) -> str | None:
@@ -859,10 +862,7 @@ def _pod_status_in(r: _R, m: Mapping[str, Any], epoch: float) -> PodStatus:
         phase=r.str_(m, "phase", "status.phase"),
         conditions=[
             PodCondition(
-                r.str_(c, "type", "status.conditions.type"),
-                r.str_(c, "status", "status.conditions.status"),
-                r.str_(c, "reason", "status.conditions.reason"),
-                r.str_(c, "message", "status.conditions.message"),
+                *_condition_text(r, c),
                 r.time(c, "lastTransitionTime", "status.conditions.lastTransitionTime", epoch) or 0.0,
             )
             for c in r.items(m, "conditions", "status.conditions", "v1.PodCondition")
@@ -1024,10 +1024,7 @@ def _spec_in(
                 observed_generation=r.int_(status, "observedGeneration", "status.observedGeneration", gotype="int64"),
                 conditions=[
                     DeploymentCondition(
-                        r.str_(c, "type", "status.conditions.type"),
-                        r.str_(c, "status", "status.conditions.status"),
-                        r.str_(c, "reason", "status.conditions.reason"),
-                        r.str_(c, "message", "status.conditions.message"),
+                        *_condition_text(r, c),
                         r.time(c, "lastUpdateTime", "status.conditions.lastUpdateTime", epoch) or 0.0,
                     )
                     for c in r.items(status, "conditions", "status.conditions", "v1.DeploymentCondition")
@@ -1086,10 +1083,7 @@ def _spec_in(
             unschedulable=r.bool_(spec, "unschedulable", "spec.unschedulable"),
             conditions=[
                 NodeCondition(
-                    r.str_(c, "type", "status.conditions.type"),
-                    r.str_(c, "status", "status.conditions.status"),
-                    r.str_(c, "reason", "status.conditions.reason"),
-                    r.str_(c, "message", "status.conditions.message"),
+                    *_condition_text(r, c),
                     r.time(c, "lastHeartbeatTime", "status.conditions.lastHeartbeatTime", epoch) or 0.0,
                     r.time(c, "lastTransitionTime", "status.conditions.lastTransitionTime", epoch) or 0.0,
                 )
