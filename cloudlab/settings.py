@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "cloudlab.classroom",
     "cloudlab.assignments",
     "cloudlab.api",
+    "cloudlab.kube",
 ]
 
 MIDDLEWARE = [

@@ -247,6 +247,25 @@ class FlowMessages(TypedDict):
     messages: list[FlowMessage]
 
 
+class KubeChange(TypedDict):
+    verb: str
+    resource: str
+    namespace: str
+    name: str
+    resourceVersion: int
+
+
+class KubeChanged(TypedDict):
+    """A round of a Kubernetes cluster's reconcile loop or an apiserver write (``cloudlab.kube``):
+    what was written, so a page refetches only the tables it shows."""
+
+    cluster: int
+    revision: int
+    changes: list[KubeChange]
+    #: The controllers' actions of the round in Kubernetes' English ("desired 3, actual 2: create …").
+    actions: list[str]
+
+
 #: Every event name there is, and what its ``data`` carries.
 EVENT_SCHEMAS: dict[str, type] = {
     "instance.created": InstanceRow,
@@ -266,6 +285,7 @@ EVENT_SCHEMAS: dict[str, type] = {
     "poll.scores": PollScores,
     "session.heartbeat": SessionHeartbeat,
     "flow.messages": FlowMessages,
+    "kube.changed": KubeChanged,
 }
 
 

@@ -1,0 +1,145 @@
+"""A cluster's objects between the database and the engine.
+
+``load`` decodes every ``KubeObject`` row into the engine's ``ClusterState``; ``save`` writes what a
+reconcile round or an apiserver write changed (``cluster.Change``) back, each row carrying the
+resourceVersion the engine gave it, and the cluster's revision. Both run inside the transaction
+that holds the cluster's row lock (``locked``), so two writers never interleave.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import transaction
+
+from cloudlab.engine.kubernetes import cluster as engine
+from cloudlab.engine.kubernetes import manifest
+from cloudlab.engine.kubernetes.kubelet import ContainerRuntime
+from cloudlab.engine.kubernetes.podlifecycle import Backoff
+
+from .models import Cluster, KubeObject
+
+#: resource → the ClusterState attribute holding it (events are a list, nodes keyed by name).
+KEYED = {
+    "namespaces": "namespaces",
+    "nodes": "nodes",
+    "pods": "pods",
+    "replicationcontrollers": "replication_controllers",
+    "replicasets": "replica_sets",
+    "deployments": "deployments",
+    "services": "services",
+    "endpoints": "endpoints",
+}
+CLUSTER_SCOPED = {"namespaces", "nodes"}
+
+
+def cluster_now(cluster: Cluster) -> float:
+    """Seconds since the cluster's second 0 (the engine's clock)."""
+    return max(time.time() - cluster.epoch, 0.0)
+
+
+def _key(resource: str, obj: Any) -> Any:
+    if resource in CLUSTER_SCOPED:
+        return obj.metadata.name
+    return (obj.metadata.namespace, obj.metadata.name)
+
+
+def load(cluster: Cluster) -> engine.ClusterState:
+    state = engine.ClusterState(
+        now=cluster_now(cluster),
+        pace=float(cluster.cloud.pace),
+        namespaces={},
+        nodes={},
+        pods={},
+        replication_controllers={},
+        replica_sets={},
+        deployments={},
+        services={},
+        endpoints={},
+        events=[],
+        node_health={},
+        revision=cluster.revision,
+        runtime=runtime_from_json(cluster.runtime),
+    )
+    rows = KubeObject.objects.filter(cluster=cluster).order_by("resource_version", "id")
+    for row in rows:
+        obj = manifest.decode_stored(row.body, epoch=cluster.epoch)
+        if row.resource == "events":
+            state.events.append(obj)
+        elif row.resource in KEYED:
+            getattr(state, KEYED[row.resource])[_key(row.resource, obj)] = obj
+    return state
+
+
+def namespace_of(resource: str, obj: Any) -> str:
+    return "" if resource in CLUSTER_SCOPED else obj.metadata.namespace
+
+
+def save(cluster: Cluster, state: engine.ClusterState, changes: Iterable[engine.Change]) -> None:
+    """Write ``changes`` (in order: a later change to the same key wins) and the revision."""
+    latest: dict[tuple[str, str, str], engine.Change] = {}
+    for change in changes:
+        latest[(change.resource, change.namespace or "", change.name)] = change
+    deletes = [k for k, c in latest.items() if c.verb == "delete"]
+    for resource, namespace, name in deletes:
+        KubeObject.objects.filter(cluster=cluster, resource=resource, namespace=namespace, name=name).delete()
+    writes = [(k, c) for k, c in latest.items() if c.verb != "delete"]
+    if writes:
+        existing = {
+            (o.resource, o.namespace, o.name): o
+            for o in KubeObject.objects.filter(cluster=cluster, resource__in={k[0] for k, _ in writes})
+            if (o.resource, o.namespace, o.name) in dict(writes)
+        }
+        new_rows, changed_rows = [], []
+        for key, change in writes:
+            body = manifest.encode(change.obj, epoch=cluster.epoch)
+            rv = int(change.obj.metadata.resource_version)
+            row = existing.get(key)
+            if row is None:
+                new_rows.append(
+                    KubeObject(
+                        cluster=cluster, resource=key[0], namespace=key[1], name=key[2], resource_version=rv, body=body
+                    )
+                )
+            else:
+                row.body, row.resource_version = body, rv
+                changed_rows.append(row)
+        KubeObject.objects.bulk_create(new_rows)
+        KubeObject.objects.bulk_update(changed_rows, ["body", "resource_version"])
+    cluster.revision = state.revision
+    cluster.runtime = runtime_to_json(state.runtime)
+    Cluster.objects.filter(pk=cluster.pk).update(revision=state.revision, runtime=cluster.runtime)
+
+
+def runtime_to_json(runtime: dict[str, dict[str, ContainerRuntime]]) -> dict[str, Any]:
+    return {
+        uid: {
+            name: {
+                "pull_started": r.pull_started,
+                "pull_backoff": [r.pull_backoff.delay, r.pull_backoff.last_update],
+                "crash_backoff": [r.crash_backoff.delay, r.crash_backoff.last_update],
+            }
+            for name, r in containers.items()
+        }
+        for uid, containers in runtime.items()
+    }
+
+
+def runtime_from_json(data: dict[str, Any]) -> dict[str, dict[str, ContainerRuntime]]:
+    return {
+        uid: {
+            name: ContainerRuntime(r["pull_started"], Backoff(*r["pull_backoff"]), Backoff(*r["crash_backoff"]))
+            for name, r in containers.items()
+        }
+        for uid, containers in (data or {}).items()
+    }
+
+
+@contextmanager
+def locked(cluster_id: int) -> Iterator[Cluster]:
+    """The cluster's row, locked for the rest of the transaction this opens."""
+    with transaction.atomic():
+        yield Cluster.objects.select_for_update().select_related("cloud", "project").get(pk=cluster_id)
