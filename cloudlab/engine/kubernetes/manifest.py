@@ -1168,18 +1168,12 @@ def encode(obj: Any, *, epoch: float = 0.0) -> dict[str, Any]:
     if isinstance(obj, Pod):
         out["spec"] = _podspec_out(obj.spec)
         out["status"] = _pod_status_out(obj.status, epoch)
-    elif isinstance(obj, ReplicationController):
+    elif isinstance(obj, ReplicationController | ReplicaSet):
+        # an RC's selector is a plain label map, a ReplicaSet's a LabelSelector
+        selector = dict(obj.selector) if isinstance(obj, ReplicationController) else _selector_out(obj.selector)
         out["spec"] = {
             "replicas": obj.replicas,
-            "selector": dict(obj.selector),
-            "template": _template_out(obj.template),
-            "minReadySeconds": obj.min_ready_seconds,
-        }
-        out["status"] = _replica_status_out(obj.status)
-    elif isinstance(obj, ReplicaSet):
-        out["spec"] = {
-            "replicas": obj.replicas,
-            "selector": _selector_out(obj.selector),
+            "selector": selector,
             "template": _template_out(obj.template),
             "minReadySeconds": obj.min_ready_seconds,
         }
