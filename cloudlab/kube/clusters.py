@@ -110,7 +110,7 @@ def create_cluster(
         nodes = []
         for index, instance in enumerate(instances):
             node_name = instance.name.lower()
-            if is_dns1123_label(node_name) or any(m == node_name for m in (n.metadata.name for n in nodes)):
+            if is_dns1123_label(node_name) or node_name in {n.metadata.name for n in nodes}:
                 node_name = f"node-{index}"
             node = node_from_instance(
                 node_name,
@@ -129,11 +129,9 @@ def create_cluster(
             )
         state = engine.new_cluster(nodes, now=0.0, pace=float(project.cloud.pace))
         changes = [
-            engine.Change(
-                "create", resource, "" if resource in store.CLUSTER_SCOPED else key[0], obj.metadata.name, obj
-            )
-            for resource in store.KEYED
-            for key, obj in state.table(resource).items()
+            engine.Change("create", resource, engine.namespace_of(resource, obj), obj.metadata.name, obj)
+            for resource in engine.RESOURCES
+            for obj in state.table(resource).values()
         ]
         store.save(cluster, state, changes)
         loop.publish(cluster, changes, [])

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from cloudlab.compute.models import Instance
 from cloudlab.engine.kubernetes import cluster as engine
+from cloudlab.engine.kubernetes.objects import Event
 from cloudlab.live.events import project_stream, publish_on_commit
 
 from . import store
@@ -83,6 +84,6 @@ def run_round(cluster_id: int, for_time: float | None = None) -> float | None:
         return delay
 
 
-def _event_change(event: object) -> engine.Change:
-    meta = event.metadata  # type: ignore[attr-defined]
+def _event_change(event: Event) -> engine.Change:
+    meta = event.metadata
     return engine.Change("update", "events", meta.namespace, meta.name, event)

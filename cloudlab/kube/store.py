@@ -22,45 +22,16 @@ from cloudlab.engine.kubernetes.podlifecycle import Backoff
 
 from .models import Cluster, KubeObject
 
-#: resource → the ClusterState attribute holding it (events are a list, nodes keyed by name).
-KEYED = {
-    "namespaces": "namespaces",
-    "nodes": "nodes",
-    "pods": "pods",
-    "replicationcontrollers": "replication_controllers",
-    "replicasets": "replica_sets",
-    "deployments": "deployments",
-    "services": "services",
-    "endpoints": "endpoints",
-}
-CLUSTER_SCOPED = {"namespaces", "nodes"}
-
 
 def cluster_now(cluster: Cluster) -> float:
     """Seconds since the cluster's second 0 (the engine's clock)."""
     return max(time.time() - cluster.epoch, 0.0)
 
 
-def _key(resource: str, obj: Any) -> Any:
-    if resource in CLUSTER_SCOPED:
-        return obj.metadata.name
-    return (obj.metadata.namespace, obj.metadata.name)
-
-
 def load(cluster: Cluster) -> engine.ClusterState:
     state = engine.ClusterState(
         now=cluster_now(cluster),
         pace=float(cluster.cloud.pace),
-        namespaces={},
-        nodes={},
-        pods={},
-        replication_controllers={},
-        replica_sets={},
-        deployments={},
-        services={},
-        endpoints={},
-        events=[],
-        node_health={},
         revision=cluster.revision,
         runtime=runtime_from_json(cluster.runtime),
     )
@@ -69,13 +40,9 @@ def load(cluster: Cluster) -> engine.ClusterState:
         obj = manifest.decode_stored(row.body, epoch=cluster.epoch)
         if row.resource == "events":
             state.events.append(obj)
-        elif row.resource in KEYED:
-            getattr(state, KEYED[row.resource])[_key(row.resource, obj)] = obj
+        elif row.resource in engine.RESOURCES:
+            state.table(row.resource)[engine.key_of(row.resource, row.namespace, row.name)] = obj
     return state
-
-
-def namespace_of(resource: str, obj: Any) -> str:
-    return "" if resource in CLUSTER_SCOPED else obj.metadata.namespace
 
 
 def save(cluster: Cluster, state: engine.ClusterState, changes: Iterable[engine.Change]) -> None:
@@ -88,10 +55,11 @@ def save(cluster: Cluster, state: engine.ClusterState, changes: Iterable[engine.
         KubeObject.objects.filter(cluster=cluster, resource=resource, namespace=namespace, name=name).delete()
     writes = [(k, c) for k, c in latest.items() if c.verb != "delete"]
     if writes:
+        wanted = dict(writes)
         existing = {
             (o.resource, o.namespace, o.name): o
-            for o in KubeObject.objects.filter(cluster=cluster, resource__in={k[0] for k, _ in writes})
-            if (o.resource, o.namespace, o.name) in dict(writes)
+            for o in KubeObject.objects.filter(cluster=cluster, resource__in={k[0] for k in wanted})
+            if (o.resource, o.namespace, o.name) in wanted
         }
         new_rows, changed_rows = [], []
         for key, change in writes:

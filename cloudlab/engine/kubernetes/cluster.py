@@ -32,7 +32,7 @@ from .controllers import deployment as deployment_controller
 from .controllers import endpoints as endpoints_controller
 from .controllers import gc, nodelifecycle
 from .controllers import replicaset as replicaset_controller
-from .controllers.actions import Action, EventRecord
+from .controllers.actions import Action
 from .etcd import ApiError, already_exists, conflict, not_found
 from .kubelet import ContainerRuntime, sync_pod
 from .kubelet import scale as time_scale
@@ -124,11 +124,12 @@ class StepResult:
     wake_at: float | None = None
 
 
-def _key(resource: str, namespace: str, name: str) -> Any:
+def key_of(resource: str, namespace: str, name: str) -> Any:
+    """The key of ``resource``'s table: the name for cluster-scoped resources, else (namespace, name)."""
     return name if resource in CLUSTER_SCOPED else (namespace, name)
 
 
-def _namespace(resource: str, obj: Any) -> str:
+def namespace_of(resource: str, obj: Any) -> str:
     return "" if resource in CLUSTER_SCOPED else obj.metadata.namespace
 
 
@@ -142,14 +143,14 @@ class _Writer:
         state = self.state
         state.revision += 1
         obj.metadata.resource_version = state.revision
-        ns = _namespace(resource, obj)
-        state.table(resource)[_key(resource, ns, obj.metadata.name)] = obj
+        ns = namespace_of(resource, obj)
+        state.table(resource)[key_of(resource, ns, obj.metadata.name)] = obj
         self.out.changes.append(Change(verb, resource, ns, obj.metadata.name, obj))
 
     def remove(self, resource: str, obj: Any) -> None:
         state = self.state
-        ns = _namespace(resource, obj)
-        if state.table(resource).pop(_key(resource, ns, obj.metadata.name), None) is None:
+        ns = namespace_of(resource, obj)
+        if state.table(resource).pop(key_of(resource, ns, obj.metadata.name), None) is None:
             return
         state.revision += 1
         if resource == "pods":
@@ -230,7 +231,7 @@ def create(state: ClusterState, resource: str, obj: Any, rng: random.Random) -> 
         meta.namespace = ""
     if not meta.name and meta.generate_name:
         meta.name = replicaset_controller.generate_name(meta.generate_name, replicaset_controller.random_suffix(rng)())
-    if _key(resource, meta.namespace, meta.name) in state.table(resource):
+    if key_of(resource, meta.namespace, meta.name) in state.table(resource):
         raise already_exists(resource, meta.name)
     if resource == "services":
         ips, ports = _allocators(state)
@@ -252,7 +253,7 @@ def create(state: ClusterState, resource: str, obj: Any, rng: random.Random) -> 
 
 
 def _get(state: ClusterState, resource: str, namespace: str, name: str) -> Any:
-    obj = state.table(resource).get(_key(resource, namespace, name))
+    obj = state.table(resource).get(key_of(resource, namespace, name))
     if obj is None:
         raise not_found(resource, name)
     return obj
@@ -260,7 +261,7 @@ def _get(state: ClusterState, resource: str, namespace: str, name: str) -> Any:
 
 def update(state: ClusterState, resource: str, obj: Any) -> Change:
     """Replace an object; a resourceVersion other than the stored one is a Conflict."""
-    current = _get(state, resource, _namespace(resource, obj), obj.metadata.name)
+    current = _get(state, resource, namespace_of(resource, obj), obj.metadata.name)
     if obj.metadata.resource_version and obj.metadata.resource_version != current.metadata.resource_version:
         raise conflict(resource, obj.metadata.name)
     obj.metadata.uid = current.metadata.uid
@@ -313,7 +314,8 @@ def delete(
         if action.obj.metadata.uid == obj.metadata.uid:
             continue  # the owner itself: removed below
         dep_resource = KIND_RESOURCE[action.kind]
-        dep = state.table(dep_resource).get(_key(dep_resource, action.obj.metadata.namespace, action.obj.metadata.name))
+        dep_meta = action.obj.metadata
+        dep = state.table(dep_resource).get(key_of(dep_resource, dep_meta.namespace, dep_meta.name))
         if dep is None:
             continue
         if action.verb == "release":  # Orphan: the dependent loses its owner reference and stays
@@ -341,7 +343,7 @@ def _apply_gc(state: ClusterState, w: _Writer, action: Action) -> None:
     if resource is None or action.verb != "delete":
         return
     meta: ObjectMeta = action.obj.metadata
-    target = state.table(resource).get(_key(resource, meta.namespace, meta.name))
+    target = state.table(resource).get(key_of(resource, meta.namespace, meta.name))
     if target is None:
         return
     if resource != "pods":
@@ -541,10 +543,6 @@ def _controllers_round(state: ClusterState, w: _Writer, rng: random.Random) -> N
             _apply_rs_actions(state, w, owner, kind, synced)
 
 
-def _ready_nodes(state: ClusterState) -> list[Node]:
-    return list(state.nodes.values())
-
-
 def _schedule_round(state: ClusterState, w: _Writer, rng: random.Random) -> None:
     pending = sorted(
         (p for p in state.pods.values() if not p.spec.node_name and p.metadata.deletion_timestamp is None),
@@ -553,7 +551,7 @@ def _schedule_round(state: ClusterState, w: _Writer, rng: random.Random) -> None
     scheduler = Scheduler(rng=rng)
     for pod in pending:
         bound = [p for p in state.pods.values() if p.spec.node_name and not p.is_terminal()]
-        decision = scheduler.schedule(pod, _ready_nodes(state), bound)
+        decision = scheduler.schedule(pod, list(state.nodes.values()), bound)
         tried = pod.condition("PodScheduled")
         if decision.node is None and tried is not None and tried.message == decision.message:
             continue  # nothing changed since the last attempt: the pod waits in the unschedulable queue
@@ -641,7 +639,6 @@ def reconcile(state: ClusterState, rng: random.Random) -> StepResult:
 __all__ = [
     "Change",
     "ClusterState",
-    "EventRecord",
     "NodeVM",
     "StepResult",
     "create",
