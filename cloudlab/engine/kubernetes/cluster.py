@@ -33,7 +33,7 @@ from .controllers import endpoints as endpoints_controller
 from .controllers import gc, nodelifecycle
 from .controllers import replicaset as replicaset_controller
 from .controllers.actions import Action
-from .etcd import ApiError, already_exists, conflict, not_found
+from .etcd import CLUSTER_SCOPED, ApiError, already_exists, conflict, not_found
 from .kubelet import ContainerRuntime, sync_pod
 from .kubelet import scale as time_scale
 from .objects import (
@@ -69,7 +69,6 @@ RESOURCES: dict[str, tuple[str, str]] = {
     "services": ("services", "Service"),
     "endpoints": ("endpoints", "Endpoints"),
 }
-CLUSTER_SCOPED = ("namespaces", "nodes")
 KIND_RESOURCE = {kind: resource for resource, (_, kind) in RESOURCES.items()}
 API_VERSION = {"ReplicaSet": "apps/v1", "Deployment": "apps/v1"}
 READY_MESSAGE = "kubelet is posting ready status"
