@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("cloudlab.classroom.urls")),
     path("", include("cloudlab.assignments.urls")),
     path("", include("cloudlab.motion.urls")),
+    path("", include("cloudlab.kube.urls")),
 ]

@@ -1,0 +1,5 @@
+"""The kube namespace's routes for the bridge page (included by cloudlab/kube/urls.py)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
