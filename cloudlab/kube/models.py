@@ -94,3 +94,51 @@ class KubeObject(models.Model):
     @property
     def key(self) -> str:
         return registry_key(self.resource, self.name, self.namespace)
+
+
+class PodDecisionQuerySet(models.QuerySet["PodDecision"]):
+    def of_pod(self, namespace: str, name: str) -> PodDecisionQuerySet:
+        return self.filter(namespace=namespace, pod=name)
+
+    def newest_first(self) -> PodDecisionQuerySet:
+        return self.order_by("-id")
+
+
+class PodDecision(models.Model):
+    """One scheduling cycle of the kube-scheduler for one pod: its trace (Nova's shape, so the
+    scheduling view draws it) and the nodes as the cycle saw them (the view's node cards)."""
+
+    class Outcome(models.TextChoices):
+        # Kubernetes' event reasons, shown as the scheduler writes them
+        SCHEDULED = "Scheduled", "Scheduled"
+        FAILED = "FailedScheduling", "FailedScheduling"
+
+    #: Decisions kept per cluster (the oldest go first): a crash-looping cluster cannot fill the DB.
+    KEEP = 200
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="pod_decisions")
+    namespace = models.CharField(_("namespace"), max_length=253)
+    pod = models.CharField(_("pod"), max_length=253)
+    pod_uid = models.CharField(_("pod UID"), max_length=64, blank=True)
+    #: The node the pod was bound to; blank when it fitted none.
+    node = models.CharField(_("node"), max_length=253, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    #: The Scheduled event's text, or FailedScheduling's "0/3 nodes are available: …".
+    message = models.TextField(_("message"), blank=True)
+    trace = models.JSONField(_("trace"))
+    #: Every node as the cycle saw it (allocatable, requested, taints …): ``explain.node_card``.
+    nodes = models.JSONField(_("nodes"), default=list)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    #: The cluster's clock (seconds since its second 0) at the decision.
+    cluster_time = models.FloatField(_("cluster time"))
+
+    objects = PodDecisionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("pod scheduling decision")
+        verbose_name_plural = _("pod scheduling decisions")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["cluster", "namespace", "pod", "id"], name="kube_decision_pod")]
+
+    def __str__(self) -> str:
+        return f"{self.namespace}/{self.pod}: {self.outcome}"
