@@ -1,25 +1,29 @@
 """One round of a cluster's reconcile loop, as the worker runs it.
 
 Under the cluster's row lock: read every member's VM (``health.vm_runs``) into the engine's node
-health, load the objects, run ``cluster.reconcile``, write back what changed, publish a
-``kube.changed`` event on the project's stream after commit, and ask for the next round at the
-engine's ``wake_at``. A round that finds nothing to do writes nothing; a duplicate or early
-delivery is harmless, which is what makes every delivery of the task safe to repeat.
+health, load the objects, run ``cluster.reconcile``, write back what changed and the scheduler's
+decisions (``PodDecision``, with the nodes each saw), publish a ``kube.changed`` event on the
+project's stream after commit, and ask for the next round at the engine's ``wake_at``. A round
+that finds nothing to do writes nothing; a duplicate or early delivery is harmless, which is what
+makes every delivery of the task safe to repeat.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterable
+from typing import Any
 
 from cloudlab.compute.models import Instance
 from cloudlab.engine.kubernetes import cluster as engine
+from cloudlab.engine.kubernetes.explain import decision_snapshots
 from cloudlab.engine.kubernetes.objects import Event
+from cloudlab.engine.kubernetes.scheduler import Decision
 from cloudlab.live.events import project_stream, publish_on_commit
 
 from . import store
 from .health import vm_runs
-from .models import Cluster
+from .models import Cluster, PodDecision
 from .queue import enqueue_reconcile
 
 #: Never wake sooner than this after a round (seconds): a burst of writes is one round, not many.
@@ -40,7 +44,14 @@ def follow_vms(cluster: Cluster, state: engine.ClusterState) -> None:
         engine.set_node_ready(state, member.node_name, runs, why)
 
 
-def publish(cluster: Cluster, changes: Iterable[engine.Change], actions: list[str]) -> None:
+def publish(
+    cluster: Cluster,
+    changes: Iterable[engine.Change],
+    actions: list[str],
+    decisions: Iterable[PodDecision] = (),
+) -> None:
+    """The ``kube.changed`` event: what was written, the controllers' actions and the scheduler's
+    decisions (so a page can link a pod's new decision)."""
     rows = [
         {
             "verb": c.verb,
@@ -51,12 +62,65 @@ def publish(cluster: Cluster, changes: Iterable[engine.Change], actions: list[st
         }
         for c in changes
     ]
-    if rows or actions:
+    decided = [
+        {"id": d.pk, "pod": d.pod, "namespace": d.namespace, "node": d.node, "outcome": d.outcome} for d in decisions
+    ]
+    if rows or actions or decided:
         publish_on_commit(
             project_stream(cluster.project_id),
             "kube.changed",
-            {"cluster": cluster.pk, "revision": cluster.revision, "changes": rows, "actions": actions},
+            {
+                "cluster": cluster.pk,
+                "revision": cluster.revision,
+                "changes": rows,
+                "actions": actions,
+                "decisions": decided,
+            },
         )
+
+
+def record_decisions(
+    cluster: Cluster,
+    state: engine.ClusterState,
+    before: tuple[dict[str, Any], dict[Any, Any]],
+    result: engine.StepResult,
+) -> list[PodDecision]:
+    """Store the round's decisions, each with the nodes it saw, and keep the newest ``KEEP``."""
+    if not result.decisions:
+        return []
+    cards = decision_snapshots(before[0], before[1], result.changes, result.decisions, state.now)
+    rows = [
+        _decision_row(cluster, state, key, decision, nodes)
+        for (key, decision), nodes in zip(result.decisions, cards, strict=True)
+    ]
+    created = PodDecision.objects.bulk_create(rows)
+    stale = (
+        PodDecision.objects.filter(cluster=cluster)
+        .order_by("-id")
+        .values_list("id", flat=True)[PodDecision.KEEP : PodDecision.KEEP + 1]
+    )
+    if stale:
+        PodDecision.objects.filter(cluster=cluster, id__lte=stale[0]).delete()
+    return created
+
+
+def _decision_row(
+    cluster: Cluster, state: engine.ClusterState, key: str, decision: Decision, nodes: list[dict[str, Any]]
+) -> PodDecision:
+    namespace, name = key.split("/", 1)
+    pod = state.pods.get((namespace, name))
+    return PodDecision(
+        cluster=cluster,
+        namespace=namespace,
+        pod=name,
+        pod_uid=pod.metadata.uid if pod is not None else "",
+        node=decision.node or "",
+        outcome=decision.event_reason,
+        message=decision.message,
+        trace=decision.trace,
+        nodes=nodes,
+        cluster_time=state.now,
+    )
 
 
 def run_round(cluster_id: int, for_time: float | None = None) -> float | None:
@@ -67,12 +131,14 @@ def run_round(cluster_id: int, for_time: float | None = None) -> float | None:
         state = store.load(cluster)
         follow_vms(cluster, state)
         rng = random.Random(f"{cluster.pk}:{cluster.revision}")  # noqa: S311 (names and ties, not secrets)
+        before = (dict(state.nodes), dict(state.pods))  # the writer replaces objects, never changes them
         result = engine.reconcile(state, rng)
         for event in result.events:  # an Event is an object too: it takes the next revision
             state.revision += 1
             event.metadata.resource_version = state.revision
         store.save(cluster, state, result.changes + [_event_change(e) for e in result.events])
-        publish(cluster, result.changes, [a.sentence() for a in result.actions])
+        decisions = record_decisions(cluster, state, before, result)
+        publish(cluster, result.changes, [a.sentence() for a in result.actions], decisions)
         delay = None
         if result.wake_at is not None:
             due = max(result.wake_at, state.now + MIN_GAP)

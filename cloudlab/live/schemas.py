@@ -255,6 +255,16 @@ class KubeChange(TypedDict):
     resourceVersion: int
 
 
+class KubeDecision(TypedDict):
+    """One scheduling cycle of the round (``cloudlab.kube.models.PodDecision``)."""
+
+    id: int
+    pod: str
+    namespace: str
+    node: str  # "" when the pod fitted no node
+    outcome: Literal["Scheduled", "FailedScheduling"]
+
+
 class KubeChanged(TypedDict):
     """A round of a Kubernetes cluster's reconcile loop or an apiserver write (``cloudlab.kube``):
     what was written, so a page refetches only the tables it shows."""
@@ -264,6 +274,9 @@ class KubeChanged(TypedDict):
     changes: list[KubeChange]
     #: The controllers' actions of the round in Kubernetes' English ("desired 3, actual 2: create …").
     actions: list[str]
+    #: The scheduler's decisions of a reconcile round (an apiserver write has none), so a page can
+    #: link a pod's new decision.
+    decisions: NotRequired[list[KubeDecision]]
 
 
 #: Every event name there is, and what its ``data`` carries.

@@ -1,0 +1,161 @@
+"""A pod's scheduling decision: one PodDecision per scheduling cycle (with the nodes it saw), the
+kube.changed event naming it, the decision page (the Nova scheduling view fed a pod's trace),
+"why not node X?" in the Filter plugins' words, the decisions list, and access by project.
+
+The cluster is built with the engine on nodes of its own (no VMs: no member to follow) and its
+loop's rounds are run here, one call at a time, so every test is fast and deterministic."""
+
+import time
+
+import pytest
+from django.urls import reverse
+
+from cloudlab.engine.kubernetes import cluster as engine
+from cloudlab.engine.kubernetes.bridge import node_from_instance
+from cloudlab.engine.kubernetes.explain import why_not
+from cloudlab.engine.scheduler import replay_stages
+from cloudlab.kube import clusters, loop, store
+from cloudlab.kube.models import Cluster, PodDecision
+
+pytestmark = pytest.mark.django_db
+
+SMALL = {"name": "m1.small", "vcpus": 1, "memory_mb": 2048, "root_gb": 20}
+
+
+def pod(name, cpu="100m", memory="64Mi", extra=""):
+    return f"""
+apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+  labels: {{app: {name}}}
+spec:
+  containers:
+  - name: main
+    image: nginx:1.27
+    resources:
+      requests: {{cpu: {cpu}, memory: {memory}}}
+{extra}"""
+
+
+def make_cluster(project, name="lab", workers=2, flavor=SMALL):
+    """A control plane (tainted, as kubeadm does) and ``workers`` worker nodes of ``flavor``."""
+    cluster = Cluster.objects.create(cloud=project.cloud, project=project, name=name, epoch=time.time())
+    nodes = [
+        node_from_instance("cp" if i == 0 else f"worker-{i}", flavor, control_plane=i == 0) for i in range(workers + 1)
+    ]
+    state = engine.new_cluster(nodes, now=0.0, pace=float(project.cloud.pace))
+    changes = [
+        engine.Change("create", r, engine.namespace_of(r, o), o.metadata.name, o)
+        for r in engine.RESOURCES
+        for o in state.table(r).values()
+    ]
+    store.save(cluster, state, changes)
+    return cluster
+
+
+def rounds(cluster, n=1):
+    for _ in range(n):
+        loop.run_round(cluster.pk)
+
+
+@pytest.fixture
+def lab(alice, project_of):
+    return make_cluster(project_of(alice))
+
+
+def test_a_decision_is_stored_per_scheduling_cycle_with_the_nodes_it_saw(lab):
+    clusters.apply_manifest(lab, pod("alpha") + "---" + pod("beta", cpu="300m"))
+    rounds(lab)
+    decisions = list(PodDecision.objects.filter(cluster=lab).order_by("id"))
+    assert [(d.pod, d.outcome) for d in decisions] == [("alpha", "Scheduled"), ("beta", "Scheduled")]
+    alpha, beta = decisions
+    assert alpha.node in ("worker-1", "worker-2")
+    assert alpha.message == f"Successfully assigned default/alpha to {alpha.node}"
+    assert alpha.trace["driver"] == "kube-scheduler" and alpha.trace["selected_hosts"] == [alpha.node]
+    assert alpha.pod_uid and alpha.cluster_time >= 0
+    cards = {c["name"]: c for c in alpha.nodes}
+    assert set(cards) == {"cp", "worker-1", "worker-2"}
+    assert cards["worker-1"]["cpu_allocatable"] == 1000 and cards["worker-1"]["memory_allocatable_mi"] == 1948
+    assert all(c["cpu_requested"] == 0 and c["pods"] == 0 for c in alpha.nodes)
+    assert "node-role.kubernetes.io/control-plane:NoSchedule" in cards["cp"]["taints"]
+    # beta, scheduled after alpha in the same round, saw alpha on its node
+    seen = {c["name"]: c for c in beta.nodes}
+    assert seen[alpha.node]["cpu_requested"] == 100 and seen[alpha.node]["pods"] == 1
+    assert seen[alpha.node]["pod_names"] == ["default/alpha"]
+    assert beta.node != alpha.node
+    # a second round with nothing pending decides nothing
+    rounds(lab)
+    assert PodDecision.objects.filter(cluster=lab).count() == 2
+
+
+def test_an_unschedulable_pod_gets_kubernetes_failedscheduling_text_once(lab):
+    clusters.apply_manifest(lab, pod("huge", cpu="4"))
+    rounds(lab, 3)
+    [d] = PodDecision.objects.filter(cluster=lab)
+    assert d.outcome == "FailedScheduling" and d.node == ""
+    assert d.message == (
+        "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, "
+        "2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, "
+        "2 No preemption victims found for incoming pod."
+    )
+    stages = replay_stages(d.trace)
+    assert stages[-1]["kind"] == "no_valid_host" and stages[-1]["message"] == d.message
+
+
+def test_why_not_a_rejected_node_names_the_plugin_and_its_numbers(lab):
+    clusters.apply_manifest(lab, pod("huge", cpu="4"))
+    rounds(lab)
+    d = PodDecision.objects.get(cluster=lab)
+    why = why_not(d.trace, "worker-1")
+    assert why["outcome"] == "filtered" and why["filter"] == "NodeResourcesFit"
+    assert why["reason"] == "Insufficient cpu"
+    assert why["numbers"]["cpu_req"] == 4000 and why["numbers"]["cpu_alloc"] == 1000
+    assert why["explanation"] == "Filter plugin NodeResourcesFit rejected worker-1: Insufficient cpu"
+    cp = why_not(d.trace, "cp")
+    assert cp["filter"] == "TaintToleration" and "untolerated taint" in cp["reason"]
+    with pytest.raises(ValueError):
+        why_not(d.trace, "nowhere")
+
+
+def test_why_the_chosen_node_and_why_not_the_other_worker(lab):
+    clusters.apply_manifest(lab, pod("hog", cpu="600m", memory="1Gi"))
+    rounds(lab)
+    clusters.apply_manifest(lab, pod("web"))
+    rounds(lab)
+    hog, web = PodDecision.objects.filter(cluster=lab).order_by("id")
+    other = "worker-1" if hog.node == "worker-2" else "worker-2"
+    assert web.node == other  # LeastAllocated and BalancedAllocation prefer the empty worker
+    chosen = why_not(web.trace, other)
+    assert chosen["outcome"] == "chosen" and "scored the most" in chosen["explanation"]
+    lost = why_not(web.trace, hog.node)
+    assert lost["outcome"] == "lost" and lost["winner"] == other and lost["margin"] > 0
+    gap = max(lost["per_weigher"], key=lambda p: p["difference"])
+    assert gap["name"] in lost["explanation"]
+
+
+def test_the_event_names_the_rounds_decisions(lab, monkeypatch):
+    clusters.apply_manifest(lab, pod("web"))
+    sent = []
+    monkeypatch.setattr(loop, "publish_on_commit", lambda stream, event, data: sent.append((stream, event, data)))
+    rounds(lab)
+    stream, event, data = sent[0]
+    d = PodDecision.objects.get(cluster=lab)
+    assert stream == f"project-{lab.project_id}" and event == "kube.changed"
+    assert data["decisions"] == [
+        {"id": d.pk, "pod": "web", "namespace": "default", "node": d.node, "outcome": "Scheduled"}
+    ]
+    from cloudlab.live.schemas import validate_event
+
+    assert validate_event(event, data) == []
+
+
+def test_a_cluster_keeps_only_its_newest_decisions(lab, monkeypatch):
+    monkeypatch.setattr(PodDecision, "KEEP", 3)
+    clusters.apply_manifest(lab, "---".join(pod(f"p{i}") for i in range(5)))
+    rounds(lab)
+    assert list(PodDecision.objects.filter(cluster=lab).order_by("id").values_list("pod", flat=True)) == [
+        "p2",
+        "p3",
+        "p4",
+    ]
