@@ -24,8 +24,10 @@ from cloudlab.compute.models import Instance
 from cloudlab.engine.kubernetes import cluster as engine
 from cloudlab.engine.kubernetes import manifest
 from cloudlab.engine.kubernetes.bridge import node_from_instance
-from cloudlab.engine.kubernetes.validation import is_dns1123_label
+from cloudlab.engine.kubernetes.etcd import ApiError, not_found
+from cloudlab.engine.kubernetes.validation import invalid_status, is_dns1123_label, validate_labels
 from cloudlab.identity.models import Project
+from cloudlab.live.events import project_stream, publish_on_commit
 
 from . import loop, store
 from .health import vm_runs
@@ -177,3 +179,35 @@ def delete_object(cluster: Cluster, resource: str, namespace: str, name: str) ->
 
 def scale_object(cluster: Cluster, resource: str, namespace: str, name: str, replicas: int) -> list[engine.Change]:
     return _write(cluster.pk, lambda state, rng: [engine.scale(state, resource, namespace, name, replicas)])
+
+
+def label_object(cluster: Cluster, resource: str, namespace: str, name: str, labels: dict[str, str]) -> engine.Change:
+    """Replace an object's labels (``kubectl label --overwrite``, keys left out removed): a 422
+    ``etcd.ApiError`` with Kubernetes' causes for a bad key or value, before anything is written.
+    A pod whose labels stop matching its ReplicaSet's selector is released and replaced."""
+    errors = validate_labels(labels)
+    if errors:
+        status = invalid_status(engine.RESOURCES[resource][1], name, errors)
+        raise ApiError(422, "Invalid", status["message"], status["details"])
+
+    def do(state: engine.ClusterState, rng: random.Random) -> list[engine.Change]:
+        obj = copy.deepcopy(state.table(resource).get(engine.key_of(resource, namespace, name)))
+        if obj is None:
+            raise not_found(resource, name)
+        obj.metadata.labels = dict(labels)
+        return [engine.update(state, resource, obj)]
+
+    return _write(cluster.pk, do)[0]
+
+
+def delete_cluster(cluster: Cluster) -> None:
+    """The cluster and its objects go; its instances stay, free for another cluster (a reconcile
+    round already queued finds no cluster and does nothing)."""
+    project_id, cluster_id = cluster.project_id, cluster.pk
+    with transaction.atomic():
+        Cluster.objects.filter(pk=cluster_id).delete()
+        publish_on_commit(
+            project_stream(project_id),
+            "kube.changed",
+            {"cluster": cluster_id, "revision": 0, "changes": [], "actions": []},
+        )

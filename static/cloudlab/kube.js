@@ -1,0 +1,396 @@
+/* One cluster's pages (Overview, Workloads, Services, Nodes, Namespaces, Events, etcd, Create).
+   Every section renders the cluster's snapshot (cloudlab/kube/snapshot.py); a kube.changed event
+   of this cluster, or a gap, refetches it, so what the page shows is one revision of the cluster.
+   The controllers' actions of each round are shown as they arrive (the overview's feed). */
+(function () {
+  "use strict";
+  var page = CloudLab.pageData();
+  var esc = CloudLab.escapeHtml;
+  var section = page.section;
+  var labels = page.labels;
+  var current = page.snapshot;
+  var namespace = "default";
+  var previousEtcd = null;   // key → resourceVersion at the last render: the etcd view marks what changed
+  var stream;
+
+  // -- small pieces -----------------------------------------------------------------------------
+
+  /* How a pod's STATUS column reads at a glance (the text itself is kubectl's). */
+  var ERROR_STATUS = /BackOff|Err|Error|OOMKilled|Failed|Unknown|Evicted|Invalid|ExitCode|Signal|NodeLost/;
+  function statusKind(status) {
+    if (status === "Running" || status === "Completed" || status === "Succeeded") return "ok";
+    if (ERROR_STATUS.test(status)) return "error";
+    return "transitional";
+  }
+
+  function statusHtml(status) {
+    var kind = statusKind(status);
+    var icon = kind === "error" ? '<i class="bi bi-exclamation-triangle-fill me-1" aria-hidden="true"></i>' :
+      kind === "transitional" ? '<span class="spinner-border spinner-border-sm me-1" aria-hidden="true"></span>' : "";
+    return '<span class="cl-status cl-status-' + kind + '" data-status="' + esc(status) + '">' + icon + esc(status) + "</span>";
+  }
+
+  function labelsHtml(map) {
+    var keys = Object.keys(map || {});
+    if (!keys.length) return '<span class="text-muted">–</span>';
+    return keys.map(function (k) {
+      return '<span class="badge text-bg-light border cl-kube-label">' + esc(k) + (map[k] ? "=" + esc(map[k]) : "") + "</span>";
+    }).join(" ");
+  }
+
+  function button(verb, resource, row, text, cls) {
+    return '<button type="button" class="btn btn-sm ' + cls + ' text-nowrap" data-verb="' + verb + '" data-resource="' + resource +
+      '" data-name="' + esc(row.columns.NAME) + '" data-namespace="' + esc(row.namespace || "") + '">' + text + "</button>";
+  }
+
+  function actionsHtml(resource, row) {
+    var out = [];
+    if (labels.scalable.indexOf(resource) >= 0) out.push(button("scale", resource, row, '<i class="bi bi-arrows-expand"></i> ' + esc(gettext("Scale")), "btn-outline-secondary"));
+    if (labels.labelled.indexOf(resource) >= 0) out.push(button("labels", resource, row, '<i class="bi bi-tags"></i> ' + esc(gettext("Labels")), "btn-outline-secondary"));
+    if (labels.deletable.indexOf(resource) >= 0) out.push(button("delete", resource, row, '<i class="bi bi-trash"></i> ' + esc(gettext("Delete")), "btn-outline-danger"));
+    return '<div class="d-flex flex-wrap gap-1">' + out.join("") + "</div>";
+  }
+
+  function inNamespace(rows) {
+    if (namespace === "*") return rows;
+    return rows.filter(function (r) { return r.namespace === namespace; });
+  }
+
+  /* A table of kubectl's columns (their names as kubectl prints them), wide ones hidden on a
+     narrow screen, plus the page's own cells (labels, actions). */
+  function table(el, columns, rows, extra, empty) {
+    if (!el) return;
+    var all = namespace === "*";
+    var head = "<thead><tr>" + (all ? "<th>NAMESPACE</th>" : "") + columns.map(function (c) {
+      return '<th class="text-nowrap' + (c.wide ? " cl-col-wide" : "") + '">' + esc(c.name) + "</th>";
+    }).join("") + (extra || []).map(function (x) { return "<th>" + esc(x.title) + "</th>"; }).join("") + "</tr></thead>";
+    var body = rows.map(function (row) {
+      return '<tr data-name="' + esc(row.columns.NAME) + '" data-namespace="' + esc(row.namespace || "") + '">' +
+        (all ? "<td>" + esc(row.namespace) + "</td>" : "") +
+        columns.map(function (c) {
+          var cell = c.html ? c.html(row) : esc(row.columns[c.name]);
+          return '<td class="' + (c.cls || "") + (c.wide ? " cl-col-wide" : "") + '" data-column="' + esc(c.name) + '">' + cell + "</td>";
+        }).join("") +
+        (extra || []).map(function (x) { return "<td>" + x.html(row) + "</td>"; }).join("") + "</tr>";
+    }).join("");
+    var span = columns.length + (extra || []).length + (all ? 1 : 0);
+    el.innerHTML = head + "<tbody>" + (body || '<tr><td colspan="' + span + '" class="text-muted">' + esc(empty) + "</td></tr>") + "</tbody>";
+  }
+
+  function col(name, options) { return Object.assign({ name: name }, options || {}); }
+  var NAME = col("NAME", { cls: "text-break fw-semibold" });
+  var LABELS = { title: gettext("Labels"), html: function (r) { return labelsHtml(r.labels); } };
+  function actionsCol(resource) { return { title: gettext("Actions"), html: function (r) { return actionsHtml(resource, r); } }; }
+  var OWNER = { title: gettext("Controlled by"), html: function (r) { return r.owner ? esc(r.owner.kind + "/" + r.owner.name) : '<span class="text-muted">–</span>'; } };
+  var NONE = gettext("None in this namespace yet.");
+
+  // -- sections ---------------------------------------------------------------------------------
+
+  function renderOverview(s) {
+    var diagram = document.getElementById("kube-diagram");
+    var byNode = {};
+    s.pods.forEach(function (p) { (byNode[p.columns.NODE] = byNode[p.columns.NODE] || []).push(p); });
+    function components(m) {
+      return '<ul class="list-unstyled mb-2 cl-kube-components">' + m.components.map(function (c) {
+        return '<li class="small" data-component="' + esc(c.name) + '" data-healthy="' + c.healthy + '"><i class="bi ' +
+          (c.healthy ? "bi-check-circle-fill text-success" : "bi-x-circle-fill text-danger") + '" aria-hidden="true"></i> <span class="font-monospace fw-semibold">' +
+          esc(c.name) + '</span> <span class="text-muted">' + esc(c.role) + "</span>" +
+          (c.healthy ? "" : ' <span class="visually-hidden">' + esc(gettext("not running")) + "</span>") + "</li>";
+      }).join("") + "</ul>";
+    }
+    function nodeBox(m) {
+      var pods = (byNode[m.node] || []).map(function (p) {
+        return '<a class="cl-kube-pod cl-kube-pod-' + statusKind(p.columns.STATUS) + '" href="' + esc(p.decision_url || "#") + '" title="' +
+          esc(p.namespace + "/" + p.columns.NAME + ": " + p.columns.STATUS) + '" data-pod="' + esc(p.columns.NAME) + '">' + esc(p.columns.NAME) + "</a>";
+      }).join("");
+      var vm = m.instance ? '<a href="' + esc(m.instance.url) + '">' + esc(m.instance.name) + "</a> · " + esc(m.instance.flavor) +
+        (m.instance.host ? " @ " + esc(m.instance.host) : "") : esc(gettext("its instance was deleted"));
+      return '<div class="cl-kube-node card' + (m.ready ? "" : " border-danger") + '" data-node="' + esc(m.node) + '"><div class="card-body p-2">' +
+        '<div class="d-flex justify-content-between align-items-start gap-2"><div><div class="fw-semibold font-monospace text-break">' + esc(m.node) + '</div><div class="small text-muted">' + esc(m.role_label) + "</div></div>" +
+        '<span class="badge ' + (m.ready ? "text-bg-success" : "text-bg-danger") + '" data-node-status>' + esc(m.status) + "</span></div>" +
+        '<div class="small mb-1">' + esc(gettext("VM")) + ": " + vm + (m.why ? ' <span class="text-danger">(' + esc(m.why) + ")</span>" : "") + "</div>" +
+        components(m) + (m.control_plane ? "" : '<div class="cl-kube-pods">' + (pods || '<span class="small text-muted">' + esc(gettext("no pods")) + "</span>") + "</div>") +
+        "</div></div>";
+    }
+    var control = s.members.filter(function (m) { return m.control_plane; });
+    var workers = s.members.filter(function (m) { return !m.control_plane; });
+    diagram.innerHTML = '<div class="cl-kube-master">' + '<div class="cl-kube-tier">' + esc(gettext("Master (control plane)")) + "</div>" + control.map(nodeBox).join("") + "</div>" +
+      '<div class="cl-kube-watch" aria-hidden="true"><i class="bi bi-arrow-down-up"></i> ' + esc(gettext("watch and update through the kube-apiserver")) + "</div>" +
+      '<div class="cl-kube-tier">' + esc(gettext("Nodes")) + '</div><div class="cl-kube-workers-row">' + workers.map(nodeBox).join("") + "</div>";
+    var ready = s.members.filter(function (m) { return m.ready; }).length;
+    var running = s.pods.filter(function (p) { return p.columns.STATUS === "Running"; }).length;
+    var pending = s.pods.filter(function (p) { return p.phase === "Pending"; }).length;
+    document.getElementById("kube-summary").innerHTML = '<dl class="row small mb-0">' +
+      "<dt class=\"col-7\">" + esc(gettext("Nodes Ready")) + '</dt><dd class="col-5 mb-1" id="summary-nodes">' + ready + " / " + s.members.length + "</dd>" +
+      "<dt class=\"col-7\">" + esc(gettext("Pods Running")) + '</dt><dd class="col-5 mb-1" id="summary-running">' + running + " / " + s.pods.length + "</dd>" +
+      "<dt class=\"col-7\">" + esc(gettext("Pods Pending")) + '</dt><dd class="col-5 mb-1" id="summary-pending">' + pending + "</dd>" +
+      "<dt class=\"col-7\">" + esc(gettext("Deployments")) + '</dt><dd class="col-5 mb-1">' + s.deployments.length + "</dd>" +
+      "<dt class=\"col-7\">" + esc(gettext("Services")) + '</dt><dd class="col-5 mb-1">' + s.services.length + "</dd>" +
+      "<dt class=\"col-7\">" + esc(gettext("etcd revision")) + '</dt><dd class="col-5 mb-0">' + s.cluster.revision + "</dd></dl>";
+    var saved = namespace; namespace = "*";
+    table(document.getElementById("overview-events"), EVENT_COLUMNS, s.events.slice(0, 8), [], gettext("No events yet."));
+    namespace = saved;
+  }
+
+  var EVENT_COLUMNS = [col("LAST SEEN", { cls: "text-nowrap" }), col("TYPE", { html: function (r) {
+    return r.columns.TYPE === "Warning" ? '<span class="text-danger fw-semibold">Warning</span>' : esc(r.columns.TYPE);
+  } }), col("REASON", { cls: "text-nowrap" }), col("OBJECT", { cls: "text-break font-monospace small" }), col("MESSAGE", { cls: "text-break small" })];
+
+  function podStatusCell(r) {
+    var html = statusHtml(r.columns.STATUS);
+    if (r.scheduling_message) html += '<div class="small text-danger text-break cl-kube-why" data-failed-scheduling>' + esc(r.scheduling_message) + "</div>";
+    return html;
+  }
+
+  function renderWorkloads(s) {
+    var select = document.getElementById("namespace-filter");
+    var names = s.namespaces.map(function (n) { return n.columns.NAME; });
+    var options = [["*", gettext("All namespaces")]].concat(names.map(function (n) { return [n, n]; }));
+    select.innerHTML = options.map(function (o) { return '<option value="' + esc(o[0]) + '"' + (o[0] === namespace ? " selected" : "") + ">" + esc(o[1]) + "</option>"; }).join("");
+    var images = [col("CONTAINERS", { wide: true }), col("IMAGES", { wide: true, cls: "text-break" }), col("SELECTOR", { wide: true, cls: "text-break" })];
+    table(document.getElementById("deployments-table"), [NAME, col("READY"), col("UP-TO-DATE"), col("AVAILABLE"), col("AGE")].concat(images),
+      inNamespace(s.deployments), [actionsCol("deployments")], NONE);
+    var replicaColumns = [NAME, col("DESIRED"), col("CURRENT"), col("READY"), col("AGE")].concat(images);
+    table(document.getElementById("replicasets-table"), replicaColumns, inNamespace(s.replicasets), [OWNER, actionsCol("replicasets")], NONE);
+    table(document.getElementById("replicationcontrollers-table"), replicaColumns, inNamespace(s.replicationcontrollers), [actionsCol("replicationcontrollers")], NONE);
+    table(document.getElementById("pods-table"), [NAME, col("READY"), col("STATUS", { html: podStatusCell }), col("RESTARTS", { cls: "text-nowrap" }), col("AGE"),
+      col("IP", { cls: "font-monospace small" }), col("NODE", { cls: "text-break" })], inNamespace(s.pods), [LABELS, OWNER, { title: gettext("Scheduling"), html: function (r) {
+      return r.decision_url ? '<a class="text-nowrap" href="' + esc(r.decision_url) + '"><i class="bi bi-funnel"></i> ' + esc(gettext("Why this node?")) + "</a>" : "";
+    } }, actionsCol("pods")], NONE);
+  }
+
+  function renderServices(s) {
+    namespace = "*";
+    table(document.getElementById("services-table"), [col("NAME", { cls: "text-break fw-semibold", html: function (r) {
+      return r.url ? '<a href="' + esc(r.url) + '">' + esc(r.columns.NAME) + "</a>" : esc(r.columns.NAME);
+    } }), col("TYPE"), col("CLUSTER-IP", { cls: "font-monospace small" }), col("EXTERNAL-IP", { wide: true }), col("PORT(S)", { cls: "text-nowrap" }), col("AGE"),
+      col("SELECTOR", { cls: "text-break" }), col("ENDPOINTS", { cls: "font-monospace small text-break", html: function (r) { return esc(r.endpoints); } })],
+      s.services, [actionsCol("services")], gettext("No Services yet."));
+  }
+
+  function renderNodes(s) {
+    var members = {};
+    s.members.forEach(function (m) { members[m.node] = m; });
+    document.getElementById("nodes-cards").innerHTML = s.nodes.map(function (n) {
+      var c = n.columns, m = members[c.NAME] || {};
+      var ready = c.STATUS.split(",")[0] === "Ready";
+      var bars = n.resources.map(function (r) {
+        var cls = r.percent >= 90 ? "bg-danger" : r.percent >= 70 ? "bg-warning" : "bg-success";
+        return '<div class="small d-flex justify-content-between"><span class="font-monospace">' + esc(r.name) + "</span><span>" + esc(interpolate(gettext("%(requested)s requested of %(allocatable)s allocatable"), r, true)) + "</span></div>" +
+          '<div class="progress mb-2" role="progressbar" aria-label="' + esc(r.name) + '" aria-valuenow="' + r.percent + '" aria-valuemin="0" aria-valuemax="100"><div class="progress-bar ' + cls + '" style="width:' + Math.min(100, r.percent) + '%"></div></div>';
+      }).join("");
+      var taints = n.taints.length ? n.taints.map(function (t) { return '<span class="badge text-bg-warning font-monospace cl-kube-label">' + esc(t) + "</span>"; }).join(" ") : '<span class="text-muted">–</span>';
+      return '<div class="col-xxl-4 col-lg-6 col-12"><div class="card h-100' + (ready ? "" : " border-danger") + '" data-node="' + esc(c.NAME) + '"><div class="card-body">' +
+        '<div class="d-flex justify-content-between align-items-start gap-2 mb-2"><h2 class="h6 font-monospace text-break mb-0">' + esc(c.NAME) + "</h2>" +
+        '<span class="badge ' + (ready ? "text-bg-success" : "text-bg-danger") + '" data-node-status>' + esc(c.STATUS) + "</span></div>" +
+        '<dl class="row small mb-2"><dt class="col-4">ROLES</dt><dd class="col-8 mb-0">' + esc(c.ROLES) + '</dd><dt class="col-4">VERSION</dt><dd class="col-8 mb-0">' + esc(c.VERSION) +
+        '</dd><dt class="col-4">INTERNAL-IP</dt><dd class="col-8 mb-0 font-monospace">' + esc(c["INTERNAL-IP"]) + '</dd><dt class="col-4">AGE</dt><dd class="col-8 mb-0">' + esc(c.AGE) +
+        '</dd><dt class="col-4">' + esc(gettext("Instance")) + '</dt><dd class="col-8 mb-0 text-break">' + (m.instance ? '<a href="' + esc(m.instance.url) + '">' + esc(m.instance.name) + "</a> (" + esc(m.instance.flavor) + ")" : "–") +
+        (m.why ? ' <span class="text-danger">' + esc(m.why) + "</span>" : "") + "</dd>" +
+        (ready ? "" : '<dt class="col-4">Ready</dt><dd class="col-8 mb-0 text-break small">' + esc(n.ready_reason + ": " + n.ready_message) + "</dd>") + "</dl>" + bars +
+        '<div class="small mb-1">' + esc(gettext("Taints")) + ": " + taints + "</div>" +
+        '<div class="small mb-2">' + esc(gettext("Labels")) + ": " + labelsHtml(n.labels) + "</div>" +
+        '<div class="small mb-2">' + esc(gettext("Pods")) + ": " + (n.pods.length ? n.pods.map(esc).join(", ") : '<span class="text-muted">–</span>') + "</div>" +
+        button("labels", "nodes", n, '<i class="bi bi-tags"></i> ' + esc(gettext("Labels")), "btn-outline-secondary") + "</div></div></div>";
+    }).join("");
+  }
+
+  function renderNamespaces(s) {
+    namespace = "*";
+    var rows = s.namespaces.map(function (n) { return Object.assign({ namespace: "" }, n); });
+    var saved = namespace; namespace = "";
+    table(document.getElementById("namespaces-table"), [NAME, col("STATUS"), col("AGE")], rows, [LABELS, actionsCol("namespaces")], "");
+    namespace = saved;
+  }
+
+  function renderEvents(s) {
+    namespace = "*";
+    table(document.getElementById("events-table"), EVENT_COLUMNS, s.events, [], gettext("No events yet."));
+  }
+
+  function renderEtcd(s) {
+    document.getElementById("etcd-revision").textContent = s.cluster.revision;
+    document.getElementById("etcd-count").textContent = s.etcd.length;
+    var seen = {};
+    var rows = s.etcd.map(function (r) {
+      seen[r.key] = r.resourceVersion;
+      var changed = previousEtcd && previousEtcd[r.key] !== r.resourceVersion;
+      return '<tr data-key="' + esc(r.key) + '"' + (changed ? ' class="cl-kube-changed"' : "") + '><td class="font-monospace small text-break">' + esc(r.key) +
+        '</td><td class="text-end" data-column="resourceVersion">' + r.resourceVersion + '</td><td class="text-end text-nowrap">' + esc(interpolate(gettext("%s bytes"), [r.bytes])) + "</td></tr>";
+    }).join("");
+    document.getElementById("etcd-table").innerHTML = "<thead><tr><th>" + esc(gettext("Key")) + '</th><th class="text-end">resourceVersion</th><th class="text-end">' +
+      esc(gettext("Size")) + "</th></tr></thead><tbody>" + rows + "</tbody>";
+    previousEtcd = seen;
+  }
+
+  var RENDER = { overview: renderOverview, workloads: renderWorkloads, services: renderServices, nodes: renderNodes,
+    namespaces: renderNamespaces, events: renderEvents, etcd: renderEtcd, create: function () {} };
+
+  function render(snapshot) {
+    current = snapshot;
+    RENDER[section](snapshot);
+  }
+
+  // -- writes -----------------------------------------------------------------------------------
+
+  function post(url, fields) {
+    var body = new FormData();
+    Object.keys(fields).forEach(function (k) { body.append(k, fields[k]); });
+    return fetch(url, { method: "POST", body: body, credentials: "same-origin",
+      headers: { "X-CSRFToken": CloudLab.csrfToken(), "Accept": "application/json" } })
+      .then(function (response) {
+        return response.json().catch(function () { return { ok: false, message: interpolate(gettext("The server answered %s."), [response.status]) }; });
+      });
+  }
+
+  /* Kubernetes' refusal: its message, and a row per field for a 422 Invalid. */
+  function statusHtmlOf(result) {
+    var status = result.status;
+    var html = '<div class="fw-semibold">' + esc(status ? interpolate(gettext("The kube-apiserver refused it (%(code)s %(reason)s):"), status, true) : gettext("Refused:")) + "</div>" +
+      '<pre class="cl-kube-status mb-2" data-status-message>' + esc(result.message) + "</pre>";
+    var causes = status && status.details && status.details.causes;
+    if (causes && causes.length) {
+      html += '<table class="table table-sm mb-0 cl-kube-causes"><thead><tr><th>' + esc(gettext("Field")) + "</th><th>" + esc(gettext("Reason")) + "</th><th>" +
+        esc(gettext("Message")) + "</th></tr></thead><tbody>" + causes.map(function (c) {
+        return '<tr data-field="' + esc(c.field) + '"><td class="font-monospace small text-break">' + esc(c.field) + '</td><td class="small">' + esc(c.reason) +
+          '</td><td class="small text-break">' + esc(c.message) + "</td></tr>";
+      }).join("") + "</tbody></table>";
+    }
+    return html;
+  }
+
+  var modalEl = document.getElementById("kube-modal");
+  var modal = modalEl ? bootstrap.Modal.getOrCreateInstance(modalEl) : null;
+  var pending = null;
+
+  var KIND = { pods: "Pod", deployments: "Deployment", replicasets: "ReplicaSet", replicationcontrollers: "ReplicationController",
+    services: "Service", nodes: "Node", namespaces: "Namespace" };
+
+  function find(resource, ns, name) {
+    var rows = current[resource] || [];
+    return rows.find(function (r) { return r.columns.NAME === name && (r.namespace || "") === ns; });
+  }
+
+  function openModal(verb, resource, ns, name) {
+    var row = find(resource, ns, name);
+    var what = KIND[resource] + " " + (ns ? ns + "/" : "") + name;
+    var body = "", confirm = "";
+    if (verb === "delete") {
+      body = "<p>" + esc(resource === "pods" ? gettext("The pod gets its deletion timestamp; the kubelet stops its containers. If a controller owns it, the controller creates a replacement.") :
+        gettext("The object goes now; the garbage collector then deletes what it owns (its ReplicaSets and pods).")) + "</p>";
+      confirm = gettext("Delete");
+      document.getElementById("kube-modal-title").textContent = interpolate(gettext("Delete %s?"), [what]);
+    } else if (verb === "scale") {
+      body = '<label class="form-label" for="kube-replicas">' + esc(gettext("Replicas")) + '</label><input class="form-control" id="kube-replicas" name="replicas" inputmode="numeric" value="' +
+        esc(row ? row.replicas : "") + '"><div class="form-text">' + esc(gettext("The controller creates or deletes pods until the count matches.")) + "</div>";
+      confirm = gettext("Scale");
+      document.getElementById("kube-modal-title").textContent = interpolate(gettext("Scale %s"), [what]);
+    } else {
+      var text = Object.keys((row && row.labels) || {}).map(function (k) { return k + "=" + row.labels[k]; }).join("\n");
+      body = '<label class="form-label" for="kube-labels">' + esc(gettext("Labels, one key=value per line")) + '</label><textarea class="form-control font-monospace" id="kube-labels" name="labels" rows="5" spellcheck="false">' +
+        esc(text) + '</textarea><div class="form-text">' + esc(gettext("A line you remove removes that label. A pod whose labels no longer match its ReplicaSet's selector is released, and the ReplicaSet makes a new one.")) + "</div>";
+      confirm = gettext("Save Labels");
+      document.getElementById("kube-modal-title").textContent = interpolate(gettext("Labels of %s"), [what]);
+    }
+    document.getElementById("kube-modal-body").innerHTML = body;
+    var button = document.getElementById("kube-modal-confirm");
+    button.textContent = confirm;
+    button.className = "btn " + (verb === "delete" ? "btn-danger" : "btn-primary");
+    document.getElementById("kube-modal-error").classList.add("d-none");
+    pending = { verb: verb, resource: resource, namespace: ns, name: name };
+    modal.show();
+  }
+
+  if (modalEl) {
+    document.addEventListener("click", function (event) {
+      var b = event.target.closest("button[data-verb]");
+      if (!b) return;
+      openModal(b.dataset.verb, b.dataset.resource, b.dataset.namespace, b.dataset.name);
+    });
+    document.getElementById("kube-modal-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (!pending) return;
+      var fields = { name: pending.name, namespace: pending.namespace };
+      if (pending.verb === "scale") fields.replicas = document.getElementById("kube-replicas").value;
+      if (pending.verb === "labels") fields.labels = document.getElementById("kube-labels").value;
+      var url = page.urls[pending.verb + "_base"].replace("RESOURCE", pending.resource);
+      var confirmButton = document.getElementById("kube-modal-confirm");
+      confirmButton.disabled = true;
+      post(url, fields).then(function (result) {
+        confirmButton.disabled = false;
+        if (result.ok) { modal.hide(); pending = null; stream.refetch(); return; }
+        var box = document.getElementById("kube-modal-error");
+        box.innerHTML = statusHtmlOf(result);
+        box.classList.remove("d-none");
+      });
+    });
+  }
+
+  var applyForm = document.getElementById("apply-form");
+  if (applyForm) {
+    applyForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var out = document.getElementById("apply-result");
+      var submit = document.getElementById("apply-button");
+      submit.disabled = true;
+      post(page.urls.apply, { manifest: document.getElementById("apply-manifest").value, namespace: document.getElementById("apply-namespace").value })
+        .then(function (result) {
+          submit.disabled = false;
+          if (!result.ok) { out.innerHTML = '<div class="alert alert-danger" id="apply-error">' + statusHtmlOf(result) + "</div>"; return; }
+          // kubectl create's own lines: "deployment.apps/web created".
+          var group = { deployments: ".apps", replicasets: ".apps" };
+          var lines = result.changes.filter(function (c) { return c.verb === "create"; }).map(function (c) {
+            return KIND[c.resource].toLowerCase() + (group[c.resource] || "") + "/" + c.name + " created";
+          });
+          out.innerHTML = '<div class="alert alert-success" id="apply-ok"><div class="fw-semibold">' + esc(gettext("Created. The controllers and the scheduler take it from here:")) +
+            '</div><pre class="mb-2">' + esc(lines.join("\n")) + '</pre><a class="alert-link" href="' + esc(page.urls.workloads || "") + '">' + esc(gettext("Watch it in Workloads")) + "</a></div>";
+        });
+    });
+  }
+
+  // -- live -------------------------------------------------------------------------------------
+
+  var feed = document.getElementById("kube-activity");
+  function addActivity(actions) {
+    if (!feed || !actions.length) return;
+    var empty = feed.querySelector("[data-empty]");
+    if (empty) empty.remove();
+    var time = CloudLab.localTime(new Date().toISOString()).slice(11);
+    actions.forEach(function (text) {
+      var li = document.createElement("li");
+      li.className = "cl-kube-action";
+      li.innerHTML = '<span class="text-muted font-monospace">' + esc(time) + "</span> " + esc(typeof text === "string" ? text : text.reason);
+      feed.prepend(li);
+    });
+    while (feed.children.length > 40) feed.lastChild.remove();
+  }
+
+  var timer = null;
+  function refetchSoon() {
+    if (timer) return;
+    timer = setTimeout(function () { timer = null; stream.refetch(); }, 250);
+  }
+
+  var namespaceSelect = document.getElementById("namespace-filter");
+  if (namespaceSelect) namespaceSelect.addEventListener("change", function () { namespace = namespaceSelect.value; render(current); });
+
+  stream = new CloudLab.LiveStream({
+    streams: page.streams,
+    seqs: page.snapshot_seqs,
+    snapshotUrl: page.urls.data,
+    onSnapshot: render,
+    onEvent: function (event, data) {
+      if (event !== "kube.changed" || data.cluster !== page.cluster_id) return;
+      if (data.revision === 0 && !data.changes.length) {  // the cluster was deleted
+        document.getElementById("kube-deleted").classList.remove("d-none");
+        stream.ended = true;
+        return;
+      }
+      addActivity(data.actions || []);
+      refetchSoon();
+    },
+  });
+  page.urls.workloads = (document.querySelector('#cluster-tabs a[data-section="workloads"]') || {}).href;
+  render(current);
+  stream.start();
+})();
