@@ -1,5 +1,9 @@
 """The kube namespace's routes for the bridge page (included by cloudlab/kube/urls.py)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from . import bridge_page
+
+urlpatterns: list[URLPattern] = [
+    path("project/kubernetes/bridge/", bridge_page.bridge, name="bridge"),
+]

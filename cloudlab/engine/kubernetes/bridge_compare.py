@@ -34,7 +34,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..i18n import Translate, fmt_number, identity
+from ..i18n import N_, Translate, fmt_number, identity
 from ..scheduler.model import Flavor, HostState, Instance
 from ..scheduler.moment import Moment, rerun
 from ..scheduler.placement import STAGE_NAME as PLACEMENT_STAGE
@@ -95,6 +95,12 @@ NOTE_GROUPS = _bridge_row("server group affinity / anti-affinity, soft-(anti-)af
 NOTE_FAILURE = _bridge_row("NoValidHost: the instance goes to ERROR")
 NOTE_CORDON = _bridge_row("disabling a compute service (os-services)")
 NOTE_RETRY = _bridge_row("RetryFilter and alternates after a failed build")
+#: The bridge's own note for a request of several: not a §8 row, but what the page shows.
+NOTE_MULTI = {
+    "nova": N_("one request for N instances: Nova places them together, and if one finds no host the request fails"),
+    "kubernetes": N_("N replicas: each pod is scheduled on its own, in its own cycle"),
+    "difference": N_("the pods that fit are bound and run; only those that fit nowhere stay Pending"),
+}
 
 
 # -- hosts → nodes, instances → pods ------------------------------------------------------------
@@ -245,6 +251,10 @@ def compare(
                 "filter_rows": filter_rows(n_inst, k_inst, hosts, translate),
                 "score_rows": score_rows(n_inst, k_inst, list(moment.config.weight_classes), hosts, translate),
                 "outcome": outcome(nova, n_inst, d, i),
+                "outcome_notes": [
+                    _note(n, translate)
+                    for n in (NOTE_TIES, NOTE_FAILURE, *([NOTE_MULTI] if len(decisions) > 1 else []))
+                ],
             }
         )
     return {
