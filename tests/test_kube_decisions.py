@@ -8,7 +8,9 @@ loop's rounds are run here, one call at a time, so every test is fast and determ
 import time
 
 import pytest
+from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from cloudlab.engine.kubernetes import cluster as engine
 from cloudlab.engine.kubernetes.bridge import node_from_instance
@@ -159,3 +161,122 @@ def test_a_cluster_keeps_only_its_newest_decisions(lab, monkeypatch):
         "p3",
         "p4",
     ]
+
+
+# -- the pages ------------------------------------------------------------------------------------
+
+
+def _client(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def pending(lab):
+    """lab with a pod too big for any worker: its decision is FailedScheduling."""
+    clusters.apply_manifest(lab, pod("huge", cpu="4"))
+    rounds(lab)
+    return PodDecision.objects.get(cluster=lab)
+
+
+def test_the_pods_latest_decision_opens_in_the_scheduling_view(alice, lab, pending):
+    client = _client(alice)
+    latest = reverse("kube:pod-decision-latest", args=[lab.pk, "default", "huge"])
+    response = client.get(latest)
+    assert response.status_code == 302 and response.url == reverse("kube:pod-decision", args=[lab.pk, pending.pk])
+    page = client.get(response.url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="cluster-tabs"' in html and 'data-section="workloads"' in html  # the cluster's tabs
+    assert "decision_funnel.js" in html and "decision_pods.js" in html
+    assert "The pod fits no node: FailedScheduling" in html and "Filter plugins" in html
+
+
+def test_the_data_of_an_unschedulable_pod_reads_as_kubernetes_prints_it(alice, lab, pending):
+    data = _client(alice).get(reverse("kube:pod-decision-data", args=[lab.pk, pending.pk])).json()
+    assert data["record"]["kind"] == "pod" and data["record"]["outcome"] == "FailedScheduling"
+    assert data["stages"][-1]["kind"] == "no_valid_host"
+    assert data["stages"][-1]["message"].startswith("0/3 nodes are available: ")
+    assert "2 Insufficient cpu" in data["trace"]["error"]["message"]
+    assert [s["name"] for s in data["stages"] if s["kind"] == "filter"][:3] == [
+        "NodeUnschedulable",
+        "NodeName",
+        "TaintToleration",
+    ]
+    assert data["why"]["worker-2"]["outcome"] == "filtered" and data["why"]["worker-2"]["filter"] == "NodeResourcesFit"
+    card = next(h for h in data["hosts"] if h["name"] == "worker-2")
+    assert (card["cpu_allocatable"], card["cpu_requested"], card["pods_allocatable"]) == (1000, 0, 110)
+    assert data["request"]["pod"]["cpu"] == 4000 and data["live"]["finished"] is True
+    assert data["streams"] == {f"project-{lab.project_id}": data["streams"][f"project-{lab.project_id}"]}
+
+
+def test_a_scheduled_pods_data_has_the_score_plugins_times_their_weights(alice, lab):
+    clusters.apply_manifest(lab, pod("web"))
+    rounds(lab)
+    d = PodDecision.objects.get(cluster=lab)
+    data = _client(alice).get(reverse("kube:pod-decision-data", args=[lab.pk, d.pk])).json()
+    [weighing] = [s for s in data["stages"] if s["kind"] == "weighing"]
+    assert "NodeResourcesFit" in weighing["weighers"] and "NodeResourcesBalancedAllocation" in weighing["weighers"]
+    inst = data["trace"]["instances"][0]
+    fit = next(w for w in inst["weighers"] if w["name"] == "NodeResourcesFit")
+    for values in fit["values"].values():
+        assert values["weighted"] == values["normalized"] * values["multiplier"]
+    assert data["stages"][-1] == {**data["stages"][-1], "kind": "selected", "host": d.node}
+
+
+def test_the_reasons_follow_the_readers_language_but_kubernetes_words_stay(alice, lab, pending):
+    client = _client(alice)
+    client.cookies["django_language"] = "zh-hans"
+    data = client.get(reverse("kube:pod-decision-data", args=[lab.pk, pending.pk])).json()
+    assert data["trace"]["error"]["message"] == pending.message  # FailedScheduling's text as Kubernetes prints it
+    assert data["why"]["worker-1"]["reason"] == "Insufficient cpu"
+    passed = data["trace"]["instances"][0]["filters"][0]["verdicts"]["worker-1"]
+    with translation.override("zh-hans"):
+        assert passed["reason"] == translation.gettext(passed["message"])
+
+
+def test_the_decisions_list_is_newest_first_and_live(alice, lab, pending):
+    clusters.apply_manifest(lab, pod("web"))
+    rounds(lab)
+    client = _client(alice)
+    url = reverse("kube:pod-decisions", args=[lab.pk])
+    html = client.get(url).content.decode()
+    assert html.index("Successfully assigned default/web") < html.index("0/3 nodes are available")
+    rows = client.get(url, HTTP_ACCEPT="application/json").json()["rows"]
+    assert [(r["pod"], r["outcome"]) for r in rows] == [("web", "Scheduled"), ("huge", "FailedScheduling")]
+
+
+def test_a_pod_not_decided_yet_says_so(alice, lab):
+    response = _client(alice).get(reverse("kube:pod-decision-latest", args=[lab.pk, "default", "nothing"]))
+    assert response.status_code == 404
+    assert "has not decided anything for pod default/nothing yet" in response.content.decode()
+
+
+def test_another_projects_decisions_are_not_found(bob, lab, pending):
+    client = _client(bob)
+    for url in (
+        reverse("kube:pod-decision", args=[lab.pk, pending.pk]),
+        reverse("kube:pod-decision-data", args=[lab.pk, pending.pk]),
+        reverse("kube:pod-decisions", args=[lab.pk]),
+        reverse("kube:pod-decision-latest", args=[lab.pk, "default", "huge"]),
+    ):
+        assert client.get(url).status_code == 404, url
+
+
+def test_a_decision_of_another_cluster_is_not_found_under_this_one(alice, project_of, lab, pending):
+    other = make_cluster(project_of(alice), name="other")
+    assert _client(alice).get(reverse("kube:pod-decision", args=[other.pk, pending.pk])).status_code == 404
+
+
+def test_the_nova_decision_page_still_renders(alice, launch, django_capture_on_commit_callbacks):
+    from cloudlab.compute.models import SchedulingRecord
+    from tests import steps
+
+    with django_capture_on_commit_callbacks(execute=False):
+        [instance] = launch(alice, name="vm", flavor="m1.small")
+        steps.schedule(instance)
+    record = SchedulingRecord.objects.get(instance=instance)
+    html = _client(alice).get(reverse("dashboard:decision", args=[record.pk])).content.decode()
+    assert "No valid host was found" in html and "Weighing" in html and "Compute hosts" in html
+    assert 'id="cluster-tabs"' not in html and "decision_pods.js" not in html

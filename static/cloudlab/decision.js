@@ -27,6 +27,7 @@
 
   var view = {
     model: Model, page: page, $: $, esc: CloudLab.escapeHtml, named: named, reduceMotion: reduceMotion,
+    pod: page.kind === "pod",  // a kube-scheduler decision: nodes, Filter and Score plugins (cloudlab/kube/decisions.py)
     el: {
       stages: $("decision-stages"), count: $("funnel-count"), caption: $("stage-caption"), cards: $("host-cards"),
       slider: $("stage-slider"), position: $("stage-position"), link: $("stage-link"), copy: $("copy-link"),
@@ -61,6 +62,7 @@
      multi-create, the attempt when the request was retried), era and driver, the outcome (shown
      from the stage that decides it on: see showOutcome) and the request. */
   function renderHeader(d) {
+    if (view.pod) { renderPodHeader(d); return; }
     var r = d.record || {}, inst = r.instance || {}, req = d.request || {}, f = req.flavor || {};
     $("decision-title").innerHTML = inst.url ? '<a href="' + esc(inst.url) + '">' + esc(inst.name) + "</a>" : esc(inst.name || gettext("What-if decision"));
     var badges = [];
@@ -82,6 +84,20 @@
     if (f.swap) sizes += ", " + interpolate(gettext("%s MB swap"), [f.swap]);
     var text = named(gettext("Request: %(flavor)s (%(sizes)s), image %(image)s"), { flavor: f.name, sizes: sizes, image: (req.image || {}).name });
     if ((req.num_instances || 1) > 1) text += " · " + interpolate(ngettext("%s instance", "%s instances", req.num_instances), [req.num_instances]);
+    $("decision-request").textContent = text;
+  }
+
+  /* A pod's header: namespace/name, the scheduler (kube-scheduler, its version), the outcome
+     (Kubernetes' event reason, shown from the last stage) and what the pod requests. */
+  function renderPodHeader(d) {
+    var r = d.record || {}, pod = r.pod || {}, req = (d.request || {}).pod || {};
+    $("decision-title").innerHTML = '<span class="text-muted">' + esc(pod.namespace) + "/</span>" + esc(pod.name);
+    var badges = ['<span class="badge text-bg-light border" id="decision-driver">' + esc(r.driver + " " + (r.era || "")) + "</span>"];
+    if (r.outcome) badges.push('<span class="badge d-none cl-badge-' + esc(r.outcome_kind) + '" id="decision-outcome" data-outcome="' + esc(r.outcome) + '">' + esc(r.outcome) + "</span>");
+    if (r.created_at) badges.push('<span class="small text-muted">' + esc(CloudLab.localTime(r.created_at)) + "</span>");
+    $("decision-badges").innerHTML = badges.join(" ");
+    var text = named(gettext("Requests: cpu %(cpu)sm, memory %(memory)sMi (scored as %(scored_cpu)sm, %(scored_memory)sMi) · priority %(priority)s"),
+      { cpu: req.cpu, memory: req.memory_mi, scored_cpu: req.non_zero_cpu, scored_memory: req.non_zero_memory_mi, priority: req.priority });
     $("decision-request").textContent = text;
   }
 

@@ -6,7 +6,7 @@
   window.CloudLab.decisionCards = function (view) {
     var Model = view.model, el = view.el, esc = view.esc, fmt = Model.fmt, named = view.named;
     var COMPACT_FROM = 40;  // smaller cards from this many hosts on
-    var RESOURCE_LABELS = { vcpu: gettext("vCPU"), ram: gettext("RAM"), disk: gettext("Disk") };
+    var RESOURCE_LABELS = { vcpu: gettext("vCPU"), ram: gettext("RAM"), disk: gettext("Disk"), cpu: "cpu", memory: "memory", pods: "pods" };  // a node's: Kubernetes' resource names
     var SEGMENTS = ["free", "over", "reserved", "used", "beyond", "placed", "req"];
 
     function barHtml(res) {
@@ -34,6 +34,14 @@
         esc(interpolate(gettext("+%(mb)s MB/instance"), { mb: a.overhead_mb }, true)) + "</span>" + counted + "</div>";
     }
 
+    /* A node's line: kubectl's STATUS and ROLES, and its taints (the filters' first question). */
+    function nodeMetaHtml(h) {
+      var ok = h.ready && !h.unschedulable;
+      var taints = (h.taints || []).map(function (t) { return '<code class="cl-node-taint">' + esc(t) + "</code>"; }).join(" ");
+      return '<div class="cl-host-meta"><span class="cl-service ' + (ok ? "text-success" : "text-danger fw-semibold") + '"><i class="bi ' + (ok ? "bi-circle-fill" : "bi-exclamation-octagon-fill") + '" aria-hidden="true"></i> ' +
+        esc(h.status || "") + "</span> · <span>" + esc(h.roles || "") + "</span></div>" + (taints ? '<div class="cl-node-taints small text-break">' + taints + "</div>" : "");
+    }
+
     function segments(row) {
       var out = {};
       SEGMENTS.forEach(function (k) { out[k] = row.querySelector(".cl-seg-" + k); });
@@ -56,22 +64,23 @@
     /* Builds every card of a decision, each drawn with nothing of the request placed yet (a
        move's source host first, marked as left out). */
     function build(m) {
+      var resources = Model.resourcesOf(m.d);
       el.cards.classList.toggle("cl-compact", m.hosts.length >= COMPACT_FROM);
       el.cards.innerHTML = m.excluded.map(excludedHtml).join("") + m.hosts.map(function (h) {
         var arch = h.architecture_label || h.architecture || "";
+        var meta = view.pod ? nodeMetaHtml(h) : '<div class="cl-host-meta">' + serviceHtml(h) + " · <span>" + esc(h.hypervisor_type || "") + "</span> · <span>" + esc(arch) + "</span></div>" + archHtml(h, m);
         return '<div class="cl-host-card" role="listitem" data-host="' + esc(h.name) + '" data-arch="' + esc(h.architecture || "") + '">' +
           '<div class="cl-card-head"><button type="button" class="cl-host-name" aria-haspopup="dialog" aria-controls="why-panel">' + esc(h.name) + "</button>" +
-          '<span class="cl-card-badge"></span></div>' +
-          '<div class="cl-host-meta">' + serviceHtml(h) + " · <span>" + esc(h.hypervisor_type || "") + "</span> · <span>" + esc(arch) + "</span></div>" + archHtml(h, m) +
-          '<div class="cl-bars">' + Model.RESOURCES.map(barHtml).join("") + "</div>" +
+          '<span class="cl-card-badge"></span></div>' + meta +
+          '<div class="cl-bars">' + resources.map(barHtml).join("") + "</div>" +
           '<div class="cl-card-status" aria-live="off"></div></div>';
       }).join("");
-      var nodes = el.cards.querySelectorAll(".cl-host-card:not(.cl-excluded)"), flavor = (m.d.request || {}).flavor || {};
+      var nodes = el.cards.querySelectorAll(".cl-host-card:not(.cl-excluded)"), flavor = Model.requestOf(m.d);
       el.cardOf = {};
       m.hosts.forEach(function (h, k) {
         var node = nodes[k];
         var card = { node: node, host: h, key: null, placed: 0, badge: node.querySelector(".cl-card-badge"), status: node.querySelector(".cl-card-status"),
-          bars: Model.RESOURCES.map(function (res) {
+          bars: resources.map(function (res) {
             var row = node.querySelector(".cl-bar-" + res.key);
             return { res: res, row: row, nums: row.querySelector(".cl-bar-nums"), bar: row.querySelector(".cl-bar"), seg: segments(row) };
           }) };
@@ -94,11 +103,12 @@
         b.seg.limit.style.left = pct(n.limit);
         b.seg.req.classList.toggle("cl-over-limit", n.overLimit);
         var nums = fmt(n.used, 1) + (n.took ? " + " + fmt(n.took, 1) : "") + " + " + fmt(n.req, 1) + " / " + fmt(n.total, 1) + " " + r.unit;
-        var described = named(gettext("%(resource)s: %(used)s used (%(reserved)s reserved), %(taken)s taken by earlier instances of this request, %(requested)s requested, %(total)s total, limit %(limit)s after the allocation ratio"),
+        var described = view.pod ? named(gettext("%(resource)s: %(used)s%(unit)s requested by the node's pods, %(requested)s%(unit)s by this pod, %(total)s%(unit)s allocatable"),
+          { resource: r.key, used: fmt(n.used, 1), requested: fmt(n.req, 1), total: fmt(n.total, 1), unit: r.unit }) : named(gettext("%(resource)s: %(used)s used (%(reserved)s reserved), %(taken)s taken by earlier instances of this request, %(requested)s requested, %(total)s total, limit %(limit)s after the allocation ratio"),
           { resource: RESOURCE_LABELS[r.key] || r.key, used: fmt(n.used, 1), reserved: fmt(n.reserved, 1), taken: fmt(n.took, 1), requested: fmt(n.req, 1), total: fmt(n.total, 1), limit: fmt(n.limit, 1) });
         if (over) described += " — " + named(gettext("over-committed: %(used)s used > limit %(limit)s; Nova keeps the host and it takes no new instance"), { used: fmt(n.used, 1), limit: fmt(n.limit, 1) });
         b.row.classList.toggle("cl-bar-overcommitted", over);
-        b.nums.textContent = nums + (over ? " > " : " ≤ ") + fmt(n.limit, 1);
+        b.nums.textContent = view.pod ? nums : nums + (over ? " > " : " ≤ ") + fmt(n.limit, 1);  // a node has no allocation ratio
         b.bar.setAttribute("aria-label", described);
         b.row.title = described;
       });
@@ -106,7 +116,7 @@
 
     function applyCard(m, p, card) {
       var s = Model.hostState(m, p, card.host.name);
-      if (s.placed !== card.placed) { drawBars(card, s.placed, (m.d.request || {}).flavor || {}); card.placed = s.placed; }
+      if (s.placed !== card.placed) { drawBars(card, s.placed, Model.requestOf(m.d)); card.placed = s.placed; }
       if (s.key === card.key) return;
       card.key = s.key;
       var node = card.node;
@@ -117,7 +127,7 @@
       node.dataset.state = s.gone ? "removed" : (s.chosen ? "chosen" : "in");
       var badge = "";
       if (s.chosen) badge = '<span class="badge text-bg-success"><i class="bi bi-check-lg" aria-hidden="true"></i> ' + esc(gettext("chosen")) + "</span>";
-      else if (s.rank) badge = '<span class="badge text-bg-light border" title="' + esc(gettext("rank · total weight")) + '">#' + s.rank.n + " · " + esc(fmt(s.rank.weight)) + "</span>";
+      else if (s.rank) badge = '<span class="badge text-bg-light border" title="' + esc(view.pod ? gettext("rank · total score") : gettext("rank · total weight")) + '">#' + s.rank.n + " · " + esc(fmt(s.rank.weight)) + "</span>";
       if (s.placed) badge += ' <span class="badge text-bg-secondary" title="' + esc(gettext("instances of this request already placed here")) + '">+' + s.placed + "</span>";
       card.badge.innerHTML = badge;
       card.status.innerHTML = s.gone ? '<div class="cl-removed-by"><i class="bi bi-x-circle-fill" aria-hidden="true"></i> <code>' + esc(s.gone.filter) + "</code>" +

@@ -14,9 +14,9 @@
 
     function stageLabel(s) {
       if (s.kind === "filter") return s.name;
-      if (s.kind === "weighing") return gettext("Weighing");
+      if (s.kind === "weighing") return view.pod ? gettext("Score") : gettext("Weighing");
       if (s.kind === "selected") return interpolate(gettext("Selected %s"), [s.host]);
-      return gettext("NoValidHost");
+      return view.pod ? "FailedScheduling" : gettext("NoValidHost");  // Kubernetes' event reason, as it prints it
     }
 
     function buildStrip(m) {
@@ -51,15 +51,23 @@
       var prefix = m.numInstances > 1 ? view.instanceLabel(m, s.instance || 0) + " · " : "", text;
       if (s.kind === "filter") {
         var f = Model.filterOf(m, s.instance || 0, s.name) || {}, gone = Model.removedHosts(s, f), n = Model.stageCounts(m, s);
-        text = named(gettext("%(filter)s: %(in)s hosts in, %(out)s out."), { filter: s.name, "in": n.hostsIn, out: n.hostsOut });
-        if (gone.length) text += " " + named(ngettext("Removed %(count)s host: %(hosts)s", "Removed %(count)s hosts: %(hosts)s", gone.length), { count: gone.length, hosts: gone.slice(0, 5).join(", ") + (gone.length > 5 ? "…" : "") });
+        var values = { filter: s.name, "in": n.hostsIn, out: n.hostsOut, count: gone.length, hosts: gone.slice(0, 5).join(", ") + (gone.length > 5 ? "…" : "") };
+        if (view.pod) {
+          text = named(gettext("%(filter)s: %(in)s nodes in, %(out)s out."), values);
+          if (gone.length) text += " " + named(ngettext("Rejected %(count)s node: %(hosts)s", "Rejected %(count)s nodes: %(hosts)s", gone.length), values);
+        } else {
+          text = named(gettext("%(filter)s: %(in)s hosts in, %(out)s out."), values);
+          if (gone.length) text += " " + named(ngettext("Removed %(count)s host: %(hosts)s", "Removed %(count)s hosts: %(hosts)s", gone.length), values);
+        }
       } else if (s.kind === "weighing") {
         var count = ((m.tInst[s.instance || 0] || {}).ranking || []).length;
-        text = interpolate(ngettext("Weighing the %s host that passed every filter.", "Weighing the %s hosts that passed every filter.", count), [count]);
+        text = view.pod ? interpolate(ngettext("Scoring the %s node that passed every Filter plugin.", "Scoring the %s nodes that passed every Filter plugin.", count), [count])
+          : interpolate(ngettext("Weighing the %s host that passed every filter.", "Weighing the %s hosts that passed every filter.", count), [count]);
       } else if (s.kind === "selected") {
-        text = interpolate(gettext("Selected %s: the highest total weight."), [s.host]);
+        text = view.pod ? interpolate(gettext("Selected %s: the highest total score."), [s.host]) : interpolate(gettext("Selected %s: the highest total weight."), [s.host]);
         var sub = (m.tInst[s.instance || 0] || {}).subset || {};
-        if (sub.host_subset_size > 1) text = named(gettext("Selected %(host)s at random among the best %(count)s (host_subset_size)."), { host: s.host, count: (sub.candidates || []).length });
+        if (sub.host_subset_size > 1) text = view.pod ? named(gettext("Selected %(host)s at random among the %(count)s nodes tied at the top score."), { host: s.host, count: (sub.candidates || []).length })
+          : named(gettext("Selected %(host)s at random among the best %(count)s (host_subset_size)."), { host: s.host, count: (sub.candidates || []).length });
       } else {
         text = s.message || (m.trace.error || {}).message || gettext("No valid host was found.");
         text = CloudLab.recorded(text) || text;  // Nova's original is in the NoValidHost panel
@@ -84,7 +92,7 @@
       var s = m.stages[p], i = s.instance || 0, err = m.trace.error || {};
       $("nvh-message").innerHTML = CloudLab.novaHtml(s.message || err.message || gettext("No valid host was found."));
       var last = s.last_filter || err.last_filter;
-      $("nvh-explanation").textContent = CloudLab.recorded(err.explanation) || err.explanation || (last ? interpolate(gettext("%s removed the last hosts."), [last]) : "");
+      $("nvh-explanation").textContent = view.pod ? (err.explanation || "") : CloudLab.recorded(err.explanation) || err.explanation || (last ? interpolate(gettext("%s removed the last hosts."), [last]) : "");
       var gone = m.removedBy[i] || {};
       $("nvh-hosts").innerHTML = m.hosts.map(function (h) {
         var g = gone[h.name], w = m.why[h.name] || {};

@@ -173,6 +173,20 @@
     { key: "disk", unit: "GB", total: "local_gb", used: "local_gb_used", reserved: "reserved_host_disk_gb", limit: "local_gb", request: function (f) { return f.disk_gb || 0; } },
   ];
 
+  /* A pod's node cards (cloudlab/engine/kubernetes/explain.py node_card): what the node's pods
+     request of its allocatable cpu (millicores), memory (Mi) and pods, and what this pod asks. */
+  var POD_RESOURCES = [
+    { key: "cpu", unit: "m", total: "cpu_allocatable", used: "cpu_requested", reserved: "", limit: "cpu", request: function (r) { return r.cpu || 0; } },
+    { key: "memory", unit: "Mi", total: "memory_allocatable_mi", used: "memory_requested_mi", reserved: "", limit: "memory", request: function (r) { return r.memory_mi || 0; } },
+    { key: "pods", unit: "", total: "pods_allocatable", used: "pods", reserved: "", limit: "pods", request: function () { return 1; } },
+  ];
+
+  function isPod(d) { return ((d || {}).record || {}).kind === "pod"; }
+
+  /* The resources of a decision's cards, and what the request asks of them (a flavor, or a pod's requests). */
+  function resourcesOf(d) { return isPod(d) ? POD_RESOURCES : RESOURCES; }
+  function requestOf(d) { var req = (d || {}).request || {}; return (isPod(d) ? req.pod : req.flavor) || {}; }
+
   /* One bar's numbers: reserved (part of used, as in Nova), used, what `placed` earlier
      instances of this request took, this request, the physical total and the limit after the
      allocation ratio; `scale` is the bar's full length, `overLimit` whether the request passes
@@ -245,7 +259,7 @@
     fmt: fmt, analyse: analyse, filterOf: filterOf, filterStage: filterStage, stageCounts: stageCounts,
     removedHosts: removedHosts, excludedHost: excludedHost, instanceAt: instanceAt, lastPosOf: lastPosOf, hostState: hostState,
     firstRemoval: firstRemoval, weigherValue: weigherValue, ownWeights: ownWeights, summary: summary,
-    RESOURCES: RESOURCES, barNumbers: barNumbers, liveUnfinished: liveUnfinished, clampPos: clampPos,
+    RESOURCES: RESOURCES, POD_RESOURCES: POD_RESOURCES, isPod: isPod, resourcesOf: resourcesOf, requestOf: requestOf, barNumbers: barNumbers, liveUnfinished: liveUnfinished, clampPos: clampPos,
     estimatedLivePos: estimatedLivePos, startPos: startPos, outcomePos: outcomePos, outcomeShown: outcomeShown,
     liveEnded: liveEnded, playAction: playAction,
   };

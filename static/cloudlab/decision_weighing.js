@@ -9,7 +9,20 @@
     var CHART_TOP = 25;  // the chart shows the best hosts; the table lists them all
     var shown = { instance: null, model: null, chosen: undefined, chartHosts: null };
 
+    /* A pod's notes: why Score was skipped (one feasible node), the plugins PreScore skipped, the tie. */
+    function podNotes(inst, weighers, ranking, subset) {
+      var out = [];
+      if (inst.weighers_skipped) out.push(inst.weighers_skipped);  // the server's sentence, translated
+      var skipped = (inst.plugins_skipped || []).map(function (p) { return p.name; });
+      if (skipped.length) out.push(named(gettext("PreScore found nothing to score for %(plugins)s: they were skipped."), { plugins: skipped.join(", ") }));
+      if ((subset.candidates || []).length > 1) out.push(named(gettext("%(count)s nodes tied at the top score (%(nodes)s): the kube-scheduler drew one at random."),
+        { count: subset.candidates.length, nodes: subset.candidates.join(", ") }));
+      if (ranking.length > CHART_TOP && weighers.length) out.push(named(gettext("The chart shows the best %(shown)s of %(count)s nodes; the table lists them all."), { shown: CHART_TOP, count: ranking.length }));
+      return out.join(" · ");
+    }
+
     function notes(m, i, weighers, ranking, subset) {
+      if (view.pod) return podNotes(m.tInst[i] || {}, weighers, ranking, subset);
       var out = [];
       if (m.numInstances > 1) out.push(view.instanceLabel(m, i));
       if (!weighers.length) out.push(ranking.length <= 1 ? gettext("Only one host passed the filters, so no weigher ran.") : gettext("No weigher is enabled."));
@@ -22,8 +35,9 @@
     /* The table fits the side column (about 400 px at 1366): the rank sits above the host, and a
        weigher's raw → normalised × multiplier is one cell of two lines, so it never scrolls sideways. */
     function tableHtml(weighers, ranking) {
-      var head = "<thead><tr><th>" + esc(gettext("Host")) + "</th><th>" + esc(gettext("Weigher")) + '</th><th class="text-end cl-w-steps">' +
-        '<span class="text-nowrap">' + esc(gettext("raw")) + " → " + esc(gettext("normalised")) + '</span><br><span class="text-nowrap">' + esc(gettext("× multiplier")) +
+      var pod = view.pod;
+      var head = "<thead><tr><th>" + esc(pod ? gettext("Node") : gettext("Host")) + "</th><th>" + esc(pod ? gettext("Plugin") : gettext("Weigher")) + '</th><th class="text-end cl-w-steps">' +
+        '<span class="text-nowrap">' + esc(gettext("raw")) + " → " + esc(gettext("normalised")) + '</span><br><span class="text-nowrap">' + esc(pod ? gettext("× weight") : gettext("× multiplier")) +
         '</span></th><th class="text-end">' + esc(gettext("weighted")) + '</th><th class="text-end">' + esc(gettext("Total")) + "</th></tr></thead>";
       var span = Math.max(1, weighers.length);
       return head + ranking.map(function (r, k) {
@@ -68,7 +82,7 @@
       var layout = {
         barmode: "relative", height: Math.max(220, 80 + 20 * rows + 28 * hosts.length),
         margin: { l: left, r: 60, t: 16 + 20 * rows, b: 45 },
-        xaxis: { title: { text: gettext("weighted contribution"), font: { size: 12 } }, zeroline: true, zerolinecolor: "#495057" },
+        xaxis: { title: { text: view.pod ? gettext("score × weight") : gettext("weighted contribution"), font: { size: 12 } }, zeroline: true, zerolinecolor: "#495057" },
         yaxis: { autorange: "reversed", tickvals: hosts, ticktext: hosts.map(esc), tickfont: { size: 13 } },
         legend: { orientation: "h", x: 0, y: 1, yanchor: "bottom", font: { size: 11 } },
         shapes: [],

@@ -16,8 +16,8 @@
 
     function perWeigherHtml(rows, host, winner) {
       if (!rows || !rows.length) return "";
-      return '<div class="table-responsive"><table class="table table-sm small align-middle cl-why-weighers"><thead><tr><th>' + esc(gettext("Weigher")) + '</th><th class="text-end">' +
-        esc(host) + '<div class="fw-normal text-muted">' + esc(gettext("raw → normalised × multiplier")) + "</div></th>" +
+      return '<div class="table-responsive"><table class="table table-sm small align-middle cl-why-weighers"><thead><tr><th>' + esc(view.pod ? gettext("Plugin") : gettext("Weigher")) + '</th><th class="text-end">' +
+        esc(host) + '<div class="fw-normal text-muted">' + esc(view.pod ? gettext("raw → normalised × weight") : gettext("raw → normalised × multiplier")) + "</div></th>" +
         (winner ? '<th class="text-end">' + esc(winner) + '</th><th class="text-end">' + esc(gettext("difference")) + "</th>" : "") + "</tr></thead><tbody>" +
         rows.map(function (r) {
           var diff = r.difference;
@@ -37,18 +37,18 @@
       el.whyTitle.textContent = outcome === "chosen" ? interpolate(gettext("Why %s?"), [host]) : interpolate(gettext("Why not %s?"), [host]);
       html.push('<p><span class="badge cl-why-outcome cl-why-' + esc(outcome) + '">' + esc(view.verdictLabel(outcome)) + "</span></p>");
       if (outcome === "filtered") {
-        html.push("<p>" + esc(gettext("The first filter it failed:")) + " <code class=\"fs-6\">" + esc(w.filter) + "</code></p>");
+        html.push("<p>" + esc(view.pod ? gettext("The Filter plugin that rejected it:") : gettext("The first filter it failed:")) + " <code class=\"fs-6\">" + esc(w.filter) + "</code></p>");
         html.push('<p class="cl-why-reason">' + esc(w.reason) + "</p>");
         html.push(numbersHtml(w.numbers));
         var gone = Model.firstRemoval(m, host);
         if (gone) html.push('<button type="button" class="btn btn-sm btn-outline-primary mb-3" data-goto-pos="' + gone.pos + '"><i class="bi bi-skip-forward" aria-hidden="true"></i> ' + esc(gettext("Show that stage")) + "</button>");
       } else if (outcome === "lost") {
-        html.push("<p>" + esc(named(gettext("It passed every filter, but its total weight was %(margin)s less than that of %(winner)s."), { margin: fmt(w.margin), winner: w.winner })) + "</p>");
+        html.push("<p>" + esc(named(view.pod ? gettext("It passed every Filter plugin, but its total score was %(margin)s less than that of %(winner)s.") : gettext("It passed every filter, but its total weight was %(margin)s less than that of %(winner)s."), { margin: fmt(w.margin), winner: w.winner })) + "</p>");
         html.push(perWeigherHtml(w.per_weigher, host, w.winner));
       } else if (outcome === "excluded") {
         html.push('<p class="cl-why-reason">' + esc(w.explanation) + "</p>");
       } else if (outcome === "chosen") {
-        html.push("<p>" + esc(gettext("It passed every filter and had the highest total weight (or was picked among the best, with host_subset_size above 1).")) + "</p>");
+        html.push("<p>" + esc(view.pod ? gettext("It passed every Filter plugin and had the highest total score (or was drawn among the nodes tied at the top).") : gettext("It passed every filter and had the highest total weight (or was picked among the best, with host_subset_size above 1).")) + "</p>");
         html.push(perWeigherHtml(w.per_weigher || Model.ownWeights(m, host), host, null));
       }
       if (w.explanation && outcome !== "excluded") html.push('<p class="small text-muted">' + esc(w.explanation) + "</p>");
