@@ -86,9 +86,7 @@ def _ports(svc: Service) -> list[dict[str, Any]]:
     out = []
     for index, p in enumerate(svc.ports):
         target = p.target_port or p.port
-        label = f"{p.name + ': ' if p.name else ''}{p.port}/{p.protocol} → {target}"
-        if p.node_port:
-            label += f" · NodePort {p.node_port}"
+        label = f"{p.port}/{p.protocol}" + (f" ({p.name})" if p.name else "")
         out.append(
             {
                 "index": index,
@@ -127,8 +125,20 @@ def _endpoints(ep: Endpoints | None, pods: dict[str, Pod]) -> list[dict[str, Any
     return out
 
 
+def _chain_rank(chain: dict[str, Any]) -> int:
+    """The chains in the order a packet meets them: the portals, the NodePorts, the Service's
+    chains, the endpoints'; the filter table's REJECT rules with the portals."""
+    name = chain["chain"]
+    for rank, prefix in enumerate(
+        ("KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES", "KUBE-NODEPORTS", "KUBE-EXT-", "KUBE-SVC-")
+    ):
+        if name.startswith(prefix):
+            return rank
+    return 5
+
+
 def _chains(svc: Service, ep: Endpoints | None) -> list[dict[str, Any]]:
-    """kube-proxy's rules for the Service grouped by table and chain, in the order written."""
+    """kube-proxy's rules for the Service grouped by table and chain, in the order a packet meets them."""
     chains: list[dict[str, Any]] = []
     by_key: dict[tuple[str, str], dict[str, Any]] = {}
     for rule in proxy_explain.explained_rules(svc, ep, iptables_rules(svc, ep)):
@@ -149,7 +159,7 @@ def _chains(svc: Service, ep: Endpoints | None) -> list[dict[str, Any]]:
                 else None,
             }
         )
-    return chains
+    return sorted(chains, key=_chain_rank)
 
 
 def _dns(svc: Service, endpoints: list[dict[str, Any]]) -> dict[str, Any]:
@@ -327,7 +337,7 @@ def service_data(request: HttpRequest, cluster_id: int, namespace: str, name: st
 
 
 def _missing(namespace: str, name: str) -> str:
-    return gettext('There is no Service "%(name)s" in namespace %(namespace)s: it may have been deleted.') % {
+    return gettext('There is no Service "%(name)s" in namespace %(namespace)s: it may have been deleted already.') % {
         "name": name,
         "namespace": namespace,
     }

@@ -214,7 +214,7 @@
           g.appendChild(pg);
           CloudLab.fitSvgText(label, nodeW - 2 * PAD - 12);
           CloudLab.fitSvgText(ip, nodeW - 2 * PAD - 12);
-          layout.pods[key] = { x: x + nodeW / 2, y: py + POD_H / 2, node: node.name };
+          layout.pods[key] = { x: x + nodeW - PAD - 14, y: py + POD_H / 2, node: node.name };  // clear of the text
         });
         if (node.more) {
           g.appendChild(svgEl("text", { x: x + PAD, y: y + HEAD_H + node.pods.length * (POD_H + POD_GAP) + 14, class: "cl-svc-node-sub" },
@@ -255,12 +255,24 @@
     });
   }
 
+  /* A tag over a point of the drawing (the destination, a draw, the DNAT), on a white ground. */
   function label(text, at, cls) {
     var overlay = $("request-overlay");
-    var old = overlay.querySelector(".cl-svc-tag");
+    var old = overlay.querySelector(".cl-svc-tag-box");
     if (old) old.remove();
-    var t = svgEl("text", { x: Math.min(Math.max(at.x, 60), layout.width - 60), y: at.y - 12, "text-anchor": "middle", class: "cl-svc-tag " + (cls || "") }, text);
-    overlay.appendChild(t);
+    var g = svgEl("g", { class: "cl-svc-tag-box" });
+    var bg = svgEl("rect", { rx: 4, class: "cl-svc-tag-bg" });
+    var t = svgEl("text", { x: 0, y: at.y - 16, "text-anchor": "middle", class: "cl-svc-tag " + (cls || "") }, text);
+    g.appendChild(bg);
+    g.appendChild(t);
+    overlay.insertBefore(g, overlay.firstChild);
+    var w = t.getComputedTextLength ? t.getComputedTextLength() : text.length * 7;
+    var x = Math.min(Math.max(at.x, w / 2 + 4), layout.width - w / 2 - 4);
+    t.setAttribute("x", x);
+    bg.setAttribute("x", x - w / 2 - 4);
+    bg.setAttribute("y", at.y - 29);
+    bg.setAttribute("width", w + 8);
+    bg.setAttribute("height", 18);
     return t;
   }
 
@@ -270,7 +282,7 @@
     if (hop.matched !== undefined) li.dataset.matched = String(hop.matched);
     li.innerHTML = (hop.chain ? '<code class="cl-svc-hop-chain">' + esc(hop.chain) + "</code> " : "") + esc(hop.sentence) +
       (hop.draw !== undefined && hop.draw !== null
-        ? ' <span class="cl-svc-roll" data-draw="' + esc(hop.draw) + '">🎲 ' + esc(hop.draw.toFixed(4)) + (hop.matched ? " < " : " ≥ ") + esc(hop.probability) + "</span>"
+        ? ' <span class="cl-svc-roll" data-draw="' + esc(hop.draw) + '"><i class="bi bi-dice-5" aria-hidden="true"></i> ' + esc(hop.draw.toFixed(4)) + (hop.matched ? " < " : " ≥ ") + esc(hop.probability) + "</span>"
         : "");
     $("request-hops").appendChild(li);
     var item = hop.rule && ruleItems[hop.rule];
@@ -311,7 +323,7 @@
         step = wait(STEP_MS).then(function () { return go(start, STEP_MS); });
       } else if (hop.step === "draw" || hop.step === "last") {
         var text = hop.step === "last" ? "→ " + hop.endpoint
-          : "🎲 " + hop.draw.toFixed(4) + (hop.matched ? " < " : " ≥ ") + hop.probability;
+          : hop.draw.toFixed(4) + (hop.matched ? " < " : " ≥ ") + hop.probability + (hop.matched ? " ✓" : " ✗");
         label(text, bar, hop.matched ? "cl-svc-tag-good" : "");
         step = wait(STEP_MS);
       } else if (hop.step === "dnat") {

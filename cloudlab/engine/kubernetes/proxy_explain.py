@@ -227,7 +227,7 @@ class RecordingRandom(random.Random):
 STEP_SEND = N_(
     "{client} sends a packet to {to}; it leaves the pod into {node}, whose PREROUTING hands it to KUBE-SERVICES."
 )
-STEP_MATCH = N_("KUBE-SERVICES: the destination {to} is the ClusterIP and port of {name}: jump to {target}.")
+STEP_MATCH = N_("The destination {to} is the ClusterIP and port of {name}: jump to {target}.")
 STEP_NO_MASQ = N_("{client} is inside the pod network {cidr}: the packet is not marked for masquerading.")
 STEP_MASQ = N_("{client} is outside the pod network {cidr}: the packet is marked for masquerading.")
 STEP_MISS = N_("Drew {draw}, not below {probability}: this rule does not match, on to the next one.")
