@@ -259,7 +259,7 @@ def compare(
         )
     return {
         "hosts": [
-            host_row(h, n, [p for p in resident if p.spec.node_name == h.name])
+            host_row(h, n, [p for p in resident if p.spec.node_name == h.name], default_zone)
             for h, n in zip(moment.hosts, nodes, strict=True)
         ],
         "pods": [pod_manifest(p) for p in pods],
@@ -464,7 +464,7 @@ def _mi(amount: int) -> int:
     return amount // 2**20
 
 
-def host_row(host: HostState, node: Node, pods: list[Pod]) -> dict[str, Any]:
+def host_row(host: HostState, node: Node, pods: list[Pod], default_zone: str = "nova") -> dict[str, Any]:
     """One compute host beside its node: Nova's limits and usage, the node's capacity,
     allocatable, what its pods request, its labels and taints."""
     r = host.resources
@@ -476,7 +476,8 @@ def host_row(host: HostState, node: Node, pods: list[Pod]) -> dict[str, Any]:
     return {
         "host": host.name,
         "nova": {
-            "zones": sorted(host.availability_zones),
+            "zone": host_zone(host, default_zone),
+            "zone_is_default": not host.availability_zones,
             "aggregates": [a.name for a in host.aggregates],
             "enabled": host.enabled,
             "up": host.up,
