@@ -366,3 +366,50 @@ def test_the_page_in_chinese_explains_the_rules_in_chinese(client, alice, projec
     data = client.get(_url(cluster, view="kube:service-data")).json()
     sentences = [r["why"] for c in data["chains"] for r in c["rules"]] + [r["why"] for r in data["base_rules"]]
     assert all(re.search(r"[\u4e00-\u9fff]", s) for s in sentences), sentences
+
+
+TWO_PORTS = """
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  sessionAffinity: ClientIP
+  ports:
+  - {name: http, port: 80, targetPort: 8080}
+  - {name: metrics, port: 9100, protocol: UDP}
+"""
+
+
+def test_a_service_with_two_ports_and_client_ip_affinity(client, alice, project_of):
+    cluster = build(project_of(alice), pods=THREE, service=TWO_PORTS)
+    client.force_login(alice)
+    data = client.get(_url(cluster, view="kube:service-data")).json()
+    assert data["service"]["session_affinity"] == "ClientIP"
+    http = services.svc_chain("default/web:http", "tcp")
+    affinity = [r for r in _rules(data, http) if r["kind"] == "affinity"]
+    assert len(affinity) == 3 and all("--rcheck --seconds 10800 --reap" in r["text"] for r in affinity)
+    assert "10800" in affinity[0]["why"]
+    # the UDP port: targetPort defaults to the port, 9100 is used as it is
+    metrics = services.svc_chain("default/web:metrics", "udp")
+    assert [r["probability"] for r in _rules(data, metrics) if r["kind"] == "endpoint"] == [
+        "0.33333333349",
+        "0.50000000000",
+        None,
+    ]
+    assert {s["name"] for s in data["dns"]["srv"]} == {
+        "_http._tcp.web.default.svc.cluster.local",
+        "_metrics._udp.web.default.svc.cluster.local",
+    }
+    walk = client.post(_url(cluster, view="kube:service-route"), {"client": "default/web-b", "port": "1"}).json()
+    assert walk["verdict"] == "DNAT" and walk["endpoint"].endswith(":9100") and walk["protocol"] == "UDP"
+
+
+def test_a_nodeport_service_without_endpoints_rejects_its_nodeport_too(client, alice, project_of):
+    cluster = build(project_of(alice), pods=[("web-a", "node-1", "10.244.1.5", False)], service_type="NodePort")
+    client.force_login(alice)
+    data = client.get(_url(cluster, view="kube:service-data")).json()
+    node_port = data["service"]["ports"][0]["node_port"]
+    (external,) = _rules(data, "KUBE-EXTERNAL-SERVICES")
+    assert f"--dport {node_port} -j REJECT" in external["text"] and str(node_port) in external["why"]
+    assert not _rules(data, "KUBE-NODEPORTS")

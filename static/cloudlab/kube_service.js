@@ -288,12 +288,12 @@
     var item = hop.rule && ruleItems[hop.rule];
     if (item) {
       var miss = hop.step === "no-masquerade" || (hop.step === "draw" && !hop.matched);
-      item.classList.add(miss ? "cl-svc-rule-miss" : "cl-svc-rule-hit");
+      item.classList.add(hop.step === "reject" ? "cl-svc-rule-refused" : miss ? "cl-svc-rule-miss" : "cl-svc-rule-hit");
     }
   }
 
   function clearHighlights() {
-    Object.keys(ruleItems).forEach(function (k) { ruleItems[k].classList.remove("cl-svc-rule-hit", "cl-svc-rule-miss"); });
+    Object.keys(ruleItems).forEach(function (k) { ruleItems[k].classList.remove("cl-svc-rule-hit", "cl-svc-rule-miss", "cl-svc-rule-refused"); });
     document.querySelectorAll("#request-svg .cl-svc-on").forEach(function (n) { n.classList.remove("cl-svc-on"); });
   }
 
@@ -309,7 +309,12 @@
     var clientPod = document.querySelector('#request-svg [data-pod="' + CSS.escape(key) + '"]');
     if (clientPod) clientPod.classList.add("cl-svc-on");
     var hops = result.hops.slice(), at = start;
-    function go(to, ms) { var from = at; at = to; return move(packet, from, to, ms); }
+    function go(to, ms) {  // the packet moves, and leaves a trail of the way it went
+      var from = at;
+      at = to;
+      overlay.insertBefore(svgEl("line", { x1: from.x, y1: from.y, x2: to.x, y2: to.y, class: "cl-svc-trail" }), packet);
+      return move(packet, from, to, ms);
+    }
     function next() {
       var hop = hops.shift();
       if (!hop) return Promise.resolve();
