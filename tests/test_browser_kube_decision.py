@@ -1,6 +1,6 @@
 """A pod's scheduling decision in Chromium: the Nova scheduling view fed the kube-scheduler's
 trace shows the funnel of Filter plugins, the Score plugins' chart (score × weight) and
-FailedScheduling in Kubernetes' words, in English and Chinese at 1024 and 1920 px, with no
+FailedScheduling in Kubernetes' words, in English and Chinese at 1024, 1366 and 1920 px, with no
 console error and nothing wider than the window.
 
 The cluster is built with the engine and its loop's rounds run here (no worker): the reconcile
@@ -52,21 +52,26 @@ def _go_to(page, kind):
     page.wait_for_selector(f"body[data-stage-index='{chip.get_attribute('data-index')}']")
 
 
+def _shot(page, name):
+    """With KUBE_DECISION_SHOTS set: the window as a student sees it, and the whole page."""
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/{name}.png")
+        page.screenshot(path=f"{SHOTS}/{name}-full.png", full_page=True)
+
+
 def _no_overflow(page):
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 @pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
-def test_a_pods_decision_shows_the_filter_plugins_and_the_score_chart(
-    browser, live_server_url, decided, locale
-):
+def test_a_pods_decision_shows_the_filter_plugins_and_the_score_chart(browser, live_server_url, decided, locale):
     lab, by_pod = decided
     web, huge = by_pod["web"], by_pod["huge"]
     language = "zh-hans" if locale == "zh-CN" else "en"
     with translation.override(language):
         filter_plugins, score_plugins = translation.gettext("Filter plugins"), translation.gettext("Score plugins")
         play = (translation.gettext("Play"), translation.gettext("Replay"))
-    for width in (1024, 1920):
+    for width in (1024, 1366, 1920):
         context, page, errors = _open(browser, live_server_url, locale, width)
         log_in(page, live_server_url, "alice")
         page.goto(live_server_url + reverse("kube:pod-decision-latest", args=[lab.pk, "default", "web"]))
@@ -89,13 +94,13 @@ def test_a_pods_decision_shows_the_filter_plugins_and_the_score_chart(
         _go_to(page, "selected")
         assert "cl-chosen" in page.locator(f".cl-host-card[data-host='{web.node}']").get_attribute("class")
         assert page.locator(".cl-host-card[data-host='worker-1'] .cl-bar-cpu .cl-bar-nums").inner_text().endswith("m")
+        _shot(page, f"web-selected-{locale}-{width}")
         page.locator(f".cl-host-card[data-host='{by_pod['hog'].node}'] .cl-host-name").click()
         why = page.locator("#why-panel")
         page.wait_for_selector("#why-panel.show")
         assert why.get_attribute("data-outcome") == "lost"
         _no_overflow(page)
-        if SHOTS:
-            page.screenshot(path=f"{SHOTS}/web-{locale}-{width}.png", full_page=True)
+        _shot(page, f"web-{locale}-{width}")
 
         page.goto(live_server_url + reverse("kube:pod-decision", args=[lab.pk, huge.pk]))
         page.wait_for_selector("body[data-stage-index]")
@@ -107,13 +112,43 @@ def test_a_pods_decision_shows_the_filter_plugins_and_the_score_chart(
         page.wait_for_selector("#why-panel.show")
         assert "NodeResourcesFit" in page.locator("#why-panel").inner_text()
         _no_overflow(page)
-        if SHOTS:
-            page.screenshot(path=f"{SHOTS}/huge-{locale}-{width}.png", full_page=True)
+        _shot(page, f"huge-{locale}-{width}")
 
         page.goto(live_server_url + reverse("kube:pod-decisions", args=[lab.pk]))
         assert page.locator("#pod-decisions tr").count() == 3
         _no_overflow(page)
-        if SHOTS:
-            page.screenshot(path=f"{SHOTS}/list-{locale}-{width}.png", full_page=True)
+        _shot(page, f"list-{locale}-{width}")
         assert errors == []
         context.close()
+
+
+def test_a_new_decision_for_the_pod_is_linked_live(browser, live_server_url, decided):
+    """The pod's FailedScheduling page and the decisions list stay open while hog is deleted: the
+    next round schedules mid, its kube.changed event names the decision, and both pages link it."""
+    lab, _ = decided
+    clusters.apply_manifest(lab, pod("mid", cpu="950m"))
+    rounds(lab)
+    mid = PodDecision.objects.get(cluster=lab, pod="mid")
+    assert mid.outcome == "FailedScheduling"
+    context, page, errors = _open(browser, live_server_url, "en-US", 1366)
+    log_in(page, live_server_url, "alice")
+    page.goto(live_server_url + reverse("kube:pod-decision", args=[lab.pk, mid.pk]))
+    page.wait_for_selector("#live-indicator[data-state='live']")
+    listing = context.new_page()
+    listing.goto(live_server_url + reverse("kube:pod-decisions", args=[lab.pk]))
+    listing.wait_for_selector("#live-indicator[data-state='live']")
+    assert page.locator("#pod-newer").is_hidden()
+
+    clusters.delete_object(lab, "pods", "default", "hog")
+    for _ in range(5):
+        rounds(lab)
+        if PodDecision.objects.filter(cluster=lab, pod="mid", outcome="Scheduled").exists():
+            break
+    again = PodDecision.objects.get(cluster=lab, pod="mid", outcome="Scheduled")
+    page.wait_for_selector("#pod-newer:not(.d-none)")
+    assert again.node in page.locator("#pod-newer").inner_text()
+    assert page.locator("#pod-newer a").get_attribute("href") == reverse("kube:pod-decision", args=[lab.pk, again.pk])
+    listing.wait_for_selector(f"#pod-decisions tr[data-decision='{again.pk}']")
+    assert listing.locator("#pod-decisions tr").first.get_attribute("data-decision") == str(again.pk)
+    assert errors == []
+    context.close()

@@ -34,7 +34,8 @@
       state.picked = host;
       el.why.dataset.host = host;
       el.why.dataset.outcome = outcome;
-      el.whyTitle.textContent = outcome === "chosen" ? interpolate(gettext("Why %s?"), [host]) : interpolate(gettext("Why not %s?"), [host]);
+      if (view.pod) el.whyTitle.textContent = outcome === "chosen" ? interpolate(gettext("Why node %s?"), [host]) : interpolate(gettext("Why not node %s?"), [host]);
+      else el.whyTitle.textContent = outcome === "chosen" ? interpolate(gettext("Why %s?"), [host]) : interpolate(gettext("Why not %s?"), [host]);
       html.push('<p><span class="badge cl-why-outcome cl-why-' + esc(outcome) + '">' + esc(view.verdictLabel(outcome)) + "</span></p>");
       if (outcome === "filtered") {
         html.push("<p>" + esc(view.pod ? gettext("The Filter plugin that rejected it:") : gettext("The first filter it failed:")) + " <code class=\"fs-6\">" + esc(w.filter) + "</code></p>");
