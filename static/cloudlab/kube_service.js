@@ -17,6 +17,7 @@
   var waiting = null;        // the snapshot that arrived meanwhile
   var layout = null;         // where the drawing put each pod and node
   var ruleItems = {};        // saved rule text → its <li> in the chains card
+  var drawing = 0;           // counts the drawings: a replay stops when its drawing is replaced
 
   function $(id) { return document.getElementById(id); }
 
@@ -172,6 +173,7 @@
     var nodeW = (width - GAP * (cols - 1)) / cols;
     svg.innerHTML = "";
     svg.appendChild(title);
+    drawing += 1;
     layout = { pods: {}, bars: {}, ip: null, width: width };
     var svc = snapshot.service;
     // the ClusterIP: a virtual address, no interface has it
@@ -297,7 +299,11 @@
     document.querySelectorAll("#request-svg .cl-svc-on").forEach(function (n) { n.classList.remove("cl-svc-on"); });
   }
 
-  function play(result) {
+  /* Play ``result`` (the route POST's answer) on the drawing; ``redraw``: at once and silently,
+     the last request's trail put back on a drawing drawn again (a live update, a resize). */
+  var lastResult = null;
+  function play(result, redraw) {
+    var ms = redraw ? 0 : STEP_MS;
     var panel = $("request-panel"), box = $("request-result");
     var client = result.client, key = client.namespace + "/" + client.pod;
     var start = layout.pods[key] || layout.bars[client.node] || layout.ip;
@@ -308,7 +314,7 @@
     overlay.appendChild(packet);
     var clientPod = document.querySelector('#request-svg [data-pod="' + CSS.escape(key) + '"]');
     if (clientPod) clientPod.classList.add("cl-svc-on");
-    var hops = result.hops.slice(), at = start;
+    var hops = result.hops.slice(), at = start, mine = drawing;
     function go(to, ms) {  // the packet moves, and leaves a trail of the way it went
       var from = at;
       at = to;
@@ -317,33 +323,35 @@
     }
     function next() {
       var hop = hops.shift();
-      if (!hop) return Promise.resolve();
-      addHop(hop);
+      if (!hop || mine !== drawing) return Promise.resolve();
+      if (!redraw) addHop(hop);
       var step;
-      if (hop.step === "send") step = go(layout.ip, STEP_MS).then(function () { label(result.to, layout.ip); });
-      else if (hop.step === "match") step = wait(STEP_MS / 2).then(function () { return go(bar, STEP_MS); });
+      if (hop.step === "send") step = go(layout.ip, ms).then(function () { label(result.to, layout.ip); });
+      else if (hop.step === "match") step = wait(ms / 2).then(function () { return go(bar, ms); });
       else if (hop.step === "reject") {
         packet.classList.add("cl-svc-packet-refused");
         label("REJECT", bar, "cl-svc-tag-bad");
-        step = wait(STEP_MS).then(function () { return go(start, STEP_MS); });
+        step = wait(ms).then(function () { return go(start, ms); });
       } else if (hop.step === "draw" || hop.step === "last") {
         var text = hop.step === "last" ? "→ " + hop.endpoint
           : hop.draw.toFixed(4) + (hop.matched ? " < " : " ≥ ") + hop.probability + (hop.matched ? " ✓" : " ✗");
         label(text, bar, hop.matched ? "cl-svc-tag-good" : "");
-        step = wait(STEP_MS);
+        step = wait(ms);
       } else if (hop.step === "dnat") {
         label("DNAT → " + hop.endpoint, bar, "cl-svc-tag-good");
-        step = wait(STEP_MS / 2);
+        step = wait(ms / 2);
       } else if (hop.step === "deliver") {
         var target = layout.pods[(current.service.namespace) + "/" + hop.pod];
         var node = document.querySelector('#request-svg [data-pod="' + CSS.escape(current.service.namespace + "/" + hop.pod) + '"]');
-        step = go(target || layout.bars[hop.node] || bar, STEP_MS * 1.5).then(function () {
+        step = go(target || layout.bars[hop.node] || bar, ms * 1.5).then(function () {
           if (node) node.classList.add("cl-svc-on");
           packet.setAttribute("data-at", current.service.namespace + "/" + hop.pod);
         });
-      } else step = wait(STEP_MS / 2);
+      } else step = wait(ms / 2);
       return step.then(next);
     }
+    if (redraw) return next();
+    lastResult = result;
     busy = true;
     panel.dataset.state = "running";
     return next().then(function () {
@@ -362,10 +370,19 @@
     });
   }
 
+  function redraw() {
+    renderDrawing(current);
+    return lastResult ? play(lastResult, true) : Promise.resolve();
+  }
+
+  /* The request has been played: a snapshot that came meanwhile is drawn now (the trail put back
+     on it), and only then is the panel done. */
   function finish() {
     busy = false;
-    $("request-panel").dataset.state = "done";
-    if (waiting) { var s = waiting; waiting = null; render(s); } else renderForm(current);
+    var snapshot = waiting;
+    waiting = null;
+    var drawn = snapshot ? render(snapshot) : (renderForm(current), Promise.resolve());
+    return drawn.then(function () { $("request-panel").dataset.state = "done"; });
   }
 
   $("request-form") && $("request-form").addEventListener("submit", function (event) {
@@ -413,7 +430,7 @@
       deleted.classList.remove("d-none");
       $("request-send").disabled = true;
       document.body.dataset.serviceGone = "true";
-      return;
+      return Promise.resolve();
     }
     deleted.classList.add("d-none");
     delete document.body.dataset.serviceGone;
@@ -424,8 +441,9 @@
     renderDns(snapshot.dns, snapshot.service);
     renderEnv(snapshot.env);
     renderForm(snapshot);
-    renderDrawing(snapshot);
+    var drawn = redraw();
     $("service-page").dataset.revision = String((Number($("service-page").dataset.revision) || 0) + 1);
+    return drawn;
   }
 
   function relevant(data) {
@@ -454,7 +472,7 @@
     var lastWidth = $("request-svg").parentNode.clientWidth;
     window.addEventListener("resize", function () {
       var w = $("request-svg").parentNode.clientWidth;
-      if (w !== lastWidth && !busy) { lastWidth = w; renderDrawing(current); }
+      if (w !== lastWidth && !busy) { lastWidth = w; redraw(); }
     });
   }
   live.start();
