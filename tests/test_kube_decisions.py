@@ -280,3 +280,27 @@ def test_the_nova_decision_page_still_renders(alice, launch, django_capture_on_c
     html = _client(alice).get(reverse("dashboard:decision", args=[record.pk])).content.decode()
     assert "No valid host was found" in html and "Weighing" in html and "Compute hosts" in html
     assert 'id="cluster-tabs"' not in html and "decision_pods.js" not in html
+
+
+def test_the_instructor_of_the_cloud_sees_a_students_decision(ivy, lab, pending):
+    response = _client(ivy).get(reverse("kube:pod-decision", args=[lab.pk, pending.pk]))
+    assert response.status_code == 200
+
+
+def test_why_not_a_node_the_sampling_never_examined(demo_cloud):
+    """Above 100 nodes the scheduler stops once it has found enough feasible ones (§1.3)."""
+    import random
+
+    from cloudlab.engine.kubernetes.bridge import pod_from_flavor
+    from cloudlab.engine.kubernetes.scheduler import Scheduler
+
+    nodes = [node_from_instance(f"n{i:03d}", SMALL) for i in range(120)]
+    decision = Scheduler(rng=random.Random(1)).schedule(pod_from_flavor("web", {"vcpus": 1, "memory_mb": 64}), nodes)
+    skipped = decision.trace["sampling"]["not_examined"]
+    assert len(skipped) == 20
+    why = why_not(decision.trace, skipped[0])
+    assert why["outcome"] == "not_seen"
+    assert why["explanation"] == (
+        f"The kube-scheduler stopped after it had found 100 feasible nodes (percentageOfNodesToScore) "
+        f"and never examined {skipped[0]}."
+    )
