@@ -413,3 +413,73 @@ def test_a_nodeport_service_without_endpoints_rejects_its_nodeport_too(client, a
     (external,) = _rules(data, "KUBE-EXTERNAL-SERVICES")
     assert f"--dport {node_port} -j REJECT" in external["text"] and str(node_port) in external["why"]
     assert not _rules(data, "KUBE-NODEPORTS")
+
+
+DEPLOYMENT_AND_SERVICE = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 3
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+        ports: [{name: http, containerPort: 8080}]
+        resources:
+          requests: {cpu: 50m, memory: 32Mi}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_scaling_a_deployment_through_the_loop_redraws_the_chain(client, alice, project_of, launch, celery_worker):
+    """The real thing: a cluster on instances, the worker's loop, the endpoints controller; 3 → 5."""
+    from cloudlab.compute.models import Instance
+    from cloudlab.kube import clusters
+    from tests.helpers import wait_for
+
+    instances = launch(alice, name="svc", count=3, flavor="m1.small")
+
+    def active():
+        fresh = list(Instance.objects.filter(pk__in=[i.pk for i in instances]).order_by("name"))
+        return all(i.vm_state == "active" and i.task_state is None for i in fresh) and fresh
+
+    cp, *workers = wait_for(active, timeout=30)
+    cluster = clusters.create_cluster(
+        alice, project_of(alice), name="lab", control_plane=str(cp.uuid), workers=[str(w.uuid) for w in workers]
+    )
+    clusters.apply_manifest(cluster, DEPLOYMENT_AND_SERVICE)
+    client.force_login(alice)
+    chain = services.svc_chain("default/web:http", "tcp")
+
+    def probabilities(count):
+        data = client.get(_url(cluster, view="kube:service-data")).json()
+        found = [r["probability"] for r in _rules(data, chain) if r["kind"] == "endpoint"]
+        return len(found) == count and found
+
+    assert wait_for(lambda: probabilities(3), timeout=40) == ["0.33333333349", "0.50000000000", None]
+    clusters.scale_object(cluster, "deployments", "default", "web", 5)
+    assert wait_for(lambda: probabilities(5), timeout=40) == [
+        "0.20000000019",
+        "0.25000000000",
+        "0.33333333349",
+        "0.50000000000",
+        None,
+    ]
+    # a request from one of the pods ends at one of the five
+    data = client.get(_url(cluster, view="kube:service-data")).json()
+    ready = {f"{e['ip']}:8080" for e in data["endpoints"] if e["ready"]}
+    walk = client.post(_url(cluster, view="kube:service-route"), {"client": data["clients"][0]["value"], "port": "0"})
+    assert walk.json()["endpoint"] in ready
