@@ -304,3 +304,47 @@ def test_why_not_a_node_the_sampling_never_examined(demo_cloud):
         f"The kube-scheduler stopped after it had found 100 feasible nodes (percentageOfNodesToScore) "
         f"and never examined {skipped[0]}."
     )
+
+
+DEPLOYMENT = """
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 7
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+        resources:
+          requests: {cpu: 300m, memory: 100Mi}
+"""
+
+
+def test_the_stored_nodes_are_what_each_cycle_of_a_round_saw(lab):
+    """Each decision's node cards agree with the numbers NodeResourcesFit printed in its own
+    trace, for every node it examined: the cards are the scheduler's view at that cycle."""
+    clusters.apply_manifest(lab, DEPLOYMENT)
+    rounds(lab, 4)
+    decisions = list(PodDecision.objects.filter(cluster=lab).order_by("id"))
+    assert len(decisions) >= 7 and {d.outcome for d in decisions} == {"Scheduled", "FailedScheduling"}
+    checked = 0
+    for d in decisions:
+        cards = {c["name"]: c for c in d.nodes}
+        [fit] = [s for s in d.trace["instances"][0]["filters"] if s["name"] == "NodeResourcesFit"]
+        for node, verdict in fit["verdicts"].items():
+            n = verdict["numbers"]
+            card = cards[node]
+            assert (card["cpu_requested"], card["memory_requested_mi"], card["pods"]) == (
+                n["cpu_used"],
+                n["mem_used_mi"],
+                n["pods"] - 1,
+            ), (d.pod, node)
+            checked += 1
+    assert checked >= 12
