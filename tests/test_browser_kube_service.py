@@ -1,7 +1,8 @@
 """A Service's page in Chromium, in English and Chinese at 1024 and 1920 px: the rules wrap
 inside the page, "Send a request" plays the server's walk until the packet reaches an endpoint
 pod, and the page follows the cluster live: a pod that becomes an endpoint appears in the
-Endpoints and in the chain (probabilities 1/4 … 1/2 for four endpoints), with no console error.
+Endpoints and in the chain (probabilities 1/4 … 1/2 for four endpoints), with no console error;
+a Service without endpoints refuses the request (REJECT), and its deletion is shown live.
 
 The cluster is an engine state written through ``cloudlab.kube.store`` (the helpers of
 tests/test_kube_service_page.py); the new endpoint is published as the loop publishes a round."""
@@ -15,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection
 
+from cloudlab.kube import clusters
 from tests.helpers import log_in
 from tests.test_kube_service_page import THREE, add_pod, build
 
@@ -108,7 +110,9 @@ def test_a_request_reaches_an_endpoint_and_the_page_follows_new_endpoints(
 
 
 @pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
-def test_a_service_without_endpoints_refuses_the_request(browser, live_server_url, alice, project_of, locale):
+def test_a_service_without_endpoints_refuses_the_request_then_is_deleted(
+    browser, live_server_url, alice, project_of, locale
+):
     pods = [("web-a", "node-1", "10.244.1.5", False), ("db", "node-2", "10.244.2.3", True, {"app": "db"})]
     cluster = build(project_of(alice), pods=pods)
     context = browser.new_context(locale=locale, viewport={"width": 1024, "height": 900})
@@ -127,6 +131,16 @@ def test_a_service_without_endpoints_refuses_the_request(browser, live_server_ur
         assert page.get_attribute("#request-packet", "class").split().count("cl-svc-packet-refused") == 1
         if SHOTS:
             page.screenshot(path=f"{SHOTS}/service-reject-{locale}.png", full_page=True)
+        # the Service is deleted: the page says so and sends no more requests
+        _in_a_thread(clusters.delete_object, cluster, "services", "default", "web")
+        page.wait_for_selector("#service-deleted:not(.d-none)")
+        assert page.is_disabled("#request-send")
+        # its address now answers the 404 page that says so
+        response = page.goto(f"{live_server_url}/project/kubernetes/{cluster.pk}/services/default/web/")
+        assert response.status == 404 and page.locator("#service-missing").is_visible()
+        page.wait_for_selector("#live-indicator[data-state=live]")
+        if SHOTS:
+            page.screenshot(path=f"{SHOTS}/service-missing-{locale}.png")
         assert not errors, errors
     finally:
         context.close()
