@@ -348,3 +348,29 @@ def test_the_stored_nodes_are_what_each_cycle_of_a_round_saw(lab):
             ), (d.pod, node)
             checked += 1
     assert checked >= 12
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_stores_a_decision_per_pod_of_a_cluster_on_instances(celery_worker, alice, project_of, launch):
+    """Through the real worker, on a cluster of alice's VMs: each replica's cycle is a PodDecision
+    bound to a worker node, and the pod's latest decision opens."""
+    from cloudlab.compute.models import Instance
+    from tests.helpers import wait_for
+
+    def active():
+        fresh = list(Instance.objects.filter(project=project_of(alice)))
+        return len(fresh) == 3 and all(i.vm_state == "active" and i.task_state is None for i in fresh) and fresh
+
+    launch(alice, name="k8s", count=3, flavor="m1.small")
+    cp, *workers = sorted(wait_for(active, timeout=30), key=lambda i: i.name)
+    cluster = clusters.create_cluster(
+        alice, project_of(alice), name="lab", control_plane=str(cp.uuid), workers=[str(w.uuid) for w in workers]
+    )
+    clusters.apply_manifest(cluster, DEPLOYMENT.replace("replicas: 7", "replicas: 3"))
+    decisions = wait_for(
+        lambda: (d := list(PodDecision.objects.filter(cluster=cluster))) and len(d) >= 3 and d, timeout=30
+    )
+    worker_nodes = set(cluster.members.filter(role="worker").values_list("node_name", flat=True))
+    assert {d.outcome for d in decisions} == {"Scheduled"} and {d.node for d in decisions} <= worker_nodes
+    response = _client(alice).get(reverse("kube:pod-decision-latest", args=[cluster.pk, "default", decisions[0].pod]))
+    assert response.status_code == 302
