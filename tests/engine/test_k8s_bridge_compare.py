@@ -180,7 +180,7 @@ def test_anti_affinity_spreads_the_replicas_and_nova_fails_the_whole_request():
     assert len(set(placed[:3])) == 3 and placed[3] is None
     last = out["replicas"][3]["outcome"]["kube"]["message"]
     assert last.startswith("0/3 nodes are available: 3 node(s) didn't")
-    assert out["replicas"][3]["outcome_notes"][-1]["difference"].startswith("the pods that fit are bound")
+    assert out["replicas"][3]["outcome_notes"][-1]["difference"].startswith("Nova places the instances")
 
 
 def test_pods_on_a_host_count_against_its_node():

@@ -93,13 +93,16 @@ NOTE_FLAVOR = _bridge_row("flavor (vcpus, ram, disk)")
 NOTE_LABELS = _bridge_row("host aggregates, availability zones, their metadata")
 NOTE_GROUPS = _bridge_row("server group affinity / anti-affinity, soft-(anti-)affinity weigher")
 NOTE_FAILURE = _bridge_row("NoValidHost: the instance goes to ERROR")
-NOTE_CORDON = _bridge_row("disabling a compute service (os-services)")
 NOTE_RETRY = _bridge_row("RetryFilter and alternates after a failed build")
 #: The bridge's own note for a request of several: not a §8 row, but what the page shows.
 NOTE_MULTI = {
-    "nova": N_("one request for N instances: Nova places them together, and if one finds no host the request fails"),
-    "kubernetes": N_("N replicas: each pod is scheduled on its own, in its own cycle"),
-    "difference": N_("the pods that fit are bound and run; only those that fit nowhere stay Pending"),
+    "nova": "",
+    "kubernetes": "",
+    "difference": N_(
+        "Nova places the instances of one request together: if one finds no host, the whole request fails. "
+        "Each pod is scheduled on its own, in its own cycle: the pods that fit are bound and run, only those "
+        "that fit nowhere stay Pending."
+    ),
 }
 
 
@@ -269,7 +272,8 @@ def compare(
         "kube_selected": [d.node for d in decisions],
         "driver_replaced": driver_replaced,
         "era": moment.config.era,
-        "general_notes": [_note(NOTE_ORDER, translate), _note(NOTE_FLAVOR, translate)],
+        # the flavor ↔ requests pair is the workload's two cards themselves: only its difference
+        "general_notes": [_note(NOTE_ORDER, translate), _note({"difference": NOTE_FLAVOR["difference"]}, translate)],
         "nova_trace": nova,
         "kube_traces": [d.trace for d in decisions],
     }
@@ -279,6 +283,7 @@ def compare(
 
 
 def _note(row: Mapping[str, str], translate: Translate) -> dict[str, str]:
+    """A §8 row in the page's language; the page shows its difference, or both sides when it has none."""
     return {k: translate(v) if v else "" for k, v in row.items()}
 
 
@@ -342,8 +347,6 @@ def _filter_notes(nova: list[str], kube: list[str], translate: Translate) -> lis
         notes.append(NOTE_FILTERS)
     if "NodeAffinity" in kube:
         notes.append(NOTE_LABELS)
-    if "NodeUnschedulable" in kube:
-        notes.append(NOTE_CORDON)
     if "InterPodAffinity" in kube:
         notes.append(NOTE_GROUPS)
     return [_note(n, translate) for n in notes]
