@@ -173,3 +173,16 @@ def test_bad_input_answers_400_with_the_message(client, alice, query, field, wor
     assert response.context["error"].field == field
     assert words in response.content.decode()
     assert response.context["result"] is None
+
+
+def test_a_disabled_host_is_cordoned_and_a_down_host_unreachable(client, alice, demo_cloud):
+    Host.objects.filter(cloud=demo_cloud, name="compute-kvm1").update(enabled=False, disabled_reason="maintenance")
+    Host.objects.filter(cloud=demo_cloud, name="compute-kvm2").update(up=False)
+    replica = _page(client, alice).context["result"]["replicas"][0]
+    row = _row(replica, "filter", "ComputeFilter")
+    assert _removed(_stage(row, "ComputeFilter")) == {"compute-kvm1", "compute-kvm2"}
+    cordon = {v["host"]: v["reason"] for v in _stage(row, "NodeUnschedulable")["removed"]}
+    assert cordon == {"compute-kvm1": "node(s) were unschedulable"}
+    taint = {v["host"]: v["reason"] for v in _stage(row, "TaintToleration")["removed"]}
+    assert taint == {"compute-kvm2": "node(s) had untolerated taint {node.kubernetes.io/unreachable: }"}
+    assert replica["outcome"]["kube"]["selected"] not in {"compute-kvm1", "compute-kvm2"}

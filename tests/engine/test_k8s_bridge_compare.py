@@ -196,3 +196,14 @@ def test_another_driver_is_replaced_by_the_filter_scheduler():
     m = replace(m, config=replace(m.config, driver="chance_scheduler"))
     out = bc.compare(m, [], bc.Workload())
     assert out["driver_replaced"] and out["nova_trace"]["driver"] == "filter_scheduler"
+
+
+def test_the_placement_era_pairs_placement_with_node_resources_fit():
+    m = _moment(HUGE)
+    m = replace(m, config=SchedulerConfig.for_era("placement", seed=7))
+    out = bc.compare(m, [], bc.Workload())
+    rows = out["replicas"][0]["filter_rows"]
+    row = next(r for r in rows if any(s["name"] == "Placement" for s in r["nova"]))
+    assert [s["name"] for s in row["kube"]] == ["NodeResourcesFit"]
+    assert {v["host"] for v in row["kube"][0]["removed"]} == {"big", "mid", "small"}
+    assert out["nova_error"]["type"] == "NoValidHost"
