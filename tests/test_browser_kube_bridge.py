@@ -1,4 +1,4 @@
-"""The bridge page in Chromium, in both languages at 1024 and 1920 px: both columns and both
+"""The bridge page in Chromium, in both languages at 1024, 1366 and 1920 px: both columns and both
 charts are drawn, the replica pills switch rows and charts, nothing lies off-screen, the
 console stays quiet and the Chinese page says everything in Chinese (Kubernetes' and Nova's own
 messages kept as they are)."""
@@ -17,7 +17,7 @@ from tests.test_browser_fit import PROBLEMS_JS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-WIDTHS = (1024, 1920)
+WIDTHS = (1024, 1366, 1920)
 #: Set to a folder to keep a full-page screenshot per language and width (for the docs).
 SHOTS = os.environ.get("CLOUDLAB_SCREENSHOTS", "")
 #: Kubernetes' words as the course keeps them (glossary-zh.md: Pod, Node, Kubernetes) and its

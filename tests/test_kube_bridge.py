@@ -151,6 +151,12 @@ def test_a_student_sees_their_cloud_and_not_other_projects_names(client, alice, 
     assert kvm1["kube"]["pods"] == 1 and kvm1["kube"]["cpu_requested"] == other.flavor.vcpus * 1000
 
 
+def test_members_without_the_group_are_one_instance(client, alice, demo_cloud):
+    response = _page(client, alice, members="abc")
+    assert response.status_code == 200
+    assert len(response.context["result"]["replicas"]) == 1
+
+
 def test_the_page_needs_a_login(client, demo_cloud):
     response = client.get(URL)
     assert response.status_code == 302
@@ -164,7 +170,7 @@ def test_the_page_needs_a_login(client, demo_cloud):
         ({"anti_affinity": "on", "members": "99"}, "members", "2 to 10 members, not 99"),
         ({"anti_affinity": "on", "members": "1"}, "members", "not 1"),
         ({"anti_affinity": "on", "members": "three"}, "members", "not three"),
-        ({"members": "-4"}, "members", "not -4"),
+        ({"anti_affinity": "on", "members": "-4"}, "members", "not -4"),
     ],
 )
 def test_bad_input_answers_400_with_the_message(client, alice, query, field, words):

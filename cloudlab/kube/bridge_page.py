@@ -79,7 +79,7 @@ def _parse(query: Any, flavors: list[Flavor], zones: list[str]) -> Choice:
     anti = query.get("anti_affinity", "") in ("on", "1", "true")
     members = MIN_MEMBERS
     raw = query.get("members", "").strip()
-    if anti or raw:
+    if anti:  # the form always sends the members field; it counts only with the group
         try:
             members = int(raw) if raw else MIN_MEMBERS
         except ValueError:
