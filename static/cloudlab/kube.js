@@ -23,31 +23,42 @@
     return "transitional";
   }
 
+  /* Kubernetes' own text (names, kubectl's cells, its messages): kept as Kubernetes prints it,
+     on a Chinese page too, so it is marked as machine output. */
+  function k8s(text) { return '<samp class="cl-k8s">' + esc(text) + "</samp>"; }
+  /* A list kubectl prints with commas (10.244.1.2:80,10.244.1.3:80): it may wrap after each. */
+  function k8sSplit(text, at) { return '<samp class="cl-k8s">' + String(text).split(at).map(esc).join(at + "<wbr>") + "</samp>"; }
+  function k8sPath(text) { return k8sSplit(text, "/"); }
+  function k8sList(text) { return k8sSplit(text, ","); }
+
   function statusHtml(status) {
     var kind = statusKind(status);
     var icon = kind === "error" ? '<i class="bi bi-exclamation-triangle-fill me-1" aria-hidden="true"></i>' :
       kind === "transitional" ? '<span class="spinner-border spinner-border-sm me-1" aria-hidden="true"></span>' : "";
-    return '<span class="cl-status cl-status-' + kind + '" data-status="' + esc(status) + '">' + icon + esc(status) + "</span>";
+    return '<span class="cl-status cl-status-' + kind + '" data-status="' + esc(status) + '">' + icon + k8s(status) + "</span>";
   }
 
   function labelsHtml(map) {
     var keys = Object.keys(map || {});
     if (!keys.length) return '<span class="text-muted">–</span>';
     return keys.map(function (k) {
-      return '<span class="badge text-bg-light border cl-kube-label">' + esc(k) + (map[k] ? "=" + esc(map[k]) : "") + "</span>";
+      return '<span class="badge text-bg-light border cl-kube-label">' + k8s(k + (map[k] ? "=" + map[k] : "")) + "</span>";
     }).join(" ");
   }
 
-  function button(verb, resource, row, text, cls) {
+  function button(verb, resource, row, icon, text, cls, compact) {
+    var label = compact ? '<span class="visually-hidden">' + esc(text) + "</span>" : " " + esc(text);
     return '<button type="button" class="btn btn-sm ' + cls + ' text-nowrap" data-verb="' + verb + '" data-resource="' + resource +
-      '" data-name="' + esc(row.columns.NAME) + '" data-namespace="' + esc(row.namespace || "") + '">' + text + "</button>";
+      '" data-name="' + esc(row.columns.NAME) + '" data-namespace="' + esc(row.namespace || "") + '"' + (compact ? ' title="' + esc(text) + '"' : "") +
+      '><i class="bi ' + icon + '" aria-hidden="true"></i>' + label + "</button>";
   }
 
-  function actionsHtml(resource, row) {
+  /* The row's actions: the ones the server allows for the resource; icons only in a crowded table. */
+  function actionsHtml(resource, row, compact) {
     var out = [];
-    if (labels.scalable.indexOf(resource) >= 0) out.push(button("scale", resource, row, '<i class="bi bi-arrows-expand"></i> ' + esc(gettext("Scale")), "btn-outline-secondary"));
-    if (labels.labelled.indexOf(resource) >= 0) out.push(button("labels", resource, row, '<i class="bi bi-tags"></i> ' + esc(gettext("Labels")), "btn-outline-secondary"));
-    if (labels.deletable.indexOf(resource) >= 0) out.push(button("delete", resource, row, '<i class="bi bi-trash"></i> ' + esc(gettext("Delete")), "btn-outline-danger"));
+    if (labels.scalable.indexOf(resource) >= 0) out.push(button("scale", resource, row, "bi-arrows-expand", gettext("Scale"), "btn-outline-secondary", compact));
+    if (labels.labelled.indexOf(resource) >= 0) out.push(button("labels", resource, row, "bi-tags", gettext("Labels"), "btn-outline-secondary", compact));
+    if (labels.deletable.indexOf(resource) >= 0) out.push(button("delete", resource, row, "bi-trash", gettext("Delete"), "btn-outline-danger", compact));
     return '<div class="d-flex flex-wrap gap-1">' + out.join("") + "</div>";
   }
 
@@ -58,30 +69,31 @@
 
   /* A table of kubectl's columns (their names as kubectl prints them), wide ones hidden on a
      narrow screen, plus the page's own cells (labels, actions). */
-  function table(el, columns, rows, extra, empty) {
+  function table(el, columns, rows, extra, empty, after) {
     if (!el) return;
     var all = namespace === "*";
-    var head = "<thead><tr>" + (all ? "<th>NAMESPACE</th>" : "") + columns.map(function (c) {
-      return '<th class="text-nowrap' + (c.wide ? " cl-col-wide" : "") + '">' + esc(c.name) + "</th>";
+    var span = columns.length + (extra || []).length + (all ? 1 : 0);
+    var head = "<thead><tr>" + (all ? "<th>" + k8s("NAMESPACE") + "</th>" : "") + columns.map(function (c) {
+      return '<th class="text-nowrap' + (c.wide ? " cl-col-wide" : "") + '">' + k8s(c.name) + "</th>";
     }).join("") + (extra || []).map(function (x) { return "<th>" + esc(x.title) + "</th>"; }).join("") + "</tr></thead>";
     var body = rows.map(function (row) {
       return '<tr data-name="' + esc(row.columns.NAME) + '" data-namespace="' + esc(row.namespace || "") + '">' +
-        (all ? "<td>" + esc(row.namespace) + "</td>" : "") +
+        (all ? "<td>" + k8s(row.namespace) + "</td>" : "") +
         columns.map(function (c) {
-          var cell = c.html ? c.html(row) : esc(row.columns[c.name]);
+          var cell = c.html ? c.html(row) : k8s(row.columns[c.name]);
           return '<td class="' + (c.cls || "") + (c.wide ? " cl-col-wide" : "") + '" data-column="' + esc(c.name) + '">' + cell + "</td>";
         }).join("") +
-        (extra || []).map(function (x) { return "<td>" + x.html(row) + "</td>"; }).join("") + "</tr>";
+        (extra || []).map(function (x) { return "<td>" + x.html(row) + "</td>"; }).join("") + "</tr>" +
+        (after && after(row) ? '<tr class="cl-kube-after"><td colspan="' + span + '">' + after(row) + "</td></tr>" : "");
     }).join("");
-    var span = columns.length + (extra || []).length + (all ? 1 : 0);
     el.innerHTML = head + "<tbody>" + (body || '<tr><td colspan="' + span + '" class="text-muted">' + esc(empty) + "</td></tr>") + "</tbody>";
   }
 
   function col(name, options) { return Object.assign({ name: name }, options || {}); }
-  var NAME = col("NAME", { cls: "text-break fw-semibold" });
+  var NAME = col("NAME", { cls: "text-nowrap fw-semibold" });
   var LABELS = { title: gettext("Labels"), html: function (r) { return labelsHtml(r.labels); } };
   function actionsCol(resource) { return { title: gettext("Actions"), html: function (r) { return actionsHtml(resource, r); } }; }
-  var OWNER = { title: gettext("Controlled by"), html: function (r) { return r.owner ? esc(r.owner.kind + "/" + r.owner.name) : '<span class="text-muted">–</span>'; } };
+  var OWNER = { title: gettext("Controlled by"), html: function (r) { return r.owner ? k8s(r.owner.kind + "/" + r.owner.name) : '<span class="text-muted">–</span>'; } };
   var NONE = gettext("None in this namespace yet.");
 
   // -- sections ---------------------------------------------------------------------------------
@@ -94,21 +106,21 @@
       return '<ul class="list-unstyled mb-2 cl-kube-components">' + m.components.map(function (c) {
         return '<li class="small" data-component="' + esc(c.name) + '" data-healthy="' + c.healthy + '"><i class="bi ' +
           (c.healthy ? "bi-check-circle-fill text-success" : "bi-x-circle-fill text-danger") + '" aria-hidden="true"></i> <span class="font-monospace fw-semibold">' +
-          esc(c.name) + '</span> <span class="text-muted">' + esc(c.role) + "</span>" +
+          k8s(c.name) + '</span> <span class="text-muted">' + esc(c.role) + "</span>" +
           (c.healthy ? "" : ' <span class="visually-hidden">' + esc(gettext("not running")) + "</span>") + "</li>";
       }).join("") + "</ul>";
     }
     function nodeBox(m) {
       var pods = (byNode[m.node] || []).map(function (p) {
-        return '<a class="cl-kube-pod cl-kube-pod-' + statusKind(p.columns.STATUS) + '" href="' + esc(p.decision_url || "#") + '" title="' +
-          esc(p.namespace + "/" + p.columns.NAME + ": " + p.columns.STATUS) + '" data-pod="' + esc(p.columns.NAME) + '">' + esc(p.columns.NAME) + "</a>";
+        return '<a class="cl-kube-pod cl-kube-pod-' + statusKind(p.columns.STATUS) + '" href="' + esc(p.decision_url || "#") + '" data-pod="' + esc(p.columns.NAME) + '">' +
+          k8s(p.columns.NAME) + '<span class="visually-hidden"> ' + k8s(p.columns.STATUS) + "</span></a>";
       }).join("");
       var vm = m.instance ? '<a href="' + esc(m.instance.url) + '">' + esc(m.instance.name) + "</a> · " + esc(m.instance.flavor) +
         (m.instance.host ? " @ " + esc(m.instance.host) : "") : esc(gettext("its instance was deleted"));
       return '<div class="cl-kube-node card' + (m.ready ? "" : " border-danger") + '" data-node="' + esc(m.node) + '"><div class="card-body p-2">' +
-        '<div class="d-flex justify-content-between align-items-start gap-2"><div><div class="fw-semibold font-monospace text-break">' + esc(m.node) + '</div><div class="small text-muted">' + esc(m.role_label) + "</div></div>" +
-        '<span class="badge ' + (m.ready ? "text-bg-success" : "text-bg-danger") + '" data-node-status>' + esc(m.status) + "</span></div>" +
-        '<div class="small mb-1">' + esc(gettext("VM")) + ": " + vm + (m.why ? ' <span class="text-danger">(' + esc(m.why) + ")</span>" : "") + "</div>" +
+        '<div class="d-flex justify-content-between align-items-start gap-2"><div><div class="fw-semibold font-monospace text-break">' + k8s(m.node) + '</div><div class="small text-muted">' + esc(m.role_label) + "</div></div>" +
+        '<span class="badge ' + (m.ready ? "text-bg-success" : "text-bg-danger") + '" data-node-status>' + k8s(m.status) + "</span></div>" +
+        '<div class="small mb-1">' + esc(gettext("VM:")) + " " + vm + (m.why ? ' <span class="text-danger">' + esc(interpolate(gettext("(%s)"), [m.why])) + "</span>" : "") + "</div>" +
         components(m) + (m.control_plane ? "" : '<div class="cl-kube-pods">' + (pods || '<span class="small text-muted">' + esc(gettext("no pods")) + "</span>") + "</div>") +
         "</div></div>";
     }
@@ -133,39 +145,44 @@
   }
 
   var EVENT_COLUMNS = [col("LAST SEEN", { cls: "text-nowrap" }), col("TYPE", { html: function (r) {
-    return r.columns.TYPE === "Warning" ? '<span class="text-danger fw-semibold">Warning</span>' : esc(r.columns.TYPE);
-  } }), col("REASON", { cls: "text-nowrap" }), col("OBJECT", { cls: "text-break font-monospace small" }), col("MESSAGE", { cls: "text-break small" })];
-
-  function podStatusCell(r) {
-    var html = statusHtml(r.columns.STATUS);
-    if (r.scheduling_message) html += '<div class="small text-danger text-break cl-kube-why" data-failed-scheduling>' + esc(r.scheduling_message) + "</div>";
-    return html;
-  }
+    return r.columns.TYPE === "Warning" ? '<span class="text-danger fw-semibold">' + k8s("Warning") + "</span>" : k8s(r.columns.TYPE);
+  } }), col("REASON", { cls: "text-nowrap" }), col("OBJECT", { cls: "font-monospace small", html: function (r) { return k8sPath(r.columns.OBJECT); } }), col("MESSAGE", { cls: "small" })];
 
   function renderWorkloads(s) {
     var select = document.getElementById("namespace-filter");
     var names = s.namespaces.map(function (n) { return n.columns.NAME; });
     var options = [["*", gettext("All namespaces")]].concat(names.map(function (n) { return [n, n]; }));
     select.innerHTML = options.map(function (o) { return '<option value="' + esc(o[0]) + '"' + (o[0] === namespace ? " selected" : "") + ">" + esc(o[1]) + "</option>"; }).join("");
-    var images = [col("CONTAINERS", { wide: true }), col("IMAGES", { wide: true, cls: "text-break" }), col("SELECTOR", { wide: true, cls: "text-break" })];
+    var images = [col("CONTAINERS", { wide: true }), col("IMAGES", { wide: true }), col("SELECTOR", { wide: true, html: function (r) { return k8sList(r.columns.SELECTOR); } })];
     table(document.getElementById("deployments-table"), [NAME, col("READY"), col("UP-TO-DATE"), col("AVAILABLE"), col("AGE")].concat(images),
       inNamespace(s.deployments), [actionsCol("deployments")], NONE);
     var replicaColumns = [NAME, col("DESIRED"), col("CURRENT"), col("READY"), col("AGE")].concat(images);
     table(document.getElementById("replicasets-table"), replicaColumns, inNamespace(s.replicasets), [OWNER, actionsCol("replicasets")], NONE);
     table(document.getElementById("replicationcontrollers-table"), replicaColumns, inNamespace(s.replicationcontrollers), [actionsCol("replicationcontrollers")], NONE);
-    table(document.getElementById("pods-table"), [NAME, col("READY"), col("STATUS", { html: podStatusCell }), col("RESTARTS", { cls: "text-nowrap" }), col("AGE"),
-      col("IP", { cls: "font-monospace small" }), col("NODE", { cls: "text-break" })], inNamespace(s.pods), [LABELS, OWNER, { title: gettext("Scheduling"), html: function (r) {
-      return r.decision_url ? '<a class="text-nowrap" href="' + esc(r.decision_url) + '"><i class="bi bi-funnel"></i> ' + esc(gettext("Why this node?")) + "</a>" : "";
-    } }, actionsCol("pods")], NONE);
+    table(document.getElementById("pods-table"), [POD_NAME, col("READY"), col("STATUS", { html: function (r) { return statusHtml(r.columns.STATUS); } }),
+      col("RESTARTS", { cls: "text-nowrap" }), col("AGE"), col("IP", { cls: "font-monospace small" }), col("NODE", { cls: "text-break" })],
+      inNamespace(s.pods), [{ title: gettext("Actions"), html: function (r) {
+        var why = r.decision_url ? '<a class="text-nowrap small" href="' + esc(r.decision_url) + '" data-decision><i class="bi bi-funnel" aria-hidden="true"></i> ' + esc(gettext("Why this node?")) + "</a>" : "";
+        return '<div class="d-flex flex-wrap align-items-center gap-1">' + why + actionsHtml("pods", r, true) + "</div>";
+      } }], NONE, function (r) {
+        return r.scheduling_message ? '<div class="small text-danger cl-kube-why" data-failed-scheduling><i class="bi bi-exclamation-triangle" aria-hidden="true"></i> FailedScheduling: ' +
+          k8s(r.scheduling_message) + "</div>" : "";
+      });
   }
+
+  /* A pod's name, with its labels and its owner under it (a narrow table keeps its actions in view). */
+  var POD_NAME = col("NAME", { cls: "cl-kube-name", html: function (r) {
+    return '<div class="fw-semibold text-nowrap">' + k8s(r.columns.NAME) + '</div><div class="small">' + labelsHtml(r.labels) + "</div>" +
+      (r.owner ? '<div class="small text-muted">' + esc(gettext("Controlled by")) + " " + k8s(r.owner.kind + "/" + r.owner.name) + "</div>" : "");
+  } });
 
   function renderServices(s) {
     namespace = "*";
-    table(document.getElementById("services-table"), [col("NAME", { cls: "text-break fw-semibold", html: function (r) {
-      return r.url ? '<a href="' + esc(r.url) + '">' + esc(r.columns.NAME) + "</a>" : esc(r.columns.NAME);
+    table(document.getElementById("services-table"), [col("NAME", { cls: "text-nowrap fw-semibold", html: function (r) {
+      return r.url ? '<a href="' + esc(r.url) + '">' + k8s(r.columns.NAME) + "</a>" : k8s(r.columns.NAME);
     } }), col("TYPE"), col("CLUSTER-IP", { cls: "font-monospace small" }), col("EXTERNAL-IP", { wide: true }), col("PORT(S)", { cls: "text-nowrap" }), col("AGE"),
-      col("SELECTOR", { cls: "text-break" }), col("ENDPOINTS", { cls: "font-monospace small text-break", html: function (r) { return esc(r.endpoints); } })],
-      s.services, [actionsCol("services")], gettext("No Services yet."));
+      col("SELECTOR", { html: function (r) { return k8sList(r.columns.SELECTOR); } }), col("ENDPOINTS", { cls: "font-monospace small", html: function (r) { return k8sList(r.endpoints); } })],
+      s.services, [{ title: gettext("Actions"), html: function (r) { return actionsHtml("services", r, true); } }], gettext("No Services yet."));
   }
 
   function renderNodes(s) {
@@ -174,24 +191,25 @@
     document.getElementById("nodes-cards").innerHTML = s.nodes.map(function (n) {
       var c = n.columns, m = members[c.NAME] || {};
       var ready = c.STATUS.split(",")[0] === "Ready";
-      var bars = n.resources.map(function (r) {
+      var bars = n.resources.map(function (r, i) {
+        var id = "res-" + esc(c.NAME) + "-" + i;
         var cls = r.percent >= 90 ? "bg-danger" : r.percent >= 70 ? "bg-warning" : "bg-success";
-        return '<div class="small d-flex justify-content-between"><span class="font-monospace">' + esc(r.name) + "</span><span>" + esc(interpolate(gettext("%(requested)s requested of %(allocatable)s allocatable"), r, true)) + "</span></div>" +
-          '<div class="progress mb-2" role="progressbar" aria-label="' + esc(r.name) + '" aria-valuenow="' + r.percent + '" aria-valuemin="0" aria-valuemax="100"><div class="progress-bar ' + cls + '" style="width:' + Math.min(100, r.percent) + '%"></div></div>';
+        return '<div class="small d-flex justify-content-between"><span class="font-monospace" id="' + id + '">' + k8s(r.name) + "</span><span>" + esc(interpolate(gettext("%(requested)s requested of %(allocatable)s allocatable"), r, true)) + "</span></div>" +
+          '<div class="progress mb-2" role="progressbar" aria-labelledby="' + id + '" aria-valuenow="' + r.percent + '" aria-valuemin="0" aria-valuemax="100"><div class="progress-bar ' + cls + '" style="width:' + Math.min(100, r.percent) + '%"></div></div>';
       }).join("");
-      var taints = n.taints.length ? n.taints.map(function (t) { return '<span class="badge text-bg-warning font-monospace cl-kube-label">' + esc(t) + "</span>"; }).join(" ") : '<span class="text-muted">–</span>';
+      var taints = n.taints.length ? n.taints.map(function (t) { return '<span class="badge text-bg-warning font-monospace cl-kube-label">' + k8s(t) + "</span>"; }).join(" ") : '<span class="text-muted">–</span>';
       return '<div class="col-xxl-4 col-lg-6 col-12"><div class="card h-100' + (ready ? "" : " border-danger") + '" data-node="' + esc(c.NAME) + '"><div class="card-body">' +
-        '<div class="d-flex justify-content-between align-items-start gap-2 mb-2"><h2 class="h6 font-monospace text-break mb-0">' + esc(c.NAME) + "</h2>" +
-        '<span class="badge ' + (ready ? "text-bg-success" : "text-bg-danger") + '" data-node-status>' + esc(c.STATUS) + "</span></div>" +
-        '<dl class="row small mb-2"><dt class="col-4">ROLES</dt><dd class="col-8 mb-0">' + esc(c.ROLES) + '</dd><dt class="col-4">VERSION</dt><dd class="col-8 mb-0">' + esc(c.VERSION) +
-        '</dd><dt class="col-4">INTERNAL-IP</dt><dd class="col-8 mb-0 font-monospace">' + esc(c["INTERNAL-IP"]) + '</dd><dt class="col-4">AGE</dt><dd class="col-8 mb-0">' + esc(c.AGE) +
-        '</dd><dt class="col-4">' + esc(gettext("Instance")) + '</dt><dd class="col-8 mb-0 text-break">' + (m.instance ? '<a href="' + esc(m.instance.url) + '">' + esc(m.instance.name) + "</a> (" + esc(m.instance.flavor) + ")" : "–") +
+        '<div class="d-flex justify-content-between align-items-start gap-2 mb-2"><h2 class="h6 font-monospace text-break mb-0">' + k8s(c.NAME) + "</h2>" +
+        '<span class="badge ' + (ready ? "text-bg-success" : "text-bg-danger") + '" data-node-status>' + k8s(c.STATUS) + "</span></div>" +
+        '<dl class="row small mb-2"><dt class="col-4">ROLES</dt><dd class="col-8 mb-0">' + k8s(c.ROLES) + '</dd><dt class="col-4">VERSION</dt><dd class="col-8 mb-0">' + k8s(c.VERSION) +
+        '</dd><dt class="col-4">INTERNAL-IP</dt><dd class="col-8 mb-0 font-monospace">' + k8s(c["INTERNAL-IP"]) + '</dd><dt class="col-4">AGE</dt><dd class="col-8 mb-0">' + k8s(c.AGE) +
+        '</dd><dt class="col-4">' + esc(gettext("Instance")) + '</dt><dd class="col-8 mb-0 text-break">' + (m.instance ? '<a href="' + esc(m.instance.url) + '">' + esc(m.instance.name) + "</a> " + k8s(m.instance.flavor) : "–") +
         (m.why ? ' <span class="text-danger">' + esc(m.why) + "</span>" : "") + "</dd>" +
-        (ready ? "" : '<dt class="col-4">Ready</dt><dd class="col-8 mb-0 text-break small">' + esc(n.ready_reason + ": " + n.ready_message) + "</dd>") + "</dl>" + bars +
-        '<div class="small mb-1">' + esc(gettext("Taints")) + ": " + taints + "</div>" +
-        '<div class="small mb-2">' + esc(gettext("Labels")) + ": " + labelsHtml(n.labels) + "</div>" +
-        '<div class="small mb-2">' + esc(gettext("Pods")) + ": " + (n.pods.length ? n.pods.map(esc).join(", ") : '<span class="text-muted">–</span>') + "</div>" +
-        button("labels", "nodes", n, '<i class="bi bi-tags"></i> ' + esc(gettext("Labels")), "btn-outline-secondary") + "</div></div></div>";
+        (ready ? "" : '<dt class="col-4">Ready</dt><dd class="col-8 mb-0 text-break small">' + k8s(n.ready_reason + ": " + n.ready_message) + "</dd>") + "</dl>" + bars +
+        '<div class="small mb-1">' + esc(gettext("Taints:")) + " " + taints + "</div>" +
+        '<div class="small mb-2">' + esc(gettext("Labels:")) + " " + labelsHtml(n.labels) + "</div>" +
+        '<div class="small mb-2">' + esc(gettext("Pods:")) + " " + (n.pods.length ? n.pods.map(k8s).join(", ") : '<span class="text-muted">–</span>') + "</div>" +
+        button("labels", "nodes", n, "bi-tags", gettext("Labels"), "btn-outline-secondary") + "</div></div></div>";
     }).join("");
   }
 
@@ -215,7 +233,7 @@
     var rows = s.etcd.map(function (r) {
       seen[r.key] = r.resourceVersion;
       var changed = previousEtcd && previousEtcd[r.key] !== r.resourceVersion;
-      return '<tr data-key="' + esc(r.key) + '"' + (changed ? ' class="cl-kube-changed"' : "") + '><td class="font-monospace small text-break">' + esc(r.key) +
+      return '<tr data-key="' + esc(r.key) + '"' + (changed ? ' class="cl-kube-changed"' : "") + '><td class="font-monospace small text-break">' + k8s(r.key) +
         '</td><td class="text-end" data-column="resourceVersion">' + r.resourceVersion + '</td><td class="text-end text-nowrap">' + esc(interpolate(gettext("%s bytes"), [r.bytes])) + "</td></tr>";
     }).join("");
     document.getElementById("etcd-table").innerHTML = "<thead><tr><th>" + esc(gettext("Key")) + '</th><th class="text-end">resourceVersion</th><th class="text-end">' +
@@ -247,13 +265,13 @@
   function statusHtmlOf(result) {
     var status = result.status;
     var html = '<div class="fw-semibold">' + esc(status ? interpolate(gettext("The kube-apiserver refused it (%(code)s %(reason)s):"), status, true) : gettext("Refused:")) + "</div>" +
-      '<pre class="cl-kube-status mb-2" data-status-message>' + esc(result.message) + "</pre>";
+      '<pre class="cl-kube-status mb-2" data-status-message><samp>' + esc(result.message) + "</samp></pre>";
     var causes = status && status.details && status.details.causes;
     if (causes && causes.length) {
       html += '<table class="table table-sm mb-0 cl-kube-causes"><thead><tr><th>' + esc(gettext("Field")) + "</th><th>" + esc(gettext("Reason")) + "</th><th>" +
         esc(gettext("Message")) + "</th></tr></thead><tbody>" + causes.map(function (c) {
-        return '<tr data-field="' + esc(c.field) + '"><td class="font-monospace small text-break">' + esc(c.field) + '</td><td class="small">' + esc(c.reason) +
-          '</td><td class="small text-break">' + esc(c.message) + "</td></tr>";
+        return '<tr data-field="' + esc(c.field) + '"><td class="font-monospace small ">' + k8sSplit(c.field, ".") + '</td><td class="small">' + k8s(c.reason) +
+          '</td><td class="small text-break">' + k8s(c.message) + "</td></tr>";
       }).join("") + "</tbody></table>";
     }
     return html;
@@ -262,6 +280,15 @@
   var modalEl = document.getElementById("kube-modal");
   var modal = modalEl ? bootstrap.Modal.getOrCreateInstance(modalEl) : null;
   var pending = null;
+  var modalOpen = false;  // Bootstrap ignores hide() while the dialog is still fading in
+  if (modalEl) {
+    modalEl.addEventListener("shown.bs.modal", function () { modalOpen = true; });
+    modalEl.addEventListener("hidden.bs.modal", function () { modalOpen = false; });
+  }
+  function closeModal() {
+    if (modalOpen) { modal.hide(); return; }
+    modalEl.addEventListener("shown.bs.modal", function () { modal.hide(); }, { once: true });
+  }
 
   var KIND = { pods: "Pod", deployments: "Deployment", replicasets: "ReplicaSet", replicationcontrollers: "ReplicationController",
     services: "Service", nodes: "Node", namespaces: "Namespace" };
@@ -318,7 +345,7 @@
       confirmButton.disabled = true;
       post(url, fields).then(function (result) {
         confirmButton.disabled = false;
-        if (result.ok) { modal.hide(); pending = null; stream.refetch(); return; }
+        if (result.ok) { closeModal(); pending = null; stream.refetch(); return; }
         var box = document.getElementById("kube-modal-error");
         box.innerHTML = statusHtmlOf(result);
         box.classList.remove("d-none");
@@ -343,7 +370,7 @@
             return KIND[c.resource].toLowerCase() + (group[c.resource] || "") + "/" + c.name + " created";
           });
           out.innerHTML = '<div class="alert alert-success" id="apply-ok"><div class="fw-semibold">' + esc(gettext("Created. The controllers and the scheduler take it from here:")) +
-            '</div><pre class="mb-2">' + esc(lines.join("\n")) + '</pre><a class="alert-link" href="' + esc(page.urls.workloads || "") + '">' + esc(gettext("Watch it in Workloads")) + "</a></div>";
+            '</div><pre class="mb-2"><samp>' + esc(lines.join("\n")) + '</samp></pre><a class="alert-link" href="' + esc(page.urls.workloads || "") + '">' + esc(gettext("Watch it in Workloads")) + "</a></div>";
         });
     });
   }
