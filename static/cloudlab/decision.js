@@ -28,6 +28,8 @@
   var view = {
     model: Model, page: page, $: $, esc: CloudLab.escapeHtml, named: named, reduceMotion: reduceMotion,
     pod: page.kind === "pod",  // a kube-scheduler decision: nodes, Filter and Score plugins (cloudlab/kube/decisions.py)
+    /* Kubernetes' own words (a reason, an event's text), as the kube pages mark them: kept as printed. */
+    k8s: function (text) { return '<samp class="cl-k8s">' + CloudLab.escapeHtml(text) + "</samp>"; },
     el: {
       stages: $("decision-stages"), count: $("funnel-count"), caption: $("stage-caption"), cards: $("host-cards"),
       slider: $("stage-slider"), position: $("stage-position"), link: $("stage-link"), copy: $("copy-link"),
@@ -93,7 +95,7 @@
     var r = d.record || {}, pod = r.pod || {}, req = (d.request || {}).pod || {};
     $("decision-title").innerHTML = '<span class="text-muted">' + esc(pod.namespace) + "/</span>" + esc(pod.name);
     var badges = ['<span class="badge text-bg-light border" id="decision-driver">' + esc(r.driver + " " + (r.era || "")) + "</span>"];
-    if (r.outcome) badges.push('<span class="badge d-none cl-badge-' + esc(r.outcome_kind) + '" id="decision-outcome" data-outcome="' + esc(r.outcome) + '">' + esc(r.outcome) + "</span>");
+    if (r.outcome) badges.push('<span class="badge d-none cl-badge-' + esc(r.outcome_kind) + '" id="decision-outcome" data-outcome="' + esc(r.outcome) + '">' + view.k8s(r.outcome) + "</span>");
     if (r.created_at) badges.push('<span class="small text-muted">' + esc(CloudLab.localTime(r.created_at)) + "</span>");
     $("decision-badges").innerHTML = badges.join(" ");
     var text = named(gettext("Requests: cpu %(cpu)sm, memory %(memory)sMi (scored as %(scored_cpu)sm, %(scored_memory)sMi) · priority %(priority)s"),

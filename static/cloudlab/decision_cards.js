@@ -39,7 +39,7 @@
       var ok = h.ready && !h.unschedulable;
       var taints = (h.taints || []).map(function (t) { return '<code class="cl-node-taint">' + esc(t) + "</code>"; }).join(" ");
       return '<div class="cl-host-meta"><span class="cl-service ' + (ok ? "text-success" : "text-danger fw-semibold") + '"><i class="bi ' + (ok ? "bi-circle-fill" : "bi-exclamation-octagon-fill") + '" aria-hidden="true"></i> ' +
-        esc(h.status || "") + "</span> · <span>" + esc(h.roles || "") + "</span></div>" + (taints ? '<div class="cl-node-taints small text-break">' + taints + "</div>" : "");
+        view.k8s(h.status || "") + "</span> · " + view.k8s(h.roles || "") + "</div>" + (taints ? '<div class="cl-node-taints small text-break">' + taints + "</div>" : "");
     }
 
     function segments(row) {
@@ -132,7 +132,7 @@
       card.badge.innerHTML = badge;
       card.status.innerHTML = s.gone ? '<div class="cl-removed-by"><i class="bi bi-x-circle-fill" aria-hidden="true"></i> <code>' + esc(s.gone.filter) + "</code>" +
         (s.gone.carried ? ' <span class="text-muted">' + esc(interpolate(gettext("(instance %s)"), [s.gone.instance + 1])) + "</span>" : "") +
-        '</div><div class="cl-removed-reason" title="' + esc(s.gone.reason) + '">' + esc(s.gone.reason) + "</div>" : "";
+        '</div><div class="cl-removed-reason" title="' + esc(s.gone.reason) + '">' + (view.pod ? view.k8s(s.gone.reason) : esc(s.gone.reason)) + "</div>" : "";
     }
 
     /* Every card at position p (only those whose state changed are touched). */

@@ -90,7 +90,7 @@
 
     function buildNvh(m, p) {
       var s = m.stages[p], i = s.instance || 0, err = m.trace.error || {};
-      $("nvh-message").innerHTML = CloudLab.novaHtml(s.message || err.message || gettext("No valid host was found."));
+      $("nvh-message").innerHTML = view.pod ? view.k8s(s.message || err.message || "") : CloudLab.novaHtml(s.message || err.message || gettext("No valid host was found."));
       var last = s.last_filter || err.last_filter;
       $("nvh-explanation").textContent = view.pod ? (err.explanation || "") : CloudLab.recorded(err.explanation) || err.explanation || (last ? interpolate(gettext("%s removed the last hosts."), [last]) : "");
       var gone = m.removedBy[i] || {};
@@ -99,7 +99,7 @@
         var filter = g ? g.filter : (w.filter || "–"), reason = g ? g.reason : (w.reason || w.explanation || view.verdictLabel("not_seen"));
         return '<tr class="cl-nvh-host" data-host="' + esc(h.name) + '" data-filter="' + esc(filter) + '"><th scope="row" class="fw-semibold">' + esc(h.name) +
           "</th><td><code>" + esc(filter) + "</code>" + (g && g.carried ? ' <span class="small text-muted">' + esc(interpolate(gettext("(instance %s)"), [g.instance + 1])) + "</span>" : "") +
-          '</td><td class="small">' + esc(reason) + "</td></tr>";
+          '</td><td class="small">' + (view.pod && g ? view.k8s(reason) : esc(reason)) + "</td></tr>";
       }).join("");
     }
 
@@ -114,7 +114,8 @@
       }
       if (el.chips[p]) keepInView(el.chips[p]);
       el.count.textContent = p >= 0 ? m.counts[p] : m.initialCount;
-      el.caption.textContent = caption(m, p);
+      if (view.pod && s && s.kind === "no_valid_host") el.caption.innerHTML = view.k8s(caption(m, p));  // FailedScheduling's text
+      else el.caption.textContent = caption(m, p);
       el.slider.value = String(Math.max(0, p));
       el.slider.setAttribute("aria-valuetext", s ? stageLabel(s) : gettext("waiting"));
       el.position.textContent = m.stages.length ? (Math.max(0, p) + 1) + " / " + m.stages.length : "";

@@ -15,8 +15,8 @@
 
   function rowHtml(r) {
     return '<tr data-decision="' + esc(r.id) + '"><td class="text-nowrap">' + esc(r.time) + '</td><td class="text-break"><span class="text-muted">' + esc(r.namespace) + "/</span>" + esc(r.pod) +
-      '</td><td class="cl-outcome-' + esc(r.outcome_kind) + '" data-outcome="' + esc(r.outcome) + '">' + esc(r.outcome) + "</td><td>" + esc(r.node || "–") +
-      '</td><td class="small text-break">' + esc(r.message) + '</td><td><a class="btn btn-sm btn-outline-primary text-nowrap" href="' + esc(r.url) +
+      '</td><td class="cl-outcome-' + esc(r.outcome_kind) + '" data-outcome="' + esc(r.outcome) + '"><samp class="cl-k8s">' + esc(r.outcome) + "</samp></td><td>" + esc(r.node || "–") +
+      '</td><td class="small text-break"><samp class="cl-k8s">' + esc(r.message) + '</samp></td><td><a class="btn btn-sm btn-outline-primary text-nowrap" href="' + esc(r.url) +
       '"><i class="bi bi-play-circle" aria-hidden="true"></i> ' + esc(gettext("Replay")) + "</a></td></tr>";
   }
 

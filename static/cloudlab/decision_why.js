@@ -39,7 +39,7 @@
       html.push('<p><span class="badge cl-why-outcome cl-why-' + esc(outcome) + '">' + esc(view.verdictLabel(outcome)) + "</span></p>");
       if (outcome === "filtered") {
         html.push("<p>" + esc(view.pod ? gettext("The Filter plugin that rejected it:") : gettext("The first filter it failed:")) + " <code class=\"fs-6\">" + esc(w.filter) + "</code></p>");
-        html.push('<p class="cl-why-reason">' + esc(w.reason) + "</p>");
+        html.push('<p class="cl-why-reason">' + (view.pod ? view.k8s(w.reason) : esc(w.reason)) + "</p>");
         html.push(numbersHtml(w.numbers));
         var gone = Model.firstRemoval(m, host);
         if (gone) html.push('<button type="button" class="btn btn-sm btn-outline-primary mb-3" data-goto-pos="' + gone.pos + '"><i class="bi bi-skip-forward" aria-hidden="true"></i> ' + esc(gettext("Show that stage")) + "</button>");
