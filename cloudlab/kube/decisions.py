@@ -65,7 +65,10 @@ def _translated(trace: dict[str, Any]) -> dict[str, Any]:
         for stage in entry.get("filters") or []:
             for verdict in (stage.get("verdicts") or {}).values():
                 if verdict.get("passed") and verdict.get("message"):
-                    verdict["reason"] = render_sentence(verdict["message"], verdict.get("numbers") or {}, _)
+                    try:
+                        verdict["reason"] = render_sentence(verdict["message"], verdict.get("numbers") or {}, _)
+                    except (KeyError, IndexError, ValueError):  # a template of another engine: its stored words
+                        pass
         if entry.get("weighers_skipped"):
             entry["weighers_skipped"] = _(entry["weighers_skipped"])
     error = out.get("error")
