@@ -38,7 +38,8 @@ def test_the_reference_rules_line_for_line() -> None:
     lines = [r["rule"] for r in sv.iptables_rules(web(), three())]
     assert lines == [
         '-A KUBE-SERVICES -d 10.96.123.45/32 -p tcp -m comment --comment "default/web cluster IP" -m tcp --dport 80 -j KUBE-SVC-LOLE4ISW44XBNF3G',  # noqa: E501
-        "-A KUBE-SVC-LOLE4ISW44XBNF3G ! -s 10.244.0.0/16 -d 10.96.123.45/32 -p tcp -m tcp --dport 80 -j KUBE-MARK-MASQ",
+        "-A KUBE-SVC-LOLE4ISW44XBNF3G ! -s 10.244.0.0/16 -d 10.96.123.45/32 -p tcp"
+        ' -m comment --comment "default/web cluster IP" -m tcp --dport 80 -j KUBE-MARK-MASQ',
         '-A KUBE-SVC-LOLE4ISW44XBNF3G -m comment --comment "default/web -> 10.244.1.5:80" -m statistic --mode random --probability 0.3333333333 -j KUBE-SEP-3BXOQLMOWG4452TJ',  # noqa: E501
         '-A KUBE-SVC-LOLE4ISW44XBNF3G -m comment --comment "default/web -> 10.244.2.7:80" -m statistic --mode random --probability 0.5000000000 -j KUBE-SEP-4OIMBIYGK4QJUGT7',  # noqa: E501
         '-A KUBE-SVC-LOLE4ISW44XBNF3G -m comment --comment "default/web -> 10.244.3.9:80" -j KUBE-SEP-MFGO3BGRD3ANO6BZ',

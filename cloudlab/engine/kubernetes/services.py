@@ -203,7 +203,7 @@ def iptables_rules(
                     _rule(
                         "filter",
                         "KUBE-EXTERNAL-SERVICES",
-                        f'-m addrtype --dst-type LOCAL -p {proto} -m comment --comment "{name} has no endpoints" '
+                        f'-p {proto} -m comment --comment "{name} has no endpoints" -m addrtype --dst-type LOCAL '
                         f"-m {proto} --dport {port.node_port} -j REJECT",
                         "reject",
                     )
@@ -222,7 +222,8 @@ def iptables_rules(
             _rule(
                 "nat",
                 svc_c,
-                f"! -s {cluster_cidr} {dst} -m {proto} --dport {port.port} -j KUBE-MARK-MASQ",
+                f'! -s {cluster_cidr} {dst} -m comment --comment "{name} cluster IP" -m {proto} --dport {port.port} '
+                "-j KUBE-MARK-MASQ",
                 "masquerade",
             )
         )
