@@ -171,6 +171,9 @@ def test_allocatable_refuses_what_the_ram_ratio_lets_nova_take():
     fit = next(r for r in out["replicas"][0]["filter_rows"] if any(s["name"] == "RamFilter" for s in r["nova"]))
     assert next(s for s in fit["nova"] if s["name"] == "RamFilter")["removed"] == []
     assert [(v["host"], v["reason"]) for v in fit["kube"][0]["removed"]] == [("small", "Insufficient memory")]
+    # the numbers behind Kubernetes' bare reason
+    detail = fit["kube"][0]["removed"][0]["detail"]
+    assert "memory 8192Mi" in detail and "memory 7580Mi with 0Mi requested" in detail
 
 
 def test_anti_affinity_spreads_the_replicas_and_nova_fails_the_whole_request():

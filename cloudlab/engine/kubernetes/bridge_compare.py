@@ -34,7 +34,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..i18n import N_, Translate, fmt_number, identity
+from ..i18n import N_, Translate, fmt_number, identity, render
 from ..scheduler.model import Flavor, HostState, Instance
 from ..scheduler.moment import Moment, rerun
 from ..scheduler.placement import STAGE_NAME as PLACEMENT_STAGE
@@ -318,15 +318,33 @@ def _group(
     return rows
 
 
-def _verdicts(stage: Mapping[str, Any], hosts: list[str]) -> list[dict[str, Any]]:
+#: NodeResourcesFit refuses with Kubernetes' bare reasons ("Insufficient memory"); the numbers
+#: behind them, said beside the reason.
+FIT_NUMBERS = N_(
+    "asks cpu {cpu_req}m, memory {mem_req_mi}Mi; allocatable cpu {cpu_alloc}m with {cpu_used}m requested, "
+    "memory {mem_alloc_mi}Mi with {mem_used_mi}Mi requested, pods {pods} of {pods_alloc}"
+)
+
+
+def _verdicts(stage: Mapping[str, Any], hosts: list[str], translate: Translate = identity) -> list[dict[str, Any]]:
     v = stage.get("verdicts") or {}
-    return [{"host": h, "passed": v[h]["passed"], "reason": v[h]["reason"]} for h in hosts if h in v]
+    out = []
+    for h in hosts:
+        if h not in v:
+            continue
+        entry = {"host": h, "passed": v[h]["passed"], "reason": v[h]["reason"], "detail": ""}
+        if stage["name"] == "NodeResourcesFit" and not v[h]["passed"] and "cpu_alloc" in v[h]["numbers"]:
+            entry["detail"] = render(FIT_NUMBERS, v[h]["numbers"], translate)
+        out.append(entry)
+    return out
 
 
-def _stage_view(stage: FilterStage | None, name: str, hosts: list[str], position: int) -> dict[str, Any]:
+def _stage_view(
+    stage: FilterStage | None, name: str, hosts: list[str], position: int, translate: Translate = identity
+) -> dict[str, Any]:
     if stage is None:
         return {"name": name, "ran": False, "why_not": "", "position": position, "verdicts": []}
-    verdicts = _verdicts(stage, hosts)
+    verdicts = _verdicts(stage, hosts, translate)
     return {
         "name": name,
         "ran": stage["ran"] and stage["hosts_in"] > 0,
@@ -365,7 +383,7 @@ def filter_rows(
         rows.append(
             {
                 "nova": [_stage_view(n_stages[n], n, hosts, n_order.index(n) + 1) for n in n_names],
-                "kube": [_stage_view(k_stages.get(k), k, hosts, k_order.index(k) + 1) for k in k_names],
+                "kube": [_stage_view(k_stages.get(k), k, hosts, k_order.index(k) + 1, translate) for k in k_names],
                 "notes": _filter_notes(n_names, k_names, translate),
             }
         )
@@ -521,20 +539,3 @@ def pod_manifest(pod: Pod) -> dict[str, Any]:
     if pod.spec.affinity and pod.spec.affinity.pod_anti_affinity:
         out["antiAffinity"] = {"topologyKey": HOSTNAME, "matchLabels": {"app": WORKLOAD_APP}}
     return out
-
-
-__all__ = [
-    "FILTER_COUNTERPARTS",
-    "Workload",
-    "compare",
-    "filter_rows",
-    "flavor_requests",
-    "host_row",
-    "host_zone",
-    "node_from_host",
-    "outcome",
-    "pod_from_instance",
-    "run_kube",
-    "score_rows",
-    "workload_pods",
-]
