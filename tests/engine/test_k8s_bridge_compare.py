@@ -210,3 +210,9 @@ def test_the_placement_era_pairs_placement_with_node_resources_fit():
     assert [s["name"] for s in row["kube"]] == ["NodeResourcesFit"]
     assert {v["host"] for v in row["kube"][0]["removed"]} == {"big", "mid", "small"}
     assert out["nova_error"]["type"] == "NoValidHost"
+
+
+def test_a_cloud_without_hosts_has_no_nodes_either():
+    out = bc.compare(replace(_moment(), hosts=()), [], bc.Workload())
+    assert out["hosts"] == [] and out["nova_error"]["type"] == "NoValidHost"
+    assert out["replicas"][0]["outcome"]["kube"]["message"] == "no nodes available to schedule pods"
