@@ -28,6 +28,7 @@ import yaml
 
 from cloudlab.engine.scheduler import ScenarioError
 from cloudlab.engine.scheduler.scenario import parse_scenario
+from cloudlab.kube.scenario import with_clusters
 
 from .models import Cloud, Instance, ServerGroup
 
@@ -186,7 +187,7 @@ def scenario_document(rows: CloudRows) -> dict[str, Any]:
 
 
 def export_scenario(cloud: Cloud) -> dict[str, Any]:
-    return scenario_document(cloud_rows(cloud))
+    return with_clusters(scenario_document(cloud_rows(cloud)), cloud)  # and its Kubernetes clusters
 
 
 def scenario_yaml(document: dict[str, Any]) -> str:

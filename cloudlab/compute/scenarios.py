@@ -30,6 +30,7 @@ from cloudlab.engine.scheduler import Scenario, ScenarioError
 from cloudlab.engine.scheduler.scenario import read_data
 from cloudlab.engine.scheduler.sections import SLUG
 from cloudlab.identity.models import Membership, Project, Quota, Role
+from cloudlab.kube.scenario import create_clusters
 
 from .limits import column_problem
 from .models import Aggregate, Cloud, Flavor, Host, Image, Instance, InstanceAction, ServerGroup
@@ -188,6 +189,7 @@ def create_cloud(scenario: Scenario, *, pace: float | None = None, replace: bool
             uuid=g.uuid, cloud=cloud, project=owner, name=g.name, policy=g.policy, rules=dict(g.rules)
         )
         group.members.set(members)
+    create_clusters(cloud, scenario)  # a ``clusters:`` section (cloudlab.kube.scenario), in this transaction
     return cloud
 
 
