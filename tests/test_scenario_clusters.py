@@ -151,7 +151,8 @@ def test_a_project_has_three_clusters_at_most():
         for k in range(8)
     ]
     data["clusters"] = [
-        {"name": f"c{k}", "project": "lab", "control_plane": f"n{2 * k}", "workers": [f"n{2 * k + 1}"]} for k in range(4)
+        {"name": f"c{k}", "project": "lab", "control_plane": f"n{2 * k}", "workers": [f"n{2 * k + 1}"]}
+        for k in range(4)
     ]
     with pytest.raises(ScenarioError) as error:
         parse_scenario_with_clusters(data)
@@ -173,7 +174,9 @@ def test_a_refusal_while_the_clusters_are_created_leaves_no_cloud():
     assert isinstance(scenario, ClusterScenario)
     spec = scenario.clusters[0]
     # The cluster and the manifests before it are written when the bad one is met.
-    bad = ClusterSpec(spec.path, spec.name, spec.project, spec.control_plane, spec.workers, (*spec.manifests, BAD_DEPLOYMENT))
+    bad = ClusterSpec(
+        spec.path, spec.name, spec.project, spec.control_plane, spec.workers, (*spec.manifests, BAD_DEPLOYMENT)
+    )
     with pytest.raises(ScenarioError) as error:
         load_cloud(ClusterScenario(**{**scenario.__dict__, "clusters": (bad,)}), pace=0)
     assert error.value.problems == [
@@ -222,6 +225,19 @@ metadata: {name: cart, namespace: shop}
 spec:
   selector: {app: cart}
   ports: [{port: 6379}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: shop}
+spec:
+  ports: [{port: 5432}]
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: db, namespace: shop}
+subsets:
+- addresses: [{ip: 192.168.20.50}]
+  ports: [{port: 5432}]
 """
 
 
@@ -231,9 +247,13 @@ def _desired(cloud: Cloud) -> dict:
     for cluster in Cluster.objects.filter(cloud=cloud):
         members = [(m.instance.name, m.role, m.node_name) for m in cluster.members.select_related("instance")]
         objects = {}
-        for row in KubeObject.objects.filter(cluster=cluster).exclude(resource__in=["events", "endpoints", "nodes"]):
+        for row in KubeObject.objects.filter(cluster=cluster).exclude(resource__in=["events", "nodes"]):
             if row.body["metadata"].get("ownerReferences"):
                 continue  # made by a controller: its owner's spec says what it is
+            if row.resource == "endpoints":
+                if (row.namespace, row.name) == ("shop", "db"):  # a Service without a selector: the user's
+                    objects["endpoints", "shop", "db"] = row.body["subsets"]
+                continue  # the endpoints controller's
             objects[row.resource, row.namespace, row.name] = (row.body.get("spec"), row.body["metadata"].get("labels"))
         out[cluster.project.name, cluster.name] = (members, objects)
     return out
@@ -260,6 +280,8 @@ def test_load_export_load_gives_the_same_clusters_members_and_desired_objects(tm
         ("Namespace", "shop"),
         ("Service", "web"),
         ("Service", "cart"),
+        ("Service", "db"),
+        ("Endpoints", "db"),
         ("ReplicationController", "cart"),
         ("ReplicaSet", "cache"),
         ("Deployment", "web"),

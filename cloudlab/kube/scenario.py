@@ -56,7 +56,7 @@ CLUSTER_KEYS = ("name", "project", "control_plane", "workers", "manifests")
 RUNNING = (VmState.ACTIVE, VmState.RESIZED)
 #: What a user creates, in the order the export writes it (a namespace before what is in it, a
 #: Service before the pods that read its variables).
-EXPORTED = ("namespaces", "services", "replicationcontrollers", "replicasets", "deployments", "pods")
+EXPORTED = ("namespaces", "services", "endpoints", "replicationcontrollers", "replicasets", "deployments", "pods")
 #: Metadata the apiserver and the controllers write, not the user (``kubectl get -o yaml`` shows it).
 SERVER_METADATA = (
     "uid",
@@ -327,7 +327,8 @@ def cluster_entries(cloud: Any, document: Mapping[str, Any]) -> tuple[list[dict[
     clusters = Cluster.objects.filter(cloud=cloud).select_related("project").prefetch_related("members__instance")
     for index, cluster in enumerate(clusters):
         path = f"{SECTION}[{index}] ({cluster.name})"
-        refs: dict[str, list[str]] = {ClusterMember.Role.CONTROL_PLANE: [], ClusterMember.Role.WORKER: []}
+        control_plane: list[str] = []
+        workers: list[str] = []
         for member in cluster.members.all():  # in the order they were made: the node names follow it
             instance = member.instance
             saved = by_uuid.get(str(instance.uuid)) if instance is not None else None
@@ -339,12 +340,12 @@ def cluster_entries(cloud: Any, document: Mapping[str, Any]) -> tuple[list[dict[
                 )
                 continue
             ref = saved["name"] if names.count(saved["name"]) == 1 else saved["uuid"]
-            refs[member.role].append(ref)
+            (control_plane if member.role == ClusterMember.Role.CONTROL_PLANE else workers).append(ref)
         entry: dict[str, Any] = {
             "name": cluster.name,
             "project": cluster.project.name,
-            "control_plane": (refs[ClusterMember.Role.CONTROL_PLANE] or [""])[0],
-            "workers": refs[ClusterMember.Role.WORKER],
+            "control_plane": (control_plane or [""])[0],
+            "workers": workers,
         }
         objects = desired_objects(cluster)
         if objects:
@@ -361,9 +362,13 @@ def _state(instance: Any) -> str:
 
 def desired_objects(cluster: Cluster) -> list[dict[str, Any]]:
     """The objects a user created, as ``kubectl get -o yaml`` prints them without what the server
-    writes: namespaces past kubeadm's four, Services but ``kubernetes``, ReplicationControllers,
+    writes: namespaces past kubeadm's four, Services but ``kubernetes``, the Endpoints of a
+    Service without a selector (the endpoints controller writes the others), ReplicationControllers,
     ReplicaSets and pods that no controller owns, Deployments; nothing being deleted."""
-    rows = KubeObject.objects.filter(cluster=cluster, resource__in=EXPORTED)
+    rows = list(KubeObject.objects.filter(cluster=cluster, resource__in=EXPORTED))
+    selectorless = {
+        (r.namespace, r.name) for r in rows if r.resource == "services" and not r.body.get("spec", {}).get("selector")
+    }
     out = []
     for row in sorted(rows, key=lambda r: (EXPORTED.index(r.resource), _created(r.body), r.namespace, r.name)):
         meta = row.body.get("metadata", {})
@@ -371,7 +376,9 @@ def desired_objects(cluster: Cluster) -> list[dict[str, Any]]:
             continue
         if row.resource == "namespaces" and row.name in INITIAL_NAMESPACES:
             continue
-        if row.resource == "services" and (row.namespace, row.name) == ("default", "kubernetes"):
+        if row.resource in ("services", "endpoints") and (row.namespace, row.name) == ("default", "kubernetes"):
+            continue
+        if row.resource == "endpoints" and (row.namespace, row.name) not in selectorless:
             continue
         out.append(as_manifest(row.body))
     return out
@@ -382,8 +389,11 @@ def _created(body: Mapping[str, Any]) -> str:
 
 
 def as_manifest(body: Mapping[str, Any]) -> dict[str, Any]:
-    """A stored object as a manifest: no status, no server-written metadata."""
-    out = {k: copy.deepcopy(v) for k, v in body.items() if k != "status"}
+    """A stored object as a manifest: no status, no server-written metadata; apiVersion, kind,
+    metadata and spec in the order ``kubectl get -o yaml`` prints them."""
+    order = ("apiVersion", "kind", "metadata")
+    out = {k: copy.deepcopy(body[k]) for k in order if k in body}
+    out |= {k: copy.deepcopy(v) for k, v in body.items() if k not in (*order, "status")}
     meta = {k: v for k, v in out.get("metadata", {}).items() if k not in SERVER_METADATA}
     annotations = {k: v for k, v in meta.get("annotations", {}).items() if not k.startswith(SERVER_ANNOTATIONS)}
     meta.pop("annotations", None)
