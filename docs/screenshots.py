@@ -51,10 +51,100 @@ def settled(page: Any, name: str) -> None:
     page.locator("#instances-table tbody tr", has_text=name).filter(has_text="Running").first.wait_for(timeout=60000)
 
 
+WEB = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 3
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+        ports: [{containerPort: 80}]
+        resources:
+          requests: {cpu: 400m, memory: 64Mi}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports: [{port: 80}]
+"""
+
+RUNNING_JS = """(n) => [...document.querySelectorAll('#pods-table [data-status]')]
+  .filter(s => s.dataset.status === 'Running').length === n"""
+
+
+def kubernetes(browser: Any, base: str, out: Path) -> list[str]:
+    """bob builds a cluster from three instances, creates a Deployment of 3 and a Service from
+    YAML, scales it to 5 (one pod Pending: two 1-CPU workers hold four 400m pods)."""
+    page = browser.new_page(viewport=SIZE)
+    log_in(page, base, "bob", "en")
+    launch(page, "k8s", "m1.small", count=3)
+    page.click("#launch-submit")
+    page.wait_for_selector("#launch-modal", state="hidden")
+    for name in ("k8s-1", "k8s-2", "k8s-3"):
+        settled(page, name)
+    page.goto(f"{base}/project/kubernetes/")
+    page.screenshot(path=out / "kube-create-cluster.png")
+    page.fill("#cluster-name-input", "lab")
+    page.click("#cluster-create")
+    page.wait_for_selector("#kube-diagram .cl-kube-node[data-node]")
+    cluster_url = page.url
+    page.click("#cluster-tabs a[data-section=create]")
+    page.fill(
+        "#apply-manifest", WEB.replace("replicas: 3", "replicas: -1").replace("name: web\nspec", "name: Web\nspec", 1)
+    )
+    page.click("#apply-button")
+    page.wait_for_selector("#apply-error .cl-kube-causes")
+    page.screenshot(path=out / "kube-create-invalid.png", full_page=True)
+    page.fill("#apply-manifest", WEB)
+    page.click("#apply-button")
+    page.wait_for_selector("#apply-ok")
+    page.click("#cluster-tabs a[data-section=workloads]")
+    page.wait_for_function(RUNNING_JS, arg=3, timeout=60000)
+    page.click("#deployments-table tr[data-name=web] button[data-verb=scale]")
+    page.fill("#kube-replicas", "5")
+    page.click("#kube-modal-confirm")
+    page.wait_for_selector("#pods-table [data-failed-scheduling]", timeout=60000)
+    page.wait_for_function(RUNNING_JS, arg=4, timeout=60000)
+    page.screenshot(path=out / "kube-workloads.png", full_page=True)
+    page.goto(cluster_url)
+    page.wait_for_selector("#kube-diagram .cl-kube-pod")
+    page.screenshot(path=out / "kube-overview.png", full_page=True)
+    for section in ("nodes", "etcd"):
+        page.goto(f"{cluster_url}{section}/")
+        page.wait_for_selector("#live-indicator[data-state=live]")
+        page.screenshot(path=out / f"kube-{section}.png")
+    zh = browser.new_page(viewport=SIZE)
+    log_in(zh, base, "bob", "zh-hans")
+    zh.goto(cluster_url)
+    zh.wait_for_selector("#kube-diagram .cl-kube-pod")
+    zh.screenshot(path=out / "kube-overview-zh.png")
+    return [
+        "kube-create-cluster",
+        "kube-create-invalid",
+        "kube-workloads",
+        "kube-overview",
+        "kube-nodes",
+        "kube-etcd",
+        "kube-overview-zh",
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "img")
+    parser.add_argument("--only", choices=("all", "kubernetes"), default="all", help="retake only these pictures")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with (
@@ -63,6 +153,12 @@ def main() -> int:
     ):
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            taken = kubernetes(browser, base, args.out)
+            if args.only == "kubernetes":
+                browser.close()
+                for name in taken:
+                    print(f"{args.out / name}.png: {(args.out / f'{name}.png').stat().st_size} bytes")
+                return 0
             page = browser.new_page(viewport=SIZE)
             log_in(page, base, "alice", "en")
             launch(page, "web", "m1.tiny", count=2)
@@ -121,7 +217,7 @@ def main() -> int:
             zh.screenshot(path=args.out / "instances-zh.png")
             browser.close()
     shots = ("instances-en", "instances-zh", "launch-dialog", "decision-live", "decision-end", "flow-replay")
-    for name in (*shots, "flow-deployment", "flow-tracker"):
+    for name in (*shots, "flow-deployment", "flow-tracker", *taken):
         print(f"{args.out / name}.png: {(args.out / f'{name}.png').stat().st_size} bytes")
     return 0
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from cloudlab.compute.models import Instance
+from cloudlab.engine.kubernetes.cluster import RESOURCES
 from cloudlab.kube import clusters
 from cloudlab.kube.models import Cluster
 from cloudlab.kube.nav import SECTIONS
@@ -129,6 +130,10 @@ def test_a_cluster_from_three_instances_runs_heals_and_scales(browser, live_serv
         timeout=40_000,
     )
 
+    overview = context.new_page()  # the controllers' feed, live on the Overview
+    overview.on("pageerror", lambda e: errors.append(str(e)))
+    overview.goto(f"{live_server_url}/project/kubernetes/{cluster.pk}/")
+    overview.wait_for_selector("#live-indicator[data-state=live]")
     page.click("#deployments-table tr[data-name=web] button[data-verb=scale]")
     page.fill("#kube-replicas", "5")
     page.click("#kube-modal-confirm")
@@ -143,8 +148,12 @@ def test_a_cluster_from_three_instances_runs_heals_and_scales(browser, live_serv
     why = page.inner_text("#pods-table [data-failed-scheduling] samp")
     assert why.startswith("0/3 nodes are available: ") and "2 Insufficient cpu" in why
     assert "1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }" in why
-    assert page.inner_text("#deployments-table tr[data-name=web] [data-column=READY]") == "4/5"
+    page.wait_for_function(  # the Deployment's status follows in the controller's next round
+        "() => document.querySelector('#deployments-table tr[data-name=web] [data-column=READY]').innerText === '4/5'"
+    )
     assert cluster.kube_objects.filter(resource="pods").count() == 5
+    feed = overview.inner_text("#kube-activity")
+    assert "desired 5, actual 4: create web-" in feed and "new ReplicaSet web-" in feed
     assert errors == []
     context.close()
 
@@ -169,7 +178,9 @@ def test_every_section_fits_and_speaks_the_pages_language(browser, live_server_u
     clusters.apply_manifest(cluster, SERVICE)
     advance(cluster)
     # The cluster's objects are named by the student (namespaces, pods …), as instances are.
-    allowed = _allowed_words() | KUBERNETES_WORDS | set(cluster.kube_objects.values_list("name", flat=True))
+    # Resource names are the API's identifiers (kubectl get pods), as Nova's filter names are.
+    allowed = _allowed_words() | KUBERNETES_WORDS | set(RESOURCES) | {"events"}
+    allowed |= set(cluster.kube_objects.values_list("name", flat=True))
     context = browser.new_context(locale=locale, viewport={"width": WIDTHS[0], "height": 800})
     page = context.new_page()
     errors: list[str] = []

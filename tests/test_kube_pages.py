@@ -197,3 +197,14 @@ def test_deleting_a_cluster_frees_its_instances(alice, lab, three):
     assert client.post(reverse("kube:cluster-delete", args=[lab.pk])).status_code == 302
     assert not Cluster.objects.exists() and not KubeObject.objects.exists()
     assert str(three[1].uuid) in client.get(reverse("kube:clusters")).content.decode()
+
+
+def test_every_controller_sentence_reads_in_chinese():
+    from django.utils import translation
+
+    from cloudlab.kube.words import controller_templates, translated_templates
+
+    templates = controller_templates()
+    assert "desired {desired}, actual {actual}: create {pod}" in templates and "UID order" in templates
+    with translation.override("zh-hans"):
+        assert set(translated_templates()) == set(templates)

@@ -16,6 +16,7 @@ from typing import Any
 
 from cloudlab.compute.models import Instance
 from cloudlab.engine.kubernetes import cluster as engine
+from cloudlab.engine.kubernetes.controllers.actions import Action
 from cloudlab.engine.kubernetes.explain import decision_snapshots
 from cloudlab.engine.kubernetes.objects import Event
 from cloudlab.engine.kubernetes.scheduler import Decision
@@ -44,10 +45,17 @@ def follow_vms(cluster: Cluster, state: engine.ClusterState) -> None:
         engine.set_node_ready(state, member.node_name, runs, why)
 
 
+def action_row(action: Action) -> dict[str, Any]:
+    """A controller's action as the event carries it: the English template and its numbers, so
+    each page shows the sentence in its reader's language (``pages.action_templates``)."""
+    numbers = {k: v if isinstance(v, (int, float, str)) else str(v) for k, v in action.numbers.items()}
+    return {"verb": action.verb, "kind": action.kind, "name": action.name, "message": action.reason, "numbers": numbers}
+
+
 def publish(
     cluster: Cluster,
     changes: Iterable[engine.Change],
-    actions: list[str],
+    actions: list[dict[str, Any]],
     decisions: Iterable[PodDecision] = (),
 ) -> None:
     """The ``kube.changed`` event: what was written, the controllers' actions and the scheduler's
@@ -138,7 +146,7 @@ def run_round(cluster_id: int, for_time: float | None = None) -> float | None:
             event.metadata.resource_version = state.revision
         store.save(cluster, state, result.changes + [_event_change(e) for e in result.events])
         decisions = record_decisions(cluster, state, before, result)
-        publish(cluster, result.changes, [a.sentence() for a in result.actions], decisions)
+        publish(cluster, result.changes, [action_row(a) for a in result.actions], decisions)
         delay = None
         if result.wake_at is not None:
             due = max(result.wake_at, state.now + MIN_GAP)

@@ -32,6 +32,7 @@ from .health import vm_runs
 from .models import Cluster, ClusterMember
 from .nav import SECTIONS, nav_context
 from .snapshot import snapshot
+from .words import translated_templates
 
 #: A manifest's size at most (characters): kubectl's own limit on a request is 3 MiB; a
 #: classroom manifest is a few kilobytes, and this keeps a paste of garbage cheap to refuse.
@@ -178,6 +179,7 @@ def _labels_for_js() -> dict[str, Any]:
         "deletable": list(DELETABLE),
         "scalable": list(SCALABLE),
         "labelled": list(LABELLED),
+        "templates": translated_templates(),
     }
 
 

@@ -265,6 +265,17 @@ class KubeDecision(TypedDict):
     outcome: Literal["Scheduled", "FailedScheduling"]
 
 
+class KubeAction(TypedDict):
+    """One write a controller asked for, as a template and its numbers (``engine.i18n.render``):
+    "desired {desired}, actual {actual}: create {pod}"; the page translates the template."""
+
+    verb: str
+    kind: str
+    name: str
+    message: str
+    numbers: dict[str, int | float | str]
+
+
 class KubeChanged(TypedDict):
     """A round of a Kubernetes cluster's reconcile loop or an apiserver write (``cloudlab.kube``):
     what was written, so a page refetches only the tables it shows."""
@@ -272,8 +283,8 @@ class KubeChanged(TypedDict):
     cluster: int
     revision: int
     changes: list[KubeChange]
-    #: The controllers' actions of the round in Kubernetes' English ("desired 3, actual 2: create …").
-    actions: list[str]
+    #: The controllers' actions of the round ("desired 3, actual 2: create …"), to be translated.
+    actions: list[KubeAction]
     #: The scheduler's decisions of a reconcile round (an apiserver write has none), so a page can
     #: link a pod's new decision.
     decisions: NotRequired[list[KubeDecision]]

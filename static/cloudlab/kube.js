@@ -226,12 +226,27 @@
     table(document.getElementById("events-table"), EVENT_COLUMNS, s.events, [], gettext("No events yet."));
   }
 
+  /* The workloads first, then what routes to them, the cluster's own objects, the events last. */
+  var ETCD_ORDER = ["deployments", "replicasets", "replicationcontrollers", "pods", "services", "endpoints", "nodes", "namespaces", "events"];
+  function etcdRank(resource) { var i = ETCD_ORDER.indexOf(resource); return i < 0 ? ETCD_ORDER.length : i; }
+
   function renderEtcd(s) {
     document.getElementById("etcd-revision").textContent = s.cluster.revision;
     document.getElementById("etcd-count").textContent = s.etcd.length;
     var seen = {};
-    var rows = s.etcd.map(function (r) {
-      seen[r.key] = r.resourceVersion;
+    var filter = document.getElementById("etcd-filter");
+    var resources = [];
+    s.etcd.forEach(function (r) { if (resources.indexOf(r.resource) < 0) resources.push(r.resource); });
+    resources.sort(function (a, b) { return etcdRank(a) - etcdRank(b) || (a < b ? -1 : 1); });
+    var chosen = filter.value || "*";
+    filter.innerHTML = [["*", gettext("All resources")]].concat(resources.map(function (r) { return [r, r]; })).map(function (o) {
+      return '<option value="' + esc(o[0]) + '"' + (o[0] === chosen ? " selected" : "") + ">" + esc(o[1]) + "</option>";
+    }).join("");
+    var listed = s.etcd.filter(function (r) { return chosen === "*" || r.resource === chosen; }).sort(function (a, b) {
+      return etcdRank(a.resource) - etcdRank(b.resource) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+    });
+    s.etcd.forEach(function (r) { seen[r.key] = r.resourceVersion; });
+    var rows = listed.map(function (r) {
       var changed = previousEtcd && previousEtcd[r.key] !== r.resourceVersion;
       return '<tr data-key="' + esc(r.key) + '"' + (changed ? ' class="cl-kube-changed"' : "") + '><td class="font-monospace small text-break">' + k8s(r.key) +
         '</td><td class="text-end" data-column="resourceVersion">' + r.resourceVersion + '</td><td class="text-end text-nowrap">' + esc(interpolate(gettext("%s bytes"), [r.bytes])) + "</td></tr>";
@@ -377,16 +392,29 @@
 
   // -- live -------------------------------------------------------------------------------------
 
+  /* A controller's action in the reader's language: its template through the catalogue (the
+     server's table, labels.templates), each field filled; a field that is itself a sentence
+     ("UID order") is translated too. */
+  function sentence(action) {
+    var templates = labels.templates || {};
+    var text = templates[action.message] || action.message;
+    return text.replace(/\{(\w+)\}/g, function (whole, key) {
+      if (!(key in action.numbers)) return whole;
+      var value = action.numbers[key];
+      return typeof value === "string" && templates[value] ? templates[value] : String(value);
+    });
+  }
+
   var feed = document.getElementById("kube-activity");
   function addActivity(actions) {
     if (!feed || !actions.length) return;
     var empty = feed.querySelector("[data-empty]");
     if (empty) empty.remove();
     var time = CloudLab.localTime(new Date().toISOString()).slice(11);
-    actions.forEach(function (text) {
+    actions.forEach(function (action) {
       var li = document.createElement("li");
       li.className = "cl-kube-action";
-      li.innerHTML = '<span class="text-muted font-monospace">' + esc(time) + "</span> " + esc(typeof text === "string" ? text : text.reason);
+      li.innerHTML = '<span class="text-muted font-monospace">' + esc(time) + "</span> " + esc(sentence(action));
       feed.prepend(li);
     });
     while (feed.children.length > 40) feed.lastChild.remove();
@@ -398,6 +426,8 @@
     timer = setTimeout(function () { timer = null; stream.refetch(); }, 250);
   }
 
+  var etcdFilter = document.getElementById("etcd-filter");
+  if (etcdFilter) etcdFilter.addEventListener("change", function () { render(current); });
   var namespaceSelect = document.getElementById("namespace-filter");
   if (namespaceSelect) namespaceSelect.addEventListener("change", function () { namespace = namespaceSelect.value; render(current); });
 
