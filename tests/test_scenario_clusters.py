@@ -313,3 +313,12 @@ def test_a_cluster_whose_node_is_stopped_cannot_be_saved():
         "clusters[0] (lab): node k8s-worker-2's instance is stopped; a scenario's nodes are ACTIVE, running "
         "instances (start it, or delete the cluster, then save)"
     ]
+
+
+def test_a_rebuilt_cloud_gets_its_clusters_anew():
+    first = Cluster.objects.get(cloud=load_cloud(load_scenario_file(EXAMPLE), pace=0))
+    cloud = load_cloud(load_scenario_file(EXAMPLE), pace=0, replace=True)
+    [cluster] = Cluster.objects.filter(cloud__name="kubernetes-lab")
+    assert cluster.pk != first.pk and cluster.cloud == cloud
+    assert cluster.members.filter(instance__isnull=False).count() == 3
+    assert len(_running(_state(advance(cluster)))) == 3
