@@ -164,7 +164,7 @@ def parse_clusters(
             refs += c.items(join(path, "workers"), workers)
         uuids = []
         for ref_path, ref in refs:
-            found = _instance(c, ref_path, ref, instances, scenario)
+            found = _instance(c, ref_path, ref, instances)
             if found is None:
                 continue
             where = f"{path} ({label})"
@@ -198,7 +198,7 @@ def _cluster_name(c: Checker, path: str, value: Any) -> str | None:
 
 
 def _instance(
-    c: Checker, path: str, ref: Any, instances: tuple[ScenarioInstance, ...] | None, scenario: Scenario | None
+    c: Checker, path: str, ref: Any, instances: tuple[ScenarioInstance, ...] | None
 ) -> ScenarioInstance | None:
     """The instance ``ref`` names (its name; its uuid where two share a name)."""
     if not isinstance(ref, str) or not ref.strip():
