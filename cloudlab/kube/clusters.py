@@ -24,6 +24,7 @@ from cloudlab.compute.models import Instance
 from cloudlab.engine.kubernetes import cluster as engine
 from cloudlab.engine.kubernetes import manifest
 from cloudlab.engine.kubernetes.bridge import node_from_instance
+from cloudlab.engine.kubernetes.controllers.deployment import RollbackError, rollback_template
 from cloudlab.engine.kubernetes.etcd import ApiError, not_found
 from cloudlab.engine.kubernetes.validation import invalid_status, is_dns1123_label, validate_labels
 from cloudlab.identity.models import Project
@@ -211,3 +212,47 @@ def delete_cluster(cluster: Cluster) -> None:
             "kube.changed",
             {"cluster": cluster_id, "revision": 0, "changes": [], "actions": []},
         )
+
+
+def set_image(cluster: Cluster, namespace: str, name: str, images: dict[str, str]) -> engine.Change:
+    """``kubectl set image deployment/<name> <container>=<image>``: a new pod template, so the
+    Deployment controller rolls it out (a new ReplicaSet, the old one scaled down step by step)."""
+
+    def do(state: engine.ClusterState, rng: random.Random) -> list[engine.Change]:
+        obj = copy.deepcopy(state.deployments.get(engine.key_of("deployments", namespace, name)))
+        if obj is None:
+            raise not_found("deployments", name)
+        containers = {c.name: c for c in obj.template.spec.containers}
+        for container, image in images.items():
+            if container not in containers:
+                raise ApiError(400, "BadRequest", f'unable to find container named "{container}"')
+            if not image.strip():
+                raise ApiError(
+                    422,
+                    "Invalid",
+                    f'Deployment.apps "{name}" is invalid: spec.template.spec.containers[0].image: Required value',
+                )
+            containers[container].image = image.strip()
+        obj.metadata.resource_version = 0
+        return [engine.update(state, "deployments", obj)]
+
+    return _write(cluster.pk, do)[0]
+
+
+def undo_rollout(cluster: Cluster, namespace: str, name: str, to_revision: int = 0) -> engine.Change:
+    """``kubectl rollout undo deployment/<name> [--to-revision=N]``: the template of that revision
+    (0: the previous one) becomes the Deployment's again; its old ReplicaSet is scaled back up and
+    takes the next revision number."""
+
+    def do(state: engine.ClusterState, rng: random.Random) -> list[engine.Change]:
+        obj = copy.deepcopy(state.deployments.get(engine.key_of("deployments", namespace, name)))
+        if obj is None:
+            raise not_found("deployments", name)
+        try:
+            obj.template = rollback_template(obj, list(state.replica_sets.values()), to_revision)
+        except RollbackError as error:
+            raise ApiError(400, "BadRequest", str(error)) from error
+        obj.metadata.resource_version = 0
+        return [engine.update(state, "deployments", obj)]
+
+    return _write(cluster.pk, do)[0]

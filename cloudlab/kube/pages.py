@@ -41,6 +41,7 @@ MAX_MANIFEST = 256 * 1024
 #: Which resources each write accepts from the pages.
 DELETABLE = ("pods", "deployments", "replicasets", "replicationcontrollers", "services")
 SCALABLE = ("deployments", "replicasets", "replicationcontrollers")
+ROLLED_OUT = ("deployments",)
 LABELLED = ("pods", "deployments", "replicasets", "replicationcontrollers", "services", "nodes", "namespaces")
 
 EXAMPLE_MANIFEST = """apiVersion: apps/v1
@@ -179,6 +180,7 @@ def _labels_for_js() -> dict[str, Any]:
         "deletable": list(DELETABLE),
         "scalable": list(SCALABLE),
         "labelled": list(LABELLED),
+        "rolled_out": list(ROLLED_OUT),
         "templates": translated_templates(),
     }
 
@@ -203,7 +205,7 @@ def section(request: HttpRequest, cluster_id: int, section: str) -> HttpResponse
             "clusters": reverse("kube:clusters"),
             **{
                 f"{verb}_base": reverse(f"kube:object-{verb}", args=[cluster.pk, "RESOURCE"])
-                for verb in ("delete", "scale", "labels")
+                for verb in ("delete", "scale", "labels", "image", "undo")
             },
         },
         "labels": _labels_for_js(),
@@ -334,6 +336,48 @@ def labels(request: HttpRequest, cluster_id: int, resource: str) -> JsonResponse
         return _refuse(parsed)
     try:
         change = writer.label_object(cluster, resource, *target, parsed)
+    except ApiError as error:
+        return _status(error)
+    return _changed([change], cluster)
+
+
+@login_required
+@require_POST
+def image(request: HttpRequest, cluster_id: int, resource: str) -> JsonResponse:
+    """``kubectl set image``: ``container=image`` lines; a new template starts a rolling update."""
+    cluster = cluster_or_404(request, cluster_id)
+    target = _target(request, resource, ROLLED_OUT)
+    if isinstance(target, JsonResponse):
+        return target
+    parsed = _parse_labels(request.POST.get("images", ""))
+    if isinstance(parsed, str):
+        return _refuse(parsed)
+    if not parsed:
+        return _refuse(_("Name a container and its new image: container=image."))
+    try:
+        change = writer.set_image(cluster, *target, parsed)
+    except ApiError as error:
+        return _status(error)
+    return _changed([change], cluster)
+
+
+@login_required
+@require_POST
+def undo(request: HttpRequest, cluster_id: int, resource: str) -> JsonResponse:
+    """``kubectl rollout undo [--to-revision=N]`` (empty or 0: the previous revision)."""
+    cluster = cluster_or_404(request, cluster_id)
+    target = _target(request, resource, ROLLED_OUT)
+    if isinstance(target, JsonResponse):
+        return target
+    raw = request.POST.get("to_revision", "").strip() or "0"
+    try:
+        revision = int(raw)
+    except ValueError:
+        return _refuse(_("The revision must be a whole number, not %(value)r.") % {"value": raw})
+    if revision < 0:
+        return _refuse(_("The revision must be a whole number, not %(value)r.") % {"value": raw})
+    try:
+        change = writer.undo_rollout(cluster, *target, revision)
     except ApiError as error:
         return _status(error)
     return _changed([change], cluster)

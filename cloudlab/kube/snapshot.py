@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from cloudlab.compute.models import Instance
 from cloudlab.engine.kubernetes import cluster as engine
 from cloudlab.engine.kubernetes.bridge import CONTROL_PLANE_COMPONENTS, NODE_COMPONENTS
+from cloudlab.engine.kubernetes.controllers.deployment import owned_replica_sets, revision_of, rollout_status
 from cloudlab.engine.kubernetes.nodeinfo import pod_requests
 from cloudlab.engine.kubernetes.objects import Pod
 from cloudlab.engine.kubernetes.podlifecycle import print_endpoints, print_node, print_pod, print_service
@@ -190,6 +191,21 @@ def _workload_rows(objs: Any, printer: Any, now: float, **extra: Any) -> list[di
     ]
 
 
+def _history(d: Any, state: engine.ClusterState) -> list[dict[str, Any]]:
+    """``kubectl rollout history``: each revision the Deployment's ReplicaSets hold, newest first."""
+    rows = []
+    for rs in owned_replica_sets(d, list(state.replica_sets.values())):
+        rows.append(
+            {
+                "revision": revision_of(rs),
+                "replica_set": rs.metadata.name,
+                "replicas": rs.replicas,
+                "images": ",".join(c.image for c in rs.template.spec.containers),
+            }
+        )
+    return sorted(rows, key=lambda r: -r["revision"])
+
+
 def _etcd_rows(cluster: Cluster) -> list[dict[str, Any]]:
     rows = []
     for row in KubeObject.objects.filter(cluster=cluster).order_by("resource", "namespace", "name"):
@@ -249,6 +265,13 @@ def snapshot(cluster: Cluster) -> dict[str, Any]:
                 "max_surge": str(d.strategy.max_surge),
                 "max_unavailable": str(d.strategy.max_unavailable),
             },
+            rollout=lambda d: dict(zip(("message", "done"), rollout_status(d), strict=True)),
+            # The newest ReplicaSet's revision is the Deployment's (the controller copies it there).
+            revision=lambda d: str(
+                max((revision_of(r) for r in owned_replica_sets(d, list(state.replica_sets.values()))), default="")
+            ),
+            containers=lambda d: [{"name": c.name, "image": c.image} for c in d.template.spec.containers],
+            history=lambda d: _history(d, state),
         ),
         "replicasets": _workload_rows(state.replica_sets.values(), print_replicas, now),
         "replicationcontrollers": _workload_rows(state.replication_controllers.values(), print_replicas, now),

@@ -16,5 +16,7 @@ urlpatterns = [
     path("project/kubernetes/<int:cluster_id>/objects/<str:resource>/delete/", pages.delete, name="object-delete"),
     path("project/kubernetes/<int:cluster_id>/objects/<str:resource>/scale/", pages.scale, name="object-scale"),
     path("project/kubernetes/<int:cluster_id>/objects/<str:resource>/labels/", pages.labels, name="object-labels"),
+    path("project/kubernetes/<int:cluster_id>/objects/<str:resource>/image/", pages.image, name="object-image"),
+    path("project/kubernetes/<int:cluster_id>/objects/<str:resource>/undo/", pages.undo, name="object-undo"),
     path("project/kubernetes/<int:cluster_id>/<slug:section>/", pages.section, name="section"),
 ]

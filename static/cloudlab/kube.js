@@ -57,6 +57,10 @@
   function actionsHtml(resource, row, compact) {
     var out = [];
     if (labels.scalable.indexOf(resource) >= 0) out.push(button("scale", resource, row, "bi-arrows-expand", gettext("Scale"), "btn-outline-secondary", compact));
+    if (labels.rolled_out.indexOf(resource) >= 0) {
+      out.push(button("image", resource, row, "bi-box-seam", gettext("Set Image"), "btn-outline-secondary", compact));
+      out.push(button("undo", resource, row, "bi-arrow-counterclockwise", gettext("Undo Rollout"), "btn-outline-secondary", compact));
+    }
     if (labels.labelled.indexOf(resource) >= 0) out.push(button("labels", resource, row, "bi-tags", gettext("Labels"), "btn-outline-secondary", compact));
     if (labels.deletable.indexOf(resource) >= 0) out.push(button("delete", resource, row, "bi-trash", gettext("Delete"), "btn-outline-danger", compact));
     return '<div class="d-flex flex-wrap gap-1">' + out.join("") + "</div>";
@@ -76,17 +80,47 @@
     var head = "<thead><tr>" + (all ? "<th>" + k8s("NAMESPACE") + "</th>" : "") + columns.map(function (c) {
       return '<th class="text-nowrap' + (c.wide ? " cl-col-wide" : "") + '">' + k8s(c.name) + "</th>";
     }).join("") + (extra || []).map(function (x) { return "<th>" + esc(x.title) + "</th>"; }).join("") + "</tr></thead>";
-    var body = rows.map(function (row) {
-      return '<tr data-name="' + esc(row.columns.NAME) + '" data-namespace="' + esc(row.namespace || "") + '">' +
-        (all ? "<td>" + k8s(row.namespace) + "</td>" : "") +
-        columns.map(function (c) {
-          var cell = c.html ? c.html(row) : k8s(row.columns[c.name]);
-          return '<td class="' + (c.cls || "") + (c.wide ? " cl-col-wide" : "") + '" data-column="' + esc(c.name) + '">' + cell + "</td>";
-        }).join("") +
-        (extra || []).map(function (x) { return "<td>" + x.html(row) + "</td>"; }).join("") + "</tr>" +
-        (after && after(row) ? '<tr class="cl-kube-after"><td colspan="' + span + '">' + after(row) + "</td></tr>" : "");
-    }).join("");
-    el.innerHTML = head + "<tbody>" + (body || '<tr><td colspan="' + span + '" class="text-muted">' + esc(empty) + "</td></tr>") + "</tbody>";
+    // Each row as its key, its attributes and its cells' HTML, so that only what changed is
+    // rewritten: a button the student is about to click stays where it is while ages tick.
+    var wanted = [];
+    rows.forEach(function (row) {
+      var key = (row.namespace || "") + "/" + row.columns.NAME;
+      var cells = (all ? [{ cls: "", column: "NAMESPACE", html: k8s(row.namespace) }] : []).concat(columns.map(function (c) {
+        return { cls: (c.cls || "") + (c.wide ? " cl-col-wide" : ""), column: c.name, html: c.html ? c.html(row) : k8s(row.columns[c.name]) };
+      }), (extra || []).map(function (x) { return { cls: "", column: "", html: x.html(row) }; }));
+      wanted.push({ key: key, name: row.columns.NAME, namespace: row.namespace || "", cls: "", cells: cells });
+      var more = after ? after(row) : "";
+      if (more) wanted.push({ key: key + "#after", cls: "cl-kube-after", cells: [{ cls: "", column: "", html: more, span: span }] });
+    });
+    if (!wanted.length) wanted.push({ key: "#empty", cls: "", cells: [{ cls: "text-muted", column: "", html: esc(empty), span: span }] });
+    var body = el.tBodies[0];
+    var same = el.dataset.head === head && body && body.rows.length === wanted.length &&
+      wanted.every(function (w, i) { return body.rows[i].dataset.key === w.key && body.rows[i].cells.length === w.cells.length; });
+    if (!same) {
+      el.dataset.head = head;
+      el.innerHTML = head + "<tbody>" + wanted.map(function (w) {
+        return '<tr data-key="' + esc(w.key) + '"' + (w.name !== undefined ? ' data-name="' + esc(w.name) + '" data-namespace="' + esc(w.namespace) + '"' : "") +
+          (w.cls ? ' class="' + w.cls + '"' : "") + ">" + w.cells.map(function (c) {
+          return '<td class="' + c.cls + '"' + (c.column ? ' data-column="' + esc(c.column) + '"' : "") + (c.span ? ' colspan="' + c.span + '"' : "") + ">" + c.html + "</td>";
+        }).join("") + "</tr>";
+      }).join("") + "</tbody>";
+      wanted.forEach(function (w, i) { w.cells.forEach(function (c, j) { shownHtml.set(el.tBodies[0].rows[i].cells[j], c.html); }); });
+      return;
+    }
+    wanted.forEach(function (w, i) {
+      w.cells.forEach(function (c, j) {
+        var td = body.rows[i].cells[j];
+        if (shownHtml.get(td) !== c.html) { td.innerHTML = c.html; shownHtml.set(td, c.html); }
+      });
+    });
+  }
+  var shownHtml = new WeakMap();  // a cell → the HTML last written into it
+
+  /* Rewrite an element only when its HTML changes (an open select or a focused button stays). */
+  function setHtml(el, html) {
+    if (shownHtml.get(el) === html) return;
+    el.innerHTML = html;
+    shownHtml.set(el, html);
   }
 
   function col(name, options) { return Object.assign({ name: name }, options || {}); }
@@ -126,19 +160,19 @@
     }
     var control = s.members.filter(function (m) { return m.control_plane; });
     var workers = s.members.filter(function (m) { return !m.control_plane; });
-    diagram.innerHTML = '<div class="cl-kube-master">' + '<div class="cl-kube-tier">' + esc(gettext("Master (control plane)")) + "</div>" + control.map(nodeBox).join("") + "</div>" +
+    setHtml(diagram, '<div class="cl-kube-master">' + '<div class="cl-kube-tier">' + esc(gettext("Master (control plane)")) + "</div>" + control.map(nodeBox).join("") + "</div>" +
       '<div class="cl-kube-watch" aria-hidden="true"><i class="bi bi-arrow-down-up"></i> ' + esc(gettext("watch and update through the kube-apiserver")) + "</div>" +
-      '<div class="cl-kube-tier">' + esc(gettext("Nodes")) + '</div><div class="cl-kube-workers-row">' + workers.map(nodeBox).join("") + "</div>";
+      '<div class="cl-kube-tier">' + esc(gettext("Nodes")) + '</div><div class="cl-kube-workers-row">' + workers.map(nodeBox).join("") + "</div>");
     var ready = s.members.filter(function (m) { return m.ready; }).length;
     var running = s.pods.filter(function (p) { return p.columns.STATUS === "Running"; }).length;
     var pending = s.pods.filter(function (p) { return p.phase === "Pending"; }).length;
-    document.getElementById("kube-summary").innerHTML = '<dl class="row small mb-0">' +
+    setHtml(document.getElementById("kube-summary"), '<dl class="row small mb-0">' +
       "<dt class=\"col-7\">" + esc(gettext("Nodes Ready")) + '</dt><dd class="col-5 mb-1" id="summary-nodes">' + ready + " / " + s.members.length + "</dd>" +
       "<dt class=\"col-7\">" + esc(gettext("Pods Running")) + '</dt><dd class="col-5 mb-1" id="summary-running">' + running + " / " + s.pods.length + "</dd>" +
       "<dt class=\"col-7\">" + esc(gettext("Pods Pending")) + '</dt><dd class="col-5 mb-1" id="summary-pending">' + pending + "</dd>" +
       "<dt class=\"col-7\">" + esc(gettext("Deployments")) + '</dt><dd class="col-5 mb-1">' + s.deployments.length + "</dd>" +
       "<dt class=\"col-7\">" + esc(gettext("Services")) + '</dt><dd class="col-5 mb-1">' + s.services.length + "</dd>" +
-      "<dt class=\"col-7\">" + esc(gettext("etcd revision")) + '</dt><dd class="col-5 mb-0">' + s.cluster.revision + "</dd></dl>";
+      "<dt class=\"col-7\">" + esc(gettext("etcd revision")) + '</dt><dd class="col-5 mb-0">' + s.cluster.revision + "</dd></dl>");
     var saved = namespace; namespace = "*";
     table(document.getElementById("overview-events"), EVENT_COLUMNS, s.events.slice(0, 8), [], gettext("No events yet."));
     namespace = saved;
@@ -148,14 +182,24 @@
     return r.columns.TYPE === "Warning" ? '<span class="text-danger fw-semibold">' + k8s("Warning") + "</span>" : k8s(r.columns.TYPE);
   } }), col("REASON", { cls: "text-nowrap" }), col("OBJECT", { cls: "font-monospace small", html: function (r) { return k8sPath(r.columns.OBJECT); } }), col("MESSAGE", { cls: "small" })];
 
+  /* Under a Deployment: kubectl rollout status while it rolls, and its revisions (rollout history). */
+  function rolloutHtml(d) {
+    var history = d.history.map(function (h) {
+      return '<span class="me-3" data-revision="' + h.revision + '">' + esc(interpolate(gettext("revision %s"), [h.revision])) + ": " +
+        k8s(h.images) + " " + '<span class="text-muted">(' + k8s(h.replica_set + " × " + h.replicas) + ")</span></span>";
+    }).join("");
+    var status = d.rollout.done ? "" : '<div class="text-warning-emphasis" data-rollout><span class="spinner-border spinner-border-sm me-1" aria-hidden="true"></span>' + k8s(d.rollout.message) + "</div>";
+    return '<div class="small">' + status + (history ? '<div class="text-break" data-history>' + history + "</div>" : "") + "</div>";
+  }
+
   function renderWorkloads(s) {
     var select = document.getElementById("namespace-filter");
     var names = s.namespaces.map(function (n) { return n.columns.NAME; });
     var options = [["*", gettext("All namespaces")]].concat(names.map(function (n) { return [n, n]; }));
-    select.innerHTML = options.map(function (o) { return '<option value="' + esc(o[0]) + '"' + (o[0] === namespace ? " selected" : "") + ">" + esc(o[1]) + "</option>"; }).join("");
+    setHtml(select, options.map(function (o) { return '<option value="' + esc(o[0]) + '"' + (o[0] === namespace ? " selected" : "") + ">" + esc(o[1]) + "</option>"; }).join(""));
     var images = [col("CONTAINERS", { wide: true }), col("IMAGES", { wide: true }), col("SELECTOR", { wide: true, html: function (r) { return k8sList(r.columns.SELECTOR); } })];
     table(document.getElementById("deployments-table"), [NAME, col("READY"), col("UP-TO-DATE"), col("AVAILABLE"), col("AGE")].concat(images),
-      inNamespace(s.deployments), [actionsCol("deployments")], NONE);
+      inNamespace(s.deployments), [actionsCol("deployments")], NONE, rolloutHtml);
     var replicaColumns = [NAME, col("DESIRED"), col("CURRENT"), col("READY"), col("AGE")].concat(images);
     table(document.getElementById("replicasets-table"), replicaColumns, inNamespace(s.replicasets), [OWNER, actionsCol("replicasets")], NONE);
     table(document.getElementById("replicationcontrollers-table"), replicaColumns, inNamespace(s.replicationcontrollers), [actionsCol("replicationcontrollers")], NONE);
@@ -188,7 +232,7 @@
   function renderNodes(s) {
     var members = {};
     s.members.forEach(function (m) { members[m.node] = m; });
-    document.getElementById("nodes-cards").innerHTML = s.nodes.map(function (n) {
+    setHtml(document.getElementById("nodes-cards"), s.nodes.map(function (n) {
       var c = n.columns, m = members[c.NAME] || {};
       var ready = c.STATUS.split(",")[0] === "Ready";
       var bars = n.resources.map(function (r, i) {
@@ -210,7 +254,7 @@
         '<div class="small mb-2">' + esc(gettext("Labels:")) + " " + labelsHtml(n.labels) + "</div>" +
         '<div class="small mb-2">' + esc(gettext("Pods:")) + " " + (n.pods.length ? n.pods.map(k8s).join(", ") : '<span class="text-muted">–</span>') + "</div>" +
         button("labels", "nodes", n, "bi-tags", gettext("Labels"), "btn-outline-secondary") + "</div></div></div>";
-    }).join("");
+    }).join(""));
   }
 
   function renderNamespaces(s) {
@@ -239,9 +283,9 @@
     s.etcd.forEach(function (r) { if (resources.indexOf(r.resource) < 0) resources.push(r.resource); });
     resources.sort(function (a, b) { return etcdRank(a) - etcdRank(b) || (a < b ? -1 : 1); });
     var chosen = filter.value || "*";
-    filter.innerHTML = [["*", gettext("All resources")]].concat(resources.map(function (r) { return [r, r]; })).map(function (o) {
+    setHtml(filter, [["*", gettext("All resources")]].concat(resources.map(function (r) { return [r, r]; })).map(function (o) {
       return '<option value="' + esc(o[0]) + '"' + (o[0] === chosen ? " selected" : "") + ">" + esc(o[1]) + "</option>";
-    }).join("");
+    }).join(""));
     var listed = s.etcd.filter(function (r) { return chosen === "*" || r.resource === chosen; }).sort(function (a, b) {
       return etcdRank(a.resource) - etcdRank(b.resource) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
     });
@@ -327,6 +371,20 @@
         esc(row ? row.replicas : "") + '"><div class="form-text">' + esc(gettext("The controller creates or deletes pods until the count matches.")) + "</div>";
       confirm = gettext("Scale");
       document.getElementById("kube-modal-title").textContent = interpolate(gettext("Scale %s"), [what]);
+    } else if (verb === "image") {
+      var images = ((row && row.containers) || []).map(function (c) { return c.name + "=" + c.image; }).join("\n");
+      body = '<label class="form-label" for="kube-images">' + esc(gettext("Containers and their images, one container=image per line")) +
+        '</label><textarea class="form-control font-monospace" id="kube-images" name="images" rows="3" spellcheck="false">' + esc(images) +
+        '</textarea><div class="form-text">' + esc(gettext("A new image is a new pod template: the Deployment makes a new ReplicaSet and moves the pods over within maxSurge and maxUnavailable.")) + "</div>";
+      confirm = gettext("Set Image");
+      document.getElementById("kube-modal-title").textContent = interpolate(gettext("Set the image of %s"), [what]);
+    } else if (verb === "undo") {
+      var revisions = ((row && row.history) || []).map(function (h) { return '<option value="' + h.revision + '">' + esc(interpolate(gettext("revision %s"), [h.revision])) + " · " + esc(h.images) + "</option>"; }).join("");
+      body = '<label class="form-label" for="kube-revision">' + esc(gettext("Back to")) + '</label><select class="form-select" id="kube-revision" name="to_revision"><option value="0">' +
+        esc(gettext("the previous revision")) + "</option>" + revisions + '</select><div class="form-text">' +
+        esc(gettext("The old revision's template becomes the Deployment's again: its ReplicaSet is scaled back up and takes the next revision number.")) + "</div>";
+      confirm = gettext("Undo Rollout");
+      document.getElementById("kube-modal-title").textContent = interpolate(gettext("Undo the rollout of %s"), [what]);
     } else {
       var text = Object.keys((row && row.labels) || {}).map(function (k) { return k + "=" + row.labels[k]; }).join("\n");
       body = '<label class="form-label" for="kube-labels">' + esc(gettext("Labels, one key=value per line")) + '</label><textarea class="form-control font-monospace" id="kube-labels" name="labels" rows="5" spellcheck="false">' +
@@ -355,6 +413,8 @@
       var fields = { name: pending.name, namespace: pending.namespace };
       if (pending.verb === "scale") fields.replicas = document.getElementById("kube-replicas").value;
       if (pending.verb === "labels") fields.labels = document.getElementById("kube-labels").value;
+      if (pending.verb === "image") fields.images = document.getElementById("kube-images").value;
+      if (pending.verb === "undo") fields.to_revision = document.getElementById("kube-revision").value;
       var url = page.urls[pending.verb + "_base"].replace("RESOURCE", pending.resource);
       var confirmButton = document.getElementById("kube-modal-confirm");
       confirmButton.disabled = true;
