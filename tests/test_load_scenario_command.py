@@ -59,3 +59,12 @@ def test_the_demo_loads_once(db):
     call_command("load_demo", pace=0)
     call_command("load_demo", pace=0)
     assert Cloud.objects.filter(name="demo").count() == 1
+
+
+def test_a_scenario_with_a_cluster_loads_its_cluster(db):
+    from cloudlab.kube.models import Cluster
+
+    call_command("load_scenario", "fixtures/scenarios/kubernetes-lab.yaml", pace=0)
+    cluster = Cluster.objects.get()
+    assert cluster.members.count() == 3
+    assert cluster.kube_objects.filter(resource="deployments").count() == 1

@@ -55,6 +55,9 @@ TOP_KEYS = (
     "images",
     "server_groups",
     "requests",
+    # Kubernetes clusters on the scenario's instances: read and checked by cloudlab.kube.scenario
+    # when a cloud is made; the scheduler has nothing to do with them.
+    "clusters",
 )
 
 

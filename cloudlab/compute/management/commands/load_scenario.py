@@ -14,7 +14,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cloudlab.compute.models import Cloud
 from cloudlab.compute.scenarios import ClassroomError, load_cloud, load_yaml, parse_classroom
-from cloudlab.engine.scheduler import ScenarioError, load_scenario_file
+from cloudlab.engine.scheduler import ScenarioError
+from cloudlab.kube.scenario import load_scenario_file
 
 
 class Command(BaseCommand):
