@@ -117,6 +117,18 @@ def kubernetes(browser: Any, base: str, out: Path) -> list[str]:
     page.wait_for_selector("#pods-table [data-failed-scheduling]", timeout=60000)
     page.wait_for_function(RUNNING_JS, arg=4, timeout=60000)
     page.screenshot(path=out / "kube-workloads.png", full_page=True)
+    pending = page.locator("#pods-table tr[data-name]", has=page.locator("[data-status=Pending]")).first
+    page.goto(base + pending.locator("a[data-decision]").get_attribute("href"))
+    page.wait_for_selector("#host-cards > *")
+    page.wait_for_timeout(3000)  # the funnel plays to its end
+    page.screenshot(path=out / "kube-decision.png", full_page=True)
+    page.goto(f"{cluster_url}services/default/web/")
+    page.wait_for_selector("#live-indicator[data-state=live]")
+    page.screenshot(path=out / "kube-service.png", full_page=True)
+    page.goto(f"{base}/project/kubernetes/bridge/")
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(1000)
+    page.screenshot(path=out / "kube-bridge.png", full_page=True)
     page.goto(cluster_url)
     page.wait_for_selector("#kube-diagram .cl-kube-pod")
     page.screenshot(path=out / "kube-overview.png", full_page=True)
@@ -130,13 +142,8 @@ def kubernetes(browser: Any, base: str, out: Path) -> list[str]:
     zh.wait_for_selector("#kube-diagram .cl-kube-pod")
     zh.screenshot(path=out / "kube-overview-zh.png")
     return [
-        "kube-create-cluster",
-        "kube-create-invalid",
-        "kube-workloads",
-        "kube-overview",
-        "kube-nodes",
-        "kube-etcd",
-        "kube-overview-zh",
+        *("kube-create-cluster", "kube-create-invalid", "kube-workloads", "kube-decision", "kube-service"),
+        *("kube-bridge", "kube-overview", "kube-nodes", "kube-etcd", "kube-overview-zh"),
     ]
 
 
