@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "cloudlab.assignments",
     "cloudlab.api",
     "cloudlab.kube",
+    "cloudlab.kubeapi",
 ]
 
 MIDDLEWARE = [

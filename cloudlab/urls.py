@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("cloudlab.assignments.urls")),
     path("", include("cloudlab.motion.urls")),
     path("", include("cloudlab.kube.urls")),
+    path("", include("cloudlab.kubeapi.urls")),  # /kubernetes/<cluster>/… (kubectl)
 ]
