@@ -142,3 +142,40 @@ class PodDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.namespace}/{self.pod}: {self.outcome}"
+
+
+class KubeWatchEvent(models.Model):
+    """One entry of the apiserver's watch history (etcd's event log, the watch cache): the key a
+    write changed, ``ADDED`` / ``MODIFIED`` / ``DELETED``, at which revision, and the object as it
+    was then (a deleted object's last state, carrying the deletion's revision). ``store.save``
+    writes one per changed key per write; the newest ``KEEP`` per cluster are kept, and a watch from
+    an older revision answers 410 Expired (``cloudlab.kubeapi.watch``)."""
+
+    class Type(models.TextChoices):
+        # Kubernetes' watch event types, sent as they are
+        ADDED = "ADDED", "ADDED"
+        MODIFIED = "MODIFIED", "MODIFIED"
+        DELETED = "DELETED", "DELETED"
+
+    #: Events kept per cluster: a watch further behind than this re-lists (410, as after compaction).
+    KEEP = 2000
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="watch_events")
+    revision = models.BigIntegerField(_("revision"))
+    type = models.CharField(_("type"), max_length=8, choices=Type.choices)
+    resource = models.CharField(_("resource"), max_length=64)
+    namespace = models.CharField(_("namespace"), max_length=253, blank=True)
+    name = models.CharField(_("name"), max_length=253)
+    body = models.JSONField(_("object"))
+
+    class Meta:
+        verbose_name = _("watch event")
+        verbose_name_plural = _("watch events")
+        ordering = ["revision", "id"]
+        indexes = [
+            models.Index(fields=["cluster", "revision"], name="kube_watch_rev"),
+            models.Index(fields=["cluster", "resource", "revision"], name="kube_watch_resource_rev"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.revision} {self.type} {self.resource}/{self.name}"

@@ -20,7 +20,7 @@ from cloudlab.engine.kubernetes import manifest
 from cloudlab.engine.kubernetes.kubelet import ContainerRuntime
 from cloudlab.engine.kubernetes.podlifecycle import Backoff
 
-from .models import Cluster, KubeObject
+from .models import Cluster, KubeObject, KubeWatchEvent
 
 
 def cluster_now(cluster: Cluster) -> float:
@@ -46,21 +46,33 @@ def load(cluster: Cluster) -> engine.ClusterState:
 
 
 def save(cluster: Cluster, state: engine.ClusterState, changes: Iterable[engine.Change]) -> None:
-    """Write ``changes`` (in order: a later change to the same key wins) and the revision."""
+    """Write ``changes`` (in order: a later change to the same key wins) and the revision, and
+    one watch event per changed key (``KubeWatchEvent``: ADDED, MODIFIED or DELETED at the
+    revision of the key's last write; a delete takes a revision of its own, as in etcd)."""
     latest: dict[tuple[str, str, str], engine.Change] = {}
+    revision_of: dict[tuple[str, str, str], int] = {}
+    counter = cluster.revision  # every write took the next number, in the order of ``changes``
     for change in changes:
-        latest[(change.resource, change.namespace or "", change.name)] = change
+        key = (change.resource, change.namespace or "", change.name)
+        counter = counter + 1 if change.verb == "delete" else max(counter, int(change.obj.metadata.resource_version))
+        latest[key], revision_of[key] = change, counter
+    existing = {
+        (o.resource, o.namespace, o.name): o
+        for o in KubeObject.objects.filter(cluster=cluster, resource__in={k[0] for k in latest})
+        if (o.resource, o.namespace, o.name) in latest
+    }
+    log: list[KubeWatchEvent] = []
     deletes = [k for k, c in latest.items() if c.verb == "delete"]
-    for resource, namespace, name in deletes:
-        KubeObject.objects.filter(cluster=cluster, resource=resource, namespace=namespace, name=name).delete()
+    for key in deletes:
+        row = existing.get(key)
+        if row is None:
+            continue  # created and deleted within this write: nobody could have seen it
+        row.delete()
+        body = manifest.encode(latest[key].obj, epoch=cluster.epoch)
+        body["metadata"]["resourceVersion"] = str(revision_of[key])
+        log.append(_watch_event(cluster, key, "DELETED", revision_of[key], body))
     writes = [(k, c) for k, c in latest.items() if c.verb != "delete"]
     if writes:
-        wanted = dict(writes)
-        existing = {
-            (o.resource, o.namespace, o.name): o
-            for o in KubeObject.objects.filter(cluster=cluster, resource__in={k[0] for k in wanted})
-            if (o.resource, o.namespace, o.name) in wanted
-        }
         new_rows, changed_rows = [], []
         for key, change in writes:
             body = manifest.encode(change.obj, epoch=cluster.epoch)
@@ -75,11 +87,36 @@ def save(cluster: Cluster, state: engine.ClusterState, changes: Iterable[engine.
             else:
                 row.body, row.resource_version = body, rv
                 changed_rows.append(row)
+            log.append(_watch_event(cluster, key, "ADDED" if row is None else "MODIFIED", rv, body))
         KubeObject.objects.bulk_create(new_rows)
         KubeObject.objects.bulk_update(changed_rows, ["body", "resource_version"])
+    if log:
+        log.sort(key=lambda event: event.revision)
+        KubeWatchEvent.objects.bulk_create(log)
+        if state.revision // 100 != cluster.revision // 100:  # at most once per 100 revisions
+            compact_watch_log(cluster)
     cluster.revision = state.revision
     cluster.runtime = runtime_to_json(state.runtime)
     Cluster.objects.filter(pk=cluster.pk).update(revision=state.revision, runtime=cluster.runtime)
+
+
+def _watch_event(cluster: Cluster, key: tuple[str, str, str], type_: str, revision: int, body: Any) -> KubeWatchEvent:
+    resource, namespace, name = key
+    return KubeWatchEvent(
+        cluster=cluster, revision=revision, type=type_, resource=resource, namespace=namespace, name=name, body=body
+    )
+
+
+def compact_watch_log(cluster: Cluster, keep: int = KubeWatchEvent.KEEP) -> None:
+    """Keep the newest ``keep`` watch events of the cluster (etcd's compaction, the watch
+    cache's capacity): a watch from before them answers 410 Expired."""
+    stale = (
+        KubeWatchEvent.objects.filter(cluster=cluster)
+        .order_by("-revision", "-id")
+        .values_list("revision", flat=True)[keep : keep + 1]
+    )
+    if stale:
+        KubeWatchEvent.objects.filter(cluster=cluster, revision__lte=stale[0]).delete()
 
 
 def runtime_to_json(runtime: dict[str, dict[str, ContainerRuntime]]) -> dict[str, Any]:
