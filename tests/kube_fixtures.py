@@ -34,3 +34,35 @@ def advance(cluster: Cluster, rounds: int = 12, seconds: float = 5.0) -> Cluster
         Cluster.objects.filter(pk=cluster.pk).update(epoch=Cluster.objects.get(pk=cluster.pk).epoch - seconds)
         loop.run_round(cluster.pk)
     return Cluster.objects.get(pk=cluster.pk)
+
+
+def deployment(
+    replicas: int = 3,
+    cpu: str = "100m",
+    memory: str = "64Mi",
+    *,
+    name: str = "web",
+    image: str = "nginx:1.27",
+    strategy: str = "",
+) -> str:
+    """A Deployment manifest whose pods (label app=<name>) request ``cpu`` and ``memory``;
+    ``strategy`` is the YAML of spec.strategy, if any ("{rollingUpdate: {maxSurge: 1}}")."""
+    strategy_line = f"\n  strategy: {strategy}" if strategy else ""
+    return f"""apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+spec:
+  replicas: {replicas}{strategy_line}
+  selector:
+    matchLabels: {{app: {name}}}
+  template:
+    metadata:
+      labels: {{app: {name}}}
+    spec:
+      containers:
+      - name: {name}
+        image: {image}
+        resources:
+          requests: {{cpu: {cpu}, memory: {memory}}}
+"""

@@ -21,7 +21,7 @@ from cloudlab.kube import clusters
 from cloudlab.kube.models import Cluster
 from cloudlab.kube.nav import SECTIONS
 from tests.helpers import log_in, wait_for
-from tests.kube_fixtures import advance, make_cluster, running_instances
+from tests.kube_fixtures import advance, deployment, make_cluster, running_instances
 from tests.test_browser_chinese import _allowed_words, chinese_text_problems
 from tests.test_browser_fit import PROBLEMS_JS
 
@@ -37,27 +37,6 @@ KUBERNETES_WORDS = {
     "Controller", "Controllers", "ReplicationController", "YAML", "JSON", "Master", "ClusterIP", "NodePort",
     "iptables", "DNS", "resourceVersion", "NoSchedule", "VM", "Borg", "lab", "web",
 }  # fmt: skip
-
-
-def _manifest(replicas: int, cpu: str) -> str:
-    return f"""apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: {replicas}
-  selector:
-    matchLabels: {{app: web}}
-  template:
-    metadata:
-      labels: {{app: web}}
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.27
-        resources:
-          requests: {{cpu: {cpu}, memory: 64Mi}}
-"""
 
 
 SERVICE = """apiVersion: v1
@@ -108,7 +87,7 @@ def test_a_cluster_from_three_instances_runs_heals_and_scales(browser, live_serv
 
     # 400m pods on two 1-CPU workers: four fit, the fifth cannot.
     page.click("#cluster-tabs a[data-section=create]")
-    page.fill("#apply-manifest", _manifest(3, "400m"))
+    page.fill("#apply-manifest", deployment(3, "400m"))
     page.click("#apply-button")
     page.wait_for_selector("#apply-ok")
     assert "deployment.apps/web created" in page.inner_text("#apply-ok")
@@ -174,7 +153,7 @@ def _problems(page, locale, allowed):
 def test_every_section_fits_and_speaks_the_pages_language(browser, live_server_url, alice, launch, project_of, locale):
     instances = running_instances(launch, alice)
     cluster = make_cluster(alice, project_of(alice), instances)
-    clusters.apply_manifest(cluster, _manifest(5, "400m"))
+    clusters.apply_manifest(cluster, deployment(5, "400m"))
     clusters.apply_manifest(cluster, SERVICE)
     advance(cluster)
     # The cluster's objects are named by the student (namespaces, pods …), as instances are.
@@ -197,7 +176,7 @@ def test_every_section_fits_and_speaks_the_pages_language(browser, live_server_u
         if key != "clusters":
             page.wait_for_selector("#live-indicator[data-state=live]")
         if key == "create":  # the refusal's causes table must fit too
-            page.fill("#apply-manifest", _manifest(-1, "400m").replace("name: web\nspec", "name: Web\nspec", 1))
+            page.fill("#apply-manifest", deployment(-1, "400m").replace("name: web\nspec", "name: Web\nspec", 1))
             page.click("#apply-button")
             page.wait_for_selector("#apply-error .cl-kube-causes")
         for width in WIDTHS:

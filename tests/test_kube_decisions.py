@@ -18,6 +18,7 @@ from cloudlab.engine.kubernetes.explain import why_not
 from cloudlab.engine.scheduler import replay_stages
 from cloudlab.kube import clusters, loop, store
 from cloudlab.kube.models import Cluster, PodDecision
+from tests.kube_fixtures import deployment
 
 pytestmark = pytest.mark.django_db
 
@@ -306,25 +307,7 @@ def test_why_not_a_node_the_sampling_never_examined(demo_cloud):
     )
 
 
-DEPLOYMENT = """
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 7
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.27
-        resources:
-          requests: {cpu: 300m, memory: 100Mi}
-"""
+DEPLOYMENT = deployment(7, "300m", "100Mi")
 
 
 def test_the_stored_nodes_are_what_each_cycle_of_a_round_saw(lab):
@@ -366,7 +349,7 @@ def test_the_worker_stores_a_decision_per_pod_of_a_cluster_on_instances(celery_w
     cluster = clusters.create_cluster(
         alice, project_of(alice), name="lab", control_plane=str(cp.uuid), workers=[str(w.uuid) for w in workers]
     )
-    clusters.apply_manifest(cluster, DEPLOYMENT.replace("replicas: 7", "replicas: 3"))
+    clusters.apply_manifest(cluster, deployment(3, "300m", "100Mi"))
     decisions = wait_for(
         lambda: (d := list(PodDecision.objects.filter(cluster=cluster))) and len(d) >= 3 and d, timeout=30
     )

@@ -13,28 +13,11 @@ from cloudlab.engine.kubernetes.podlifecycle import print_pod
 from cloudlab.kube import clusters, store
 from cloudlab.kube.models import Cluster, KubeObject
 from tests.helpers import wait_for
+from tests.kube_fixtures import deployment
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-WEB = """
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 3
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.27
-        resources:
-          requests: {cpu: 100m, memory: 64Mi}
-"""
+WEB = deployment()
 
 
 def _active(instances):
@@ -78,6 +61,7 @@ def test_a_cluster_runs_a_deployment_heals_and_follows_its_vms(alice, project_of
     state = _running(cluster, 3)
     cp_node = cluster.members.get(role="control-plane").node_name
     assert all(p.spec.node_name != cp_node for p in state.pods.values())  # the control plane is tainted
+
     def ready_replicas():
         return KubeObject.objects.get(cluster=cluster, resource="deployments", name="web").body["status"]
 

@@ -12,29 +12,11 @@ from django.urls import reverse
 from cloudlab.engine.kubernetes.podlifecycle import print_pod
 from cloudlab.kube import store
 from cloudlab.kube.models import Cluster
-from tests.kube_fixtures import advance, make_cluster, running_instances
+from tests.kube_fixtures import advance, deployment, make_cluster, running_instances
 
 pytestmark = pytest.mark.django_db
 
-WEB = """apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 4
-  strategy:
-    rollingUpdate: {maxSurge: 1, maxUnavailable: 1}
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.27
-        resources:
-          requests: {cpu: 100m, memory: 64Mi}
-"""
+WEB = deployment(4, strategy="{rollingUpdate: {maxSurge: 1, maxUnavailable: 1}}")
 
 
 @pytest.fixture

@@ -264,7 +264,70 @@ def apply(request: HttpRequest, cluster_id: int) -> JsonResponse:
     return _changed(changes, cluster)
 
 
-def _target(request: HttpRequest, resource: str, allowed: tuple[str, ...]) -> tuple[str, str] | JsonResponse:
+class Refused(Exception):
+    """A form value the write cannot take: the sentence that says why (400)."""
+
+
+def _whole(raw: str, message: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise Refused(message % {"value": raw}) from None
+
+
+def _pairs(text: str) -> dict[str, str]:
+    """``key=value`` pairs, one per line or comma-separated (kubectl label's syntax)."""
+    pairs: dict[str, str] = {}
+    for part in text.replace("\n", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if "=" not in part:
+            raise Refused(_("%(part)r is not key=value.") % {"part": part})
+        key, value = part.split("=", 1)
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
+def _replicas(post: Any) -> tuple[Any, ...]:
+    replicas = _whole(post.get("replicas", "").strip(), _("Replicas must be a whole number, not %(value)r."))
+    if replicas > 100:
+        raise Refused(_("At most 100 replicas on these pages (you asked for %(value)d).") % {"value": replicas})
+    return (replicas,)
+
+
+def _images(post: Any) -> tuple[Any, ...]:
+    images = _pairs(post.get("images", ""))
+    if not images:
+        raise Refused(_("Name a container and its new image: container=image."))
+    return (images,)
+
+
+def _revision(post: Any) -> tuple[Any, ...]:
+    message = _("The revision must be a whole number, not %(value)r.")
+    raw = post.get("to_revision", "").strip() or "0"
+    revision = _whole(raw, message)
+    if revision < 0:
+        raise Refused(message % {"value": raw})
+    return (revision,)
+
+
+#: Each write of an object: the resources it takes, what it reads from the form, the writer.
+WRITES: dict[str, tuple[tuple[str, ...], Any, Any]] = {
+    "delete": (DELETABLE, lambda post: (), writer.delete_object),
+    "scale": (SCALABLE, _replicas, writer.scale_object),
+    "labels": (LABELLED, lambda post: (_pairs(post.get("labels", "")),), writer.label_object),
+    # kubectl set image: container=image lines; a new template starts a rolling update.
+    "image": (ROLLED_OUT, _images, lambda cluster, resource, *rest: writer.set_image(cluster, *rest)),
+    # kubectl rollout undo [--to-revision=N] (empty or 0: the previous revision).
+    "undo": (ROLLED_OUT, _revision, lambda cluster, resource, *rest: writer.undo_rollout(cluster, *rest)),
+}
+
+
+def _write_object(request: HttpRequest, cluster_id: int, resource: str, verb: str) -> JsonResponse:
+    """One write of the Workloads, Services, Nodes or Namespaces tables: parse, call, answer."""
+    cluster = cluster_or_404(request, cluster_id)
+    allowed, parse, write = WRITES[verb]
     if resource not in allowed:
         return _refuse(_("The pages cannot do this to %(resource)s.") % {"resource": resource}, 404)
     name = request.POST.get("name", "").strip()
@@ -272,112 +335,23 @@ def _target(request: HttpRequest, resource: str, allowed: tuple[str, ...]) -> tu
         return _refuse(_("Which object? The request names none."))
     scoped = resource in ("nodes", "namespaces")
     namespace = "" if scoped else (request.POST.get("namespace", "").strip() or "default")
-    return namespace, name
-
-
-@login_required
-@require_POST
-def delete(request: HttpRequest, cluster_id: int, resource: str) -> JsonResponse:
-    cluster = cluster_or_404(request, cluster_id)
-    target = _target(request, resource, DELETABLE)
-    if isinstance(target, JsonResponse):
-        return target
     try:
-        changes = writer.delete_object(cluster, resource, *target)
+        changes = write(cluster, resource, namespace, name, *parse(request.POST))
+    except Refused as refusal:
+        return _refuse(str(refusal))
     except ApiError as error:
         return _status(error)
-    return _changed(changes, cluster)
+    return _changed(changes if isinstance(changes, list) else [changes], cluster)
 
 
-@login_required
-@require_POST
-def scale(request: HttpRequest, cluster_id: int, resource: str) -> JsonResponse:
-    cluster = cluster_or_404(request, cluster_id)
-    target = _target(request, resource, SCALABLE)
-    if isinstance(target, JsonResponse):
-        return target
-    raw = request.POST.get("replicas", "").strip()
-    try:
-        replicas = int(raw)
-    except ValueError:
-        return _refuse(_("Replicas must be a whole number, not %(value)r.") % {"value": raw})
-    if replicas > 100:
-        return _refuse(_("At most 100 replicas on these pages (you asked for %(value)d).") % {"value": replicas})
-    try:
-        changes = writer.scale_object(cluster, resource, *target, replicas)
-    except ApiError as error:
-        return _status(error)
-    return _changed(changes, cluster)
+def _object_view(verb: str) -> Any:
+    @login_required
+    @require_POST
+    def view(request: HttpRequest, cluster_id: int, resource: str) -> JsonResponse:
+        return _write_object(request, cluster_id, resource, verb)
+
+    view.__name__ = verb
+    return view
 
 
-def _parse_labels(text: str) -> dict[str, str] | str:
-    """``key=value`` pairs, one per line or comma-separated (kubectl label's syntax)."""
-    labels: dict[str, str] = {}
-    for part in text.replace("\n", ",").split(","):
-        part = part.strip()
-        if not part:
-            continue
-        if "=" not in part:
-            return _("%(part)r is not key=value.") % {"part": part}
-        key, value = part.split("=", 1)
-        labels[key.strip()] = value.strip()
-    return labels
-
-
-@login_required
-@require_POST
-def labels(request: HttpRequest, cluster_id: int, resource: str) -> JsonResponse:
-    cluster = cluster_or_404(request, cluster_id)
-    target = _target(request, resource, LABELLED)
-    if isinstance(target, JsonResponse):
-        return target
-    parsed = _parse_labels(request.POST.get("labels", ""))
-    if isinstance(parsed, str):
-        return _refuse(parsed)
-    try:
-        change = writer.label_object(cluster, resource, *target, parsed)
-    except ApiError as error:
-        return _status(error)
-    return _changed([change], cluster)
-
-
-@login_required
-@require_POST
-def image(request: HttpRequest, cluster_id: int, resource: str) -> JsonResponse:
-    """``kubectl set image``: ``container=image`` lines; a new template starts a rolling update."""
-    cluster = cluster_or_404(request, cluster_id)
-    target = _target(request, resource, ROLLED_OUT)
-    if isinstance(target, JsonResponse):
-        return target
-    parsed = _parse_labels(request.POST.get("images", ""))
-    if isinstance(parsed, str):
-        return _refuse(parsed)
-    if not parsed:
-        return _refuse(_("Name a container and its new image: container=image."))
-    try:
-        change = writer.set_image(cluster, *target, parsed)
-    except ApiError as error:
-        return _status(error)
-    return _changed([change], cluster)
-
-
-@login_required
-@require_POST
-def undo(request: HttpRequest, cluster_id: int, resource: str) -> JsonResponse:
-    """``kubectl rollout undo [--to-revision=N]`` (empty or 0: the previous revision)."""
-    cluster = cluster_or_404(request, cluster_id)
-    target = _target(request, resource, ROLLED_OUT)
-    if isinstance(target, JsonResponse):
-        return target
-    raw = request.POST.get("to_revision", "").strip() or "0"
-    try:
-        revision = int(raw)
-    except ValueError:
-        return _refuse(_("The revision must be a whole number, not %(value)r.") % {"value": raw})
-    if revision < 0:
-        return _refuse(_("The revision must be a whole number, not %(value)r.") % {"value": raw})
-    try:
-        change = writer.undo_rollout(cluster, *target, revision)
-    except ApiError as error:
-        return _status(error)
-    return _changed([change], cluster)
+delete, scale, labels, image, undo = (_object_view(verb) for verb in ("delete", "scale", "labels", "image", "undo"))
