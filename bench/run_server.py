@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -27,13 +28,27 @@ CHROMIUM_FLAGS = [
 ]
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @contextmanager
 def cloudlab_run(
-    port: int, data_dir: str, *, debug: bool = True, pace: float = 0.0, workers: int = 2
+    port: int,
+    data_dir: str,
+    *,
+    debug: bool = True,
+    pace: float = 0.0,
+    workers: int = 2,
+    kube_port: int | None = None,
 ) -> Iterator[str]:
     """``python -m cloudlab run`` on 127.0.0.1:``port`` until it answers; yields its URL and
     stops it (Ctrl-C, as a person would) afterwards. With ``debug`` False it runs as in
-    production (``DEBUG=0``, a throwaway secret key, plain HTTP allowed for loopback)."""
+    production (``DEBUG=0``, a throwaway secret key, plain HTTP allowed for loopback). The
+    Kubernetes API's HTTPS endpoint listens on ``kube_port`` (by default a free port, so a
+    script never meets another CloudLab's 6443)."""
     env = {
         **os.environ,
         "CLOUDLAB_DATA_DIR": data_dir,
@@ -41,6 +56,8 @@ def cloudlab_run(
         "CLOUDLAB_DEMO_ACCOUNTS": "1",  # the scripts log in as the demo users, DEBUG=0 too
         "CLOUDLAB_PACE": str(pace),
     }
+    if kube_port is not None or "CLOUDLAB_KUBE_PORT" not in env:
+        env["CLOUDLAB_KUBE_PORT"] = str(kube_port or free_port())
     if not debug:
         env |= {"SECRET_KEY": "run-server-script-" + "x" * 40, "SESSION_COOKIE_SECURE": "0"}
     for name in ("REDIS_URL", "DATABASE_URL"):

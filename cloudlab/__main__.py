@@ -2,6 +2,9 @@
 
 run:  migrate, load the demo cloud, start Redis (embedded unless REDIS_URL is set), a Celery
       worker and Daphne together; print the URL and the demo logins; Ctrl-C stops all of it.
+      Daphne also listens with TLS on loopback (CLOUDLAB_KUBE_PORT, default 6443) for the
+      Kubernetes API kubectl speaks, with a CA and certificate made at first run in the data
+      directory (cloudlab/kubeapi/tls.py).
       A child that dies (the worker, Daphne, the embedded Redis) is started again after a
       back-off; one that keeps dying (CLOUDLAB_MAX_RESTARTS times within a minute) stops
       everything, and the command exits with status 1.
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -22,6 +26,7 @@ from pathlib import Path
 
 from cloudlab.embedded import EmbeddedRedis, EmbeddedRedisError
 from cloudlab.env import ConfigError, envbool, envint
+from cloudlab.kubeapi import tls
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -112,6 +117,18 @@ def daphne_endpoint(host: str, port: int, backlog: int = 1024) -> str:
     return f"tcp:port={port}:interface={interface}:backlog={backlog}"
 
 
+def _port_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether ``port`` can be listened on: the Kubernetes API's port taken (another CloudLab, a
+    local cluster's apiserver) leaves the dashboard running without it, said in the banner."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def worker_command(threads: int, data_dir: Path | None, *, pool: str = "threads") -> list[str]:
     """The Celery worker ``run`` starts: threads for the paced steps, and the beat scheduler
     inside it (``--beat``, its schedule file in ``data_dir``), which sends the periodic tasks of
@@ -131,12 +148,18 @@ def run(args: argparse.Namespace) -> int:
         max_restarts = envint("CLOUDLAB_MAX_RESTARTS", 5, minimum=0)
         # load_demo's own rule (settings.CLOUDLAB_DEMO_ACCOUNTS): the banner names only accounts that exist.
         demo_accounts = envbool("CLOUDLAB_DEMO_ACCOUNTS", envbool("DEBUG", True))
+        kube_port = tls.kube_port()
     except ConfigError as error:
         print(f"cloudlab: {error}", file=sys.stderr)
         return 1
     data_dir = _data_dir()
     data_dir.mkdir(parents=True, exist_ok=True)
     os.environ["CLOUDLAB_DATA_DIR"] = str(data_dir)
+    if kube_port == args.port:
+        print(f"cloudlab: CLOUDLAB_KUBE_PORT={kube_port} is the web server's port too", file=sys.stderr)
+        return 1
+    kube_tls = tls.ensure_certificates(data_dir)
+    kube_endpoint = ["-e", tls.daphne_endpoint(kube_port, kube_tls)] if _port_free(kube_port) else []
     with ExitStack() as stack:
         embedded: EmbeddedRedis | None = None
         if not os.environ.get("REDIS_URL"):
@@ -159,7 +182,9 @@ def run(args: argparse.Namespace) -> int:
                 "web server",
                 [
                     *(sys.executable, "-m", "daphne"),
-                    *("-e", daphne_endpoint(args.host, args.port), "cloudlab.asgi:application"),
+                    *("-e", daphne_endpoint(args.host, args.port)),
+                    *kube_endpoint,
+                    "cloudlab.asgi:application",
                 ],
                 max_restarts,
             ),
@@ -174,7 +199,12 @@ def run(args: argparse.Namespace) -> int:
         )
         print(
             f"\nCloudLab is running at http://{host}:{args.port}/\n{logins}"
-            "  Ctrl-C stops CloudLab, its worker and its Redis.\n",
+            + (
+                f"  the Kubernetes API (kubectl) answers at https://127.0.0.1:{kube_port}/kubernetes/<cluster id>\n"
+                if kube_endpoint
+                else f"  no Kubernetes API for kubectl: port {kube_port} is in use (set CLOUDLAB_KUBE_PORT)\n"
+            )
+            + "  Ctrl-C stops CloudLab, its worker and its Redis.\n",
             flush=True,
         )
         stopping = False
