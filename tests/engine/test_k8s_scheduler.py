@@ -280,6 +280,18 @@ def test_pod_anti_affinity_required() -> None:
     )
     d2 = Scheduler().schedule(pod("web", labels={"app": "web"}), [node("n1")], [guard])
     assert d2.message.startswith("0/1 nodes are available: 1 node(s) didn't satisfy existing pods anti-affinity rules.")
+    # both at once: the incoming pod's own anti-affinity is checked first (filtering.go Filter)
+    shy = pod(
+        "web",
+        labels={"app": "web"},
+        affinity=Affinity(
+            pod_anti_affinity=PodAffinity(
+                required=[PodAffinityTerm(LabelSelector({"app": "x"}), "kubernetes.io/hostname")]
+            )
+        ),
+    )
+    d3 = Scheduler().schedule(shy, [node("n1")], [guard])
+    assert d3.message.startswith("0/1 nodes are available: 1 node(s) didn't match pod anti-affinity rules.")
 
 
 def test_pod_affinity_first_pod_of_a_group_may_land() -> None:

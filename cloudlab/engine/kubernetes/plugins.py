@@ -329,21 +329,11 @@ def _pods_by_node(state: CycleState) -> list[tuple[Node, Pod]]:
 
 
 def inter_pod_affinity_filter(state: CycleState, ni: NodeInfo) -> Status:
+    """``interpodaffinity/filtering.go Filter``, in its order: the pod's required affinity
+    (UnschedulableAndUnresolvable), its required anti-affinity, then the existing pods'
+    anti-affinity towards it (both Unschedulable)."""
     pod = state.pod
     placed = _pods_by_node(state)
-    # existing pods' required anti-affinity terms that match the incoming pod (found once per cycle)
-    guards = state.data.get("anti_guards")
-    if guards is None:
-        guards = state.data["anti_guards"] = [
-            (node, other, term)
-            for node, other in placed
-            if other.spec.affinity and other.spec.affinity.pod_anti_affinity
-            for term in other.spec.affinity.pod_anti_affinity.required
-            if _term_matches_pod(term, other, pod)
-        ]
-    for node, other, term in guards:
-        if _same_domain(node, ni.node, term.topology_key):
-            return fail(UNSCHEDULABLE, ERR_EXISTING_ANTI_AFFINITY, pod=other.metadata.name)
     aff = pod.spec.affinity
     if aff and aff.pod_affinity:
         for term in aff.pod_affinity.required:
@@ -365,6 +355,20 @@ def inter_pod_affinity_filter(state: CycleState, ni: NodeInfo) -> Status:
                 state.data[("anti_matching", id(term))] = matching
             if any(_same_domain(n, ni.node, term.topology_key) for n, _ in matching):
                 return fail(UNSCHEDULABLE, ERR_ANTI_AFFINITY, key=term.topology_key)
+    # last, as filtering.go Filter checks: the existing pods' required anti-affinity terms
+    # that match the incoming pod (found once per cycle)
+    guards = state.data.get("anti_guards")
+    if guards is None:
+        guards = state.data["anti_guards"] = [
+            (node, other, term)
+            for node, other in placed
+            if other.spec.affinity and other.spec.affinity.pod_anti_affinity
+            for term in other.spec.affinity.pod_anti_affinity.required
+            if _term_matches_pod(term, other, pod)
+        ]
+    for node, other, term in guards:
+        if _same_domain(node, ni.node, term.topology_key):
+            return fail(UNSCHEDULABLE, ERR_EXISTING_ANTI_AFFINITY, pod=other.metadata.name)
     return passed(N_("no pod affinity or anti-affinity rule is violated"))
 
 
