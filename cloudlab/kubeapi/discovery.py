@@ -95,7 +95,7 @@ RESOURCES: tuple[Resource, ...] = (
         categories=_ALL,
         subresources=(_SCALE, Sub("status", "ReplicationController", ("get", "patch", "update"))),
     ),
-    Resource("events", "Event", "", True, ("ev",), "event"),
+    Resource("events", "Event", "", True, ("ev",), "event", verbs=tuple(READ_VERBS)),
     Resource(
         "deployments",
         "Deployment",

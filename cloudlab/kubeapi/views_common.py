@@ -1,0 +1,89 @@
+"""What the verbs share: the parsed request (``Call``, ``Target``), the stored objects of a
+cluster (``KubeObject.body`` already is an object's GET JSON), and the answers' common parts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from cloudlab.engine.kubernetes import manifest
+from cloudlab.kube.models import Cluster, KubeObject
+
+from .auth import Caller
+from .discovery import Resource
+from .errors import StatusError, not_found
+
+
+@dataclass(frozen=True)
+class Target:
+    """A resource path: ``api/v1/namespaces/default/pods/web-1/log`` → pods, default, web-1, log."""
+
+    resource: Resource
+    namespace: str | None  # None: cluster-scoped, or a list across all namespaces
+    name: str | None
+    sub: str | None
+
+    @property
+    def ns(self) -> str:
+        """The namespace as the engine keys it ("" for cluster-scoped objects)."""
+        return self.namespace or ""
+
+
+@dataclass(frozen=True)
+class Call:
+    request: HttpRequest
+    caller: Caller
+    cluster: Cluster
+    prefix: str  # "/kubernetes/<id>"
+
+
+def rows(cluster: Cluster, target: Target) -> QuerySet[KubeObject]:
+    found = KubeObject.objects.filter(cluster=cluster, resource=target.resource.name)
+    if target.namespace is not None and target.resource.namespaced:
+        found = found.filter(namespace=target.namespace)
+    if target.name is not None:
+        found = found.filter(name=target.name)
+    return found.order_by("namespace", "name")
+
+
+def stored(cluster: Cluster, target: Target) -> dict[str, Any]:
+    """The object's stored JSON, or 404 NotFound in the apiserver's words."""
+    row = rows(cluster, target).first()
+    if row is None:
+        raise not_found(target.resource.name, target.name or "", target.resource.group)
+    return dict(row.body)
+
+
+def decoded(cluster: Cluster, body: dict[str, Any]) -> Any:
+    return manifest.decode_stored(body, epoch=cluster.epoch)
+
+
+def fresh_revision(cluster: Cluster) -> int:
+    return int(Cluster.objects.filter(pk=cluster.pk).values_list("revision", flat=True).first() or 0)
+
+
+def check_namespace(cluster: Cluster, target: Target) -> None:
+    """A namespaced request into a namespace that does not exist: 404 namespaces "x" not found."""
+    if target.resource.namespaced and target.namespace is not None:
+        if not KubeObject.objects.filter(cluster=cluster, resource="namespaces", name=target.namespace).exists():
+            raise not_found("namespaces", target.namespace)
+
+
+def bool_param(request: HttpRequest, name: str) -> bool:
+    return request.GET.get(name, "").lower() in ("true", "1")
+
+
+def int_param(request: HttpRequest, name: str, default: int = 0) -> int:
+    raw = request.GET.get(name, "")
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as error:
+        raise StatusError(
+            400, "BadRequest", f'invalid value for {name}: strconv.ParseInt: parsing "{raw}": invalid syntax'
+        ) from error
+    return value
