@@ -9,10 +9,9 @@ import json
 import pytest
 from django.test import Client
 
-from cloudlab.kube.models import KubeObject
 from cloudlab.kubeapi.auth import issue_token
 from cloudlab.kubeapi.models import KubeToken
-from tests.kube_fixtures import advance, deployment, make_cluster, running_instances
+from tests.kube_fixtures import make_cluster, running_instances
 
 pytestmark = pytest.mark.django_db
 
@@ -44,9 +43,10 @@ class Api:
         headers = {**KUBECTL, "HTTP_ACCEPT": accept, **extra}
         if self.token:
             headers["HTTP_AUTHORIZATION"] = f"Bearer {self.token}"
-        data = body if isinstance(body, (str, bytes)) or body is None else json.dumps(body)
-        kwargs = {"content_type": content_type} if data is not None else {}
-        return getattr(self.client, method.lower())(self.prefix + path, data=data, **kwargs, **headers)
+        if body is None:
+            return getattr(self.client, method.lower())(self.prefix + path, **headers)
+        data = body if isinstance(body, (str, bytes)) else json.dumps(body)
+        return getattr(self.client, method.lower())(self.prefix + path, data=data, content_type=content_type, **headers)
 
     def json(self, method, path, body=None, status=200, **kw):
         response = self(method, path, body, **kw)
@@ -123,7 +123,8 @@ def test_version_has_the_nine_fields_with_and_without_a_slash(api):
         body = api.json("GET", path)
         assert body["major"] == "1" and body["minor"] == "32" and body["gitVersion"] == "v1.32.5"
         assert set(body) == {
-            "major", "minor", "gitVersion", "gitCommit", "gitTreeState", "buildDate", "goVersion", "compiler", "platform"
+            "major", "minor", "gitVersion", "gitCommit", "gitTreeState",
+            "buildDate", "goVersion", "compiler", "platform",
         }  # fmt: skip
 
 
@@ -178,5 +179,11 @@ def test_openapi_v3_names_a_patch_with_field_validation_per_kind(api):
 
 
 def test_unknown_paths_and_resources_are_404_status(api):
-    for path in ("/api/v2", "/api/v1/configmaps", "/apis/batch/v1/jobs", "/nonsense", "/api/v1/namespaces/default/nope"):
+    for path in (
+        "/api/v2",
+        "/api/v1/configmaps",
+        "/apis/batch/v1/jobs",
+        "/nonsense",
+        "/api/v1/namespaces/default/nope",
+    ):
         _status(api.json("GET", path, status=404), 404, "NotFound")

@@ -49,8 +49,9 @@ POD_UPDATE_FORBIDDEN = (
 
 def _respond(call: Call, resource: str, obj: Any, status: int = 200, warnings: list[str] | None = None) -> HttpResponse:
     response = json_response(for_client(resource, manifest.encode(obj, epoch=call.cluster.epoch)), status=status)
-    for warning in warnings or []:
-        response.headers["Warning"] = f'299 - "{warning}"'
+    if warnings:  # RFC 7234 warn-text: quotes and backslashes escaped, as kube-apiserver writes it
+        shown = [w.replace("\\", "\\\\").replace('"', '\\"') for w in warnings]
+        response.headers["Warning"] = ", ".join(f'299 - "{w}"' for w in shown)
     return response
 
 
