@@ -94,6 +94,8 @@ def watch_response(
     )
     response.headers["Cache-Control"] = "no-cache, private"
     response.headers["X-Accel-Buffering"] = "no"
+    if not connection.in_atomic_block:
+        connection.close()  # the view's own, back to the pool: the stream opens its own briefly
     return response
 
 
