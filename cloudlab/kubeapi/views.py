@@ -24,7 +24,7 @@ from .errors import (
     status_response,
     unauthorized,
 )
-from .views_common import Call, Target
+from .views_common import Call, Target, bool_param
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def _route(call: Call, parts: list[str]) -> HttpResponse:
         if target.sub == "scale":
             return views_write.get_scale(call, target)
         if target.name is None:
-            if call.request.GET.get("watch") in ("true", "1"):
+            if bool_param(call.request, "watch"):
                 return views_read.watch(call, target)
             return views_read.list_objects(call, target)
         return views_read.get_object(call, target)

@@ -72,8 +72,11 @@ def check_namespace(cluster: Cluster, target: Target) -> None:
             raise not_found("namespaces", target.namespace)
 
 
+GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")  # strconv.ParseBool (the Python client sends "True")
+
+
 def bool_param(request: HttpRequest, name: str) -> bool:
-    return request.GET.get(name, "").lower() in ("true", "1")
+    return request.GET.get(name, "") in GO_TRUE
 
 
 def int_param(request: HttpRequest, name: str, default: int = 0) -> int:

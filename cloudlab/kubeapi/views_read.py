@@ -16,7 +16,7 @@ from cloudlab.kube.store import cluster_now
 from . import tables
 from .errors import StatusError, bad_request, json_response
 from .selectors import from_query
-from .views_common import Call, Target, decoded, fresh_revision, int_param, rows, stored
+from .views_common import Call, Target, bool_param, decoded, fresh_revision, int_param, rows, stored
 from .views_fixups import for_client
 
 INCLUDE_OBJECT = ("None", "Metadata", "Object")
@@ -152,5 +152,5 @@ def watch(call: Call, target: Target) -> HttpResponse:
         resource_version=request.GET.get("resourceVersion") or None,
         as_table=tables.wants_table(_accept(call)),
         timeout_seconds=int_param(request, "timeoutSeconds") if timeout else None,
-        allow_bookmarks=request.GET.get("allowWatchBookmarks", "").lower() in ("true", "1"),
+        allow_bookmarks=bool_param(request, "allowWatchBookmarks"),
     )
