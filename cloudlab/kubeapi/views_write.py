@@ -11,6 +11,7 @@ anything is saved, so nothing is ever half-written."""
 from __future__ import annotations
 
 import copy
+import json
 import random
 from typing import Any
 
@@ -49,9 +50,8 @@ POD_UPDATE_FORBIDDEN = (
 
 def _respond(call: Call, resource: str, obj: Any, status: int = 200, warnings: list[str] | None = None) -> HttpResponse:
     response = json_response(for_client(resource, manifest.encode(obj, epoch=call.cluster.epoch)), status=status)
-    if warnings:  # RFC 7234 warn-text: quotes and backslashes escaped, as kube-apiserver writes it
-        shown = [w.replace("\\", "\\\\").replace('"', '\\"') for w in warnings]
-        response.headers["Warning"] = ", ".join(f'299 - "{w}"' for w in shown)
+    if warnings:  # RFC 7234 warn-text, quoted as Go's strconv.QuoteToASCII (no newline or non-ASCII in a header)
+        response.headers["Warning"] = ", ".join(f"299 - {json.dumps(w, ensure_ascii=True)}" for w in warnings)
     return response
 
 
