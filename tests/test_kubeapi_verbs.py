@@ -412,3 +412,41 @@ def test_a_kubectl_write_reaches_the_dashboards_stream(api, lab, monkeypatch):
     )
     api.json("POST", f"{NS}/pods", POD, status=201)
     assert [(c.verb, c.resource, c.name) for c in published[-1]] == [("create", "pods", "demo")]
+
+
+def test_namespaces_services_and_endpoints(api, lab):
+    team = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}}
+    created = api.json("POST", "/api/v1/namespaces", team, status=201)
+    assert created["status"]["phase"] == "Active" and created["metadata"].get("namespace") is None
+    api.json("POST", "/api/v1/namespaces/team/pods", POD, status=201)
+    svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+           "spec": {"selector": {"app": "demo"}, "ports": [{"port": 80}]}}  # fmt: skip
+    api.json("POST", "/api/v1/namespaces/team/services", svc, status=201)
+    advance(lab, rounds=6)
+    services = api.json("GET", "/api/v1/namespaces/team/services", accept=TABLE)
+    assert [c["name"] for c in services["columnDefinitions"]] == [
+        "Name", "Type", "Cluster-IP", "External-IP", "Port(s)", "Age", "Selector"
+    ]  # fmt: skip
+    assert services["rows"][0]["cells"][1] == "ClusterIP" and services["rows"][0]["cells"][4] == "80/TCP"
+    endpoints = api.json("GET", "/api/v1/namespaces/team/endpoints", accept=TABLE)
+    assert endpoints["rows"][0]["cells"][1].endswith(":80")
+    names = api.json("GET", "/api/v1/namespaces", accept=TABLE)
+    assert {r["cells"][0]: r["cells"][1] for r in names["rows"]}["team"] == "Active"
+    assert [p["metadata"]["namespace"] for p in api.json("GET", "/api/v1/pods")["items"]] == ["team"]
+    gone = api.json("DELETE", "/api/v1/namespaces/team")
+    assert gone["status"] == "Success" or gone.get("kind") == "Namespace"
+    advance(lab, rounds=6)
+    assert not KubeObject.objects.filter(cluster=lab, namespace="team").exists()
+    _status(api.json("GET", "/api/v1/namespaces/team", status=404), 404, "NotFound")
+
+
+def test_dry_run_writes_nothing_and_status_subresource(api, lab):
+    dry = api.json("POST", f"{NS}/pods?dryRun=All", POD, status=201)
+    assert dry["metadata"]["name"] == "demo" and _objects(lab, "pods") == set()
+    api.json("POST", f"{APPS}/deployments", WEB, status=201)
+    advance(lab, rounds=4)
+    status = api.json("GET", f"{APPS}/deployments/web/status")
+    assert status["status"]["readyReplicas"] == 2
+    patched = api.json("PATCH", f"{APPS}/deployments/web/status", {"spec": {"replicas": 9}, "status": {"replicas": 2}},
+                       content_type="application/merge-patch+json")  # fmt: skip
+    assert patched["spec"]["replicas"] == 2  # the status subresource leaves the spec alone

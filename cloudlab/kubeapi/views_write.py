@@ -395,6 +395,27 @@ def _delete_options(call: Call) -> dict[str, Any]:
     return options
 
 
+#: What a namespace's deletion takes with it, owners first (the namespace controller's work).
+NAMESPACED = ("deployments", "replicasets", "replicationcontrollers", "services", "endpoints", "pods")
+
+
+def _delete_namespace(state: engine.ClusterState, namespace: str) -> list[engine.Change]:
+    """The namespace and everything in it: its workloads, Services, Endpoints and events go now,
+    its pods are deleted (a running pod's kubelet finishes it, as after any delete)."""
+    changes: list[engine.Change] = []
+    for resource in NAMESPACED:
+        for key, obj in list(state.table(resource).items()):
+            if key[0] == namespace and key in state.table(resource):
+                if resource == "pods" and obj.metadata.deletion_timestamp is not None:
+                    continue
+                changes.extend(engine.delete(state, resource, namespace, obj.metadata.name, "Background"))
+    for event in [e for e in state.events if e.metadata.namespace == namespace]:
+        state.events.remove(event)
+        changes.append(engine.Change("delete", "events", namespace, event.metadata.name, event))
+    changes.extend(engine.delete(state, "namespaces", "", namespace))
+    return changes
+
+
 def delete(call: Call, target: Target) -> HttpResponse:
     options = _delete_options(call)
     name = target.resource.name
@@ -422,6 +443,8 @@ def delete(call: Call, target: Target) -> HttpResponse:
         if rv and str(rv) != str(current.metadata.resource_version):
             raise conflict(name, target.name or "", target.resource.group)
         holder["before"] = copy.deepcopy(current)
+        if name == "namespaces":
+            return _delete_namespace(state, target.name or "")
         changes = engine.delete(state, name, target.ns, target.name or "", options["propagationPolicy"])
         mine = [c for c in changes if c.resource == name and c.name == target.name and c.namespace == target.ns]
         holder["after"] = mine[-1] if mine else None
