@@ -19,6 +19,7 @@ from django.http import HttpResponse
 
 from cloudlab.engine.kubernetes import cluster as engine
 from cloudlab.engine.kubernetes import manifest
+from cloudlab.engine.kubernetes.controllers.deployment import REVISION, revision_of
 from cloudlab.engine.kubernetes.etcd import ApiError
 from cloudlab.engine.kubernetes.selectors import label_selector_as_selector
 from cloudlab.kube import clusters, store
@@ -257,6 +258,7 @@ def patch(call: Call, target: Target) -> HttpResponse:
     def do(state: engine.ClusterState, rng: random.Random) -> list[engine.Change]:
         current = _current(state, target)
         current_json = manifest.encode(current, epoch=epoch)
+        revision = _with_revision(state, name, current, current_json)
         patched = patches.apply(content_type, current_json, body)
         if not isinstance(patched, dict):
             raise bad_request("the patched object is not a JSON object")
@@ -265,6 +267,8 @@ def patch(call: Call, target: Target) -> HttpResponse:
         patched = _with_kind(target, patched)
         obj, found = decode_checked(patched, target.namespace or "default", mode, apply=content_type == patches.APPLY)
         warnings.extend(found)
+        if revision and obj.metadata.annotations.get(REVISION) == revision:
+            del obj.metadata.annotations[REVISION]  # the controller's, shown for the patch only
         if obj.metadata.resource_version and obj.metadata.resource_version != current.metadata.resource_version:
             raise conflict(name, target.name or "", target.resource.group)
         _keep_server_fields(target, obj, current)
@@ -272,6 +276,25 @@ def patch(call: Call, target: Target) -> HttpResponse:
 
     change = _run(call, do)[0]
     return _respond(call, name, change.obj, 200, warnings)
+
+
+def _with_revision(state: engine.ClusterState, resource: str, current: Any, body: dict[str, Any]) -> str:
+    """A Deployment's ``deployment.kubernetes.io/revision`` (its newest ReplicaSet's), put into the
+    JSON a patch applies to: ``kubectl rollout undo`` sends a JSON patch replacing
+    ``/metadata/annotations``, which needs the path that kube-controller-manager always writes.
+    Returns the value added ("" when none was)."""
+    if resource != "deployments" or REVISION in current.metadata.annotations:
+        return ""
+    owned = [
+        revision_of(rs)
+        for rs in state.replica_sets.values()
+        if any(r.uid == current.metadata.uid for r in rs.metadata.owner_references)
+    ]
+    if not owned:
+        return ""
+    value = str(max(owned))
+    body.setdefault("metadata", {}).setdefault("annotations", {})[REVISION] = value
+    return value
 
 
 # -- scale ----------------------------------------------------------------------------------------
