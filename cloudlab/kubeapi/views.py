@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from cloudlab.engine.kubernetes.etcd import ApiError
 from cloudlab.engine.kubernetes.manifest import ManifestError
 
-from . import discovery, openapi, views_logs, views_read, views_write
+from . import discovery, openapi, views_logs, views_read, views_scale, views_write
 from .auth import bearer, caller
 from .errors import (
     StatusError,
@@ -95,7 +95,7 @@ def _route(call: Call, parts: list[str]) -> HttpResponse:
         if target.sub == "log":
             return views_logs.pod_log(call, target)
         if target.sub == "scale":
-            return views_write.get_scale(call, target)
+            return views_scale.get_scale(call, target)
         if target.name is None:
             if bool_param(call.request, "watch"):
                 return views_read.watch(call, target)

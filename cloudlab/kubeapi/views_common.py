@@ -3,18 +3,21 @@ cluster (``KubeObject.body`` already is an object's GET JSON), and the answers' 
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from cloudlab.engine.kubernetes import cluster as engine
 from cloudlab.engine.kubernetes import manifest
+from cloudlab.kube import clusters, store
 from cloudlab.kube.models import Cluster, KubeObject
 
 from .auth import Caller
 from .discovery import Resource
-from .errors import StatusError, not_found
+from .errors import StatusError, bad_request, not_found
 
 
 @dataclass(frozen=True)
@@ -90,3 +93,27 @@ def int_param(request: HttpRequest, name: str, default: int = 0) -> int:
             400, "BadRequest", f'invalid value for {name}: strconv.ParseInt: parsing "{raw}": invalid syntax'
         ) from error
     return value
+
+
+def dry_run(call: Call) -> bool:
+    values = call.request.GET.getlist("dryRun")
+    for value in values:
+        if value != "All":
+            raise bad_request(f'dryRun: Unsupported value: "{value}": supported values: "All"')
+    return bool(values)
+
+
+def run(call: Call, do: Any) -> list[engine.Change]:
+    """``do(state, rng)`` through the pages' writer, or on a copy that is not saved (dryRun=All)."""
+    if dry_run(call):
+        with store.locked(call.cluster.pk) as cluster:
+            state = store.load(cluster)
+            return list(do(state, random.Random(0)))  # noqa: S311 (names, not secrets)
+    return clusters._write(call.cluster.pk, do)  # the pages' writer, shared on purpose
+
+
+def current_object(state: engine.ClusterState, target: Target) -> Any:
+    obj = state.table(target.resource.name).get(engine.key_of(target.resource.name, target.ns, target.name or ""))
+    if obj is None:
+        raise not_found(target.resource.name, target.name or "", target.resource.group)
+    return obj

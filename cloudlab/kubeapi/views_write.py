@@ -22,7 +22,7 @@ from cloudlab.engine.kubernetes import manifest
 from cloudlab.engine.kubernetes.controllers.deployment import REVISION, revision_of
 from cloudlab.engine.kubernetes.etcd import ApiError
 from cloudlab.engine.kubernetes.selectors import label_selector_as_selector
-from cloudlab.kube import clusters, store
+from cloudlab.kube import store
 
 from . import patch as patches
 from .errors import (
@@ -31,13 +31,13 @@ from .errors import (
     bad_request,
     conflict,
     json_response,
-    not_found,
     success,
     unsupported_media_type,
 )
-from .views_common import Call, Target, bool_param, check_namespace
+from .views_common import Call, Target, bool_param, check_namespace, current_object, run
 from .views_decode import decode_checked, media_type, object_body, parse, read_body, validation_mode
 from .views_fixups import for_client
+from .views_scale import put_scale, scale_write
 
 _POLICIES = '"Foreground", "Background", "Orphan"'
 PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public")
@@ -54,30 +54,6 @@ def _respond(call: Call, resource: str, obj: Any, status: int = 200, warnings: l
     if warnings:  # RFC 7234 warn-text, quoted as Go's strconv.QuoteToASCII (no newline or non-ASCII in a header)
         response.headers["Warning"] = ", ".join(f"299 - {json.dumps(w, ensure_ascii=True)}" for w in warnings)
     return response
-
-
-def _dry_run(call: Call) -> bool:
-    values = call.request.GET.getlist("dryRun")
-    for value in values:
-        if value != "All":
-            raise bad_request(f'dryRun: Unsupported value: "{value}": supported values: "All"')
-    return bool(values)
-
-
-def _run(call: Call, do: Any) -> list[engine.Change]:
-    """``do(state, rng)`` through the pages' writer, or on a copy that is not saved (dryRun=All)."""
-    if _dry_run(call):
-        with store.locked(call.cluster.pk) as cluster:
-            state = store.load(cluster)
-            return list(do(state, random.Random(0)))  # noqa: S311 (names, not secrets)
-    return clusters._write(call.cluster.pk, do)  # the pages' writer, shared on purpose
-
-
-def _current(state: engine.ClusterState, target: Target) -> Any:
-    obj = state.table(target.resource.name).get(engine.key_of(target.resource.name, target.ns, target.name or ""))
-    if obj is None:
-        raise not_found(target.resource.name, target.name or "", target.resource.group)
-    return obj
 
 
 def _check_identity(target: Target, body: dict[str, Any]) -> None:
@@ -161,7 +137,7 @@ def _create_from(call: Call, target: Target, body: dict[str, Any], mode: str, ap
     check_namespace(call.cluster, target)
     obj, warnings = decode_checked(body, target.namespace or "default", mode, apply=apply)
     name = target.resource.name
-    change = _run(call, lambda state, rng: [engine.create(state, name, obj, rng)])[0]
+    change = run(call, lambda state, rng: [engine.create(state, name, obj, rng)])[0]
     return _respond(call, name, change.obj, 201, warnings)
 
 
@@ -180,13 +156,13 @@ def replace(call: Call, target: Target) -> HttpResponse:
     name = target.resource.name
 
     def do(state: engine.ClusterState, rng: random.Random) -> list[engine.Change]:
-        current = _current(state, target)
+        current = current_object(state, target)
         if obj.metadata.resource_version and obj.metadata.resource_version != current.metadata.resource_version:
             raise conflict(name, target.name or "", target.resource.group)
         _keep_server_fields(target, obj, current)
         return [engine.update(state, name, obj)]
 
-    change = _run(call, do)[0]
+    change = run(call, do)[0]
     return _respond(call, name, change.obj, 200, warnings)
 
 
@@ -196,7 +172,7 @@ def _status_write(call: Call, target: Target, new_body: Any) -> HttpResponse:
     epoch = call.cluster.epoch
 
     def do(state: engine.ClusterState, rng: random.Random) -> list[engine.Change]:
-        current = _current(state, target)
+        current = current_object(state, target)
         current_json = manifest.encode(current, epoch=epoch)
         body = new_body(current_json)
         meta = body.get("metadata") if isinstance(body, dict) else None
@@ -215,7 +191,7 @@ def _status_write(call: Call, target: Target, new_body: Any) -> HttpResponse:
         obj.metadata.resource_version = 0
         return [engine.update(state, name, obj)]
 
-    change = _run(call, do)[0]
+    change = run(call, do)[0]
     return _respond(call, name, change.obj)
 
 
@@ -232,7 +208,7 @@ def _patch_body(call: Call) -> tuple[str, Any]:
 def patch(call: Call, target: Target) -> HttpResponse:
     content_type, body = _patch_body(call)
     if target.sub == "scale":
-        return _scale_write(call, target, lambda scale: patches.apply(content_type, scale, body))
+        return scale_write(call, target, lambda scale: patches.apply(content_type, scale, body))
     if target.sub == "status":
         return _status_write(call, target, lambda current: patches.apply(content_type, current, body))
     mode = validation_mode(call.request)
@@ -256,7 +232,7 @@ def patch(call: Call, target: Target) -> HttpResponse:
     warnings: list[str] = []
 
     def do(state: engine.ClusterState, rng: random.Random) -> list[engine.Change]:
-        current = _current(state, target)
+        current = current_object(state, target)
         current_json = manifest.encode(current, epoch=epoch)
         revision = _with_revision(state, name, current, current_json)
         patched = patches.apply(content_type, current_json, body)
@@ -274,7 +250,7 @@ def patch(call: Call, target: Target) -> HttpResponse:
         _keep_server_fields(target, obj, current)
         return [engine.update(state, name, obj)]
 
-    change = _run(call, do)[0]
+    change = run(call, do)[0]
     return _respond(call, name, change.obj, 200, warnings)
 
 
@@ -295,89 +271,6 @@ def _with_revision(state: engine.ClusterState, resource: str, current: Any, body
     value = str(max(owned))
     body.setdefault("metadata", {}).setdefault("annotations", {})[REVISION] = value
     return value
-
-
-# -- scale ----------------------------------------------------------------------------------------
-
-
-def _scale_of(call: Call, target: Target, obj: Any) -> dict[str, Any]:
-    """The ``autoscaling/v1 Scale`` of a Deployment, ReplicaSet or ReplicationController."""
-    if isinstance(obj.selector, dict):
-        selector = ",".join(f"{k}={v}" for k, v in sorted(obj.selector.items()))
-    else:
-        selector = str(label_selector_as_selector(obj.selector))
-    meta = manifest.encode(obj, epoch=call.cluster.epoch)["metadata"]
-    return {
-        "kind": "Scale",
-        "apiVersion": "autoscaling/v1",
-        "metadata": {
-            k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in meta
-        },
-        "spec": {"replicas": obj.replicas},
-        "status": {"replicas": obj.status.replicas, "selector": selector},
-    }
-
-
-def get_scale(call: Call, target: Target) -> HttpResponse:
-    state = store.load(call.cluster)
-    return json_response(_scale_of(call, target, _current(state, target)))
-
-
-def put_scale(call: Call, target: Target) -> HttpResponse:
-    body = object_body(call.request)
-    kind, version = body.get("kind"), body.get("apiVersion")
-    if (kind and kind != "Scale") or (version and version != "autoscaling/v1"):
-        raise bad_request(f'{kind} in version "{version}" cannot be handled as a Scale')
-    return _scale_write(call, target, lambda scale: body)
-
-
-def _scale_write(call: Call, target: Target, new_scale: Any) -> HttpResponse:
-    name = target.resource.name
-    holder: dict[str, Any] = {}
-
-    def do(state: engine.ClusterState, rng: random.Random) -> list[engine.Change]:
-        current = _current(state, target)
-        scale = _scale_of(call, target, current)
-        wanted = new_scale(copy.deepcopy(scale))
-        spec = wanted.get("spec") if isinstance(wanted, dict) else None
-        replicas = spec.get("replicas") if isinstance(spec, dict) else None
-        if isinstance(replicas, bool) or not isinstance(replicas, int):
-            shown = "null" if replicas is None else replicas
-            raise bad_request(
-                f'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal {shown!r} into Go '
-                "struct field ScaleSpec.spec.replicas of type int32"
-                if replicas is not None
-                else "spec.replicas: Required value"
-            )
-        meta = wanted.get("metadata") if isinstance(wanted, dict) else None
-        rv = str(meta.get("resourceVersion") or "") if isinstance(meta, dict) else ""
-        if rv and rv != str(current.metadata.resource_version):
-            raise conflict(name, target.name or "", target.resource.group)
-        if replicas < 0:
-            raise ApiError(
-                422,
-                "Invalid",
-                f'Scale.autoscaling "{target.name}" is invalid: spec.replicas: Invalid value: {replicas}: '
-                "must be greater than or equal to 0",
-                {
-                    "name": target.name,
-                    "group": "autoscaling",
-                    "kind": "Scale",
-                    "causes": [
-                        {
-                            "reason": "FieldValueInvalid",
-                            "message": f"Invalid value: {replicas}: must be greater than or equal to 0",
-                            "field": "spec.replicas",
-                        }
-                    ],
-                },
-            )
-        change = engine.scale(state, name, target.ns, target.name or "", replicas)
-        holder["obj"] = change.obj
-        return [change]
-
-    _run(call, do)
-    return json_response(_scale_of(call, target, holder["obj"]))
 
 
 # -- delete -------------------------------------------------------------------------------------
@@ -453,7 +346,7 @@ def delete(call: Call, target: Target) -> HttpResponse:
     holder: dict[str, Any] = {}
 
     def do(state: engine.ClusterState, rng: random.Random) -> list[engine.Change]:
-        current = _current(state, target)
+        current = current_object(state, target)
         uid, rv = preconditions.get("uid"), preconditions.get("resourceVersion")
         if uid and uid != current.metadata.uid:
             raise StatusError(
@@ -473,7 +366,7 @@ def delete(call: Call, target: Target) -> HttpResponse:
         holder["after"] = mine[-1] if mine else None
         return changes
 
-    _run(call, do)
+    run(call, do)
     after = holder.get("after")
     if name == "pods":  # the pod as it is now: with its deletionTimestamp, the kubelet finishing it
         obj = after.obj if after is not None else holder["before"]
