@@ -450,3 +450,9 @@ def test_dry_run_writes_nothing_and_status_subresource(api, lab):
     patched = api.json("PATCH", f"{APPS}/deployments/web/status", {"spec": {"replicas": 9}, "status": {"replicas": 2}},
                        content_type="application/merge-patch+json")  # fmt: skip
     assert patched["spec"]["replicas"] == 2  # the status subresource leaves the spec alone
+
+
+def test_create_with_a_resource_version_is_refused(api, lab):
+    body = {**POD, "metadata": {**POD["metadata"], "resourceVersion": "12"}}
+    refused = _status(api.json("POST", f"{NS}/pods", body, status=400), 400, "BadRequest")
+    assert refused["message"] == "resourceVersion should not be set on objects to be created"

@@ -58,9 +58,17 @@ def parse_target(parts: list[str]) -> Target | None:
     return Target(resource, namespace, name, sub)
 
 
+ROOT_PATHS = ["/api", "/api/v1", "/apis", "/apis/apps", "/apis/apps/v1", "/healthz", "/livez", "/openapi/v3"]
+ROOT_PATHS += ["/readyz", "/version"]
+
+
 def _discovery(call: Call, parts: list[str]) -> HttpResponse | None:
     request = call.request
     path = "/".join(parts)
+    if not parts:
+        return json_response({"paths": ROOT_PATHS})
+    if path in ("healthz", "livez", "readyz"):
+        return HttpResponse("ok", content_type="text/plain; charset=utf-8")
     if path in ("api", "apis"):
         if discovery.wants_aggregated(request):
             return json_response(discovery.aggregated(path), content_type=discovery.AGGREGATED_V2)

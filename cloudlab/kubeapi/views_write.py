@@ -135,6 +135,9 @@ def create(call: Call, target: Target) -> HttpResponse:
 
 def _create_from(call: Call, target: Target, body: dict[str, Any], mode: str, apply: bool) -> HttpResponse:
     check_namespace(call.cluster, target)
+    meta = body.get("metadata")
+    if not apply and isinstance(meta, dict) and meta.get("resourceVersion") not in (None, ""):
+        raise bad_request("resourceVersion should not be set on objects to be created")
     obj, warnings = decode_checked(body, target.namespace or "default", mode, apply=apply)
     name = target.resource.name
     change = run(call, lambda state, rng: [engine.create(state, name, obj, rng)])[0]
