@@ -187,3 +187,10 @@ def test_unknown_paths_and_resources_are_404_status(api):
         "/api/v1/namespaces/default/nope",
     ):
         _status(api.json("GET", path, status=404), 404, "NotFound")
+
+
+def test_root_paths_and_health(api):
+    assert "/api" in api.json("GET", "/")["paths"] and "/version" in api.json("GET", "")["paths"]
+    for path in ("/healthz", "/livez", "/readyz"):
+        response = api("GET", path)
+        assert response.status_code == 200 and response.content == b"ok"
