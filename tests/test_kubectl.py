@@ -1,0 +1,210 @@
+"""The real kubectl (/usr/bin/kubectl, google-cloud-sdk's dispatcher running its bundled v1.32)
+against CloudLab's Kubernetes API over HTTPS on loopback, with a kubeconfig as the access page
+makes it, while a real worker runs the cluster: version, api-resources, get nodes, apply -f a
+Deployment and a Service, get pods -o wide, a bounded get pods -w that sees a replacement appear
+after a delete, describe pod, rollout status, scale --replicas=5 (one Pending with
+FailedScheduling), delete, and get of a deleted pod (NotFound).
+
+``TRANSCRIPT`` (an environment variable naming a file) writes the session down as a terminal
+shows it; docs/kubectl.md's transcript is one of these."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import ssl
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cloudlab.compute.models import Instance
+from cloudlab.kube import clusters, store
+from cloudlab.kube.models import Cluster
+from cloudlab.kubeapi import tls
+from cloudlab.kubeapi.access import kubeconfig
+from cloudlab.kubeapi.auth import issue_token
+from tests.helpers import wait_for
+from tests.kube_fixtures import deployment
+from tests.test_kubeapi_serve_tls import tls_daphne_server
+
+KUBECTL = "/usr/bin/kubectl"
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not Path(KUBECTL).exists(), reason="kubectl is not installed at /usr/bin/kubectl"),
+]
+
+SERVICE = """---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports:
+  - port: 80
+    targetPort: 80
+"""
+
+
+class Kubectl:
+    """Runs kubectl with its own HOME (discovery cache) and the kubeconfig; keeps a transcript."""
+
+    def __init__(self, home: Path, config: Path) -> None:
+        self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "KUBECONFIG": str(config)}
+        self.transcript: list[str] = []
+
+    def __call__(self, *args: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [KUBECTL, *args], env=self.env, capture_output=True, text=True, timeout=timeout, check=False
+        )
+        self.record(args, done.stdout + done.stderr)
+        if check and done.returncode != 0:
+            pytest.fail(f"kubectl {' '.join(args)} exited {done.returncode}:\n{done.stdout}{done.stderr}")
+        return done
+
+    def record(self, args: tuple[str, ...] | list[str], output: str) -> None:
+        self.transcript.append(f"$ kubectl {' '.join(args)}\n{output.rstrip()}\n")
+
+    def watch(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [KUBECTL, *args],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+
+
+def _active(instances: list[Instance]) -> list[Instance]:
+    def check() -> Any:
+        fresh = list(Instance.objects.filter(pk__in=[i.pk for i in instances]))
+        return all(i.vm_state == "active" and i.task_state is None for i in fresh) and fresh
+
+    return sorted(wait_for(check, timeout=30), key=lambda i: i.name)
+
+
+@pytest.fixture
+def session(celery_worker, alice, project_of, launch, tmp_path, django_db_blocker) -> Iterator[tuple[Kubectl, Any]]:
+    project = project_of(alice)
+    cp, *workers = _active(launch(alice, name="k8s", count=3, flavor="m1.small"))
+    cluster = clusters.create_cluster(
+        alice, project, name="lab", control_plane=str(cp.uuid), workers=[str(w.uuid) for w in workers]
+    )
+    files = tls.ensure_certificates(tmp_path / "data")
+    with tls_daphne_server(files) as url:
+        port = url.rsplit(":", 1)[1]
+        os.environ["CLOUDLAB_KUBE_PORT"] = port
+        try:
+            text = kubeconfig(cluster, issue_token(alice, project), files.ca_data())
+        finally:
+            os.environ.pop("CLOUDLAB_KUBE_PORT", None)
+        _warm_up(url, files)
+        config = tmp_path / "lab-kubeconfig.yaml"
+        config.write_text(text)
+        home = tmp_path / "home"
+        home.mkdir()
+        kubectl = Kubectl(home, config)
+        yield kubectl, cluster
+        target = os.environ.get("TRANSCRIPT")
+        if target:
+            Path(target).write_text("\n".join(kubectl.transcript))
+
+
+def _warm_up(url: str, files: tls.TlsFiles) -> None:
+    """One request before kubectl's: the child's first answer is slow on a busy machine, and the
+    dispatcher gives /version only 5 s."""
+    context = ssl.create_default_context(cafile=str(files.ca_cert))
+    with urllib.request.urlopen(f"{url}/kubernetes/0/version", context=context, timeout=60) as response:  # noqa: S310
+        assert response.status == 200
+
+
+def _pods(cluster: Cluster) -> dict[str, Any]:
+    state = store.load(Cluster.objects.select_related("cloud").get(pk=cluster.pk))
+    return {name: pod for (_ns, name), pod in state.pods.items()}
+
+
+def _names(output: str) -> list[str]:
+    return [line.split()[0] for line in output.strip().splitlines()[1:] if line.strip()]
+
+
+@pytest.mark.timeout(400)
+def test_kubectl_drives_the_cluster(session) -> None:
+    kubectl, cluster = session
+
+    version = kubectl("version").stdout
+    assert "Server Version: v1.32" in version
+
+    resources = kubectl("api-resources").stdout
+    for line in ("pods ", "deployments ", "replicasets ", "services "):
+        assert line in resources
+    assert re.search(r"^deployments\s+deploy\s+apps/v1\s+true\s+Deployment", resources, re.M), resources
+
+    nodes = kubectl("get", "nodes").stdout
+    assert _names(nodes) == sorted(m.node_name for m in cluster.members.all())
+    assert "Ready" in nodes
+
+    manifest = Path(kubectl.env["HOME"]) / "web.yaml"
+    manifest.write_text(deployment(3, "400m") + SERVICE)
+    applied = kubectl("apply", "-f", str(manifest)).stdout
+    assert "deployment.apps/web created" in applied and "service/web created" in applied
+
+    wait_for(lambda: sum(p.status.phase == "Running" for p in _pods(cluster).values()) == 3, timeout=40)
+    rollout = kubectl("rollout", "status", "deployment/web", "--timeout=60s").stdout
+    assert 'deployment "web" successfully rolled out' in rollout
+
+    wide = kubectl("get", "pods", "-o", "wide").stdout
+    header, *rows = wide.strip().splitlines()
+    assert header.split()[:7] == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE"]
+    assert len(rows) == 3 and all(" Running " in row and "10.244." in row for row in rows)
+
+    # a bounded watch sees the deleted pod go and its replacement come
+    before = set(_names(wide))
+    victim = sorted(before)[0]
+    watcher = kubectl.watch("get", "pods", "-w")
+    try:
+        time.sleep(2)
+        deleted = kubectl("delete", "pod", victim, timeout=90).stdout
+        assert f'pod "{victim}" deleted' in deleted
+        wait_for(lambda: len(set(_pods(cluster)) - before) == 1, timeout=40)
+        replacement = (set(_pods(cluster)) - before).pop()
+        wait_for(lambda: _pods(cluster)[replacement].status.phase == "Running", timeout=40)
+        time.sleep(2)
+    finally:
+        os.killpg(watcher.pid, signal.SIGINT)
+        watched, _ = watcher.communicate(timeout=10)
+    kubectl.record(["get", "pods", "-w", "  # stopped with Ctrl-C"], watched)
+    assert replacement in watched and victim in watched, watched
+    assert re.search(rf"^{replacement}\s+\S+\s+Running", watched, re.M), watched
+
+    described = kubectl("describe", "pod", replacement).stdout
+    assert f"Name:             {replacement}" in described or re.search(rf"^Name:\s+{replacement}$", described, re.M)
+    assert "Events:" in described and "Scheduled" in described
+
+    scaled = kubectl("scale", "deployment", "web", "--replicas=5").stdout
+    assert "deployment.apps/web scaled" in scaled
+    wait_for(lambda: len(_pods(cluster)) == 5 and any(p.status.phase == "Pending" for p in _pods(cluster).values()))
+    wait_for(lambda: sum(p.status.phase == "Running" for p in _pods(cluster).values()) == 4, timeout=40)
+    pods = kubectl("get", "pods").stdout
+    pending = [line.split()[0] for line in pods.splitlines() if " Pending " in line]
+    assert len(pending) == 1, pods
+    why = kubectl("describe", "pod", pending[0]).stdout
+    assert "FailedScheduling" in why and "0/3 nodes are available" in why and "Insufficient cpu" in why
+
+    gone = kubectl("delete", "deployment", "web").stdout
+    assert 'deployment.apps "web" deleted' in gone
+    # every pod that ran is gone (the Pending one stays Terminating: the engine's garbage
+    # collector gives an unbound pod a deletion timestamp that no kubelet finishes; see docs)
+    wait_for(lambda: all(not p.spec.node_name for p in _pods(cluster).values()), timeout=60)
+    missing = kubectl("get", "pod", replacement, check=False)
+    assert missing.returncode == 1
+    assert f'Error from server (NotFound): pods "{replacement}" not found' in missing.stderr
+    kubectl("delete", "service", "web")
+    assert shutil.which(KUBECTL)
