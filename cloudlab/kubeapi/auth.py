@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from django.db import OperationalError, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -102,5 +103,9 @@ def caller(request: HttpRequest) -> Caller | None:
         return None
     now = timezone.now()
     if row.last_used is None or now - row.last_used > LAST_USED_GRANULARITY:
-        KubeToken.objects.filter(pk=row.pk).update(last_used=now)
+        try:  # best effort: a busy database must not fail the request over a "last used" time
+            with transaction.atomic():
+                KubeToken.objects.filter(pk=row.pk).update(last_used=now)
+        except OperationalError:
+            pass
     return Caller(user=row.user, project=row.project, role=str(role), token_id=row.pk)
