@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.db import OperationalError, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 TOKEN_PREFIX = "cloudlab-kube-"  # noqa: S105 (a prefix, not a secret)
 # last_used is written at most once a minute per token (kubectl sends a dozen requests a command).
 LAST_USED_GRANULARITY = timedelta(seconds=60)
+LAST_USED_WAIT_MS = 200
 
 
 @dataclass(frozen=True)
@@ -85,9 +86,34 @@ def bearer(request: HttpRequest) -> str | None:
     return value
 
 
-def caller(request: HttpRequest) -> Caller | None:
+def _touch(token_id: int, now: datetime) -> None:
+    """Record the token's use, best effort: never wait long for a busy database (SQLite's write
+    lock, PostgreSQL's row lock) nor fail the request over a "last used" time."""
+    sqlite = connection.vendor == "sqlite"
+    try:
+        if sqlite:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA busy_timeout")
+                before = cursor.fetchone()[0]
+                cursor.execute(f"PRAGMA busy_timeout = {LAST_USED_WAIT_MS}")
+        try:
+            with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    with connection.cursor() as cursor:
+                        cursor.execute(f"SET LOCAL lock_timeout = '{LAST_USED_WAIT_MS}ms'")
+                KubeToken.objects.filter(pk=token_id).update(last_used=now)
+        finally:
+            if sqlite:
+                with connection.cursor() as cursor:
+                    cursor.execute(f"PRAGMA busy_timeout = {int(before)}")
+    except (OperationalError, DatabaseError):
+        pass
+
+
+def caller(request: HttpRequest, *, touch: bool = True) -> Caller | None:
     """The caller of the bearer token, or None (no header, unknown or revoked token, inactive
-    user, membership gone): the view answers 401 Unauthorized."""
+    user, membership gone): the view answers 401 Unauthorized. ``touch``: record the use (not for
+    kubectl's dispatcher probing ``/version`` with a 5 s timeout)."""
     value = bearer(request)
     if value is None:
         return None
@@ -102,10 +128,6 @@ def caller(request: HttpRequest) -> Caller | None:
     if role is None:
         return None
     now = timezone.now()
-    if row.last_used is None or now - row.last_used > LAST_USED_GRANULARITY:
-        try:  # best effort: a busy database must not fail the request over a "last used" time
-            with transaction.atomic():
-                KubeToken.objects.filter(pk=row.pk).update(last_used=now)
-        except OperationalError:
-            pass
+    if touch and (row.last_used is None or now - row.last_used > LAST_USED_GRANULARITY):
+        _touch(row.pk, now)
     return Caller(user=row.user, project=row.project, role=str(role), token_id=row.pk)

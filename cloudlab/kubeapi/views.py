@@ -131,7 +131,7 @@ def kubernetes(request: HttpRequest, cluster_id: int, rest: str = "") -> HttpRes
         parts = [p for p in rest.split("/") if p]
         if parts == ["version"] and not bearer(request) and "Authorization" not in request.headers:
             return json_response(discovery.VERSION_INFO)  # public, as system:public-info-viewer allows
-        who = caller(request)
+        who = caller(request, touch=parts != ["version"])
         if who is None:
             raise unauthorized()
         cluster = who.cluster(cluster_id)
