@@ -456,3 +456,17 @@ def test_create_with_a_resource_version_is_refused(api, lab):
     body = {**POD, "metadata": {**POD["metadata"], "resourceVersion": "12"}}
     refused = _status(api.json("POST", f"{NS}/pods", body, status=400), 400, "BadRequest")
     assert refused["message"] == "resourceVersion should not be set on objects to be created"
+
+
+def test_patch_options_are_validated(api, lab):
+    api.json("POST", f"{NS}/pods", POD, status=201)
+    no_manager = api.json("PATCH", f"{NS}/pods/demo", POD, content_type="application/apply-patch+yaml", status=422)
+    assert no_manager["message"] == (
+        'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch'
+    )
+    cause = no_manager["details"]["causes"][0]
+    assert (cause["reason"], cause["field"]) == ("FieldValueRequired", "fieldManager")
+    forced = api.json(
+        "PATCH", f"{NS}/pods/demo?force=true", {}, content_type="application/merge-patch+json", status=422
+    )
+    assert forced["details"]["causes"][0]["field"] == "force"

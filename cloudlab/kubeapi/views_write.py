@@ -208,8 +208,31 @@ def _patch_body(call: Call) -> tuple[str, Any]:
     return content_type, parse(read_body(call.request), content_type)
 
 
+def _patch_options(call: Call, content_type: str) -> None:
+    """``ValidatePatchOptions``, before the object is looked up."""
+    query = call.request.GET
+    if content_type == patches.APPLY and not query.get("fieldManager"):
+        raise _options_invalid("fieldManager", "FieldValueRequired", "Required value: is required for apply patch")
+    if content_type != patches.APPLY and "force" in query:
+        raise _options_invalid("force", "FieldValueForbidden", "Forbidden: may not be specified for non-apply patch")
+
+
+def _options_invalid(field: str, reason: str, message: str) -> ApiError:
+    return ApiError(
+        422,
+        "Invalid",
+        f'PatchOptions.meta.k8s.io "" is invalid: {field}: {message}',
+        {
+            "group": "meta.k8s.io",
+            "kind": "PatchOptions",
+            "causes": [{"reason": reason, "message": message, "field": field}],
+        },
+    )
+
+
 def patch(call: Call, target: Target) -> HttpResponse:
     content_type, body = _patch_body(call)
+    _patch_options(call, content_type)
     if target.sub == "scale":
         return scale_write(call, target, lambda scale: patches.apply(content_type, scale, body))
     if target.sub == "status":
@@ -222,8 +245,6 @@ def patch(call: Call, target: Target) -> HttpResponse:
             raise bad_request("error decoding YAML: the applied configuration must be an object")
         _check_kind(target, body)
         _check_identity(target, body)
-        if not call.request.GET.get("fieldManager"):
-            raise bad_request("PATCH /apply requires the fieldManager query parameter")
         check_namespace(call.cluster, target)
         exists = store.load(call.cluster).table(name).get(engine.key_of(name, target.ns, target.name or ""))
         if exists is None:
