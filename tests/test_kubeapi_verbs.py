@@ -470,3 +470,17 @@ def test_patch_options_are_validated(api, lab):
         "PATCH", f"{NS}/pods/demo?force=true", {}, content_type="application/merge-patch+json", status=422
     )
     assert forced["details"]["causes"][0]["field"] == "force"
+
+
+def test_a_get_put_back_unchanged_changes_nothing_but_the_resource_version(api, lab):
+    api.json("POST", f"{NS}/pods", POD, status=201)
+    api.json("POST", f"{APPS}/deployments", WEB, status=201)
+    advance(lab, rounds=6)
+    for path in (f"{NS}/pods/demo", f"{APPS}/deployments/web"):
+        got = api.json("GET", path)
+        put = api.json("PUT", f"{path}?fieldManager=kubectl-replace&fieldValidation=Strict", got)
+        assert put["spec"] == got["spec"] and put["status"] == got["status"], path
+        assert (
+            put["metadata"]["generation" if "deployments" in path else "uid"]
+            == got["metadata"]["generation" if "deployments" in path else "uid"]
+        )
