@@ -9,6 +9,7 @@ import json
 import pytest
 from django.test import Client
 
+from cloudlab.kube.models import KubeObject
 from cloudlab.kubeapi.auth import issue_token
 from cloudlab.kubeapi.models import KubeToken
 from tests.kube_fixtures import make_cluster, running_instances
@@ -194,3 +195,12 @@ def test_root_paths_and_health(api):
     for path in ("/healthz", "/livez", "/readyz"):
         response = api("GET", path)
         assert response.status_code == 200 and response.content == b"ok"
+
+
+def test_another_projects_token_writes_nothing(bob, project_of, lab):
+    bobs = Api(lab, issue_token(bob, project_of(bob)))
+    before = KubeObject.objects.filter(cluster=lab).count()
+    _status(bobs.json("POST", "/api/v1/namespaces/default/pods", POD, status=404), 404, "NotFound")
+    node = KubeObject.objects.filter(cluster=lab, resource="nodes").first().name
+    _status(bobs.json("DELETE", f"/api/v1/nodes/{node}", status=404), 404, "NotFound")
+    assert KubeObject.objects.filter(cluster=lab).count() == before
