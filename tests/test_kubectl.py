@@ -91,31 +91,39 @@ def _active(instances: list[Instance]) -> list[Instance]:
     return sorted(wait_for(check, timeout=30), key=lambda i: i.name)
 
 
+@pytest.fixture(scope="module")
+def https(django_db_setup: None, django_db_blocker: Any, tmp_path_factory) -> Iterator[tuple[str, tls.TlsFiles]]:
+    """CloudLab over HTTPS in a child forked before any worker thread runs (a fork taken while
+    the worker's threads hold a lock leaves the child stuck on it)."""
+    files = tls.ensure_certificates(tmp_path_factory.mktemp("data"))
+    with django_db_blocker.unblock(), tls_daphne_server(files) as url:
+        _warm_up(url, files)
+        yield url, files
+
+
 @pytest.fixture
-def session(celery_worker, alice, project_of, launch, tmp_path, django_db_blocker) -> Iterator[tuple[Kubectl, Any]]:
+def session(https, celery_worker, alice, project_of, launch, tmp_path) -> Iterator[tuple[Kubectl, Any]]:
+    url, files = https
     project = project_of(alice)
     cp, *workers = _active(launch(alice, name="k8s", count=3, flavor="m1.small"))
     cluster = clusters.create_cluster(
         alice, project, name="lab", control_plane=str(cp.uuid), workers=[str(w.uuid) for w in workers]
     )
-    files = tls.ensure_certificates(tmp_path / "data")
-    with tls_daphne_server(files) as url:
-        port = url.rsplit(":", 1)[1]
-        os.environ["CLOUDLAB_KUBE_PORT"] = port
-        try:
-            text = kubeconfig(cluster, issue_token(alice, project), files.ca_data())
-        finally:
-            os.environ.pop("CLOUDLAB_KUBE_PORT", None)
-        _warm_up(url, files)
-        config = tmp_path / "lab-kubeconfig.yaml"
-        config.write_text(text)
-        home = tmp_path / "home"
-        home.mkdir()
-        kubectl = Kubectl(home, config)
-        yield kubectl, cluster
-        target = os.environ.get("TRANSCRIPT")
-        if target:
-            Path(target).write_text("\n".join(kubectl.transcript))
+    port = url.rsplit(":", 1)[1]
+    os.environ["CLOUDLAB_KUBE_PORT"] = port
+    try:
+        text = kubeconfig(cluster, issue_token(alice, project), files.ca_data())
+    finally:
+        os.environ.pop("CLOUDLAB_KUBE_PORT", None)
+    config = tmp_path / "lab-kubeconfig.yaml"
+    config.write_text(text)
+    home = tmp_path / "home"
+    home.mkdir()
+    kubectl = Kubectl(home, config)
+    yield kubectl, cluster
+    target = os.environ.get("TRANSCRIPT")
+    if target:
+        Path(target).write_text("\n".join(kubectl.transcript))
 
 
 def _warm_up(url: str, files: tls.TlsFiles) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -90,8 +91,11 @@ def kubeconfig_filename(cluster: Cluster) -> str:
 
 def _tokens(request: HttpRequest, cluster: Cluster) -> list[KubeToken]:
     """The user's tokens that reach this cluster (its project's, or a taught project's)."""
-    rows = KubeToken.objects.filter(user=request.user, revoked__isnull=True).select_related("project")
-    return [t for t in rows if t.project_id == cluster.project_id or t.project.cloud_id == cluster.cloud_id]
+    taught = Membership.objects.filter(user=request.user, role=Role.INSTRUCTOR, project__cloud=cluster.cloud)
+    reaching = KubeToken.objects.filter(user=request.user, revoked__isnull=True).filter(
+        Q(project=cluster.project) | Q(project__in=taught.values("project"))
+    )
+    return list(reaching.select_related("project"))
 
 
 def _snapshot(request: HttpRequest, cluster: Cluster) -> dict[str, Any]:

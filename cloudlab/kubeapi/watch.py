@@ -146,7 +146,8 @@ class Watcher:
         deadline = time.monotonic() + timeout
         wake = asyncio.Event()
         follower = _Wake(wake, self.cluster_id)
-        following = await _follow(self.project_id, follower)
+        # subscribing may take a moment: the first events do not wait for it (the history has them)
+        following = asyncio.ensure_future(_follow(self.project_id, follower))
         try:
             try:
                 initial = await _db(self._start, since)
@@ -182,8 +183,9 @@ class Watcher:
                 except TimeoutError:
                     pass
         finally:
-            if following:
-                await _unfollow(self.project_id, follower)
+            if not following.done():
+                following.cancel()
+            await _unfollow(self.project_id, follower)
 
     # -- under sync_to_async: one short query each --------------------------------------------
 
