@@ -22,7 +22,6 @@ from cloudlab.engine.kubernetes import manifest
 from cloudlab.engine.kubernetes.controllers.deployment import REVISION, revision_of
 from cloudlab.engine.kubernetes.etcd import ApiError
 from cloudlab.engine.kubernetes.selectors import label_selector_as_selector
-from cloudlab.kube import store
 
 from . import patch as patches
 from .errors import (
@@ -34,7 +33,7 @@ from .errors import (
     success,
     unsupported_media_type,
 )
-from .views_common import Call, Target, bool_param, check_namespace, current_object, run
+from .views_common import Call, Target, bool_param, check_namespace, current_object, rows, run
 from .views_decode import decode_checked, media_type, object_body, parse, read_body, validation_mode
 from .views_fixups import for_client
 from .views_scale import put_scale, scale_write
@@ -246,8 +245,7 @@ def patch(call: Call, target: Target) -> HttpResponse:
         _check_kind(target, body)
         _check_identity(target, body)
         check_namespace(call.cluster, target)
-        exists = store.load(call.cluster).table(name).get(engine.key_of(name, target.ns, target.name or ""))
-        if exists is None:
+        if not rows(call.cluster, target).exists():  # absent: server-side apply creates it
             full = _with_kind(target, body)
             full.setdefault("metadata", {})
             if isinstance(full["metadata"], dict):
