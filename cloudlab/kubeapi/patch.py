@@ -39,7 +39,6 @@ MERGE_KEYS = {
     "addresses": "type",
     "hostAliases": "ip",
     "topologySpreadConstraints": "topologyKey",
-    "readinessGates": "conditionType",
     "resourceClaims": "name",
 }
 #: lists of strings merged as sets (``patchStrategy:"merge"`` on a []string).
