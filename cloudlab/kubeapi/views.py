@@ -112,6 +112,8 @@ def _route(call: Call, parts: list[str]) -> HttpResponse:
     if not target.resource.writable or target.sub == "log":
         raise method_not_allowed()
     if method == "POST" and target.name is None:
+        if target.resource.namespaced and target.namespace is None:
+            raise method_not_allowed()  # a create names its namespace (POST /api/v1/pods is 405)
         return views_write.create(call, target)
     if target.name is None:
         raise method_not_allowed()
