@@ -6,8 +6,10 @@ request to discovery, the reads (``views_read``), the writes (``views_write``) o
 
 from __future__ import annotations
 
+import json
 import logging
 
+import yaml
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -126,6 +128,22 @@ def _route(call: Call, parts: list[str]) -> HttpResponse:
     raise method_not_allowed()
 
 
+def _as_yaml_if_asked(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """``Accept: application/yaml`` first: the same document as YAML (kube-apiserver serves both)."""
+    first = request.headers.get("Accept", "").split(",")[0].split(";")[0].strip().lower()
+    if first != "application/yaml" or getattr(response, "streaming", False):
+        return response
+    if not response.get("Content-Type", "").startswith("application/json"):
+        return response
+    body = json.loads(response.content)
+    out = HttpResponse(yaml.safe_dump(body, sort_keys=False, allow_unicode=True), status=response.status_code)
+    out["Content-Type"] = "application/yaml"
+    for header in ("Warning",):
+        if header in response:
+            out[header] = response[header]
+    return out
+
+
 @csrf_exempt
 def kubernetes(request: HttpRequest, cluster_id: int, rest: str = "") -> HttpResponse:
     """Every request under ``/kubernetes/<cluster_id>/``."""
@@ -145,9 +163,9 @@ def kubernetes(request: HttpRequest, cluster_id: int, rest: str = "") -> HttpRes
             return json_response(discovery.VERSION_INFO)
         if parts == ["openapi", "v2"]:
             raise page_not_found()  # kubectl tolerates it and uses its compiled-in schemas
-        return _route(Call(request, who, cluster, f"/kubernetes/{cluster.pk}"), parts)
+        return _as_yaml_if_asked(request, _route(Call(request, who, cluster, f"/kubernetes/{cluster.pk}"), parts))
     except (StatusError, ApiError, ManifestError) as error:
-        return status_response(error)
+        return _as_yaml_if_asked(request, status_response(error))
     except Exception:  # a bug must still answer in the API's shape
         log.exception("kubeapi: %s %s", request.method, request.path)
         return status_response(

@@ -24,7 +24,7 @@ INCLUDE_OBJECT = ("None", "Metadata", "Object")
 
 def _accept(call: Call) -> str:
     accept = call.request.headers.get("Accept", "")
-    if accept and not any(t in accept for t in ("json", "*/*", "application/*")):
+    if accept and not any(t in accept for t in ("json", "yaml", "*/*", "application/*")):
         raise StatusError(
             406,
             "NotAcceptable",
