@@ -53,6 +53,8 @@ def test_required_fields_are_present(api):
         _has(pod["spec"]["containers"], "name")
         _has([p for c in pod["spec"]["containers"] for p in c.get("ports", [])], "containerPort")
         _has(pod["status"]["containerStatuses"], "image", "imageID", "name", "ready", "restartCount")
+        for cs in pod["status"]["containerStatuses"]:  # started: the runtime's ids, as describe shows them
+            assert cs["containerID"].startswith("containerd://") and "@sha256:" in cs["imageID"], cs
         _has(pod["status"]["conditions"], "status", "type")
         _has(pod["status"].get("podIPs", []), "ip")
         _has(pod["metadata"]["ownerReferences"], "apiVersion", "kind", "name", "uid")
