@@ -489,3 +489,4 @@ def test_a_get_put_back_unchanged_changes_nothing_but_the_resource_version(api, 
 def test_a_create_without_its_namespace_in_the_path_is_405(api, lab):
     _status(api.json("POST", "/api/v1/pods", POD, status=405), 405, "MethodNotAllowed")
     assert _objects(lab, "pods") == set()
+

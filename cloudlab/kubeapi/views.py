@@ -110,6 +110,8 @@ def _route(call: Call, parts: list[str]) -> HttpResponse:
             if bool_param(call.request, "watch"):
                 return views_read.watch(call, target)
             return views_read.list_objects(call, target)
+        if bool_param(call.request, "watch"):  # the old single-object watch: the list's, by name
+            return views_read.watch(call, Target(target.resource, target.namespace, None, None), name=target.name)
         return views_read.get_object(call, target)
     if not target.resource.writable or target.sub == "log":
         raise method_not_allowed()

@@ -131,7 +131,7 @@ def get_object(call: Call, target: Target) -> HttpResponse:
     return json_response(for_client(target.resource.name, body))
 
 
-def watch(call: Call, target: Target) -> HttpResponse:
+def watch(call: Call, target: Target, name: str | None = None) -> HttpResponse:
     """``?watch=true``: the change stream (the kubeapi-serve part); 501 if it is not there."""
     try:
         from .watch import watch_response  # noqa: PLC0415 (another module, built alongside)
@@ -141,6 +141,10 @@ def watch(call: Call, target: Target) -> HttpResponse:
         )
     request = call.request
     from_query(request.GET, target.resource.name)  # a bad selector is a 400 before any stream starts
+    fields = request.GET.get("fieldSelector", "")
+    if name is not None:
+        escaped = name.replace("\\", "\\\\").replace(",", "\\,").replace("=", "\\=")
+        fields = ",".join(f for f in (fields, f"metadata.name={escaped}") if f)
     timeout = request.GET.get("timeoutSeconds")
     return watch_response(
         request,
@@ -148,7 +152,7 @@ def watch(call: Call, target: Target) -> HttpResponse:
         target.resource.name,
         target.ns,
         label_selector=request.GET.get("labelSelector", ""),
-        field_selector=request.GET.get("fieldSelector", ""),
+        field_selector=fields,
         resource_version=request.GET.get("resourceVersion") or None,
         as_table=tables.wants_table(_accept(call)),
         timeout_seconds=int_param(request, "timeoutSeconds") if timeout else None,
