@@ -490,3 +490,15 @@ def test_a_create_without_its_namespace_in_the_path_is_405(api, lab):
     _status(api.json("POST", "/api/v1/pods", POD, status=405), 405, "MethodNotAllowed")
     assert _objects(lab, "pods") == set()
 
+
+def test_yaml_when_the_accept_asks_for_it(api, lab):
+    import yaml
+
+    api.json("POST", f"{NS}/pods", POD, status=201)
+    response = api("GET", f"{NS}/pods/demo", accept="application/yaml")
+    assert response.status_code == 200 and response["Content-Type"] == "application/yaml"
+    assert yaml.safe_load(response.content)["metadata"]["name"] == "demo"
+    missing = api("GET", f"{NS}/pods/nosuch", accept="application/yaml")
+    assert missing.status_code == 404 and yaml.safe_load(missing.content)["reason"] == "NotFound"
+    protobuf = api.json("GET", f"{NS}/pods/demo", accept="application/vnd.kubernetes.protobuf", status=406)
+    _status(protobuf, 406, "NotAcceptable")
