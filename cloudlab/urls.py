@@ -19,6 +19,6 @@ urlpatterns = [
     path("", include("cloudlab.classroom.urls")),
     path("", include("cloudlab.assignments.urls")),
     path("", include("cloudlab.motion.urls")),
+    path("", include("cloudlab.kubeapi.urls")),  # /kubernetes/<cluster>/… (kubectl), and the kubectl tab before kube's sections
     path("", include("cloudlab.kube.urls")),
-    path("", include("cloudlab.kubeapi.urls")),  # /kubernetes/<cluster>/… (kubectl)
 ]

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from cloudlab.engine.kubernetes.podlifecycle import print_pod
 from cloudlab.kube import store
-from cloudlab.kube.models import Cluster
+from cloudlab.kube.models import Cluster, KubeObject
 from tests.kube_fixtures import advance, deployment, make_cluster, running_instances
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +61,7 @@ def test_set_image_rolls_out_within_surge_and_unavailable_and_undo_goes_back(ali
     assert [h["revision"] for h in web["history"]] == [2, 1] and web["revision"] == "2"
     assert web["rollout"] == {"message": 'deployment "web" successfully rolled out', "done": True}
     first = web["history"][1]["replica_set"]
+    assert _annotated_revision(lab) == "2"  # the controller copies it onto the Deployment (rollout undo reads it)
 
     undo = reverse("kube:object-undo", args=[lab.pk, "deployments"])
     assert client.post(undo, {"name": "web"}).json()["ok"]
@@ -68,6 +69,12 @@ def test_set_image_rolls_out_within_surge_and_unavailable_and_undo_goes_back(ali
     web = client.get(reverse("kube:cluster-data", args=[lab.pk])).json()["deployments"][0]
     assert web["history"][0] == {"revision": 3, "replica_set": first, "replicas": 4, "images": "nginx:1.27"}
     assert _counts(lab) == (4, 4, {"nginx:1.27"})
+    assert _annotated_revision(lab) == "3"
+
+
+def _annotated_revision(cluster):
+    body = KubeObject.objects.get(cluster=cluster, resource="deployments", name="web").body
+    return body["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
 
 
 def test_bad_rollouts_are_refused_in_kubectls_words(alice, lab):

@@ -142,7 +142,7 @@ def create_cluster(
     return cluster
 
 
-def _write(cluster_id: int, do: Any) -> list[engine.Change]:
+def write(cluster_id: int, do: Any) -> list[engine.Change]:
     """Run ``do(state, rng) -> list[Change]`` under the lock, save, publish, wake the loop."""
     with store.locked(cluster_id) as cluster:
         state = store.load(cluster)
@@ -171,15 +171,15 @@ def apply_manifest(cluster: Cluster, text: str, namespace: str = "default") -> l
             engine.create(trial, resource, copy.deepcopy(obj), random.Random(0))  # noqa: S311
         return [engine.create(state, resource, obj, rng) for resource, obj in objects]
 
-    return _write(cluster.pk, do)
+    return write(cluster.pk, do)
 
 
 def delete_object(cluster: Cluster, resource: str, namespace: str, name: str) -> list[engine.Change]:
-    return _write(cluster.pk, lambda state, rng: engine.delete(state, resource, namespace, name))
+    return write(cluster.pk, lambda state, rng: engine.delete(state, resource, namespace, name))
 
 
 def scale_object(cluster: Cluster, resource: str, namespace: str, name: str, replicas: int) -> list[engine.Change]:
-    return _write(cluster.pk, lambda state, rng: [engine.scale(state, resource, namespace, name, replicas)])
+    return write(cluster.pk, lambda state, rng: [engine.scale(state, resource, namespace, name, replicas)])
 
 
 def label_object(cluster: Cluster, resource: str, namespace: str, name: str, labels: dict[str, str]) -> engine.Change:
@@ -198,7 +198,7 @@ def label_object(cluster: Cluster, resource: str, namespace: str, name: str, lab
         obj.metadata.labels = dict(labels)
         return [engine.update(state, resource, obj)]
 
-    return _write(cluster.pk, do)[0]
+    return write(cluster.pk, do)[0]
 
 
 def delete_cluster(cluster: Cluster) -> None:
@@ -236,7 +236,7 @@ def set_image(cluster: Cluster, namespace: str, name: str, images: dict[str, str
         obj.metadata.resource_version = 0
         return [engine.update(state, "deployments", obj)]
 
-    return _write(cluster.pk, do)[0]
+    return write(cluster.pk, do)[0]
 
 
 def undo_rollout(cluster: Cluster, namespace: str, name: str, to_revision: int = 0) -> engine.Change:
@@ -255,4 +255,4 @@ def undo_rollout(cluster: Cluster, namespace: str, name: str, to_revision: int =
         obj.metadata.resource_version = 0
         return [engine.update(state, "deployments", obj)]
 
-    return _write(cluster.pk, do)[0]
+    return write(cluster.pk, do)[0]

@@ -109,7 +109,7 @@ def run(call: Call, do: Any) -> list[engine.Change]:
         with store.locked(call.cluster.pk) as cluster:
             state = store.load(cluster)
             return list(do(state, random.Random(0)))  # noqa: S311 (names, not secrets)
-    return clusters._write(call.cluster.pk, do)  # the pages' writer, shared on purpose
+    return clusters.write(call.cluster.pk, do)  # the pages' writer
 
 
 def current_object(state: engine.ClusterState, target: Target) -> Any:

@@ -2,7 +2,7 @@
 four content types; server-side apply creates an absent object), delete (``propagationPolicy``
 Background / Foreground / Orphan), and the ``scale`` and ``status`` subresources.
 
-Every write runs through ``cloudlab.kube.clusters._write``, the writer the pages use: under the
+Every write runs through ``cloudlab.kube.clusters.write``, the writer the pages use: under the
 cluster's row lock it loads the objects, runs the engine's apiserver function (``create``,
 ``update``, ``scale``, ``delete``), saves what changed, publishes ``kube.changed`` (so the
 dashboard animates what kubectl did) and wakes the reconcile loop. A refusal raises before

@@ -531,9 +531,15 @@ def _controllers_round(state: ClusterState, w: _Writer, rng: random.Random) -> N
                 )
         status = result.status
         status.observed_generation = d.metadata.generation
-        if status != d.status:
+        # The controller copies the new ReplicaSet's revision onto the Deployment
+        # (SetDeploymentRevision): kubectl rollout history/undo read it there.
+        revision = str(deployment_controller.revision_of(result.new_rs)) if result.new_rs is not None else None
+        stale_revision = revision is not None and d.metadata.annotations.get(deployment_controller.REVISION) != revision
+        if status != d.status or stale_revision:
             updated = copy.deepcopy(state.deployments[(d.metadata.namespace, d.metadata.name)])
             updated.status = status
+            if revision is not None:
+                updated.metadata.annotations[deployment_controller.REVISION] = revision
             w.put("deployments", updated)
     for resource, kind in (("replicasets", "ReplicaSet"), ("replicationcontrollers", "ReplicationController")):
         for owner in list(state.table(resource).values()):
