@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("cloudlab.classroom.urls")),
     path("", include("cloudlab.assignments.urls")),
     path("", include("cloudlab.motion.urls")),
-    path("", include("cloudlab.kubeapi.urls")),  # /kubernetes/<cluster>/… (kubectl), and the kubectl tab before kube's sections
+    # /kubernetes/<cluster>/… (kubectl); first, so its kubectl tab wins over kube's <section>/
+    path("", include("cloudlab.kubeapi.urls")),
     path("", include("cloudlab.kube.urls")),
 ]
