@@ -242,3 +242,23 @@ def test_a_bad_resource_version_or_selector_answers_400_before_streaming(cluster
         assert response.status_code == 400, options
         body = json.loads(response.content)
         assert (body["kind"], body["reason"], body["code"]) == ("Status", "BadRequest", 400)
+
+
+def test_kubectl_deletes_wait_sees_the_deleted_event_of_its_pod(cluster, watch):
+    """kubectl delete's wait: a watch on one name (fieldSelector, bookmarks allowed) from the
+    list's resourceVersion, taken while the pod is Terminating, ends on its DELETED."""
+    clusters.apply_manifest(cluster, deployment(replicas=2))
+    advance(cluster, rounds=8)
+    state = store.load(Cluster.objects.select_related("cloud").get(pk=cluster.pk))
+    victim = sorted(k[1] for k in state.pods)[0]
+    clusters.delete_object(cluster, "pods", "default", victim)
+    stream = watch(
+        cluster,
+        field_selector=f"metadata.name={victim}",
+        resource_version=_revision(cluster),
+        allow_bookmarks=True,
+        timeout_seconds=300,
+    )
+    advance(cluster, rounds=4)
+    wait_for(lambda: stream.of("DELETED"), timeout=5)
+    assert stream.names("DELETED") == [victim] and not stream.of("ADDED")

@@ -26,7 +26,7 @@ import pytest
 
 from cloudlab.compute.models import Instance
 from cloudlab.kube import clusters, store
-from cloudlab.kube.models import Cluster
+from cloudlab.kube.models import Cluster, KubeObject
 from cloudlab.kubeapi import tls
 from cloudlab.kubeapi.access import kubeconfig
 from cloudlab.kubeapi.auth import issue_token
@@ -59,14 +59,20 @@ class Kubectl:
     def __init__(self, home: Path, config: Path) -> None:
         self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "KUBECONFIG": str(config)}
         self.transcript: list[str] = []
+        self.seconds: list[tuple[str, float]] = []  # how long each command took (a failure shows it)
 
     def __call__(self, *args: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        started = time.monotonic()
         done = subprocess.run(
             [KUBECTL, *args], env=self.env, capture_output=True, text=True, timeout=timeout, check=False
         )
+        self.seconds.append((" ".join(args), round(time.monotonic() - started, 1)))
         self.record(args, done.stdout + done.stderr)
         if check and done.returncode != 0:
-            pytest.fail(f"kubectl {' '.join(args)} exited {done.returncode}:\n{done.stdout}{done.stderr}")
+            pytest.fail(
+                f"kubectl {' '.join(args)} exited {done.returncode}:\n{done.stdout}{done.stderr}\n"
+                f"times so far: {self.seconds}"
+            )
         return done
 
     def record(self, args: tuple[str, ...] | list[str], output: str) -> None:
@@ -139,6 +145,11 @@ def _pods(cluster: Cluster) -> dict[str, Any]:
     return {name: pod for (_ns, name), pod in state.pods.items()}
 
 
+def _deployment_status(cluster: Cluster) -> dict[str, Any]:
+    row = KubeObject.objects.filter(cluster=cluster, resource="deployments", name="web").first()
+    return row.body.get("status", {}) if row is not None else {}
+
+
 def _names(output: str) -> list[str]:
     return [line.split()[0] for line in output.strip().splitlines()[1:] if line.strip()]
 
@@ -165,7 +176,8 @@ def test_kubectl_drives_the_cluster(session) -> None:
     assert "deployment.apps/web created" in applied and "service/web created" in applied
 
     wait_for(lambda: sum(p.status.phase == "Running" for p in _pods(cluster).values()) == 3, timeout=40)
-    rollout = kubectl("rollout", "status", "deployment/web", "--timeout=60s").stdout
+    wait_for(lambda: _deployment_status(cluster).get("availableReplicas") == 3, timeout=40)
+    rollout = kubectl("rollout", "status", "deployment/web", "--timeout=60s", timeout=90).stdout
     assert 'deployment "web" successfully rolled out' in rollout
 
     wide = kubectl("get", "pods", "-o", "wide").stdout
