@@ -149,6 +149,9 @@ class Watcher:
         # subscribing may take a moment: the first events do not wait for it (the history has them)
         following = asyncio.ensure_future(_follow(self.project_id, follower))
         try:
+            # the status line and headers now, not with the first event: a client waits for them
+            # (kubectl delete's wait checks its list only once its watch is answered)
+            yield b""
             try:
                 initial = await _db(self._start, since)
             except StatusError as error:
