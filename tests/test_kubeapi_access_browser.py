@@ -3,8 +3,8 @@ than the window, the tab marked, the kubeconfig downloaded from the button (a ku
 token the API takes), a new token shown once, and the live feed showing a change written to the
 cluster with no reload and no console error.
 
-Daphne here serves the URLconf of tests/test_kubeapi_access_page.py (the kubectl tab's routes
-first, see there). ``CLOUDLAB_SHOTS`` (a directory) keeps a screenshot of each run;
+Daphne here is the tests' own (``live_server_url``'s, with a data directory for the
+certificates). ``CLOUDLAB_SHOTS`` (a directory) keeps a screenshot of each run;
 ``CLOUDLAB_EXTRA_LOCALE`` (a folder of ``<lang>/LC_MESSAGES/django.mo``) adds a catalogue not
 merged yet, to look at its Chinese page."""
 
@@ -43,9 +43,7 @@ def server_url(django_db_setup: None, django_db_blocker: Any, tmp_path_factory) 
     os.environ["CLOUDLAB_DATA_DIR"] = str(data)  # the child's certificates; it inherits the environment
     try:
         with (
-            override_settings(
-                ROOT_URLCONF="tests.test_kubeapi_access_page", LOCALE_PATHS=[*extra, *settings.LOCALE_PATHS]
-            ),
+            override_settings(LOCALE_PATHS=[*extra, *settings.LOCALE_PATHS]),
             django_db_blocker.unblock(),
             daphne_server(partial(make_application, static_wrapper=ASGIStaticFilesHandler)) as url,
         ):

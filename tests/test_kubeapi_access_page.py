@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 from django.test import Client
-from django.urls import include, path, resolve, reverse
+from django.urls import resolve, reverse
 
 from cloudlab.identity.models import Role
 from cloudlab.kubeapi.auth import token_digest
@@ -19,12 +19,6 @@ from cloudlab.kubeapi.models import KubeToken
 from tests.kube_fixtures import make_cluster, running_instances
 
 pytestmark = pytest.mark.django_db
-
-#: The site's routes with the kubectl tab's first: until cloudlab/kube/urls.py stops its
-#: ``<slug:section>/`` route from taking ``kubectl/`` (the first test checks the real routes),
-#: the page's own tests reach it through this URLconf (``pytest.mark.urls``).
-urlpatterns = [path("", include("cloudlab.kubeapi.urls")), path("", include("cloudlab.urls"))]
-page_routes = pytest.mark.urls(__name__)
 
 
 @pytest.fixture(autouse=True)
@@ -59,7 +53,6 @@ def test_the_kubectl_tab_is_routed_to_the_access_page(alice, lab):
     assert resolve(url).view_name == "kubeapi:access", "the cluster pages' section route takes /kubectl/ first"
 
 
-@page_routes
 def test_the_page_shows_the_server_the_commands_and_the_clusters_tabs(alice, lab):
     response = _client(alice).get(reverse("kubeapi:access", args=[lab.pk]))
     assert response.status_code == 200
@@ -73,7 +66,6 @@ def test_the_page_shows_the_server_the_commands_and_the_clusters_tabs(alice, lab
     assert not KubeToken.objects.exists()  # a GET makes none
 
 
-@page_routes
 def test_the_kubeconfig_has_the_shape_kubectl_takes_and_a_token_the_api_accepts(alice, lab, data_dir):
     config = _download(_client(alice), lab)
     assert config["apiVersion"] == "v1" and config["kind"] == "Config"
@@ -95,7 +87,6 @@ def test_the_kubeconfig_has_the_shape_kubectl_takes_and_a_token_the_api_accepts(
     assert Client(HTTP_AUTHORIZATION="Bearer nope").get(f"/kubernetes/{lab.pk}/api/v1/pods").status_code == 401
 
 
-@page_routes
 def test_a_new_token_is_shown_once_and_then_listed_without_its_secret(alice, lab):
     client = _client(alice)
     response = client.post(reverse("kubeapi:access-token", args=[lab.pk]))
@@ -109,7 +100,6 @@ def test_a_new_token_is_shown_once_and_then_listed_without_its_secret(alice, lab
     assert f'data-token="{KubeToken.objects.get().pk}"' in again
 
 
-@page_routes
 def test_revoking_a_token_makes_the_api_answer_401(alice, lab):
     client = _client(alice)
     token = _download(client, lab)["users"][0]["user"]["token"]
@@ -125,7 +115,6 @@ def test_revoking_a_token_makes_the_api_answer_401(alice, lab):
     assert client.get(reverse("kubeapi:access-revoke", args=[lab.pk, row.pk])).status_code == 405
 
 
-@page_routes
 def test_another_student_gets_404_everywhere_and_cannot_revoke_alices_token(alice, bob, lab):
     _download(_client(alice), lab)
     row = KubeToken.objects.get()
@@ -145,7 +134,6 @@ def test_another_student_gets_404_everywhere_and_cannot_revoke_alices_token(alic
     assert Client().get(reverse("kubeapi:access", args=[lab.pk])).status_code == 302
 
 
-@page_routes
 def test_the_instructor_gets_a_token_of_a_project_they_teach(ivy, lab):
     config = _download(_client(ivy), lab)
     row = KubeToken.objects.get()
@@ -155,7 +143,6 @@ def test_the_instructor_gets_a_token_of_a_project_they_teach(ivy, lab):
     assert Client(HTTP_AUTHORIZATION=f"Bearer {token}").get(f"/kubernetes/{lab.pk}/api/v1/nodes").status_code == 200
 
 
-@page_routes
 def test_the_snapshot_and_the_script_of_the_live_feed(alice, lab):
     client = _client(alice)
     data = client.get(reverse("kubeapi:access-data", args=[lab.pk])).json()
