@@ -313,7 +313,7 @@ def _for_client(resource: str, body: dict[str, Any]) -> dict[str, Any]:
         from .views_fixups import for_client  # noqa: PLC0415
     except ImportError:
         return body
-    return for_client(resource, body)  # type: ignore[no-any-return]
+    return for_client(resource, body)
 
 
 def _db_call(fn: Any, *args: Any) -> Any:
