@@ -172,3 +172,15 @@ def test_deleting_a_deployment_removes_its_replica_sets_and_pods() -> None:
     cluster.delete(state, "deployments", "default", "web")
     run(state, rng, until=state.now + 120)
     assert not state.replica_sets and not state.pods
+
+
+def test_deleting_a_deployment_also_removes_its_pending_pods() -> None:
+    # a pod no kubelet runs is removed at once (the garbage collector deletes it through the
+    # apiserver, which skips the grace period when the pod is bound to no node)
+    state, rng = make(), random.Random(8)
+    cluster.create(state, "deployments", deployment(7, cpu="500m"), rng)
+    run(state, rng, until=state.now + 120)
+    assert statuses(state).count("Pending") == 1
+    cluster.delete(state, "deployments", "default", "web")
+    run(state, rng, until=state.now + 120)
+    assert not state.replica_sets and not state.pods

@@ -348,10 +348,8 @@ def _apply_gc(state: ClusterState, w: _Writer, action: Action) -> None:
     if resource != "pods":
         w.out.changes.extend(delete(state, resource, meta.namespace, meta.name, "Background"))
     elif target.metadata.deletion_timestamp is None:
-        target = copy.deepcopy(target)
-        target.metadata.deletion_timestamp = state.now
-        target.metadata.deletion_grace_period_seconds = target.spec.termination_grace_period_seconds
-        w.put("pods", target)
+        # as the apiserver deletes a pod: gracefully when a kubelet runs it, at once when none does
+        w.out.changes.extend(delete(state, "pods", meta.namespace, meta.name))
 
 
 def set_node_ready(state: ClusterState, node_name: str, vm_running: bool, reason: str = "") -> None:
