@@ -21,7 +21,6 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -145,14 +144,6 @@ def access(request: HttpRequest, cluster_id: int) -> HttpResponse:
 def data(request: HttpRequest, cluster_id: int) -> JsonResponse:
     cluster = cluster_or_404(request, cluster_id)
     return JsonResponse(_snapshot(request, cluster))
-
-
-@require_GET
-def script(request: HttpRequest) -> HttpResponse:
-    """The page's script (the live feed of changes), served from the app's template."""
-    response = HttpResponse(render_to_string("kubeapi/access.js"), content_type="text/javascript; charset=utf-8")
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response
 
 
 @login_required

@@ -10,7 +10,6 @@ _BASE = "project/kubernetes/<int:cluster_id>/kubectl/"
 urlpatterns: list[URLPattern | URLResolver] = [
     path(_BASE, access.access, name="access"),
     path(_BASE + "data.json", access.data, name="access-data"),
-    path("project/kubernetes/kubectl.js", access.script, name="access-script"),
     path(_BASE + "token/", access.issue, name="access-token"),
     path(_BASE + "kubeconfig/", access.download, name="access-kubeconfig"),
     path(_BASE + "tokens/<int:token_id>/revoke/", access.revoke, name="access-revoke"),
