@@ -26,13 +26,10 @@ from pathlib import Path
 
 from cloudlab.embedded import EmbeddedRedis, EmbeddedRedisError
 from cloudlab.env import ConfigError, envbool, envint
+from cloudlab.env import data_dir as env_data_dir
 from cloudlab.kubeapi import tls
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def _data_dir() -> Path:
-    return Path(os.environ.get("CLOUDLAB_DATA_DIR", BASE_DIR / "data")).resolve()
 
 
 def _manage(*args: str) -> None:
@@ -152,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(f"cloudlab: {error}", file=sys.stderr)
         return 1
-    data_dir = _data_dir()
+    data_dir = env_data_dir()
     data_dir.mkdir(parents=True, exist_ok=True)
     os.environ["CLOUDLAB_DATA_DIR"] = str(data_dir)
     if kube_port == args.port:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 
 class ConfigError(RuntimeError):
@@ -84,3 +85,9 @@ def envintrange(low_name: str, high_name: str, default: tuple[int, int], *, mini
     if high < low:
         raise ConfigError(f"{high_name}={high} must be at least {low_name}={low}")
     return low, high
+
+
+def data_dir() -> Path:
+    """Where CloudLab keeps its files (the SQLite database, the embedded Redis's socket, the
+    Kubernetes API's certificates): ``CLOUDLAB_DATA_DIR``, else ``data/`` in the checkout."""
+    return Path(os.environ.get("CLOUDLAB_DATA_DIR", Path(__file__).resolve().parent.parent / "data")).resolve()

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from cloudlab.env import envint
+from cloudlab.env import data_dir, envint
 
 DEFAULT_PORT = 6443  # the apiserver's own default (kube-apiserver --secure-port)
 CA_DAYS = 3650
@@ -56,13 +56,6 @@ class TlsFiles:
 def kube_port() -> int:
     """The HTTPS port of the Kubernetes API (``CLOUDLAB_KUBE_PORT``, default 6443)."""
     return envint("CLOUDLAB_KUBE_PORT", DEFAULT_PORT, minimum=1)
-
-
-def data_dir() -> Path:
-    """The run command's data directory (``cloudlab/__main__.py``): CLOUDLAB_DATA_DIR or ./data."""
-    from cloudlab.__main__ import _data_dir  # noqa: PLC0415 (the run command imports this module)
-
-    return _data_dir()
 
 
 def tls_dir(base: Path) -> Path:
