@@ -126,3 +126,52 @@ def test_a_bad_manifest_writes_nothing(alice, project_of, three):
     assert err.value.code == 422
     assert 'Pod "Bad_Name" is invalid' in err.value.status()["message"]
     assert KubeObject.objects.filter(cluster=cluster).count() == before
+
+
+def _ready(body):
+    conditions = body.get("status", {}).get("conditions", [])
+    return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
+
+
+def test_a_rolling_update_through_the_worker_stays_within_surge_and_unavailable(alice, project_of, three):
+    """Every revision the worker wrote during the rollout, replayed from the watch history: the
+    pods never exceed replicas + maxSurge, the ready ones never drop below replicas −
+    maxUnavailable."""
+    from cloudlab.kube.models import KubeWatchEvent
+
+    project = project_of(alice)
+    cp, *workers = three
+    cluster = clusters.create_cluster(
+        alice, project, name="lab", control_plane=str(cp.uuid), workers=[str(w.uuid) for w in workers]
+    )
+    clusters.apply_manifest(cluster, deployment(4, strategy="{rollingUpdate: {maxSurge: 1, maxUnavailable: 1}}"))
+    _running(cluster, 4)
+    start = Cluster.objects.get(pk=cluster.pk).revision
+    clusters.set_image(cluster, "default", "web", {"web": "nginx:1.28"})
+
+    def rolled_out():
+        state = _state(cluster)
+        live = [p for p in state.pods.values() if p.metadata.deletion_timestamp is None]
+        images = {c.image for p in live for c in p.spec.containers}
+        done = len(live) == 4 and images == {"nginx:1.28"}
+        return done and all(print_pod(p, state.now)["STATUS"] == "Running" for p in live)
+
+    wait_for(rolled_out, timeout=40)
+    pods, checked = {}, {"ADDED": 0, "MODIFIED": 0, "DELETED": 0}
+    for event in KubeWatchEvent.objects.filter(cluster=cluster, resource="pods").order_by("revision", "id"):
+        if event.revision <= start:  # the pods as they stood when the rollout began
+            pods[event.name] = event.body
+            if event.type == "DELETED":
+                del pods[event.name]
+            continue
+        checked[event.type] += 1
+        if event.type == "DELETED":
+            pods.pop(event.name, None)
+        else:
+            pods[event.name] = event.body
+        live = [b for b in pods.values() if not b["metadata"].get("deletionTimestamp")]
+        ready = [b for b in live if _ready(b)]
+        assert len(live) <= 4 + 1, (event.revision, sorted(pods))  # terminating pods are no longer counted
+        assert len(ready) >= 4 - 1, (event.revision, len(ready))
+    assert checked["ADDED"] >= 4 and checked["DELETED"] >= 4  # every pod replaced, each write replayed
+    assert {b["spec"]["containers"][0]["image"] for b in pods.values()} == {"nginx:1.28"}
