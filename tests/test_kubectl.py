@@ -228,3 +228,36 @@ def test_kubectl_drives_the_cluster(session) -> None:
     assert f'Error from server (NotFound): pods "{replacement}" not found' in missing.stderr
     kubectl("delete", "service", "web")
     assert shutil.which(KUBECTL)
+
+
+@pytest.mark.timeout(400)
+def test_kubectl_labels_logs_and_rolls_out(session, tmp_path) -> None:
+    """The day-two verbs: apply again (configured, then unchanged), label, logs, set image with
+    rollout status, rollout history, undo and restart; the dashboard's objects follow."""
+    kubectl, cluster = session
+    manifest = tmp_path / "web.yaml"
+    manifest.write_text(deployment(2, "100m"))
+    assert "deployment.apps/web created" in kubectl("apply", "-f", str(manifest)).stdout
+    kubectl("rollout", "status", "deployment/web", "--timeout=60s", timeout=90)
+    assert "deployment.apps/web unchanged" in kubectl("apply", "-f", str(manifest)).stdout
+    manifest.write_text(deployment(3, "100m"))
+    assert "deployment.apps/web configured" in kubectl("apply", "-f", str(manifest)).stdout
+    kubectl("rollout", "status", "deployment/web", "--timeout=60s", timeout=90)
+
+    pod = _names(kubectl("get", "pods").stdout)[0]
+    assert f"pod/{pod} labeled" in kubectl("label", "pod", pod, "tier=front").stdout
+    assert (
+        KubeObject.objects.get(cluster=cluster, resource="pods", name=pod).body["metadata"]["labels"]["tier"] == "front"
+    )
+    assert "nginx" in kubectl("logs", pod).stdout
+
+    assert "deployment.apps/web image updated" in kubectl("set", "image", "deployment/web", "web=nginx:1.28").stdout
+    kubectl("rollout", "status", "deployment/web", "--timeout=60s", timeout=90)
+    history = kubectl("rollout", "history", "deployment/web").stdout
+    assert re.search(r"^1\s", history, re.M) and re.search(r"^2\s", history, re.M)
+    assert "deployment.apps/web rolled back" in kubectl("rollout", "undo", "deployment/web").stdout
+    kubectl("rollout", "status", "deployment/web", "--timeout=60s", timeout=90)
+    images = {p.spec.containers[0].image for p in _pods(cluster).values() if p.metadata.deletion_timestamp is None}
+    assert images == {"nginx:1.27"}
+    assert "deployment.apps/web restarted" in kubectl("rollout", "restart", "deployment/web").stdout
+    kubectl("rollout", "status", "deployment/web", "--timeout=60s", timeout=90)
