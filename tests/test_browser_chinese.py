@@ -115,6 +115,9 @@ PRODUCTS = {
     "runc",
     "gVisor",
     "Kata",
+    # The chapter's last part keeps Kubernetes and its command line by their names.
+    "Kubernetes",
+    "kubectl",
 }
 
 
