@@ -16,11 +16,17 @@ from django.utils.translation import gettext_lazy
 from cloudlab.compute.models import Instance
 from cloudlab.engine.kubernetes import cluster as engine
 from cloudlab.engine.kubernetes.bridge import CONTROL_PLANE_COMPONENTS, NODE_COMPONENTS
-from cloudlab.engine.kubernetes.controllers.deployment import owned_replica_sets, revision_of, rollout_status
-from cloudlab.engine.kubernetes.nodeinfo import pod_requests
+from cloudlab.engine.kubernetes.controllers.deployment import REVISION, owned_replica_sets, revision_of, rollout_status
+from cloudlab.engine.kubernetes.nodeinfo import snapshot as scheduler_cache
 from cloudlab.engine.kubernetes.objects import Pod
 from cloudlab.engine.kubernetes.podlifecycle import print_endpoints, print_node, print_pod, print_service
-from cloudlab.engine.kubernetes.printers import print_deployment, print_event, print_namespace, print_replicas
+from cloudlab.engine.kubernetes.printers import (
+    print_deployment,
+    print_event,
+    print_namespace,
+    print_replicas,
+    status_kind,
+)
 from cloudlab.engine.kubernetes.quantity import format_amount
 from cloudlab.live.events import current_seqs, project_stream
 
@@ -118,18 +124,14 @@ def _members(cluster: Cluster, state: engine.ClusterState) -> list[dict[str, Any
 
 def _node_rows(state: engine.ClusterState, pods: list[Pod]) -> list[dict[str, Any]]:
     rows = []
-    for node in sorted(state.nodes.values(), key=lambda n: n.metadata.name):
-        here = [p for p in pods if p.spec.node_name == node.metadata.name and not p.is_terminal()]
-        requested: dict[str, int] = {"cpu": 0, "memory": 0}
-        for pod in here:
-            for name, amount in pod_requests(pod).items():
-                if name in requested:
-                    requested[name] += amount
-        allocatable = node.allocatable_amounts()
+    # The scheduler's own cache: each node with its bound, not terminated pods and their requests.
+    infos = sorted(scheduler_cache(list(state.nodes.values()), pods), key=lambda i: i.name)
+    for info in infos:
+        node, here = info.node, info.pods
         resources = []
         for name in ("cpu", "memory", "pods"):
-            used = len(here) if name == "pods" else requested.get(name, 0)
-            total = allocatable.get(name, 0)
+            used = len(here) if name == "pods" else info.requested.get(name, 0)
+            total = info.allowed_pods() if name == "pods" else info.allocatable.get(name, 0)
             resources.append(
                 {
                     "name": name,
@@ -164,7 +166,8 @@ def _pod_rows(cluster: Cluster, state: engine.ClusterState, pods: list[Pod]) -> 
         rows.append(
             {
                 "namespace": meta.namespace,
-                "columns": print_pod(pod, state.now),
+                "columns": (printed := print_pod(pod, state.now)),
+                "status_kind": status_kind(printed["STATUS"]),
                 "labels": _labels(pod),
                 "owner": _owner(pod),
                 "phase": pod.status.phase,
@@ -266,10 +269,8 @@ def snapshot(cluster: Cluster) -> dict[str, Any]:
                 "max_unavailable": str(d.strategy.max_unavailable),
             },
             rollout=lambda d: dict(zip(("message", "done"), rollout_status(d), strict=True)),
-            # The newest ReplicaSet's revision is the Deployment's (the controller copies it there).
-            revision=lambda d: str(
-                max((revision_of(r) for r in owned_replica_sets(d, list(state.replica_sets.values()))), default="")
-            ),
+            # the controller copies its newest ReplicaSet's revision onto the Deployment
+            revision=lambda d: d.metadata.annotations.get(REVISION, ""),
             containers=lambda d: [{"name": c.name, "image": c.image} for c in d.template.spec.containers],
             history=lambda d: _history(d, state),
         ),

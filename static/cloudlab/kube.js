@@ -15,14 +15,6 @@
 
   // -- small pieces -----------------------------------------------------------------------------
 
-  /* How a pod's STATUS column reads at a glance (the text itself is kubectl's). */
-  var ERROR_STATUS = /BackOff|Err|Error|OOMKilled|Failed|Unknown|Evicted|Invalid|ExitCode|Signal|NodeLost/;
-  function statusKind(status) {
-    if (status === "Running" || status === "Completed" || status === "Succeeded") return "ok";
-    if (ERROR_STATUS.test(status)) return "error";
-    return "transitional";
-  }
-
   /* Kubernetes' own text (names, kubectl's cells, its messages): kept as Kubernetes prints it,
      on a Chinese page too, so it is marked as machine output. */
   function k8s(text) { return '<samp class="cl-k8s">' + esc(text) + "</samp>"; }
@@ -31,8 +23,9 @@
   function k8sPath(text) { return k8sSplit(text, "/"); }
   function k8sList(text) { return k8sSplit(text, ","); }
 
-  function statusHtml(status) {
-    var kind = statusKind(status);
+  /* A pod's STATUS cell; ``kind`` (ok, transitional, error) is the engine's reading of it
+     (printers.status_kind, in the snapshot). */
+  function statusHtml(status, kind) {
     var icon = kind === "error" ? '<i class="bi bi-exclamation-triangle-fill me-1" aria-hidden="true"></i>' :
       kind === "transitional" ? '<span class="spinner-border spinner-border-sm me-1" aria-hidden="true"></span>' : "";
     return '<span class="cl-status cl-status-' + kind + '" data-status="' + esc(status) + '">' + icon + k8s(status) + "</span>";
@@ -146,7 +139,7 @@
     }
     function nodeBox(m) {
       var pods = (byNode[m.node] || []).map(function (p) {
-        return '<a class="cl-kube-pod cl-kube-pod-' + statusKind(p.columns.STATUS) + '" href="' + esc(p.decision_url || "#") + '" data-pod="' + esc(p.columns.NAME) + '">' +
+        return '<a class="cl-kube-pod cl-kube-pod-' + p.status_kind + '" href="' + esc(p.decision_url || "#") + '" data-pod="' + esc(p.columns.NAME) + '">' +
           k8s(p.columns.NAME) + '<span class="visually-hidden"> ' + k8s(p.columns.STATUS) + "</span></a>";
       }).join("");
       var vm = m.instance ? '<a href="' + esc(m.instance.url) + '">' + esc(m.instance.name) + "</a> · " + esc(m.instance.flavor) +
@@ -203,7 +196,7 @@
     var replicaColumns = [NAME, col("DESIRED"), col("CURRENT"), col("READY"), col("AGE")].concat(images);
     table(document.getElementById("replicasets-table"), replicaColumns, inNamespace(s.replicasets), [OWNER, actionsCol("replicasets")], NONE);
     table(document.getElementById("replicationcontrollers-table"), replicaColumns, inNamespace(s.replicationcontrollers), [actionsCol("replicationcontrollers")], NONE);
-    table(document.getElementById("pods-table"), [POD_NAME, col("READY"), col("STATUS", { html: function (r) { return statusHtml(r.columns.STATUS); } }),
+    table(document.getElementById("pods-table"), [POD_NAME, col("READY"), col("STATUS", { html: function (r) { return statusHtml(r.columns.STATUS, r.status_kind); } }),
       col("RESTARTS", { cls: "text-nowrap" }), col("AGE"), col("IP", { cls: "font-monospace small" }), col("NODE", { cls: "text-break" })],
       inNamespace(s.pods), [{ title: gettext("Actions"), html: function (r) {
         var why = r.decision_url ? '<a class="text-nowrap small" href="' + esc(r.decision_url) + '" data-decision><i class="bi bi-funnel" aria-hidden="true"></i> ' + esc(gettext("Why this node?")) + "</a>" : "";

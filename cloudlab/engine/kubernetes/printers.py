@@ -77,3 +77,31 @@ def print_event(obj: Event, now: float) -> dict[str, str]:
         "COUNT": str(obj.count),
         "NAME": obj.metadata.name,
     }
+
+
+#: STATUS texts (``print_pod``) that mean the pod is where it should be; every page reads these.
+SETTLED_STATUSES = frozenset({"Running", "Completed", "Succeeded"})
+#: Words in a STATUS that mean something went wrong (CrashLoopBackOff, ErrImagePull, OOMKilled,
+#: Error, Init:ExitCode:1, Signal:9, Unknown, Evicted …).
+FAULT_WORDS = (
+    "BackOff",
+    "Err",
+    "OOMKilled",
+    "Failed",
+    "Unknown",
+    "Evicted",
+    "Invalid",
+    "ExitCode",
+    "Signal",
+    "NodeLost",
+)
+
+
+def status_kind(status: str) -> str:
+    """How a pod's STATUS column reads at a glance: "ok", "error" or "transitional" (Pending,
+    ContainerCreating, Terminating …, the ones a page animates)."""
+    if status in SETTLED_STATUSES:
+        return "ok"
+    if any(word in status for word in FAULT_WORDS):
+        return "error"
+    return "transitional"
