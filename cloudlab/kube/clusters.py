@@ -50,6 +50,14 @@ def _flavor(instance: Instance) -> dict[str, Any]:
     }
 
 
+def eligible_instances(project: Project) -> list[Instance]:
+    """The project's instances a new cluster may use (the create form offers these): running,
+    and in no cluster yet; ``create_cluster`` refuses any other, saying why."""
+    taken = set(ClusterMember.objects.filter(instance__project=project).values_list("instance_id", flat=True))
+    instances = Instance.objects.filter(project=project, deleted_at__isnull=True).select_related("flavor", "host")
+    return [i for i in instances.order_by("name", "created_at") if i.pk not in taken and vm_runs(i)[0]]
+
+
 def create_cluster(
     user: AbstractBaseUser | AnonymousUser,
     project: Project,

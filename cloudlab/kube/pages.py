@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cloudlab.compute.actions.errors import ActionError
-from cloudlab.compute.models import Instance
 from cloudlab.dashboard.access import project_or_404
 from cloudlab.engine.kubernetes import manifest
 from cloudlab.engine.kubernetes.etcd import ApiError
@@ -28,7 +27,6 @@ from cloudlab.live.events import current_seqs, project_stream
 
 from . import clusters as writer
 from .access import cluster_or_404, visible_clusters
-from .health import vm_runs
 from .models import Cluster, ClusterMember
 from .nav import SECTIONS, nav_context
 from .snapshot import snapshot
@@ -85,23 +83,6 @@ spec:
 # -- the clusters list and the create form --------------------------------------------------------
 
 
-def _eligible(project: Any) -> list[dict[str, Any]]:
-    """The project's instances a cluster could use: running, in no cluster yet."""
-    taken = set(ClusterMember.objects.filter(instance__project=project).values_list("instance_id", flat=True))
-    rows = []
-    for instance in (
-        Instance.objects.filter(project=project, deleted_at__isnull=True)
-        .select_related("flavor", "host")
-        .order_by("name", "created_at")
-    ):
-        if instance.pk in taken:
-            continue
-        runs, _why = vm_runs(instance)
-        if runs:
-            rows.append({"instance": instance, "flavor": instance.flavor})
-    return rows
-
-
 def _clusters_page(request: HttpRequest, project: Any, error: ActionError | None, form: dict[str, Any]) -> HttpResponse:
     teaches = is_instructor(request.user, project.cloud_id)
     listed = (
@@ -123,7 +104,7 @@ def _clusters_page(request: HttpRequest, project: Any, error: ActionError | None
     context = {
         "rows": rows,
         "show_project": teaches,
-        "eligible": _eligible(project),
+        "eligible": [{"instance": i, "flavor": i.flavor} for i in writer.eligible_instances(project)],
         "quota": writer.CLUSTERS_PER_PROJECT,
         "error": error,
         "form": form,
