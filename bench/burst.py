@@ -381,6 +381,51 @@ def settle_report(uuids: list[str], timeout: float, started: float) -> tuple[flo
         time.sleep(0.2)
 
 
+def own_pace_times(uuids: list[str], fired_at: float) -> list[tuple[float, float, str]]:
+    """Per settled instance: (seconds from ``fired_at``, a ``time.time()``, to when its build
+    ended; its own pace time; its host). Its own pace time is what the pacing model gives that
+    launch alone: the API's phase, every phase its steps start on the host it landed on (a Type II
+    guest boots slower than a Type I one, a container faster) and its decision's funnel. One
+    launch alone lands on one host, so its time says nothing of a burst's instances elsewhere."""
+    from cloudlab.compute.models import InstanceAction, SchedulingRecord
+    from cloudlab.compute.runner import plan_of, step_seconds
+    from cloudlab.engine.pacing import funnel_seconds
+    from cloudlab.engine.scheduler import replay_stages
+
+    rows = []
+    actions = InstanceAction.objects.filter(instance__uuid__in=uuids, action="create").select_related(
+        "instance__host", "instance__image", "instance__cloud"
+    )
+    for record in actions:
+        if record.finish_time is None:
+            continue
+        instance, plan = record.instance, plan_of(record)
+        model = step_seconds(instance, plan.api_step) if plan.api_step is not None else 0.0
+        model += sum(step_seconds(instance, step) for step in plan.steps[:-1]) if instance.host else 0.0
+        decision = SchedulingRecord.objects.filter(action=record).order_by("-attempt", "-id").first()
+        if decision is not None and decision.live_started_at is not None:
+            model += funnel_seconds(instance.cloud.pace, len(replay_stages(decision.trace)))
+        took = record.finish_time.timestamp() - fired_at
+        rows.append((took, model, instance.host.name if instance.host else "-"))
+    return rows
+
+
+def own_pace_report(rows: list[tuple[float, float, str]], allowance: float = 3.0) -> tuple[str, bool]:
+    """The line that says how far past its own pace time the worst instance settled, per host,
+    and whether every one was within ``allowance`` seconds of it."""
+    if not rows:
+        return "own pace   no instance settled", False
+    worst: dict[str, tuple[float, float, float]] = {}
+    for took, model, host in rows:
+        if host not in worst or took - model > worst[host][0]:
+            worst[host] = (took - model, took, model)
+    over = max(w[0] for w in worst.values())
+    hosts = ", ".join(f"{h} +{w[0]:.2f} s ({w[1]:.2f} of {w[2]:.2f})" for h, w in sorted(worst.items()))
+    verdict = "within" if over <= allowance else "NOT within"
+    return (f"own pace   every instance {verdict} its own pace time + {allowance:g} s: worst +{over:.2f} s; "
+            f"per host, worst (took of own pace time): {hosts}"), over <= allowance
+
+
 def over_quota(cloud_name: str) -> list[str]:
     from cloudlab.compute.models import Instance
     from cloudlab.identity.models import Quota

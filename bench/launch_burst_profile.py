@@ -316,7 +316,7 @@ def run(args: argparse.Namespace) -> int:
     django.setup()
     from collections import Counter
 
-    from bench.burst import choice_ids, settle_report
+    from bench.burst import choice_ids, own_pace_report, own_pace_times, settle_report
     from bench.ws_fanout import cpu_seconds, prepare
     from cloudlab.compute.audit import audit
     from cloudlab.compute.models import Cloud, Instance
@@ -350,6 +350,7 @@ def run(args: argparse.Namespace) -> int:
             answered_in = time.monotonic() - started
             uuids = [row["id"] for a in answers if a.status == 202 for row in a.body.get("rows", [])]
             settled_in, states, stuck = settle_report(uuids, 180, started)
+            own_line, _ = own_pace_report(own_pace_times(uuids, since))
             time.sleep(max(0.0, 3 * args.pace))  # the last funnel stages and publishes
             cpu = cpu_seconds(worker.pid) - cpu_before
             faults = Counter(str((f or {}).get("message", ""))[:80] for f in Instance.objects.filter(
@@ -363,10 +364,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"answered   {len(answers)} in {answered_in:.2f} s: {dict(Counter(a.status for a in answers))}")
         if settled_in is not None:
             verdict = "within" if settled_in <= limit else "NOT within"
-            print(f"settled    all {len(uuids)} in {settled_in:.2f} s, {verdict} the pace time + 3 s "
+            print(f"settled    all {len(uuids)} in {settled_in:.2f} s, {verdict} the alone launch's pace time + 3 s "
                   f"({limit:.2f} s): {dict(states)}")
         else:
             print(f"settled    NOT ALL: {stuck} of {len(uuids)} still transitional")
+        print(own_line)
         if faults:
             print(f"faults     {dict(faults)}")
         print("audit      the books balance" if not problems else "audit      " + "; ".join(map(str, problems)))

@@ -109,3 +109,41 @@ def test_nothing_moves_on_before_the_funnel_has_chosen(celery_worker, alice, ivy
     assert networking["data"]["host"] == record.selected_host and networking["data"]["ip"] is not None
     started = instance.actions.get().events.get(event="compute_allocate_network").start_time.timestamp()
     assert started >= funnel_ends - 0.05, "networking began while the funnel was still playing"
+
+
+def test_a_step_a_busy_worker_ran_late_shortens_the_phases_after_it_not_the_build(
+    alice, launch, demo_cloud, monkeypatch
+):
+    """A class launching together keeps the worker busy: a step that ran late sends the next one
+    on the request's timeline (``pacing.next_due``), so the delay is taken back from the phase
+    that follows, down to its minimum share, instead of adding up from step to step."""
+    import time
+
+    from cloudlab.compute import queue, runner
+    from cloudlab.engine.pacing import MIN_PHASE_SHARE
+    from tests import steps
+
+    demo_cloud.pace = 0.5
+    demo_cloud.save()
+    [instance] = launch(alice, name="late")
+    sent: list[tuple[tuple, dict]] = []
+    monkeypatch.setattr(queue, "run_step", lambda *args, **kwargs: sent.append((args, kwargs)))
+    steps.schedule(instance)  # the pass, on time: the next step waits its phase and the funnel
+    record = steps.latest_action(instance)
+    plan = runner.plan_of(record)
+
+    def phase(index: int) -> float:
+        return runner.step_seconds(Instance.objects.get(pk=instance.pk), plan.steps[index])
+
+    due = time.time() - 0.3  # networking ran 0.3 s after it was due
+    runner.run_step(instance.pk, record.pk, 1, due)
+    (args, kwargs) = sent[-1]
+    assert args[:3] == (instance.pk, record.pk, 2)
+    assert kwargs["due"] == pytest.approx(due + phase(1))  # on the request's timeline
+    assert args[3] == pytest.approx(phase(1) - 0.3, abs=0.1)  # the phase gave the delay back
+
+    due = time.time() - 5.0  # block device mapping ran far later than its phase
+    runner.run_step(instance.pk, record.pk, 2, due)
+    (args, kwargs) = sent[-1]
+    assert kwargs["due"] == pytest.approx(due + phase(2))
+    assert args[3] == pytest.approx(MIN_PHASE_SHARE * phase(2), abs=0.1)  # still on screen a while

@@ -152,6 +152,20 @@ def test_a_stage_task_publishes_from_its_arguments_without_a_query(
     assert len(sends) == 1 and len(hooks) - len(sends) == (1 if funnel.stages > 2 else 0)
 
 
+def test_a_stage_a_busy_worker_ran_late_does_not_delay_the_stages_after_it(decided):
+    """Stage N is due N stages after the funnel started, however late the one before it ran;
+    a stage task an older worker queued (no start) waits one stage, as before."""
+    import time
+    from dataclasses import replace
+
+    from cloudlab.compute import live_replay
+
+    funnel = replace(live_replay.Funnel.of(decided, 8), seconds=0.25, started=time.time() - 1.0)
+    assert funnel.delay_of(5) == pytest.approx(0.25, abs=0.05)
+    assert funnel.delay_of(3) == 0.0  # overdue: at once
+    assert replace(funnel, started=0.0).delay_of(5) == 0.25
+
+
 def test_a_stage_task_an_older_worker_queued_by_record_id_still_publishes(
     alice, decided, project_of, django_capture_on_commit_callbacks
 ):

@@ -4,6 +4,7 @@ How long a stage lasts is the engine's pacing model (``pacing.funnel_stage_secon
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass
 
 from django.utils import timezone
@@ -27,13 +28,23 @@ class Funnel:
     cloud: int
     stages: int
     seconds: float  # between two stages (``pacing.funnel_stage_seconds``)
+    #: When stage 0 was shown (``time.time()``): stage N is due N stages later, however late a
+    #: busy worker ran the stage before it (0: a task an older worker queued; then one stage after).
+    started: float = 0.0
 
     @classmethod
     def of(cls, record: SchedulingRecord, stages: int) -> Funnel:
+        started = record.live_started_at.timestamp() if record.live_started_at else 0.0
         return cls(
             record.pk, str(record.instance.uuid), record.instance.project_id, record.cloud_id, stages,
-            funnel_stage_seconds(record.cloud.pace),
+            funnel_stage_seconds(record.cloud.pace), started,
         )
+
+    def delay_of(self, index: int) -> float:
+        """Seconds from now until stage ``index`` is due."""
+        if not self.started:
+            return self.seconds
+        return max(0.0, self.started + index * self.seconds - time.time())
 
 
 def publish_stage(funnel: Funnel, index: int) -> None:
@@ -61,7 +72,7 @@ def start_live_replay(record: SchedulingRecord) -> float:
     funnel = Funnel.of(record, len(stages))
     publish_stage(funnel, 0)
     if funnel.stages > 1:
-        queue.publish_decision_stage(asdict(funnel), 1, funnel.seconds)
+        queue.publish_decision_stage(asdict(funnel), 1, funnel.delay_of(1))
     return funnel_seconds(pace, len(stages))
 
 
@@ -71,7 +82,7 @@ def continue_live_replay(funnel: Funnel, index: int) -> None:
         return
     publish_stage(funnel, index)
     if index + 1 < funnel.stages:
-        queue.publish_decision_stage(asdict(funnel), index + 1, funnel.seconds)
+        queue.publish_decision_stage(asdict(funnel), index + 1, funnel.delay_of(index + 1))
 
 
 def funnel_of_record(record_id: int) -> Funnel | None:

@@ -12,7 +12,9 @@ lifecycle plan (``lifecycle.plan``) applied one step at a time by the worker.
 3. save, publish the row after commit, and enqueue the next step with the engine's pacing
    (``pacing.phase_seconds``, plus the time the funnel of a scheduling pass takes to play, so
    nothing moves on before the class has watched the scheduler choose) as countdown. No task
-   sleeps.
+   sleeps. The phase is counted from when the step was due on the action's timeline
+   (``pacing.next_due``), which the step's task carries: a worker busy with a class's burst
+   delays a step, and the phases after it take the delay back.
 
 An effect that fails ends the action through the plan's failure step (``fail``); a claim that
 lost its race in the classic era runs the same step again (``Reschedule``).
@@ -20,12 +22,14 @@ lost its race in the classic era runs the same step again (``Reschedule``).
 
 from __future__ import annotations
 
+import time
+
 from django.db import transaction
 from django.utils import timezone
 
 from cloudlab.engine import lifecycle
 from cloudlab.engine.architectures import DEFAULT_ARCHITECTURE
-from cloudlab.engine.pacing import phase_seconds
+from cloudlab.engine.pacing import next_due, phase_seconds
 
 from . import action_log, flow_log, queue
 from .effects import apply_effect
@@ -83,11 +87,13 @@ def begin(
         action_log.finish_action(record)
     elif start:
         delay = step_seconds(instance, plan.api_step) if plan.api_step is not None else 0.0
-        queue.run_step(instance.pk, record.pk, 0, delay)
+        queue.run_step(instance.pk, record.pk, 0, delay, due=time.time() + delay)
 
 
-def run_step(instance_id: int, action_id: int, index: int) -> None:
-    """Apply step ``index`` of the action's plan, if the instance is where that step expects it."""
+def run_step(instance_id: int, action_id: int, index: int, due: float | None = None) -> None:
+    """Apply step ``index`` of the action's plan, if the instance is where that step expects it.
+    ``due``: when the step was due on the cloud's timeline (``None``: now)."""
+    due = time.time() if due is None else due
     with transaction.atomic():
         instance = Instance.objects.locked().filter(pk=instance_id).first()
         record = InstanceAction.objects.filter(pk=action_id, instance_id=instance_id).first()
@@ -130,7 +136,9 @@ def run_step(instance_id: int, action_id: int, index: int) -> None:
         publish_instance(instance)
         flow_log.publish_step(instance, record, index - 1)
         if not last:
-            queue.run_step(instance.pk, record.pk, index, step_seconds(instance, step) + wait)
+            now = time.time()
+            on_timeline, at = next_due(due, now, step_seconds(instance, step), wait)
+            queue.run_step(instance.pk, record.pk, index, at - now, due=on_timeline)
 
 
 def _save(instance: Instance, record: InstanceAction, next_index: int) -> None:

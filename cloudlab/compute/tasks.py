@@ -48,9 +48,10 @@ RETRY: dict[str, Any] = {
 
 
 @shared_task(name=queue.RUN_STEP, **RETRY)
-def run_step(instance_id: int, action_id: int, index: int) -> None:
-    """Apply step ``index`` of an action's plan (a boot, stop, reboot, resize …)."""
-    runner.run_step(instance_id, action_id, index)
+def run_step(instance_id: int, action_id: int, index: int, due: float | None = None) -> None:
+    """Apply step ``index`` of an action's plan (a boot, stop, reboot, resize …); ``due``: when
+    it was due on the cloud's timeline (a task an older worker queued has none)."""
+    runner.run_step(instance_id, action_id, index, due)
 
 
 @shared_task(name=queue.PUBLISH_DECISION_STAGE, **RETRY)

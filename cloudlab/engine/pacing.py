@@ -14,6 +14,12 @@ A cloud's ``pace`` is the seconds one lifecycle step of weight 1 lasts on screen
 
 The scheduler's funnel is shown stage by stage, each stage half a step, and the build waits for
 it so the class and the student see the same stage at the same moment.
+
+Phases are laid on a timeline (``next_due``): each is counted from when the step that starts it
+was due, not from when a busy worker got to it, so a class launching together settles as late as
+its last request plus its own launch's time, not later with every step. A step that ran late
+shortens the phases after it, each down to ``MIN_PHASE_SHARE`` of its time, until the action is
+back on its timeline; a funnel always plays whole.
 """
 
 from __future__ import annotations
@@ -32,6 +38,9 @@ MODEL_SECONDS_PER_STEP: Final = 32.0
 
 #: One stage of the scheduler's funnel (a filter, the weighing, the choice) lasts half a step.
 FUNNEL_STAGE_WEIGHT: Final = 0.5
+
+#: The share of its time a phase keeps on screen when the step that started it ran late.
+MIN_PHASE_SHARE: Final = 0.25
 
 
 def boot_seconds(pace: float, architecture: str, illustrative: Mapping[str, float] | None = None) -> float:
@@ -69,3 +78,17 @@ def funnel_stage_seconds(pace: float) -> float:
 def funnel_seconds(pace: float, stages: int) -> float:
     """Seconds the whole funnel of a decision with ``stages`` stages takes to play."""
     return funnel_stage_seconds(pace) * stages
+
+
+def next_due(due: float, done: float, phase: float, funnel: float = 0.0) -> tuple[float, float]:
+    """When the step after one is due: ``(on the timeline, at)``.
+
+    The step was due at ``due`` on its action's timeline (laid when the request came: each phase
+    after the one before) and was done at ``done`` (later when a busy worker got to it late); it
+    started a phase of ``phase`` seconds and a funnel of ``funnel`` seconds, which must play whole
+    before anything moves on. The next step is due on the timeline at ``due + phase + funnel``;
+    it runs then, or, if that leaves the phase less than ``MIN_PHASE_SHARE`` of its time after
+    the funnel has played, at that share. A late action thus catches up over its phases and ends
+    as the request's timeline says, unless it was later than its phases can take back."""
+    on_timeline = due + phase + funnel
+    return on_timeline, max(on_timeline, done + funnel + phase * MIN_PHASE_SHARE)
