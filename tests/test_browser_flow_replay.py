@@ -22,6 +22,7 @@ def test_a_past_launch_replays_from_its_action_log(browser, live_server_url, ali
     wait_for(lambda: type(action).objects.get(pk=action.pk).finish_time is not None)
     expected = [m.name for m in flow.flow(BUILD, action.context["flow"]["era"]).messages]
     context = browser.new_context(locale=locale, viewport={"width": 1366, "height": 900})
+    context.clock.install()  # the replay's 0.6 s a message, played on Playwright's clock
     try:
         page = context.new_page()
         log_in(page, live_server_url, "alice")
@@ -35,6 +36,9 @@ def test_a_past_launch_replays_from_its_action_log(browser, live_server_url, ali
         assert page.text_content("#flow-play .cl-play-text") == play_word
         assert page.locator("#flow .cl-flow-log li").count() == 0
         page.click("#flow-play")
+        page.clock.run_for(600)
+        assert 1 <= page.locator("#flow .cl-flow-log li").count() < len(expected)  # one at a time
+        page.clock.run_for(len(expected) * 600)
         page.wait_for_selector(f"#flow .cl-flow-log li:nth-child({len(expected)})")
         page.wait_for_function("document.querySelector('#flow-play').getAttribute('aria-pressed') === 'false'")
         assert page.locator("#flow .cl-flow-log li code.cl-flow-msgname").all_text_contents() == expected

@@ -72,12 +72,14 @@ def begin(
     event: str = "instance.updated",
     *,
     start: bool = True,
+    inserted: bool = False,
 ) -> None:
     """Write the plan's api_step on the locked instance, publish the row (``event``) and start
     the first compute-side step once the API's cast has arrived, in that order after commit, so
     no viewer sees a step before the request; a plan with no steps is over at once. ``start``
-    False: another writer starts the steps (the first instance of a multi-create)."""
-    if plan.api_step is not None:
+    False: another writer starts the steps (the first instance of a multi-create); ``inserted``:
+    the instance was just inserted in the api_step's state (a boot), so there is nothing to write."""
+    if plan.api_step is not None and not inserted:
         set_state(instance, plan.api_step)
         instance.fault = None
         instance.save()

@@ -256,6 +256,6 @@ def do_launch(
             )
             # A multi-create is one scheduling request: the first instance's pass places them all
             # and starts the others' builds (nova/conductor/manager.py schedule_and_build_instances).
-            begin(instance, record, plan, "instance.created", start=not instances)
+            begin(instance, record, plan, "instance.created", start=not instances, inserted=True)
             instances.append(instance)
     return instances
