@@ -17,9 +17,10 @@ Steps:
    over HTTP (the launch form's JSON API).
 4. Wait until every instance settled (active, or error with NoValidHost), stop the worker (it
    writes its numbers on shutdown) and print: the time to settle against the pace time + 3 s,
-   the audit, then per kind of task (a step by the task_state it expects, a funnel stage) the
-   count, wall time, queue wait, queries and the time in SQL, publishing, rows and scheduling;
-   with ``--profile`` the top functions by cumulative and by own time.
+   each instance against its own pace time (``burst.own_pace_times``), the audit, then per kind
+   of task (a step by the task_state it expects, a funnel stage) the count, wall time, queue
+   wait, queries and the time in SQL, publishing, rows and scheduling; with ``--profile`` the
+   top functions by cumulative and by own time.
 
 Nothing is asserted: the numbers are printed (docs/live-sessions.md, Capacity, quotes them).
 

@@ -74,7 +74,7 @@ def kind_of(name: str, args: tuple[Any, ...]) -> str:
 
     if name != queue.RUN_STEP:
         return name.removeprefix("compute.")
-    instance_id, action_id, index = args
+    instance_id, action_id, index = args[:3]  # and the step's due time, when it has one
     record = InstanceAction.objects.filter(pk=action_id).first()
     if record is None or not Instance.objects.filter(pk=instance_id).exists():
         return f"step {index}"

@@ -126,23 +126,38 @@ def _port_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
-def worker_command(threads: int, data_dir: Path | None, *, pool: str = "threads") -> list[str]:
-    """The Celery worker ``run`` starts: threads for the paced steps, and the beat scheduler
-    inside it (``--beat``, its schedule file in ``data_dir``), which sends the periodic tasks of
-    CELERY_BEAT_SCHEDULE (the reaper, every CLOUDLAB_REAPER_INTERVAL seconds). One worker
-    process, so one beat. Without ``data_dir``, no beat (the tests' own workers)."""
+def worker_command(threads: int, data_dir: Path | None, *, pool: str = "threads", name: str = "") -> list[str]:
+    """A Celery worker ``run`` starts: threads for the paced steps, and, given ``data_dir``, the
+    beat scheduler inside it (``--beat``, its schedule file there), which sends the periodic tasks
+    of CELERY_BEAT_SCHEDULE (the reaper, every CLOUDLAB_REAPER_INTERVAL seconds). Only the first
+    of ``run``'s workers gets a ``data_dir``, so there is one beat. Without ``data_dir``, no beat
+    (the tests' own workers). ``name``: the node name's prefix, when there are several."""
     beat = ["--beat", "--schedule", str(data_dir / "celerybeat-schedule")] if data_dir is not None else []
+    node = ["--hostname", f"{name}@%h"] if name else []
     return [
         *(sys.executable, "-m", "celery", "-A", "cloudlab", "worker"),
         *beat,
+        *node,
         *("--pool", pool, "--concurrency", str(threads), "--loglevel", "warning"),
         *("--without-gossip", "--without-mingle"),
     ]
 
 
+def worker_processes(threads: int) -> int:
+    """How many worker processes ``run`` starts for ``threads`` threads in all:
+    CLOUDLAB_WORKER_PROCESSES, else two on PostgreSQL on a machine of two or more CPUs (a
+    worker's steps are mostly Python holding its GIL: a class's burst of 60 launches settled
+    about a second sooner, bench/ws_fanout.py --scenario launch, docs/live-sessions.md), else one
+    (SQLite takes one writer at a time, so a second process only waits for the first)."""
+    postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://", "pgsql://"))
+    default = 2 if postgres and (os.cpu_count() or 1) >= 2 else 1
+    return max(1, min(envint("CLOUDLAB_WORKER_PROCESSES", default, minimum=1), threads))
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         max_restarts = envint("CLOUDLAB_MAX_RESTARTS", 5, minimum=0)
+        processes = worker_processes(args.workers)
         # load_demo's own rule (settings.CLOUDLAB_DEMO_ACCOUNTS): the banner names only accounts that exist.
         demo_accounts = envbool("CLOUDLAB_DEMO_ACCOUNTS", envbool("DEBUG", True))
         kube_port = tls.kube_port()
@@ -173,8 +188,17 @@ def run(args: argparse.Namespace) -> int:
         except subprocess.CalledProcessError as error:
             print(f"cloudlab: set-up failed ({error})", file=sys.stderr)
             return 1
+        shares = [args.workers // processes + (1 if n < args.workers % processes else 0) for n in range(processes)]
+        workers = [
+            Child(
+                "worker" if n == 0 else f"worker {n + 1}",
+                worker_command(threads, data_dir if n == 0 else None, name=f"worker{n + 1}" if processes > 1 else ""),
+                max_restarts,
+            )
+            for n, threads in enumerate(shares)
+        ]
         children = [
-            Child("worker", worker_command(args.workers, data_dir), max_restarts),
+            *workers,
             Child(
                 "web server",
                 [
@@ -258,7 +282,13 @@ def main(argv: list[str] | None = None) -> int:
     run_parser = commands.add_parser("run", help="run CloudLab (web server, worker, Redis)")
     run_parser.add_argument("--host", default=os.environ.get("CLOUDLAB_HOST", "127.0.0.1"))
     run_parser.add_argument("--port", type=int, default=int(os.environ.get("CLOUDLAB_PORT", "8000")))
-    run_parser.add_argument("--workers", type=int, default=8, help="worker threads (default 8)")
+    run_parser.add_argument(
+        "--workers",
+        type=int,
+        default=8,
+        help="worker threads in all (default 8), shared by the worker processes "
+        "(CLOUDLAB_WORKER_PROCESSES; default 2 on PostgreSQL, 1 on SQLite)",
+    )
     commands.add_parser("test", help="run the tests (arguments after `--` go to pytest)")
     args, rest = parser.parse_known_args(argv)
     if args.command == "run":

@@ -132,12 +132,16 @@ def _group(pgid: int) -> list[int]:
 
 @pytest.mark.faults
 def test_the_run_command_restarts_a_killed_worker_and_ctrl_c_still_stops_everything(run_data_dir: Path) -> None:
-    run = RunCommand(run_data_dir, _free_port())
+    """Two worker processes (as on PostgreSQL), the first with the beat: the first is killed and
+    comes back; Ctrl-C stops both."""
+    run = RunCommand(run_data_dir, _free_port(), CLOUDLAB_WORKER_PROCESSES="2")
     try:
         [first] = run.wait_to_say(r"cloudlab: worker started \(pid (\d+)\)")
+        [other] = run.wait_to_say(r"cloudlab: worker 2 started \(pid (\d+)\)")
         run.wait_to_say(r"CloudLab is running at")
-        worker = int(first.group(1))
+        worker, second_worker = int(first.group(1)), int(other.group(1))
         wait_for(lambda: len(_group(worker)) >= 2, 60)  # the worker and its beat
+        assert _group(second_worker) == [second_worker]  # one beat in all: the first worker's
         os.kill(worker, signal.SIGKILL)  # the worker alone: its beat is left behind
 
         run.wait_to_say(r"cloudlab: worker exited with status -9; restarting it in 1 s")
@@ -149,6 +153,7 @@ def test_the_run_command_restarts_a_killed_worker_and_ctrl_c_still_stops_everyth
         run.process.send_signal(signal.SIGINT)
         assert run.process.wait(30) == 0
         run.wait_to_say(r"^cloudlab: stopped\.$")
+        assert _group(second_worker) == [] and _group(int(second.group(1))) == []
     finally:
         run.stop()
 
