@@ -388,7 +388,7 @@ def own_pace_times(uuids: list[str], fired_at: float) -> list[tuple[float, float
     guest boots slower than a Type I one, a container faster) and its decision's funnel. One
     launch alone lands on one host, so its time says nothing of a burst's instances elsewhere."""
     from cloudlab.compute.models import InstanceAction, SchedulingRecord
-    from cloudlab.compute.runner import plan_of, step_seconds
+    from cloudlab.compute.runner import pace_time
     from cloudlab.engine.pacing import funnel_seconds
     from cloudlab.engine.scheduler import replay_stages
 
@@ -399,12 +399,12 @@ def own_pace_times(uuids: list[str], fired_at: float) -> list[tuple[float, float
     for record in actions:
         if record.finish_time is None:
             continue
-        instance, plan = record.instance, plan_of(record)
-        model = step_seconds(instance, plan.api_step) if plan.api_step is not None else 0.0
-        model += sum(step_seconds(instance, step) for step in plan.steps[:-1]) if instance.host else 0.0
+        instance = record.instance
         decision = SchedulingRecord.objects.filter(action=record).order_by("-attempt", "-id").first()
+        funnel = 0.0
         if decision is not None and decision.live_started_at is not None:
-            model += funnel_seconds(instance.cloud.pace, len(replay_stages(decision.trace)))
+            funnel = funnel_seconds(instance.cloud.pace, len(replay_stages(decision.trace)))
+        model = pace_time(instance, record, funnel)
         took = record.finish_time.timestamp() - fired_at
         rows.append((took, model, instance.host.name if instance.host else "-"))
     return rows

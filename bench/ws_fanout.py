@@ -485,15 +485,16 @@ def run(args: argparse.Namespace) -> int:
     from cloudlab.__main__ import worker_processes
 
     procs = args.worker_procs or worker_processes(8)  # as run starts them for its default 8 threads
+    threads = args.worker_threads or max(1, 8 // procs)
     if args.scenario == "launch":
-        print(f"workers    {procs} × {args.worker_threads or max(1, 8 // procs)} threads")
+        print(f"workers    {procs} × {threads} threads")
     with tempfile.TemporaryDirectory(prefix="cloudlab-fanout-") as tmp:
         log_dir = Path(args.log_dir or tmp)
         log_dir.mkdir(parents=True, exist_ok=True)
         (log_dir / "stop").unlink(missing_ok=True)
         try:
             with servers(environ, log_dir, args.servers, worker=args.scenario == "launch",
-                         worker_procs=procs, worker_threads=args.worker_threads or max(1, 8 // procs),
+                         worker_procs=procs, worker_threads=threads,
                          pool=args.pool) as daphnes:
                 if args.scenario == "launch":
                     return launch(args, session, cookies, daphnes)

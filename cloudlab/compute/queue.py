@@ -32,8 +32,8 @@ def _send_on_commit(name: str, args: tuple[Any, ...], delay: float) -> None:
 def run_step(instance_id: int, action_id: int, index: int, delay: float = 0.0, *, due: float | None = None) -> None:
     """After commit, apply step ``index`` of the action's plan ``delay`` seconds from now.
 
-    ``due``: the moment (``time.time()``) the step is due on the cloud's timeline, carried to the
-    step so that the phase after it is counted from there (``runner.next_due``) and a worker's
+    ``due``: the moment (``time.time()``) the step is due on its action's timeline, carried to the
+    step so that the phase after it is counted from there (``pacing.next_due``) and a worker's
     queue wait does not add up from step to step; ``None``: due when it runs."""
     args: tuple[Any, ...] = (instance_id, action_id, index) if due is None else (instance_id, action_id, index, due)
     _send_on_commit(RUN_STEP, args, delay)

@@ -65,6 +65,17 @@ def step_seconds(instance: Instance, step: lifecycle.Step) -> float:
     return phase_seconds(step, cloud.pace, architecture, instance.image.size_mb, cloud.illustrative_start_seconds)
 
 
+def pace_time(instance: Instance, record: InstanceAction, funnel: float) -> float:
+    """How long the action takes alone at its cloud's pace: the api_step's phase, the phase each
+    step but the last starts and the ``funnel`` seconds its scheduling pass plays, what ``begin``
+    and ``run_step`` wait added up. A boot that never got a host ended at its pass."""
+    plan = plan_of(record)
+    seconds = step_seconds(instance, plan.api_step) if plan.api_step is not None else 0.0
+    if instance.host_id is not None:
+        seconds += sum(step_seconds(instance, step) for step in plan.steps[:-1])
+    return seconds + funnel
+
+
 def begin(
     instance: Instance,
     record: InstanceAction,
@@ -94,7 +105,7 @@ def begin(
 
 def run_step(instance_id: int, action_id: int, index: int, due: float | None = None) -> None:
     """Apply step ``index`` of the action's plan, if the instance is where that step expects it.
-    ``due``: when the step was due on the cloud's timeline (``None``: now)."""
+    ``due``: when the step was due on the action's timeline (``None``: now)."""
     due = time.time() if due is None else due
     with transaction.atomic():
         instance = Instance.objects.locked().filter(pk=instance_id).first()

@@ -50,7 +50,7 @@ RETRY: dict[str, Any] = {
 @shared_task(name=queue.RUN_STEP, **RETRY)
 def run_step(instance_id: int, action_id: int, index: int, due: float | None = None) -> None:
     """Apply step ``index`` of an action's plan (a boot, stop, reboot, resize …); ``due``: when
-    it was due on the cloud's timeline (a task an older worker queued has none)."""
+    it was due on its action's timeline (a task an older worker queued has none)."""
     runner.run_step(instance_id, action_id, index, due)
 
 
